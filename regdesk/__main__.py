@@ -1,0 +1,5 @@
+"""`python -m regdesk` runs the same command as the `regdesk` script."""
+
+from regdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""The ``regdesk`` command: a global --lang and --config, and one subcommand per task.
+
+Each subcommand lives in ``regdesk/commands/<name>.py`` with ``register(subparsers, ctx)`` that
+adds its parser and sets ``handler``. Handlers import what they need when they run, so that
+``regdesk --help`` and the start of the desk stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from regdesk.i18n import LANGS, Translator
+
+if TYPE_CHECKING:
+    from regdesk.config import Config
+
+# The order in which subcommands are listed by --help.
+COMMAND_MODULES = (
+    "demo",
+    "init",
+    "user",
+    "audit",
+    "lookup",
+    "registry",
+    "registry_sim",
+    "key",
+    "talon",
+)
+
+
+@dataclass
+class Context:
+    """What every handler gets: the language, the config's location, and the streams."""
+
+    lang: str
+    config_path: Path | None
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    _config: Config | None = None
+
+    @property
+    def t(self) -> Translator:
+        return Translator(self.lang)
+
+    def config(self) -> Config:
+        """The config, loaded once; a ConfigError is reported by ``main``."""
+        if self._config is None:
+            from regdesk import config as cfg
+
+            self._config = cfg.load(self.config_path)
+        return self._config
+
+    def say(self, key: str, /, **params: object) -> None:
+        print(self.t(key, **params), file=self.out)
+
+    def warn(self, key: str, /, **params: object) -> None:
+        print(self.t(key, **params), file=self.err)
+
+
+Handler = Callable[[argparse.Namespace, Context], int]
+
+
+def _preparse(argv: Sequence[str]) -> tuple[str | None, Path | None]:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang")
+    pre.add_argument("--config")
+    ns, _ = pre.parse_known_args(argv)
+    return ns.lang, Path(ns.config) if ns.config else None
+
+
+def _default_lang(config_path: Path | None) -> str:
+    """The config's default language when the config can be read, else English."""
+    from regdesk import config as cfg
+
+    path = config_path or cfg.default_path()
+    if not path.exists():
+        return "en"
+    try:
+        return cfg.load(path).languages.default
+    except cfg.ConfigError:
+        return "en"
+
+
+def build_parser(ctx: Context) -> argparse.ArgumentParser:
+    t = ctx.t
+    parser = argparse.ArgumentParser(prog="regdesk", description=t("cli.description"))
+    parser.add_argument("--lang", choices=LANGS, help=t("cli.opt_lang"))
+    parser.add_argument("--config", metavar="FILE", help=t("cli.opt_config"))
+    from regdesk import __version__
+
+    parser.add_argument("--version", action="version", version=f"regdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"regdesk.commands.{name}")
+        module.register(sub, ctx)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    lang, config_path = _preparse(args)
+    if config_path is None and os.environ.get("REGDESK_CONFIG"):
+        config_path = Path(os.environ["REGDESK_CONFIG"])
+    if lang not in LANGS:
+        lang = _default_lang(config_path)
+    ctx = Context(lang=lang, config_path=config_path)
+    parser = build_parser(ctx)
+    ns = parser.parse_args(args)
+    handler: Handler | None = getattr(ns, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 1
+    from regdesk.config import ConfigError
+
+    try:
+        return handler(ns, ctx)
+    except ConfigError as exc:
+        ctx.warn("cli.config_error", detail=str(exc))
+        return 78
+    except KeyboardInterrupt:
+        ctx.warn("cli.interrupted")
+        return 130

@@ -1,0 +1,1 @@
+"""Subcommands of ``regdesk``: one module each, with ``register(subparsers, ctx)``."""

@@ -1,0 +1,367 @@
+"""The clinic's configuration: ``config.toml`` read into typed, frozen objects.
+
+Every setting is documented in ``config.example.toml``; the docstring under each field here says
+the same thing. An error names the file, the key, the bad value and what was expected, and an
+unknown key is an error because it is nearly always a typo that would otherwise be ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+ENV_VAR = "REGDESK_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration problem, in words that name the file, the key and what was expected."""
+
+    def __init__(self, file: Path | str, key: str, problem: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.problem = problem
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__(where + problem)
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name_kk: str = "Демо емхана"
+    """The clinic's name in Kazakh, as printed on the talon."""
+    name_ru: str = "Демо поликлиника"
+    """The clinic's name in Russian."""
+    bin: str = "000000000000"
+    """The clinic's BIN (12 digits), checked by ``regdesk init``."""
+    address_kk: str = ""
+    """The clinic's address in Kazakh."""
+    address_ru: str = ""
+    """The clinic's address in Russian."""
+    phone: str = ""
+    """The reception phone printed on the talon."""
+    code: str = "CLINIC"
+    """A short code (letters, digits, dash) starting every number: CODE-2026-000001."""
+
+
+@dataclass(frozen=True)
+class District:
+    number: int
+    """The district (участок) number."""
+    doctor: str = ""
+    """The district doctor's full name."""
+    nurse: str = ""
+    """The district nurse's full name."""
+    addresses: tuple[str, ...] = ()
+    """Address ranges served, free text matched as prefixes, e.g. "Абай даңғылы 1-45"."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    base_url: str = "http://127.0.0.1:8650"
+    """The base URL of the registry integration service (docs/registry-api.md)."""
+    token: str = ""
+    """Bearer token; empty when the service authenticates by client certificate only."""
+    client_cert: str = ""
+    """Client certificate (PEM) for mutual TLS; empty for none."""
+    client_key: str = ""
+    """Private key (PEM) of the client certificate."""
+    ca_bundle: str = ""
+    """CA bundle (PEM) that the service's certificate must chain to; empty: the system's."""
+    connect_timeout: float = 3.0
+    """Seconds to wait for a connection."""
+    read_timeout: float = 10.0
+    """Seconds to wait for an answer."""
+    retries: int = 2
+    """How many times a safe request is retried after a transient failure."""
+
+
+@dataclass(frozen=True)
+class Signing:
+    trusted_ca: tuple[str, ...] = ()
+    """CA certificates (PEM or DER files) that may issue employees' signing keys."""
+    crl: tuple[str, ...] = ()
+    """CRL files (PEM or DER) checked before signing; empty for no CRL check."""
+    crl_stale: Literal["warn", "block"] = "warn"
+    """What an out-of-date CRL (past its nextUpdate) does: warn, or block signing."""
+    ocsp_url: str = ""
+    """OCSP responder URL; empty for none."""
+    ocsp_timeout: float = 3.0
+    """Seconds to wait for the OCSP responder."""
+    ocsp_unreachable: Literal["warn", "block"] = "warn"
+    """What an unreachable OCSP responder does: warn, or block signing."""
+    signer_must_be_employee: bool = True
+    """The IIN in the signing certificate must be the signed-in employee's IIN."""
+    key_folder: str = ""
+    """Where the desk first looks for key stores (.p12); empty: the user's home folder."""
+
+
+@dataclass(frozen=True)
+class Printer:
+    name: str
+    """A name the receptionist chooses from, e.g. "reception-laser"."""
+    kind: Literal["cups", "raw", "folder"] = "folder"
+    """cups: through `lp -d QUEUE`; raw: a network receipt printer (host:port); folder: files."""
+    queue: str = ""
+    """CUPS queue name (kind = "cups")."""
+    host: str = ""
+    """Receipt printer host (kind = "raw")."""
+    port: int = 9100
+    """Receipt printer port (kind = "raw")."""
+    folder: str = ""
+    """Folder that receives the files (kind = "folder"); relative to the data folder."""
+    format: Literal["pdf-a5", "pdf-a4", "text-80", "text-58", "escpos-80", "escpos-58"] = "pdf-a5"
+    """What is sent: an A5 or A4 PDF, plain text for 80/58 mm, or ESC/POS bytes."""
+    kz1048: bool = True
+    """ESC/POS only: the printer has the Kazakh code page PC/RK1048; false: print as a raster."""
+
+
+@dataclass(frozen=True)
+class Printing:
+    default: str = "files"
+    """The name of the printer used by the print key."""
+    printers: tuple[Printer, ...] = (Printer(name="files", kind="folder", folder="prints"),)
+    """The printers of this workstation."""
+
+
+@dataclass(frozen=True)
+class Storage:
+    data_dir: str = ""
+    """The clinic's data folder (database, vault, key file); empty: the platform's data folder."""
+    scan_dir: str = ""
+    """The scanner's output folder the desk picks attachments from; empty: ~/Scans."""
+    max_attachment_mb: float = 20.0
+    """The largest scan accepted, in megabytes."""
+
+
+@dataclass(frozen=True)
+class Security:
+    lockout_attempts: int = 5
+    """Failed sign-ins in a row that lock an account."""
+    lockout_minutes: int = 15
+    """How long a locked account stays locked."""
+    idle_lock_minutes: int = 10
+    """Minutes without a key press after which the terminal locks; 0 turns it off."""
+    password_min_length: int = 10
+    """The shortest password accepted."""
+    password_classes: int = 2
+    """How many of lower case, upper case, digits and other characters a password must mix."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    campaign_start: str = "09-01"
+    """First day (MM-DD) of the yearly free-choice attachment campaign."""
+    campaign_end: str = "11-01"
+    """Last day (MM-DD) of the campaign."""
+    campaign_effective: str = "01-01"
+    """Day (MM-DD) of the next year from which a campaign attachment takes effect."""
+    free_changes_per_year: int = 1
+    """How many times a year a person may change clinic by free choice."""
+    min_days_between_changes: int = 365
+    """Days that must pass since the last attachment before a free-choice change."""
+    anytime_bases: tuple[str, ...] = ("residence_change", "newborn", "released", "arrival")
+    """Attachment bases that allow a change at any time, outside the campaign."""
+
+
+@dataclass(frozen=True)
+class WorkHours:
+    start: str = "09:00"
+    """When the working day starts (HH:MM, clinic time)."""
+    end: str = "18:00"
+    """When the working day ends."""
+    timezone: str = "Asia/Almaty"
+    """The clinic's time zone (IANA name); Kazakhstan keeps one zone, UTC+5."""
+
+
+@dataclass(frozen=True)
+class Languages:
+    default: Literal["kk", "ru", "en"] = "ru"
+    """The language a terminal starts in; each user can switch at run time."""
+
+
+@dataclass(frozen=True)
+class Config:
+    clinic: Clinic = field(default_factory=Clinic)
+    districts: tuple[District, ...] = ()
+    registry: Registry = field(default_factory=Registry)
+    signing: Signing = field(default_factory=Signing)
+    printing: Printing = field(default_factory=Printing)
+    storage: Storage = field(default_factory=Storage)
+    security: Security = field(default_factory=Security)
+    rules: Rules = field(default_factory=Rules)
+    work_hours: WorkHours = field(default_factory=WorkHours)
+    languages: Languages = field(default_factory=Languages)
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Textual binding id -> keys, e.g. register = "f10"; changes the desk's keys."""
+    source: str = ""
+    """The file this configuration was read from (set by the loader, not a setting)."""
+
+    def data_path(self) -> Path:
+        """The data folder, absolute; relative settings are taken from the config's folder."""
+        if self.storage.data_dir:
+            return self.resolve(self.storage.data_dir)
+        from platformdirs import user_data_path
+
+        return user_data_path("regdesk")
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        if not p.is_absolute() and self.source:
+            p = Path(self.source).parent / p
+        return p
+
+
+def default_path() -> Path:
+    """Where the config is looked for when neither --config nor REGDESK_CONFIG says."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    from platformdirs import user_config_path
+
+    return user_config_path("regdesk") / "config.toml"
+
+
+def _describe(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if origin is tuple:
+        return f"a list of {_describe(get_args(tp)[0])}"
+    if origin is dict:
+        return "a table of strings"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        tp, str(tp)
+    )
+
+
+def _convert(tp: Any, value: Any, file: Path | str, key: str) -> Any:
+    origin = get_origin(tp)
+    bad = ConfigError(file, key, f"{value!r} is not {_describe(tp)}")
+    if origin is Literal:
+        if value not in get_args(tp):
+            raise bad
+        return value
+    if origin in (typing.Union, types.UnionType):
+        for arg in get_args(tp):
+            try:
+                return _convert(arg, value, file, key)
+            except ConfigError:
+                continue
+        raise bad
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise bad
+        (item,) = get_args(tp)[:1]
+        return tuple(_convert(item, v, file, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise bad
+        return dict(value)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise bad
+        return _build(typing.cast(type, tp), value, file, key)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise bad
+        return value
+    raise ConfigError(file, key, f"unsupported setting type {tp}")
+
+
+def _build(cls: type, table: dict[str, Any], file: Path | str, prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(file, dotted, f"unknown setting (known here: {known})")
+        kwargs[key] = _convert(hints[key], value, file, dotted)
+    for name, f in fields.items():
+        if (
+            name not in kwargs
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ):
+            dotted = f"{prefix}.{name}" if prefix else name
+            raise ConfigError(file, dotted, f"missing; expected {_describe(hints[name])}")
+    return cls(**kwargs)
+
+
+def parse(text: str, source: Path | str = "<config>") -> Config:
+    """A Config from TOML text; ``source`` names the file in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "", f"not valid TOML: {exc}") from None
+    config: Config = _build(Config, data, source, "")
+    config = dataclasses.replace(config, source=str(Path(source).resolve()) if source else "")
+    _check(config)
+    return config
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read the config from ``path``, REGDESK_CONFIG, or the platform's config folder."""
+    file = Path(path) if path else default_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(file, "", "file not found (copy config.example.toml there)") from None
+    except OSError as exc:
+        raise ConfigError(file, "", f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(file, "", "is not UTF-8 text") from None
+    return parse(text, file)
+
+
+def _check(config: Config) -> None:
+    """Checks across fields that the types alone cannot express."""
+    src = config.source or "<config>"
+    code = config.clinic.code
+    if not code or not all(c.isascii() and (c.isalnum() or c == "-") for c in code):
+        raise ConfigError(src, "clinic.code", f"{code!r} is not letters, digits and dashes")
+    seen: set[int] = set()
+    for i, d in enumerate(config.districts):
+        if d.number in seen:
+            raise ConfigError(src, f"districts[{i}].number", f"{d.number} appears twice")
+        seen.add(d.number)
+    names = [p.name for p in config.printing.printers]
+    if config.printing.default not in names:
+        raise ConfigError(
+            src, "printing.default", f"{config.printing.default!r} is not one of {names}"
+        )
+    for key, value in (
+        ("work_hours.start", config.work_hours.start),
+        ("work_hours.end", config.work_hours.end),
+    ):
+        hh, _, mm = value.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+            raise ConfigError(src, key, f"{value!r} is not a time HH:MM")
+    for key, value in (
+        ("rules.campaign_start", config.rules.campaign_start),
+        ("rules.campaign_end", config.rules.campaign_end),
+        ("rules.campaign_effective", config.rules.campaign_effective),
+    ):
+        mo, _, dd = value.partition("-")
+        if not (mo.isdigit() and dd.isdigit() and 1 <= int(mo) <= 12 and 1 <= int(dd) <= 31):
+            raise ConfigError(src, key, f"{value!r} is not a day MM-DD")
