@@ -1,0 +1,123 @@
+"""Opening the clinic's database and writing to it in transactions that several processes share.
+
+One SQLite file in the data folder serves every terminal of the clinic (DESIGN.md "Running it").
+``open_db`` sets the connection up the same way everywhere: WAL, foreign keys, a busy timeout, and
+the schema brought up to date by the forward migrations of ``regdesk.store.schema``.
+
+Python's sqlite3 module opens transactions implicitly and late (at the first write), which lets two
+processes both read a counter and then race to write it. The connection is therefore put in
+autocommit mode (``isolation_level=None``) and every write goes through ``transaction(db)``, which
+starts with ``BEGIN IMMEDIATE``: the write lock is taken before anything is read, so whatever a
+transaction reads stays true until it commits.
+
+Timestamps are stored as ISO-8601 UTC text with microseconds (``utc_text``), which sorts the same
+way as time does and so can be compared and indexed as text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import count
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from regdesk.core.errors import UserError
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a writer waits for another terminal's transaction before giving up."""
+
+_savepoints = count(1)
+
+
+class DatabaseError(UserError):
+    """The database cannot be opened or used as it is (too new, damaged, not a database)."""
+
+    key = "store.db_unusable"
+
+
+class SchemaTooNewError(DatabaseError):
+    """The file was written by a newer regdesk; opening it with this one could damage it."""
+
+    key = "store.schema_too_new"
+
+
+def open_db(path: Path) -> Database:
+    """Open (creating when missing) the database at ``path`` and bring its schema up to date."""
+    from regdesk.store import schema
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise DatabaseError(path=str(path), detail=str(exc)) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise DatabaseError(path=str(path), detail=f"journal_mode is {mode}, not wal")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        schema.migrate(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(path=str(path), detail=str(exc)) from None
+    except BaseException:
+        conn.close()
+        raise
+    return Database(conn)
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """Run the block as one write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK``.
+
+    Nested use (a helper that writes, called inside a caller's transaction) becomes a SAVEPOINT of
+    the outer transaction, so the helper's writes commit or roll back with the caller's.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"regdesk_sp{next(_savepoints)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` as stored: ISO-8601 UTC with microseconds (2026-11-25T10:00:00.123456+00:00).
+
+    A naive datetime is refused: guessing its zone would silently shift the journal by hours.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"timestamp without a time zone: {moment!r}")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_utc_text(text: str) -> datetime:
+    """The aware datetime of a stored timestamp."""
+    return datetime.fromisoformat(text)
+
+
+def now_utc() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)

@@ -1,0 +1,231 @@
+"""The database schema and its forward migrations.
+
+``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1``; the version lives in
+``PRAGMA user_version``. Migrations only ever move forward and are applied by ``open_db`` before
+anything else touches the file, each in its own ``BEGIN IMMEDIATE`` transaction, so a second
+terminal that opens the file at the same moment waits and then finds the work done. A file whose
+version is newer than this code knows is refused rather than guessed at.
+
+To change the schema, append a migration; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+MIGRATION_1 = """
+CREATE TABLE staff (
+    id INTEGER PRIMARY KEY,
+    iin TEXT UNIQUE NOT NULL,
+    full_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('receptionist', 'admin')),
+    password_hash TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    key_store_path TEXT,
+    lang TEXT,
+    created_at TEXT NOT NULL,
+    password_changed_at TEXT
+);
+
+CREATE TABLE applications (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    number TEXT UNIQUE,
+    number_year INTEGER,
+    number_seq INTEGER,
+    applicant_iin TEXT NOT NULL,
+    surname TEXT NOT NULL DEFAULT '',
+    first_name TEXT NOT NULL DEFAULT '',
+    patronymic TEXT NOT NULL DEFAULT '',
+    -- casefolded "surname first patronymic", for the prefix search (journal.name_key)
+    name_key TEXT NOT NULL DEFAULT '',
+    birth_date TEXT,
+    representative_iin TEXT,
+    basis TEXT,
+    district INTEGER,
+    effective_date TEXT,
+    refusal_code TEXT,
+    refusal_note TEXT,
+    -- JSON snapshot of the registry's answer
+    registry_data TEXT,
+    -- JSON of the draft form as typed
+    form TEXT,
+    portal_id TEXT UNIQUE,
+    deadline TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    registered_at TEXT,
+    decided_at TEXT
+);
+CREATE INDEX applications_iin ON applications (applicant_iin);
+CREATE INDEX applications_name_key ON applications (name_key);
+CREATE INDEX applications_created_at ON applications (created_at);
+CREATE INDEX applications_state_created ON applications (state, created_at);
+CREATE INDEX applications_created_by_state ON applications (created_by, state);
+
+CREATE TABLE number_counters (
+    clinic_code TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    PRIMARY KEY (clinic_code, year)
+);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    application_id INTEGER NOT NULL REFERENCES applications (id),
+    at TEXT NOT NULL,
+    actor_iin TEXT NOT NULL,
+    role TEXT NOT NULL,
+    -- 'transition' | 'step_start' | 'step_end'
+    kind TEXT NOT NULL,
+    -- time-norm step id, e.g. 'registry_request'
+    step TEXT,
+    from_state TEXT,
+    to_state TEXT,
+    reason_code TEXT,
+    note TEXT
+);
+CREATE INDEX events_application_at ON events (application_id, at);
+
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    application_id INTEGER NOT NULL REFERENCES applications (id),
+    doc_kind TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    vault_name TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL
+);
+CREATE INDEX attachments_application ON attachments (application_id);
+
+CREATE TABLE signatures (
+    id INTEGER PRIMARY KEY,
+    application_id INTEGER NOT NULL REFERENCES applications (id),
+    signer_iin TEXT NOT NULL,
+    signer_name TEXT NOT NULL,
+    cert_serial TEXT NOT NULL,
+    cert_issuer TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    canonical BLOB NOT NULL,
+    cms BLOB NOT NULL
+);
+CREATE INDEX signatures_application ON signatures (application_id);
+
+CREATE TABLE prints (
+    id INTEGER PRIMARY KEY,
+    application_id INTEGER NOT NULL REFERENCES applications (id),
+    -- 'talon' | 'refusal'
+    document TEXT NOT NULL,
+    printer TEXT NOT NULL,
+    format TEXT NOT NULL,
+    at TEXT NOT NULL,
+    by_iin TEXT NOT NULL,
+    -- 'queued' | 'written' | 'failed'
+    status TEXT NOT NULL,
+    detail TEXT,
+    duplicate INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX prints_application ON prints (application_id);
+
+CREATE TABLE survey_answers (
+    application_id INTEGER PRIMARY KEY REFERENCES applications (id),
+    q1 INTEGER CHECK (q1 BETWEEN 1 AND 3),
+    q2 INTEGER CHECK (q2 BETWEEN 1 AND 3),
+    at TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor_iin TEXT,
+    action TEXT NOT NULL,
+    object TEXT,
+    -- canonical JSON
+    detail TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    sent_at TEXT
+);
+CREATE INDEX outbox_pending ON outbox (sent_at, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1,)
+"""SQL scripts in order; the schema version of a database is how many of them it has had."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The schema version this code writes and expects."""
+
+
+def statements(script: str) -> list[str]:
+    """``script`` cut into complete SQL statements.
+
+    ``sqlite3.executescript`` would commit the migration's transaction before running, so each
+    statement is executed on its own inside it.
+    """
+    out: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                out.append(pending.strip())
+            pending = ""
+    if pending.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in pending.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {pending!r}")
+    return out
+
+
+def version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the file (0 for a new, empty file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
+    """Apply the missing migrations; return how many were applied.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). Raises ``SchemaTooNewError``
+    for a file from a newer regdesk.
+    """
+    from regdesk.store.db import SchemaTooNewError
+
+    current = version(conn)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNewError(path=str(path), found=current, known=SCHEMA_VERSION)
+    applied = 0
+    while current < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while this one waited for the lock.
+            current = version(conn)
+            if current < SCHEMA_VERSION:
+                for statement in statements(MIGRATIONS[current]):
+                    conn.execute(statement)
+                current += 1
+                conn.execute(f"PRAGMA user_version = {current}")
+                applied += 1
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return applied
