@@ -1,11 +1,126 @@
-"""`regdesk init`: placeholder until its issue lands; registers nothing."""
+"""``regdesk init``: check the config and create (or upgrade) the clinic's data folder.
+
+Safe to run again at any time: what exists is kept, what is missing is made, an older database is
+migrated forward, and each step says what it did. The vault key is never replaced.
+"""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
 from typing import Any
 
 from regdesk.cli import Context
 
+EXIT_OK = 0
+EXIT_BAD_CONFIG = 78  # sysexits EX_CONFIG, as for any other config error
+EXIT_FAILED = 1
+
 
 def register(sub: Any, ctx: Context) -> None:
-    return None
+    p = sub.add_parser(
+        "init", help=ctx.t("store.init_help"), description=ctx.t("store.init_description")
+    )
+    p.set_defaults(handler=run)
+
+
+def run(ns: argparse.Namespace, ctx: Context) -> int:
+    import os
+    import sqlite3
+    import stat
+    from contextlib import closing
+
+    from regdesk.core.errors import UserError
+    from regdesk.core.ids import parse_bin
+    from regdesk.store import audit, schema
+    from regdesk.store.db import open_db, transaction
+    from regdesk.store.paths import DataPaths
+    from regdesk.store.vault import KEY_BYTES, Vault
+
+    config = ctx.config()
+    try:
+        parse_bin(config.clinic.bin)
+    except UserError as exc:
+        ctx.warn("store.init_bad_bin", bin=config.clinic.bin, detail=exc.message(ctx.lang))
+        return EXIT_BAD_CONFIG
+    ctx.say("store.init_config_ok", file=config.source, clinic=config.clinic.code)
+
+    paths = DataPaths.for_config(config)
+    _folder(ctx, paths.root, "store.init_folder")
+
+    before = 0
+    if paths.database.exists():
+        try:
+            with closing(sqlite3.connect(paths.database)) as probe:
+                before = schema.version(probe)
+        except sqlite3.DatabaseError as exc:
+            ctx.warn("store.db_unusable", path=str(paths.database), detail=str(exc))
+            return EXIT_FAILED
+        existed = True
+    else:
+        existed = False
+    try:
+        db = open_db(paths.database)
+    except UserError as exc:
+        ctx.warn(exc.key, **exc.params)
+        return EXIT_FAILED
+    try:
+        after = schema.version(db.conn)
+        if not existed:
+            ctx.say("store.init_db_created", path=str(paths.database), version=after)
+        elif before < after:
+            ctx.say("store.init_db_upgraded", path=str(paths.database), old=before, new=after)
+        else:
+            ctx.say("store.init_db_current", path=str(paths.database), version=after)
+        if before < after:
+            with transaction(db):
+                audit.append(
+                    db,
+                    actor_iin=_cli_actor(),
+                    action="admin.init",
+                    object="database",
+                    detail={"schema_from": before, "schema_to": after},
+                )
+
+        if Vault.create_key(paths.vault_key):
+            ctx.say("store.init_key_created", path=str(paths.vault_key))
+        else:
+            size = paths.vault_key.stat().st_size
+            if size != KEY_BYTES:
+                ctx.warn("store.vault_key_unusable", path=str(paths.vault_key), detail=f"{size}")
+                return EXIT_FAILED
+            mode = stat.S_IMODE(paths.vault_key.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(paths.vault_key, 0o600)
+                ctx.say("store.init_key_permissions", path=str(paths.vault_key), mode=f"{mode:o}")
+            else:
+                ctx.say("store.init_key_exists", path=str(paths.vault_key))
+        _folder(ctx, paths.vault_dir, "store.init_vault")
+
+        admins = db.conn.execute(
+            "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0"
+        ).fetchone()[0]
+        if not admins:
+            ctx.say("store.init_no_admin")
+        ctx.say("store.init_done", path=str(paths.root))
+    finally:
+        db.conn.close()
+    return EXIT_OK
+
+
+def _folder(ctx: Context, path: Path, key: str) -> None:
+    """Make ``path`` (owner-only: it holds personal data) and say whether it was new."""
+    if path.is_dir():
+        ctx.say(f"{key}_exists", path=str(path))
+        return
+    path.mkdir(parents=True, mode=0o700)
+    ctx.say(f"{key}_created", path=str(path))
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

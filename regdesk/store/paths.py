@@ -1,0 +1,51 @@
+"""Where things live inside the clinic's data folder: one place for the path conventions.
+
+``regdesk init``, the desk, the demo and the tests all take their paths from ``DataPaths`` so that
+a folder made by one is found by the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regdesk.config import Config
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """The layout of a data folder ``root``."""
+
+    root: Path
+
+    @classmethod
+    def for_config(cls, config: Config) -> DataPaths:
+        """The data folder the config names (``storage.data_dir``, or the platform's)."""
+        return cls(config.data_path())
+
+    @property
+    def database(self) -> Path:
+        """The SQLite file shared by every terminal."""
+        return self.root / "regdesk.sqlite3"
+
+    @property
+    def vault_dir(self) -> Path:
+        """Encrypted attachments (scans), one file each under a random name."""
+        return self.root / "vault"
+
+    @property
+    def vault_key(self) -> Path:
+        """The AES-256 key of the vault; created by ``regdesk init`` with mode 0600."""
+        return self.root / "vault.key"
+
+    @property
+    def prints_dir(self) -> Path:
+        """Default folder of the "folder" printer kind (talons and notices written as files)."""
+        return self.root / "prints"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Technical logs (no personal data; the audit log is in the database)."""
+        return self.root / "logs"
