@@ -91,7 +91,9 @@ def _default_lang(config_path: Path | None) -> str:
 
 def build_parser(ctx: Context) -> argparse.ArgumentParser:
     t = ctx.t
-    parser = argparse.ArgumentParser(prog="regdesk", description=t("cli.description"))
+    parser = argparse.ArgumentParser(
+        prog="regdesk", description=t("cli.description"), epilog=t("cli.epilog")
+    )
     parser.add_argument("--lang", choices=LANGS, help=t("cli.opt_lang"))
     parser.add_argument("--config", metavar="FILE", help=t("cli.opt_config"))
     from regdesk import __version__
@@ -116,8 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = parser.parse_args(args)
     handler: Handler | None = getattr(ns, "handler", None)
     if handler is None:
-        parser.print_help()
-        return 1
+        from regdesk.commands.demo import run_desk
+
+        handler = run_desk
     from regdesk.config import ConfigError
 
     try:
