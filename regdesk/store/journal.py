@@ -62,13 +62,13 @@ class IllegalTransitionError(UserError, TransitionError):
     key = "store.illegal_transition"
 
     def __init__(self, app_id: int, error: TransitionError) -> None:
-        UserError.__init__(
-            self,
-            None,
-            id=app_id,
-            current=error.current.value if error.current else "-",
-            target=error.target.value,
-        )
+        # Neither base's __init__ fits the other's arguments: set what both expect here.
+        self.params: dict[str, object] = {
+            "id": app_id,
+            "current": error.current.value if error.current else "-",
+            "target": error.target.value,
+        }
+        Exception.__init__(self, self.key)
         self.current = error.current
         self.target = error.target
         self.role = error.role

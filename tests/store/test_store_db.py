@@ -1,0 +1,162 @@
+"""Opening the database: pragmas, forward migrations, refusal of a newer file, transactions."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from regdesk.core.errors import UserError
+from regdesk.store import schema
+from regdesk.store.db import SchemaTooNewError, open_db, transaction, utc_text
+
+TABLES = {
+    "staff",
+    "applications",
+    "number_counters",
+    "events",
+    "attachments",
+    "signatures",
+    "prints",
+    "survey_answers",
+    "audit_log",
+    "outbox",
+}
+
+
+def test_an_empty_file_gets_the_whole_schema(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "regdesk.sqlite3"
+    db = open_db(path)
+    assert path.exists()
+    assert set(db.table_names()) >= TABLES
+    assert schema.version(db.conn) == schema.SCHEMA_VERSION
+    conn = db.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert conn.isolation_level is None
+
+
+def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    db = open_db(path)
+    db.execute("INSERT INTO number_counters VALUES ('A', 2026, 7)")
+    db.conn.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert schema.migrate(conn, path) == 0
+    conn.close()
+    again = open_db(path)
+    assert again.execute("SELECT last_seq FROM number_counters").fetchone()[0] == 7
+
+
+def test_a_new_migration_is_applied_to_an_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    open_db(path).conn.close()
+    extra = (
+        "CREATE TABLE later (id INTEGER PRIMARY KEY);\n-- a comment\n"
+        "ALTER TABLE staff ADD COLUMN x TEXT;"
+    )
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, extra))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    db = open_db(path)
+    assert schema.version(db.conn) == schema.SCHEMA_VERSION
+    assert "later" in db.table_names()
+    assert "x" in db["staff"].columns_dict
+
+
+def test_a_failing_migration_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    open_db(path).conn.close()
+    broken = "CREATE TABLE half (id INTEGER);\nCREATE TABLE staff (id INTEGER);"
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, broken))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    with pytest.raises(UserError):
+        open_db(path)
+    conn = sqlite3.connect(path)
+    assert schema.version(conn) == 1
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
+
+
+def test_a_file_from_a_newer_regdesk_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    open_db(path).conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError) as caught:
+        open_db(path)
+    assert isinstance(caught.value, UserError)
+    text = caught.value.message("en")
+    assert str(schema.SCHEMA_VERSION + 5) in text and "newer regdesk" in text
+    assert "новой версией" in caught.value.message("ru")
+
+
+def test_a_file_that_is_not_a_database_is_a_user_error(tmp_path: Path) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(UserError) as caught:
+        open_db(path)
+    assert str(path) in caught.value.message("en")
+
+
+def _open_in_child(path: str) -> int:
+    return schema.version(open_db(Path(path)).conn)
+
+
+def test_terminals_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        versions = pool.map(_open_in_child, [str(path)] * 4)
+    assert versions == [schema.SCHEMA_VERSION] * 4
+
+
+def test_transaction_commits_or_rolls_back_and_nests(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "regdesk.sqlite3")
+    with transaction(db):
+        db.execute("INSERT INTO number_counters VALUES ('A', 1, 1)")
+    with pytest.raises(RuntimeError), transaction(db):
+        db.execute("INSERT INTO number_counters VALUES ('B', 1, 1)")
+        raise RuntimeError("boom")
+    with transaction(db):
+        db.execute("INSERT INTO number_counters VALUES ('C', 1, 1)")
+        with pytest.raises(RuntimeError), transaction(db):
+            db.execute("INSERT INTO number_counters VALUES ('D', 1, 1)")
+            raise RuntimeError("inner")
+    codes = [r[0] for r in db.execute("SELECT clinic_code FROM number_counters ORDER BY 1")]
+    assert codes == ["A", "C"]
+    assert not db.conn.in_transaction
+
+
+def test_transaction_takes_the_write_lock_at_begin(tmp_path: Path) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    first = open_db(path)
+    second = sqlite3.connect(path, isolation_level=None, timeout=0.05)
+    # BEGIN IMMEDIATE holds the reserved lock before any write: another writer must wait.
+    with transaction(first), pytest.raises(sqlite3.OperationalError, match="locked"):
+        second.execute("BEGIN IMMEDIATE")
+
+
+def test_timestamps_are_utc_text_with_microseconds() -> None:
+    almaty = timezone(timedelta(hours=5))
+    moment = datetime(2026, 11, 25, 15, 0, 0, 123, tzinfo=almaty)
+    assert utc_text(moment) == "2026-11-25T10:00:00.000123+00:00"
+    assert utc_text(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-01-01T00:00:00.000000+00:00"
+    with pytest.raises(ValueError):
+        utc_text(datetime(2026, 1, 1))
+
+
+def test_statements_splits_scripts_and_rejects_a_cut_one() -> None:
+    parts = schema.statements(
+        "CREATE TABLE a (x TEXT DEFAULT ';');\n-- note\nCREATE TABLE b (y);\n"
+    )
+    assert parts == ["CREATE TABLE a (x TEXT DEFAULT ';');", "-- note\nCREATE TABLE b (y);"]
+    with pytest.raises(ValueError):
+        schema.statements("CREATE TABLE a (x);\nCREATE TABLE b (")

@@ -1,0 +1,123 @@
+"""``regdesk init``: checks the config, creates or upgrades the data folder, idempotently."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from regdesk.cli import main
+from regdesk.store import audit, schema
+from regdesk.store.db import open_db
+from regdesk.store.paths import DataPaths
+
+VALID_BIN = "120440001006"
+
+
+def write_config(tmp_path: Path, bin: str = VALID_BIN) -> Path:
+    cfg = tmp_path / "clinic" / "config.toml"
+    cfg.parent.mkdir(exist_ok=True)
+    cfg.write_text(f'[clinic]\nbin = "{bin}"\ncode = "EMH"\n[storage]\ndata_dir = "data"\n')
+    return cfg
+
+
+def init(cfg: Path, lang: str = "en") -> int:
+    return main(["--config", str(cfg), "--lang", lang, "init"])
+
+
+def test_init_creates_everything_then_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path)
+    paths = DataPaths(tmp_path / "clinic" / "data")  # relative to the config's folder
+    assert init(cfg) == 0
+    out = capsys.readouterr().out
+    for expected in ("Created the data folder", "Created the database", "Created the vault key",
+                     "Created the vault folder", "no admin account", "Done."):  # fmt: skip
+        assert expected in out, expected
+    assert paths.database.is_file() and paths.vault_dir.is_dir()
+    assert stat.S_IMODE(paths.vault_key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(paths.root.stat().st_mode) == 0o700
+    key = paths.vault_key.read_bytes()
+    db = open_db(paths.database)
+    assert schema.version(db.conn) == schema.SCHEMA_VERSION
+    assert [r.action for r in audit.recent(db)] == ["admin.init"]
+    db.conn.close()
+
+    assert init(cfg, "kk") == 0
+    out = capsys.readouterr().out
+    assert "Дерекқор өзекті" in out and "Қойма кілті бар" in out and "құрылды" not in out
+    assert paths.vault_key.read_bytes() == key
+    db = open_db(paths.database)
+    assert len(audit.recent(db)) == 1 and audit.verify(db).ok
+
+
+def test_init_upgrades_an_older_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = write_config(tmp_path)
+    assert init(cfg) == 0
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, "CREATE TABLE later (x);"))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    capsys.readouterr()
+    assert init(cfg, "ru") == 0
+    assert "схема 1 → 2" in capsys.readouterr().out
+    db = open_db(DataPaths(tmp_path / "clinic" / "data").database)
+    assert audit.recent(db, action="admin.init")[0].detail == {
+        "schema_from": 1,
+        "schema_to": 2,
+    }
+
+
+def test_init_refuses_a_bad_bin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = write_config(tmp_path, bin="120440001007")
+    assert init(cfg) == 78
+    err = capsys.readouterr().err
+    assert "120440001007" in err and "BIN" in err
+    assert not (tmp_path / "clinic" / "data").exists()
+
+
+def test_init_refuses_a_database_from_a_newer_regdesk(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path)
+    assert init(cfg) == 0
+    path = DataPaths(tmp_path / "clinic" / "data").database
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    capsys.readouterr()
+    assert init(cfg) == 1
+    assert "newer regdesk" in capsys.readouterr().err
+
+
+def test_init_narrows_a_key_readable_by_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path)
+    assert init(cfg) == 0
+    key = DataPaths(tmp_path / "clinic" / "data").vault_key
+    key.chmod(0o644)
+    capsys.readouterr()
+    assert init(cfg) == 0
+    assert "644" in capsys.readouterr().out
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_init_with_a_missing_config_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert init(tmp_path / "nowhere.toml") == 78
+    assert "nowhere.toml" in capsys.readouterr().err
+
+
+def test_data_paths_follow_the_config(tmp_path: Path) -> None:
+    from regdesk import config
+
+    cfg = config.load(write_config(tmp_path))
+    paths = DataPaths.for_config(cfg)
+    assert paths.root == tmp_path / "clinic" / "data"
+    assert paths.database.name == "regdesk.sqlite3"
+    assert (paths.vault_dir.name, paths.vault_key.name) == ("vault", "vault.key")
