@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
     from regdesk.store.staff import Staff
 
-DB_NAME = "regdesk.sqlite3"
-
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_NO_DATABASE = 74  # sysexits EX_IOERR
@@ -86,10 +84,11 @@ def cli_actor() -> str:
 
 def _open(ctx: Context) -> tuple[Database, Staff]:
     from regdesk.store.db import open_db
+    from regdesk.store.paths import DataPaths
     from regdesk.store.staff import Staff
 
     config = ctx.config()
-    db = open_db(config.data_path() / DB_NAME)
+    db = open_db(DataPaths.for_config(config).database)
     return db, Staff(db, config.security, timezone=config.work_hours.timezone)
 
 

@@ -167,7 +167,12 @@ def needs_rehash(encoded: str, params: HashParams = DEFAULT_PARAMS) -> bool:
 def _dummy_hash(params: HashParams) -> str:
     # Verified against when there is no real hash (unknown or invalid IIN), so that such a
     # sign-in spends the same time as a real one and timing does not tell which IINs exist.
-    return hash_password(os.urandom(16).hex(), params)
+    # Random bytes in place of a digest: nothing matches it, and making it costs nothing.
+    return (
+        f"$argon2id$v={ARGON2_VERSION}"
+        f"$m={params.memory_kib},t={params.iterations},p={params.lanes}"
+        f"${_b64encode(os.urandom(SALT_BYTES))}${_b64encode(os.urandom(HASH_BYTES))}"
+    )
 
 
 # --- password policy -------------------------------------------------------------------------
@@ -373,6 +378,15 @@ def canonical_iin(text: str) -> str:
     return parse_iin(text).value
 
 
+def _key(iin: str) -> str:
+    # Stored IINs are all valid (``add`` checks), so a valid one is looked up in its canonical
+    # form (Kazakh-layout digits mapped back) and anything else as typed, to be reported missing.
+    try:
+        return canonical_iin(iin)
+    except IinError:
+        return iin.strip()
+
+
 def _role(role: str | Role) -> Role:
     try:
         value = Role(role)
@@ -421,7 +435,7 @@ class Staff:
 
     def get(self, iin: str) -> StaffAccount | None:
         """The account with this IIN, or None."""
-        row = self._row(iin.strip())
+        row = self._row(_key(iin))
         return _account(row) if row else None
 
     def list(self) -> list[StaffAccount]:
@@ -485,7 +499,7 @@ class Staff:
 
     def set_password(self, iin: str, password: str, now: datetime, *, actor: str) -> None:
         """Replace the password (policy checked); also clears a failed-attempt lock."""
-        iin = iin.strip()
+        iin = _key(iin)
         self._existing(iin)
         self._require_policy(password, iin)
         encoded = hash_password(password, self.params)
@@ -500,7 +514,7 @@ class Staff:
 
     def disable(self, iin: str, now: datetime | None = None, *, actor: str) -> None:
         """Lock the account by an admin's decision: no sign-in until ``enable``."""
-        iin = iin.strip()
+        iin = _key(iin)
         with transaction(self.db):
             row = self._existing(iin)
             if row["role"] == Role.ADMIN and not row["disabled"] and self._active_admins() <= 1:
@@ -510,7 +524,7 @@ class Staff:
 
     def enable(self, iin: str, now: datetime | None = None, *, actor: str) -> None:
         """Unlock the account: undoes ``disable`` and also lifts a failed-attempt lock-out."""
-        iin = iin.strip()
+        iin = _key(iin)
         with transaction(self.db):
             row = self._existing(iin)
             self.db.execute(
@@ -528,7 +542,7 @@ class Staff:
         self, iin: str, role: str | Role, now: datetime | None = None, *, actor: str
     ) -> None:
         """Make the account a receptionist or an admin."""
-        iin = iin.strip()
+        iin = _key(iin)
         value = _role(role)
         with transaction(self.db):
             row = self._existing(iin)
@@ -552,7 +566,7 @@ class Staff:
         it is audited (``staff.key_store``) because it says which key signs. ``actor`` defaults
         to the employee themself.
         """
-        iin = iin.strip()
+        iin = _key(iin)
         with transaction(self.db):
             row = self._existing(iin)
             if row["key_store_path"] == path:
@@ -568,7 +582,7 @@ class Staff:
         """
         from regdesk.i18n import LANGS
 
-        iin = iin.strip()
+        iin = _key(iin)
         if lang is not None and lang not in LANGS:
             raise UserError("staff.bad_lang", lang=lang)
         with transaction(self.db):
