@@ -18,6 +18,14 @@ from enum import StrEnum
 from typing import Any, Final
 
 
+# The catalogue group of each named enum: its members' names are core.<group>.<value>.
+_GROUPS: Final = {
+    "Citizenship": "citizenship",
+    "AttachmentBasis": "basis",
+    "DocumentKind": "document",
+}
+
+
 class _Named(StrEnum):
     """An enum whose members have a name in the catalogue under ``core.<group>.<value>``."""
 
@@ -50,13 +58,6 @@ class Citizenship(_Named):
     """A foreign citizen staying temporarily: attached only with medical insurance."""
     STATELESS_RESIDENT = "stateless_resident"
     """A stateless person with a residence permit."""
-
-
-_GROUPS: Final = {
-    "Citizenship": "citizenship",
-    "AttachmentBasis": "basis",
-    "DocumentKind": "document",
-}
 
 
 class LifeStatus(StrEnum):
