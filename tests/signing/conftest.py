@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from signing_support import EMPLOYEE_IIN, NCA, NOW, PASSWORD
+from signing_support import EMPLOYEE_IIN, NCA, NOW, PASSWORD, KeyStoreFactory
 
 from regdesk.signing import testca
 
@@ -32,9 +31,6 @@ def ca(rsa_keys: list[rsa.RSAPrivateKey]) -> testca.CA:
     return testca.make_ca(
         "Test ҰКО (RSA)", NOW - timedelta(days=3650), NOW + timedelta(days=3650), key=rsa_keys[0]
     )
-
-
-KeyStoreFactory = Callable[..., Path]
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import KeyStoreFactory
-from signing_support import EMPLOYEE_IIN, NCA_PASSWORD, NOW, PASSWORD
+from signing_support import EMPLOYEE_IIN, NCA_PASSWORD, NOW, PASSWORD, KeyStoreFactory
 
 from regdesk.cli import main
 from regdesk.signing import testca

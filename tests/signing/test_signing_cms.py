@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 from asn1crypto import cms as asn1_cms
-from conftest import KeyStoreFactory
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
-from signing_support import EMPLOYEE_IIN, NOW, PASSWORD
+from signing_support import EMPLOYEE_IIN, NOW, PASSWORD, KeyStoreFactory
 
 from regdesk.signing import (
     SignatureFormatError,

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import algos, cms, core, keys, pkcs12
-from conftest import KeyStoreFactory
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 from cryptography.hazmat.primitives.serialization import pkcs12 as c_pkcs12
-from signing_support import EMPLOYEE_IIN, PASSWORD
+from signing_support import EMPLOYEE_IIN, PASSWORD, KeyStoreFactory
 
 from regdesk.signing import (
     FileUnreadable,

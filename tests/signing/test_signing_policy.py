@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KeyStoreFactory
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
-from signing_support import EMPLOYEE_IIN, NOW, PASSWORD
+from signing_support import EMPLOYEE_IIN, NOW, PASSWORD, KeyStoreFactory
 
 from regdesk.config import Signing
 from regdesk.i18n import LANGS
