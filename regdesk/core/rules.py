@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-
 # The catalogue group of each named enum: its members' names are core.<group>.<value>.
 _GROUPS: Final = {
     "Citizenship": "citizenship",
