@@ -308,12 +308,12 @@ def test_searches_use_an_index(
     captured: list[tuple[str, list[object]]] = []
     real_many = journal._many
 
-    def spy(sql: str, params: list[object]) -> object:  # type: ignore[no-untyped-def]
+    def spy(sql: str, params: list[object]) -> object:
         captured.append((sql, list(params)))
         return real_many(sql, params)
 
     monkeypatch.setattr(journal, "_many", spy)
-    journal.find(**criteria)  # type: ignore[arg-type]
+    journal.find(**criteria)
     sql, params = captured[0]
     plan = " ".join(str(row[3]) for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
