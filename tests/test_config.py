@@ -102,7 +102,9 @@ def test_env_var_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert config.data_path() == tmp_path / "data"
 
 
-def test_cli_reports_config_error_in_chosen_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_config_error_in_chosen_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from regdesk.cli import main
 
     file = tmp_path / "c.toml"

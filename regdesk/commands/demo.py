@@ -1,8 +1,10 @@
-"""``regdesk demo``: the whole desk in a throw-away workspace."""
+"""``regdesk demo``: the whole desk in a throw-away workspace, and the desk itself (``regdesk``)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
 from typing import Any
 
 from regdesk.cli import Context
@@ -10,9 +12,62 @@ from regdesk.cli import Context
 
 def register(sub: Any, ctx: Context) -> None:
     p = sub.add_parser("demo", help=ctx.t("cli.demo_help"), description=ctx.t("cli.demo_help"))
+    p.add_argument("--workspace", metavar="DIR", help=ctx.t("cli.demo_workspace"))
     p.set_defaults(handler=run)
 
 
+def _log_to(folder: Path) -> None:
+    # Tracebacks go to a file in the data folder, never to the receptionist's screen.
+    folder.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=str(folder / "regdesk.log"),
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
 def run(ns: argparse.Namespace, ctx: Context) -> int:
-    ctx.warn("cli.demo_unavailable")
-    return 1
+    from regdesk import demo
+    from regdesk.desk import Desk
+    from regdesk.tui.app import DemoInfo, DeskApp
+
+    ctx.say("cli.demo_preparing")
+    workspace = demo.build(Path(ns.workspace) if ns.workspace else None, lang=ctx.lang)
+    _log_to(workspace.root / "logs")
+    desk = Desk(workspace.config)
+    info = DemoInfo(
+        workspace=str(workspace.root),
+        staff=workspace.staff,
+        key_password=demo.KEY_PASSWORD,
+        key_paths=workspace.key_paths,
+        prints_dir=str(workspace.prints_dir),
+        scan_dir=str(workspace.scan_dir),
+        sample_iins=workspace.samples,
+    )
+    try:
+        DeskApp(desk, demo=info).run()
+    finally:
+        desk.close()
+        workspace.stop()
+    ctx.say("cli.demo_done", path=str(workspace.root), prints=str(workspace.prints_dir))
+    return 0
+
+
+def run_desk(ns: argparse.Namespace, ctx: Context) -> int:
+    """``regdesk`` with no subcommand: the desk for the configured clinic."""
+    from regdesk.desk import Desk
+    from regdesk.store.paths import DataPaths
+    from regdesk.tui.app import DeskApp
+
+    config = ctx.config()
+    paths = DataPaths.for_config(config)
+    if not paths.database.exists():
+        ctx.warn("cli.desk_not_initialised", path=str(paths.database))
+        return 78
+    _log_to(paths.logs_dir)
+    desk = Desk(config)
+    try:
+        DeskApp(desk).run()
+    finally:
+        desk.close()
+    return 0

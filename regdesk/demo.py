@@ -1,0 +1,283 @@
+"""``regdesk demo``: a complete clinic in a throw-away folder, with nothing to set up.
+
+The workspace holds a config, the database with two demo employees, a demo CA and a signing key
+store per employee, a scanner folder with sample scans, and a folder that receives the prints.
+The registry simulator runs in this process on a free loopback port. Everything is real — the
+same code paths as a clinic's installation — only the data and the CA are made up.
+"""
+
+from __future__ import annotations
+
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from regdesk.config import Config, load
+
+KEY_PASSWORD = "demo-key-2026"
+
+STAFF = (
+    # role, birth date, sex, surname, given name, patronymic, password
+    (
+        "receptionist",
+        date(1991, 4, 12),
+        "female",
+        "Нұрланова",
+        "Айгүл",
+        "Серікқызы",
+        "Desk-2026-demo",
+    ),
+    ("admin", date(1983, 9, 30), "male", "Жақсыбеков", "Ерлан", "Маратұлы", "Admin-2026-demo"),
+)
+
+CLINIC_TOML = """\
+# The demo clinic's configuration, written by `regdesk demo`. config.example.toml explains
+# every setting.
+
+[clinic]
+name_kk = "№1 қалалық емхана (демо)"
+name_ru = "Городская поликлиника №1 (демо)"
+bin = "{bin}"
+address_kk = "Алматы қ., Абай даңғылы, 10"
+address_ru = "г. Алматы, проспект Абая, 10"
+phone = "+7 727 000 00 00"
+code = "DEMO"
+
+[[districts]]
+number = 1
+doctor = "Сәрсенбаева Гүлнар Асқарқызы"
+nurse = "Ким Елена Викторовна"
+addresses = ["Абай", "Сәтбаев"]
+
+[[districts]]
+number = 2
+doctor = "Иванов Сергей Петрович"
+nurse = "Омарова Әсем Болатқызы"
+addresses = ["Төле би", "Жандосов"]
+
+[[districts]]
+number = 3
+doctor = "Мұхамеджанов Қайрат Серікұлы"
+nurse = "Ахметова Динара Ерланқызы"
+addresses = ["Райымбек"]
+
+[registry]
+base_url = "{registry_url}"
+token = "{registry_token}"
+connect_timeout = 2.0
+read_timeout = 6.0
+retries = 1
+
+[signing]
+trusted_ca = ["keys/demo-ca.pem"]
+
+[printing]
+default = "files"
+
+[[printing.printers]]
+name = "files"
+kind = "folder"
+folder = "{prints}"
+format = "pdf-a5"
+
+[[printing.printers]]
+name = "receipt-80mm"
+kind = "folder"
+folder = "{prints}"
+format = "text-80"
+
+[storage]
+data_dir = "data"
+scan_dir = "scans"
+max_attachment_mb = 10
+
+[security]
+idle_lock_minutes = 10
+
+[languages]
+default = "{lang}"
+"""
+
+
+@dataclass
+class DemoWorkspace:
+    root: Path
+    config: Config
+    simulator: Any
+    staff: tuple[tuple[str, str, str, str], ...]
+    key_paths: dict[str, str]
+    prints_dir: Path
+    scan_dir: Path
+    samples: dict[str, list[str]]
+
+    def stop(self) -> None:
+        self.simulator.stop()
+
+
+def build(root: Path | None = None, *, lang: str = "ru", seed: int = 2026) -> DemoWorkspace:
+    """Create the demo workspace in ``root`` (a new temporary folder by default) and start it."""
+    from regdesk.core.ids import make_bin, make_iin
+    from regdesk.registry.simulator import start_simulator
+
+    root = Path(root) if root else Path(tempfile.mkdtemp(prefix="regdesk-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    clinic_bin = make_bin(2004, 3, serial=417)
+    simulator = start_simulator(host="127.0.0.1", port=0, seed=seed, clinic_bin=clinic_bin)
+    prints = root / "prints"
+    prints.mkdir(exist_ok=True)
+    keys = root / "keys"
+    keys.mkdir(exist_ok=True)
+    scans = root / "scans"
+    write_sample_scans(scans)
+
+    now = datetime.now(UTC)
+    staff_rows: list[tuple[str, str, str, str]] = []
+    key_paths: dict[str, str] = {}
+    ca = _make_keys(keys, now, staff_rows, key_paths, make_iin)
+
+    text = CLINIC_TOML.format(
+        bin=clinic_bin,
+        registry_url=simulator.url,
+        registry_token=simulator.token,
+        prints=str(prints),
+        lang=lang,
+    )
+    config_file = root / "config.toml"
+    config_file.write_text(text, encoding="utf-8")
+    (keys / "demo-ca.pem").write_bytes(ca)
+    config = load(config_file)
+    _init_data(config, staff_rows, now)
+    return DemoWorkspace(
+        root=root,
+        config=config,
+        simulator=simulator,
+        staff=tuple(staff_rows),
+        key_paths=key_paths,
+        prints_dir=prints,
+        scan_dir=scans,
+        samples=simulator.cases,
+    )
+
+
+def _make_keys(
+    keys: Path,
+    now: datetime,
+    staff_rows: list[tuple[str, str, str, str]],
+    key_paths: dict[str, str],
+    make_iin: Any,
+) -> bytes:
+    from regdesk.signing.testca import make_ca, make_employee_key_store, pem
+
+    ca = make_ca("regdesk demo CA", now - timedelta(days=30), now + timedelta(days=3650))
+    for serial, (role, born, sex, surname, given, patronymic, password) in enumerate(STAFF, 1):
+        iin = make_iin(born, sex, serial)
+        path = make_employee_key_store(
+            ca,
+            iin=iin,
+            surname=surname,
+            given_name=given,
+            patronymic=patronymic,
+            purpose="signing",
+            not_before=now - timedelta(days=1),
+            not_after=now + timedelta(days=365),
+            password=KEY_PASSWORD,
+            path=keys / f"{role}-sign.p12",
+        )
+        key_paths[iin] = str(path)
+        staff_rows.append((role, iin, password, f"{surname} {given} {patronymic}"))
+    return pem(ca[1])
+
+
+def _init_data(config: Config, staff_rows: list[tuple[str, str, str, str]], now: datetime) -> None:
+    from regdesk.store.db import open_db
+    from regdesk.store.paths import DataPaths
+    from regdesk.store.staff import Staff
+    from regdesk.store.vault import Vault
+
+    paths = DataPaths.for_config(config)
+    db = open_db(paths.database)
+    try:
+        Vault.create_key(paths.vault_key)
+        staff = Staff(db, config.security, timezone=config.work_hours.timezone)
+        for role, iin, password, name in staff_rows:
+            if staff.get(iin) is None:
+                staff.add(iin, name, role, password, now, actor="demo")
+    finally:
+        db.conn.close()
+
+
+# -- sample scans: small but real files of each accepted type, and two that must be refused --
+
+
+def _png(width: int, height: int, shade: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + bytes([shade, 255 - shade, 128]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _pdf(title: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A5")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text=title)
+    return bytes(pdf.output())
+
+
+def _tiff(width: int, height: int) -> bytes:
+    # A minimal uncompressed greyscale baseline TIFF, as document scanners often write.
+    pixels = bytes((x * 255 // max(1, width - 1)) for _ in range(height) for x in range(width))
+    entries = [
+        (256, 3, 1, width),
+        (257, 3, 1, height),
+        (258, 3, 1, 8),
+        (259, 3, 1, 1),
+        (262, 3, 1, 1),
+        (273, 4, 1, 8),
+        (277, 3, 1, 1),
+        (278, 3, 1, height),
+        (279, 4, 1, len(pixels)),
+    ]
+    ifd_offset = 8 + len(pixels)
+    ifd = struct.pack("<H", len(entries))
+    for tag, typ, count, value in entries:
+        if typ == 3:
+            ifd += struct.pack("<HHIHH", tag, typ, count, value, 0)
+        else:
+            ifd += struct.pack("<HHII", tag, typ, count, value)
+    ifd += struct.pack("<I", 0)
+    return b"II*\x00" + struct.pack("<I", ifd_offset) + pixels + ifd
+
+
+def write_sample_scans(folder: Path) -> None:
+    """Scans a receptionist would find in the scanner's folder, oldest first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [
+        ("udostoverenie-lichnosti.pdf", _pdf("Identity card (demo scan)")),
+        ("svidetelstvo-o-rozhdenii.png", _png(120, 80, 60)),
+        ("pensionnoe-udostoverenie.tif", _tiff(64, 48)),
+        ("vid-na-zhitelstvo.pdf", _pdf("Residence permit (demo scan)")),
+        ("povrezhdennyi-fail.pdf", b"\x00\x00garbage, not a PDF at all"),
+        ("zametki.txt", "не скан\n".encode()),
+    ]
+    base = datetime.now(UTC).timestamp() - len(files) * 60
+    import os
+
+    for i, (name, data) in enumerate(files):
+        path = folder / name
+        path.write_bytes(data)
+        os.utime(path, (base + i * 60, base + i * 60))

@@ -1,0 +1,836 @@
+"""The use cases of one workstation and its signed-in employee, with no Textual in them.
+
+The TUI (and the tests) drive every front-desk flow through ``Desk``: sign in, look an applicant up
+in the registry, refuse with a motivated reason, fill the form with scans, confirm with EDS and
+register, issue the talon, answer the survey, search the journal, reprint. Each method is one step
+of the regulation's Table 2; the screen decides only what to show.
+
+Threads: the TUI calls the blocking methods from worker threads and the ``async`` ones on its
+event loop. One SQLite connection is shared, so every use of it holds ``self._db_lock``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from regdesk.config import Config
+from regdesk.core.application import Channel, Role, State
+from regdesk.core.errors import UserError
+from regdesk.core.ids import parse_iin
+from regdesk.core.refusals import reason as refusal_reason
+from regdesk.core.rules import (
+    AttachmentFacts,
+    DocumentFlag,
+    DocumentKind,
+    Finding,
+    PersonFacts,
+    RuleSettings,
+    age_on,
+    check_applicant,
+    effective_date,
+    required_documents,
+)
+from regdesk.store import audit
+from regdesk.store.db import open_db, transaction
+from regdesk.store.journal import ApplicationRecord, Journal
+from regdesk.store.paths import DataPaths
+from regdesk.store.staff import Employee, Staff
+from regdesk.store.vault import Vault
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeskError(UserError):
+    """A desk step that cannot be done as asked; the key says why."""
+
+
+class RulesBlock(DeskError):
+    """The rules forbid the attachment on the basis chosen in the form."""
+
+    key = "desk.rules_block"
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__()
+        self.findings = findings
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        parts = [t(f.key, lang, **dict(f.params)) for f in self.findings]
+        return " ".join([t(self.key, lang), *parts])
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    """A file in the scanner's folder, as the attachment picker lists it."""
+
+    path: Path
+    name: str
+    size: int
+    modified: datetime
+    media_type: str | None
+    """The type detected from the content; None when it is not a PDF, JPEG, PNG or TIFF."""
+    too_big: bool
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the registry said about an applicant and what the desk's rules found."""
+
+    application_id: int
+    iin: str
+    person: Any | None
+    """``regdesk.registry.Person``; None when the registry has no data (Table 2 step 4)."""
+    attachment: Any | None
+    findings: tuple[Finding, ...]
+    mapped_layout: bool
+    """The IIN was typed on the Kazakh layout's digit row and mapped back to digits."""
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "block")
+
+    @property
+    def suggested_refusal(self) -> str | None:
+        if self.person is None:
+            return "no_data"
+        for f in self.findings:
+            if f.severity == "block" and f.refusal_code:
+                return str(f.refusal_code)
+        return None
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """An opened key store and what the signing policy says about it now."""
+
+    key_store: Any
+    info: Any
+    problems: tuple[UserError, ...]
+
+    @property
+    def can_sign(self) -> bool:
+        return not any(getattr(p, "blocking", True) for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The result of issuing or reprinting a talon or a refusal notice."""
+
+    document: str
+    path: Path | None
+    preview: str
+    status: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One application as the journal shows it."""
+
+    record: ApplicationRecord
+    events: list[Any]
+    attachments: list[Any]
+    signature_ok: bool | None
+    signature_text: str
+    prints: list[Any] = field(default_factory=list)
+
+
+class Desk:
+    """One workstation of the clinic: the config, the database, the registry, the signer."""
+
+    def __init__(self, config: Config, *, clock: Clock = utc_now) -> None:
+        self.config = config
+        self.clock = clock
+        self.paths = DataPaths(config.data_path())
+        self.db = open_db(self.paths.database)
+        self._db_lock = threading.RLock()
+        self.journal = Journal(self.db)
+        self.staff = Staff(self.db, config.security, timezone=config.work_hours.timezone)
+        self.employee: Employee | None = None
+        self._registry: Any | None = None
+        self._vault: Vault | None = None
+        self._policy: Any | None = None
+
+    # -- infrastructure -------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._db_lock:
+            yield
+
+    def close(self) -> None:
+        with self._locked():
+            self.db.conn.close()
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            max_bytes = int(self.config.storage.max_attachment_mb * 1024 * 1024)
+            self._vault = Vault(self.paths.vault_dir, self.paths.vault_key, max_bytes)
+        return self._vault
+
+    def registry(self) -> Any:
+        """The registry client, created on first use (httpx is not imported at start-up)."""
+        if self._registry is None:
+            from regdesk.registry.client import RegistryClient
+
+            base = Path(self.config.source).parent if self.config.source else None
+            self._registry = RegistryClient(self.config.registry, base_dir=base)
+        return self._registry
+
+    async def aclose(self) -> None:
+        if self._registry is not None:
+            await self._registry.aclose()
+            self._registry = None
+
+    def _actor(self) -> tuple[str, Role]:
+        if self.employee is None:
+            raise DeskError("desk.not_signed_in")
+        return self.employee.iin, Role(self.employee.role)
+
+    # -- sign-in (Table 2 step 1) -----------------------------------------------------------
+
+    def sign_in(self, iin_text: str, password: str) -> Employee:
+        with self._locked():
+            employee = self.staff.authenticate(
+                iin_text.strip(), password, self.clock(), self.config.security
+            )
+        self.employee = employee
+        return employee
+
+    def check_password(self, password: str) -> bool:
+        """The signed-in employee's password, for unlocking an idle terminal."""
+        if self.employee is None:
+            return False
+        try:
+            with self._locked():
+                self.staff.authenticate(
+                    self.employee.iin, password, self.clock(), self.config.security
+                )
+        except UserError:
+            return False
+        return True
+
+    def sign_out(self) -> None:
+        if self.employee is not None:
+            with self._locked(), transaction(self.db):
+                audit.append(self.db, actor_iin=self.employee.iin, action="sign_out")
+        self.employee = None
+
+    def set_language(self, lang: str) -> None:
+        if self.employee is not None:
+            with self._locked():
+                self.staff.set_lang(self.employee.iin, lang)
+
+    def open_drafts(self) -> list[ApplicationRecord]:
+        """Drafts this employee left unfinished (a crash, a power cut, an idle lock)."""
+        actor, _ = self._actor()
+        with self._locked():
+            return self.journal.open_drafts(actor)
+
+    # -- look-up (Table 2 steps 3-4) -------------------------------------------------------
+
+    def rule_settings(self) -> RuleSettings:
+        r = self.config.rules
+        return RuleSettings(
+            campaign_start=r.campaign_start,
+            campaign_end=r.campaign_end,
+            campaign_effective=r.campaign_effective,
+            free_changes_per_year=r.free_changes_per_year,
+            min_days_between_changes=r.min_days_between_changes,
+            anytime_bases=tuple(r.anytime_bases),
+        )
+
+    def today(self) -> date:
+        from zoneinfo import ZoneInfo
+
+        return self.clock().astimezone(ZoneInfo(self.config.work_hours.timezone)).date()
+
+    async def look_up(self, iin_text: str, basis: str = "free_choice") -> Lookup:
+        """Ask the registry about the applicant and open a draft application for the answer.
+
+        An invalid IIN raises IinError before any request. Unavailable, refused and bad answers
+        raise the registry's errors and leave nothing in the journal; "not found" opens a draft
+        whose only way forward is the motivated refusal of step 4.
+        """
+        from regdesk.core.ids import normalize_digits
+        from regdesk.registry.errors import NotFound
+
+        actor, role = self._actor()
+        digits, mapped = normalize_digits(iin_text.strip())
+        iin = parse_iin(digits).value
+        started = self.clock()
+        client = self.registry()
+        try:
+            person, attachment = await asyncio.gather(client.person(iin), client.attachment(iin))
+        except NotFound:
+            person, attachment = None, None
+        ended = self.clock()
+        findings: tuple[Finding, ...] = ()
+        if person is not None:
+            findings = tuple(
+                check_applicant(
+                    _person_facts(person),
+                    _attachment_facts(attachment),
+                    self.config.clinic.bin,
+                    basis,
+                    self.today(),
+                    self.rule_settings(),
+                    has_representative=bool(person.representatives) or None,
+                )
+            )
+        app_id = await asyncio.to_thread(
+            self._open_draft, iin, person, attachment, started, ended, actor, role
+        )
+        return Lookup(app_id, iin, person, attachment, findings, mapped)
+
+    def _open_draft(
+        self,
+        iin: str,
+        person: Any | None,
+        attachment: Any | None,
+        started: datetime,
+        ended: datetime,
+        actor: str,
+        role: Role,
+    ) -> int:
+        registry_data = {
+            "person": _jsonable(person) if person is not None else None,
+            "attachment": _jsonable(attachment) if attachment is not None else None,
+        }
+        with self._locked():
+            app_id = self.journal.create_draft(
+                applicant_iin=iin,
+                actor_iin=actor,
+                role=role,
+                registry_data=registry_data,
+                surname=getattr(person, "surname", ""),
+                first_name=getattr(person, "first_name", ""),
+                patronymic=getattr(person, "patronymic", "") or "",
+                birth_date=getattr(person, "birth_date", None),
+                now=ended,
+            )
+            self.journal.record_step(app_id, "registry_request", "step_start", actor, role, started)
+            self.journal.record_step(app_id, "registry_request", "step_end", actor, role, ended)
+            with transaction(self.db):
+                audit.append(
+                    self.db,
+                    actor_iin=actor,
+                    action="registry_lookup",
+                    object=f"application:{app_id}",
+                    detail={"iin": iin, "found": person is not None},
+                )
+                if person is not None:
+                    audit.append(
+                        self.db, actor_iin=actor, action="person_view", object=f"iin:{iin}"
+                    )
+        return app_id
+
+    # -- refusal (steps 4 and 7) -------------------------------------------------------------
+
+    def refuse(self, app_id: int, reason_code: str, note: str = "") -> ApplicationRecord:
+        actor, role = self._actor()
+        refusal_reason(reason_code)  # an unknown code is an error before anything is written
+        if reason_code == "other" and not note.strip():
+            raise DeskError("desk.refusal_note_needed")
+        with self._locked():
+            self.journal.transition(
+                app_id,
+                State.REFUSED,
+                actor_iin=actor,
+                role=role,
+                reason_code=reason_code,
+                note=note.strip(),
+                now=self.clock(),
+            )
+            return self.journal.get(app_id)
+
+    def abandon(self, app_id: int) -> None:
+        actor, role = self._actor()
+        with self._locked():
+            record = self.journal.get(app_id)
+            if record.state == State.DRAFT:
+                self.journal.transition(
+                    app_id, State.ABANDONED, actor_iin=actor, role=role, now=self.clock()
+                )
+
+    # -- the form (step 5) ---------------------------------------------------------------
+
+    def get(self, app_id: int) -> ApplicationRecord:
+        with self._locked():
+            return self.journal.get(app_id)
+
+    def save_form(self, app_id: int, form: dict[str, Any]) -> None:
+        """Keep the form as typed, so a crash loses at most the field being edited."""
+        with self._locked():
+            self.journal.save_form(app_id, form, self.clock())
+
+    def findings_for(self, record: ApplicationRecord, basis: str) -> list[Finding]:
+        """The rules again, on the basis and representative the form now gives."""
+        data = record.registry_data or {}
+        person, attachment = data.get("person"), data.get("attachment")
+        if not person:
+            return []
+        form = record.form or {}
+        return list(
+            check_applicant(
+                PersonFacts.from_registry(_Record(person)),
+                AttachmentFacts.from_registry(_Record(attachment)) if attachment else None,
+                self.config.clinic.bin,
+                basis,
+                self.today(),
+                self.rule_settings(),
+                has_representative=bool(form.get("representative_iin"))
+                or bool(person.get("representatives"))
+                or None,
+            )
+        )
+
+    def required_documents(self, record: ApplicationRecord) -> list[DocumentKind]:
+        """The documents this applicant presents, by category, age and what the form says."""
+        person = (record.registry_data or {}).get("person") or {}
+        category = person.get("residency") or "citizen"
+        age = age_on(record.birth_date, self.today()) if record.birth_date else 30
+        form = record.form or {}
+        flags = [f.value for f in DocumentFlag if form.get(f"flag_{f.value}")]
+        if age >= 63 or person.get("pensioner"):
+            flags.append(DocumentFlag.PENSIONER.value)
+        return list(required_documents(category, age, sorted(set(flags))))
+
+    def effective_date(self, basis: str, *, first_attachment: bool = False) -> date:
+        return effective_date(
+            basis, self.today(), self.rule_settings(), first_attachment=first_attachment
+        )
+
+    def districts(self) -> list[Any]:
+        return list(self.config.districts)
+
+    def suggest_district(self, record: ApplicationRecord) -> int | None:
+        """The district whose address ranges match the registered address, else the first."""
+        person = (record.registry_data or {}).get("person") or {}
+        address = person.get("address") or {}
+        street = f"{address.get('street', '')} {address.get('house', '')}".strip().casefold()
+        for d in self.config.districts:
+            for prefix in d.addresses:
+                if street and street.startswith(prefix.casefold().split(" ")[0]):
+                    return d.number
+        return self.config.districts[0].number if self.config.districts else None
+
+    def scan_folder(self) -> Path:
+        if self.config.storage.scan_dir:
+            return self.config.resolve(self.config.storage.scan_dir)
+        return Path.home() / "Scans"
+
+    def list_scans(self) -> list[ScanFile]:
+        """The scanner's files, newest first, with the type detected from their content."""
+        from regdesk.store.vault import detect_type
+
+        folder = self.scan_folder()
+        limit = int(self.config.storage.max_attachment_mb * 1024 * 1024)
+        files: list[ScanFile] = []
+        try:
+            entries = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        except OSError:
+            return []
+        for p in entries:
+            try:
+                st = p.stat()
+                with p.open("rb") as fh:
+                    head = fh.read(16)
+            except OSError:
+                continue
+            files.append(
+                ScanFile(
+                    path=p,
+                    name=p.name,
+                    size=st.st_size,
+                    modified=datetime.fromtimestamp(st.st_mtime, UTC),
+                    media_type=detect_type(head),
+                    too_big=st.st_size > limit,
+                )
+            )
+        files.sort(key=lambda f: f.modified, reverse=True)
+        return files
+
+    def attach(self, app_id: int, path: Path, doc_kind: str) -> Any:
+        """Check, hash, encrypt and keep a scan with the application."""
+        actor, _ = self._actor()
+        stored = self.vault.put(path)
+        with self._locked():
+            return self.journal.add_attachment(
+                app_id,
+                doc_kind=doc_kind,
+                original_name=path.name,
+                media_type=stored.media_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                vault_name=stored.vault_name,
+                actor_iin=actor,
+                now=self.clock(),
+            )
+
+    def attachments(self, app_id: int) -> list[Any]:
+        with self._locked():
+            return list(self.journal.attachments(app_id))
+
+    # -- EDS and registration (steps 5-6) ------------------------------------------------------
+
+    def key_store_hint(self) -> str:
+        """The key store this employee used last time, to offer it again."""
+        if self.employee is None:
+            return ""
+        with self._locked():
+            current = self.staff.get(self.employee.iin)
+        return (getattr(current, "key_store_path", None) or "") if current else ""
+
+    def signing_policy(self) -> Any:
+        if self._policy is None:
+            from regdesk.signing.policy import SigningPolicy
+
+            self._policy = SigningPolicy.from_config(self.config.signing, self.config.resolve)
+        return self._policy
+
+    def open_key(self, path_text: str, password: str) -> KeyCheck:
+        """Open the employee's key store and check it against the clinic's signing policy."""
+        from regdesk.signing.keystore import open_key_store
+
+        actor, _ = self._actor()
+        path = Path(path_text.strip()).expanduser()
+        key_store = open_key_store(path, password)
+        problems = self.signing_policy().check(
+            key_store,
+            employee_iin=actor if self.config.signing.signer_must_be_employee else None,
+            now=self.clock(),
+        )
+        with self._locked():
+            self.staff.set_key_store_path(actor, str(path), self.clock())
+        return KeyCheck(key_store, key_store.info, tuple(problems))
+
+    def document_for_signing(self, app_id: int) -> dict[str, Any]:
+        """What the employee's signature covers: the application and the hash of every scan."""
+        record = self.get(app_id)
+        form = dict(record.form or {})
+        return {
+            "kind": "regdesk.attachment-application",
+            "version": 1,
+            "clinic_bin": self.config.clinic.bin,
+            "application_id": record.id,
+            "channel": str(record.channel),
+            "applicant_iin": record.applicant_iin,
+            "surname": record.surname,
+            "first_name": record.first_name,
+            "patronymic": record.patronymic,
+            "birth_date": str(record.birth_date or ""),
+            "form": {k: str(v) for k, v in sorted(form.items())},
+            "attachments": [
+                {"name": a.original_name, "kind": a.doc_kind, "sha256": a.sha256}
+                for a in self.attachments(app_id)
+            ],
+        }
+
+    def register(self, app_id: int, check: KeyCheck) -> str:
+        """Sign the application with the employee's key and register it with its number."""
+        from regdesk.signing import canonical_bytes, sign
+
+        actor, role = self._actor()
+        if not check.can_sign:
+            raise check.problems[0]
+        record = self.get(app_id)
+        form = record.form or {}
+        basis = str(form.get("basis") or "free_choice")
+        missing = self.missing_documents(app_id)
+        if missing:
+            raise DeskError("desk.documents_missing", names=", ".join(missing))
+        blocking = [f for f in self.findings_for(record, basis) if f.blocks]
+        if blocking:
+            raise RulesBlock(blocking)
+        content = canonical_bytes(self.document_for_signing(app_id))
+        now = self.clock()
+        cms = sign(check.key_store, content, signing_time=now)
+        info = check.info
+        signature = {
+            "signer_iin": info.iin,
+            "signer_name": info.common_name,
+            "cert_serial": info.serial,
+            "cert_issuer": info.issuer,
+            "signed_at": now,
+            "content_sha256": hashlib.sha256(content).hexdigest(),
+            "canonical": content,
+            "cms": cms,
+        }
+        with self._locked():
+            number = self.journal.register(
+                app_id,
+                clinic_code=self.config.clinic.code,
+                actor_iin=actor,
+                role=role,
+                now=now,
+                signature=signature,
+                basis=basis,
+                district=_int_or_none(form.get("district")),
+                effective_date=self.effective_date(
+                    basis, first_attachment=not (record.registry_data or {}).get("attachment")
+                ),
+            )
+        return number
+
+    def missing_documents(self, app_id: int) -> list[str]:
+        """Required document kinds with neither a scan attached nor a tick in the checklist."""
+        record = self.get(app_id)
+        ticked = set((record.form or {}).get("documents_seen", "").split(","))
+        have = {a.doc_kind for a in self.attachments(app_id)}
+        return [
+            d.value
+            for d in self.required_documents(record)
+            if d.value not in have and d.value not in ticked
+        ]
+
+    # -- the result (step 8) and the survey ------------------------------------------------
+
+    def document(self, app_id: int, *, duplicate: bool = False) -> Any:
+        """The talon (registered, issued) or the refusal notice (refused) of an application."""
+        from regdesk.printing.documents import (
+            ClinicInfo,
+            DistrictInfo,
+            PersonInfo,
+            RefusalData,
+            TalonData,
+            internal_reference,
+            reason_texts,
+        )
+
+        record = self.get(app_id)
+        with self._locked():
+            signature = self.journal.signature(app_id)
+        person_data = (record.registry_data or {}).get("person") or {}
+        address = person_data.get("address") or {}
+        person = PersonInfo(
+            full_name=record.full_name,
+            iin=record.applicant_iin,
+            birth_date=record.birth_date,
+            address=", ".join(
+                str(address[k])
+                for k in ("region", "city", "street", "house", "flat")
+                if address.get(k)
+            ),
+        )
+        clinic = ClinicInfo.from_config(self.config.clinic)
+        now = self.clock()
+        employee = self._staff_name(record)
+        sha = signature.content_sha256 if signature is not None else ""
+        if record.state == State.REFUSED:
+            kk, ru = reason_texts(record.refusal_code or "other")
+            day = (record.decided_at or now).date()
+            return RefusalData(
+                clinic=clinic,
+                number=record.number,
+                date=day,
+                person=person,
+                reason_code=record.refusal_code or "other",
+                reason_kk=kk,
+                reason_ru=ru,
+                employee=employee,
+                issued_at=now,
+                internal_id=""
+                if record.number
+                else internal_reference(self.config.clinic.code, app_id),
+                note=record.refusal_note or "",
+                duplicate=duplicate,
+                signature_sha256=sha,
+            )
+        if record.number is None or record.registered_at is None:
+            raise DeskError("desk.no_document")
+        district = next((d for d in self.config.districts if d.number == record.district), None)
+        form = record.form or {}
+        return TalonData(
+            clinic=clinic,
+            number=record.number,
+            date=record.registered_at.date(),
+            person=person,
+            employee=employee,
+            issued_at=now,
+            effective_date=record.effective_date,
+            district=DistrictInfo.from_config(district) if district else None,
+            note=str(form.get("note", "")),
+            duplicate=duplicate,
+            signature_sha256=sha,
+        )
+
+    def _staff_name(self, record: ApplicationRecord) -> str:
+        """Who decided: the employee who registered or refused, else the one signed in."""
+        with self._locked():
+            events = self.journal.events(record.id)
+        actor = next(
+            (
+                e.actor_iin
+                for e in reversed(events)
+                if e.to_state in (State.REGISTERED, State.REFUSED)
+            ),
+            None,
+        )
+        if actor:
+            with self._locked():
+                account = self.staff.get(actor)
+            if account is not None:
+                return account.full_name
+        return self._employee_name()
+
+    def preview(self, app_id: int) -> str:
+        """The document as the 48-column receipt text, for the screen before printing."""
+        from regdesk.printing.text import render_text
+
+        return render_text(self.document(app_id), width=48)
+
+    def issue(self, app_id: int, printer: str | None = None) -> Issued:
+        """Print the talon (or the refusal notice) and, for a talon, mark the result issued."""
+        actor, role = self._actor()
+        result = self._print(app_id, printer)
+        record = self.get(app_id)
+        if record.state == State.REGISTERED and result.status != "failed":
+            with self._locked():
+                self.journal.transition(
+                    app_id, State.ISSUED, actor_iin=actor, role=role, now=self.clock()
+                )
+        return result
+
+    def reprint(self, app_id: int, printer: str | None = None) -> Issued:
+        """Print again (from the journal): marked as a duplicate when printed before."""
+        return self._print(app_id, printer)
+
+    def _print(self, app_id: int, printer_name: str | None) -> Issued:
+        from regdesk.printing.printers import print_document
+
+        actor, _ = self._actor()
+        name = printer_name or self.config.printing.default
+        printer = next(p for p in self.config.printing.printers if p.name == name)
+        with self._locked():
+            earlier = [p for p in self.journal.prints(app_id) if p.status != "failed"]
+        doc = self.document(app_id, duplicate=bool(earlier))
+        result = print_document(printer, doc, self.paths.root)
+        with self._locked():
+            self.journal.record_print(
+                app_id,
+                document=doc.kind,
+                printer=name,
+                format=printer.format,
+                by_iin=actor,
+                status=result.status,
+                detail=result.detail,
+                duplicate=bool(earlier),
+                now=self.clock(),
+            )
+        return Issued(
+            document=doc.kind,
+            path=result.path,
+            preview="",
+            status=result.status,
+            detail=result.detail or "",
+        )
+
+    def _employee_name(self) -> str:
+        return self.employee.full_name if self.employee else ""
+
+    def save_survey(self, app_id: int, q1: int, q2: int) -> None:
+        with self._locked():
+            self.journal.save_survey(app_id, q1, q2, self.clock())
+
+    # -- the journal -------------------------------------------------------------------------
+
+    def find(self, query: str, *, state: str | None = None, limit: int = 50) -> list[Any]:
+        """Search by IIN (12 digits), application number, or name prefix, as typed."""
+        from regdesk.core.ids import normalize_digits
+
+        text = query.strip()
+        digits, _ = normalize_digits(text)
+        with self._locked():
+            if not text:
+                return list(self.journal.find(state=state, limit=limit))
+            if digits.isdigit() and len(digits) == 12:
+                return list(self.journal.find(iin=digits, state=state, limit=limit))
+            if text.upper().startswith(self.config.clinic.code.upper() + "-"):
+                return list(self.journal.find(number=text.upper(), state=state, limit=limit))
+            return list(self.journal.find(name_prefix=text, state=state, limit=limit))
+
+    def detail(self, app_id: int) -> Detail:
+        actor, _ = self._actor()
+        with self._locked():
+            record = self.journal.get(app_id)
+            events = list(self.journal.events(app_id))
+            attachments = list(self.journal.attachments(app_id))
+            signature = self.journal.signature(app_id)
+            prints = list(self.journal.prints(app_id))
+            with transaction(self.db):
+                audit.append(
+                    self.db, actor_iin=actor, action="person_view", object=f"application:{app_id}"
+                )
+        ok: bool | None = None
+        text = ""
+        if signature is not None:
+            from regdesk.signing import verify
+
+            result = verify(signature.cms, signature.canonical, policy=self.signing_policy())
+            ok = result.valid
+            text = result.signer.common_name
+        return Detail(record, events, attachments, ok, text, prints)
+
+
+class _Record:
+    """A registry answer read back from the journal's JSON, with its dates as dates again."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        for key, value in data.items():
+            if isinstance(value, str) and key.endswith(("date", "since")) and value:
+                value = date.fromisoformat(value[:10])
+            setattr(self, key, value)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, date | datetime):
+        return obj.isoformat()
+    if hasattr(obj, "value") and not isinstance(obj, str | int | float | bool):
+        return obj.value
+    return obj
+
+
+def _person_facts(person: Any) -> PersonFacts:
+    return PersonFacts.from_registry(person)
+
+
+def _attachment_facts(attachment: Any | None) -> AttachmentFacts | None:
+    return None if attachment is None else AttachmentFacts.from_registry(attachment)
+
+
+__all__ = ["Channel", "Desk", "DeskError", "Issued", "KeyCheck", "Lookup", "ScanFile"]

@@ -1,0 +1,52 @@
+"""What every desk screen shares: text from the catalogues, re-translated when the language changes.
+
+Bindings carry an ``id``; their footer text is the catalogue entry ``keys.<id>``, so one table
+gives both the footer and the help screen, and the config's ``[keymap]`` remaps by the same ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+
+if TYPE_CHECKING:
+    from regdesk.tui.app import DeskApp
+
+
+def translate_bindings(node: DOMNode, tr: Any) -> None:
+    """Give each binding of ``node`` that has an id its text in the current language."""
+    mapping = node._bindings.key_to_bindings
+    for key, bindings in list(mapping.items()):
+        mapping[key] = [
+            replace(b, description=tr(f"keys.{b.id}")) if b.id and b.show else b for b in bindings
+        ]
+
+
+class Translated:
+    """Mixin for screens: ``tr`` and a ``retranslate`` hook called on every language change."""
+
+    @property
+    def desk_app(self) -> DeskApp:
+        return cast("DeskApp", cast(Screen[Any], self).app)
+
+    def tr(self, key: str, /, **params: object) -> str:
+        return self.desk_app.tr(key, **params)
+
+    def retranslate(self) -> None:
+        """Set every text of the screen from the catalogue; screens extend it."""
+        translate_bindings(cast(Screen[Any], self), self.tr)
+        cast(Screen[Any], self).refresh_bindings()
+
+    def on_mount(self) -> None:
+        self.retranslate()
+
+
+class DeskScreen(Translated, Screen[Any]):
+    """A full screen of the desk."""
+
+
+class DeskModal(Translated, ModalScreen[Any]):
+    """A dialog over the current screen."""

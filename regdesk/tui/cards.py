@@ -1,0 +1,141 @@
+"""Plain-text cards the screens show: the person, the checks, the key's owner, the journal entry.
+
+They take the translator so the same card reads in kk, ru or en; they never change anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rich.markup import escape
+
+Tr = Callable[..., str]
+
+
+def _d(value: Any) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10]).strftime("%d.%m.%Y")
+        except ValueError:
+            return value
+    return "—" if value in (None, "") else str(value)
+
+
+def _full_name(p: Any) -> str:
+    return " ".join(x for x in (p.surname, p.first_name, p.patronymic or "") if x)
+
+
+def _address(a: Any) -> str:
+    if a is None:
+        return "—"
+    parts = [a.region, a.city, a.street, a.house]
+    text = ", ".join(x for x in parts if x)
+    return f"{text}, {a.flat}" if a.flat else text
+
+
+def person_card(person: Any, attachment: Any | None, tr: Tr, desk: Any) -> str:
+    """The registry's answer in words: Table 2 step 3 as the receptionist reads it."""
+    from regdesk.core.rules import age_on
+
+    age = age_on(person.birth_date, desk.today())
+    lines = [
+        f"[b]{escape(_full_name(person))}[/b]   {tr('card.iin')}: {person.iin}",
+        f"{tr('card.born')}: {_d(person.birth_date)} ({tr('card.age', age=age)})   "
+        f"{tr('card.sex')}: {tr(f'sex.{person.sex}')}",
+        f"{tr('card.citizenship')}: {escape(person.citizenship.name)}   "
+        f"{tr('card.residency')}: {tr(f'core.citizenship.{person.residency}')}",
+        f"{tr('card.address')}: {escape(_address(person.address))}",
+    ]
+    if person.life_status == "dead":
+        lines.append(f"[b red]{tr('card.dead', date=_d(person.death_date))}[/b red]")
+    else:
+        lines.append(f"{tr('card.status')}: {tr('card.alive')}")
+    if person.document is not None:
+        doc = person.document
+        lines.append(f"{tr('card.document')}: {doc.number}, {_d(doc.issued)}–{_d(doc.expires)}")
+    if attachment is None:
+        lines.append(f"{tr('card.attachment')}: {tr('card.not_attached')}")
+    else:
+        lines.append(
+            f"{tr('card.attachment')}: {escape(attachment.clinic_name)}, "
+            f"{tr('card.district', number=attachment.district)}, "
+            f"{tr('card.since', date=_d(attachment.since))}"
+        )
+    return "\n".join(lines)
+
+
+def findings_text(lookup: Any, tr: Tr) -> str:
+    """What the desk found against the rules, and what the receptionist can do next."""
+    marks = {"block": "[b red]✗[/b red]", "warn": "[b yellow]![/b yellow]", "info": "•"}
+    lines = [tr("checks.title")]
+    if not lookup.findings:
+        lines.append("  [green]✓[/green] " + tr("checks.none"))
+    for f in lookup.findings:
+        lines.append(f"  {marks.get(str(f.severity), '•')} {tr(f.key, **dict(f.params))}")
+    lines.append("")
+    lines.append(tr("checks.next_refuse") if lookup.blocking else tr("checks.next_form"))
+    return "\n".join(lines)
+
+
+def short_person(record: Any, tr: Tr) -> str:
+    """One line for the form's head: who the application is for."""
+    return (
+        f"[b]{escape(record.full_name)}[/b]  {tr('card.iin')}: {record.applicant_iin}  "
+        f"{tr('card.born')}: {_d(record.birth_date)}"
+    )
+
+
+def key_owner(info: Any, tr: Tr) -> str:
+    """Whose key it is, as read from the certificate."""
+    purpose = tr(f"sign.purpose_{info.purpose}")
+    return "\n".join(
+        [
+            f"{tr('sign.owner')}: [b]{escape(info.common_name)}[/b]  IIN {info.iin}",
+            f"{tr('sign.purpose')}: {purpose}   "
+            f"{tr('sign.valid')}: {_d(info.not_before.date())}–{_d(info.not_after.date())}",
+        ]
+    )
+
+
+def detail_text(detail: Any, tr: Tr, lang: str) -> str:
+    """An application from the journal: data, events, scans, signature, prints."""
+    r = detail.record
+    lines = [
+        f"[b]{escape(r.full_name)}[/b]  {tr('card.iin')}: {r.applicant_iin}",
+        f"{tr('detail.state')}: {tr(f'state.{r.state}')}   "
+        f"{tr('detail.channel')}: {tr(f'channel.{r.channel}')}",
+    ]
+    if r.refusal_code:
+        from regdesk.core.refusals import reason
+
+        lines.append(f"{tr('detail.refusal')}: {reason(r.refusal_code).text(lang)}")
+        if r.refusal_note:
+            lines.append(f"  {escape(r.refusal_note)}")
+    lines.append("")
+    lines.append(f"[b]{tr('detail.events')}[/b]")
+    for e in detail.events:
+        when = str(e.at)[:19].replace("T", " ")
+        what = tr(f"state.{e.to_state}") if e.to_state else f"{e.step} ({e.kind})"
+        lines.append(f"  {when}  {what}  {e.actor_iin}")
+    lines.append("")
+    lines.append(f"[b]{tr('detail.attachments')}[/b] ({len(detail.attachments)})")
+    for a in detail.attachments:
+        lines.append(f"  {escape(a.original_name)}  {a.doc_kind}  sha256 {a.sha256[:16]}…")
+    lines.append("")
+    if detail.signature_ok is None:
+        lines.append(tr("detail.no_signature"))
+    elif detail.signature_ok:
+        lines.append("[green]✓[/green] " + tr("detail.signature_ok", signer=detail.signature_text))
+    else:
+        lines.append("[red]✗[/red] " + tr("detail.signature_bad", signer=detail.signature_text))
+    if detail.prints:
+        lines.append("")
+        lines.append(f"[b]{tr('detail.prints')}[/b]")
+        for p in detail.prints:
+            dup = " " + tr("detail.duplicate") if p.duplicate else ""
+            lines.append(f"  {str(p.at)[:16].replace('T', ' ')}  {p.printer}  {p.status}{dup}")
+    return "\n".join(lines)

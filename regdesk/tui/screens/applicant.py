@@ -1,0 +1,199 @@
+"""Table 2 steps 3-4: the applicant's IIN, the registry's answer, the checks and the decision."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
+
+from regdesk.desk import Lookup
+from regdesk.tui.base import DeskScreen
+from regdesk.tui.cards import findings_text, person_card
+from regdesk.tui.widgets import IinInput
+
+
+class ApplicantScreen(DeskScreen):
+    """Type or scan the IIN, Enter asks the registry; the answer and the desk's checks follow."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("f5", "retry", "Retry", id="retry"),
+        Binding("f9", "refuse", "Refuse", id="refuse"),
+        Binding("f10", "form", "Form", id="form"),
+        Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookup: Lookup | None = None
+        self.busy = False
+        self._last_error = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="step-title", classes="title")
+        with Horizontal(id="iin-row"):
+            yield Label(id="iin-label")
+            yield IinInput(id="iin")
+        with Horizontal(id="progress-row"):
+            yield LoadingIndicator(id="progress")
+            yield Static(id="status", classes="message")
+        with VerticalScroll(id="card-scroll"):
+            yield Static(id="card")
+            yield Static(id="findings")
+        yield Footer()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.query_one("#step-title", Static).update(self.tr("applicant.title"))
+        self.query_one("#iin-label", Label).update(self.tr("applicant.iin"))
+        self.query_one("#iin", IinInput).placeholder = self.tr("applicant.iin_placeholder")
+        self._show()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#progress", LoadingIndicator).display = False
+        self.query_one("#iin", IinInput).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_bindings()
+
+    # -- which keys make sense now ------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self._last_error and not self.busy
+        if action == "refuse":
+            return self.lookup is not None and not self.busy
+        if action == "form":
+            return self.lookup is not None and self.lookup.person is not None and not self.busy
+        return True
+
+    # -- the look-up ----------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#iin")
+    def _submitted(self) -> None:
+        self.start_lookup()
+
+    def start_lookup(self) -> None:
+        iin = self.query_one("#iin", IinInput)
+        if self.busy:
+            return
+        from regdesk.core.ids import IinError, parse_iin
+
+        try:
+            parse_iin(iin.value)
+        except IinError as exc:
+            self._status(exc.message(self.desk_app.lang), error=True)
+            return
+        self._drop_current_draft()
+        self.lookup = None
+        self._set_busy(True)
+        self._status(self.tr("applicant.asking"))
+        self.query_one("#card", Static).update("")
+        self.query_one("#findings", Static).update("")
+        self._run_lookup(iin.value)
+
+    @work(exclusive=True, group="lookup")
+    async def _run_lookup(self, iin: str) -> None:
+        try:
+            lookup = await self.desk_app.desk.look_up(iin)
+        except asyncio.CancelledError:
+            self._set_busy(False)
+            self._status(self.tr("applicant.cancelled"))
+            raise
+        except Exception as exc:
+            self._set_busy(False)
+            self._last_error = True
+            self._status(self.desk_app.explain(exc), error=True)
+            self.refresh_bindings()
+            return
+        self._last_error = False
+        self.lookup = lookup
+        self._set_busy(False)
+        self._show()
+        self.refresh_bindings()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.query_one("#progress", LoadingIndicator).display = busy
+        self.refresh_bindings()
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_class(error, "error")
+
+    def _show(self) -> None:
+        lookup = self.lookup
+        if lookup is None:
+            return
+        card = self.query_one("#card", Static)
+        findings = self.query_one("#findings", Static)
+        mapped = self.tr("applicant.layout_mapped") + "\n" if lookup.mapped_layout else ""
+        if lookup.person is None:
+            self._status(mapped + self.tr("applicant.not_found"), error=True)
+            card.update("")
+            findings.update(self.tr("applicant.hint_refuse"))
+            return
+        self._status(mapped + self.tr("applicant.found"))
+        card.update(person_card(lookup.person, lookup.attachment, self.tr, self.desk_app.desk))
+        findings.update(findings_text(lookup, self.tr))
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.busy:
+            self.workers.cancel_group(self, "lookup")
+            self._set_busy(False)
+            self._status(self.tr("applicant.cancelled"))
+            return
+        self._drop_current_draft()
+        self.app.pop_screen()
+
+    def action_retry(self) -> None:
+        self.start_lookup()
+
+    def action_refuse(self) -> None:
+        if self.lookup is None:
+            return
+        from regdesk.tui.screens.refuse import RefuseScreen
+
+        lookup = self.lookup
+        self.app.push_screen(
+            RefuseScreen(lookup.application_id, lookup.suggested_refusal, before_registration=True),
+            self._after_decision,
+        )
+
+    def action_form(self) -> None:
+        if self.lookup is None or self.lookup.person is None:
+            return
+        from regdesk.tui.screens.form import FormScreen
+
+        self.app.push_screen(FormScreen(self.lookup.application_id), self._after_decision)
+
+    def _after_decision(self, done: object) -> None:
+        """Back from a refusal or a registration: clear for the next person (step 3 again)."""
+        if not done:
+            return
+        self.lookup = None
+        iin = self.query_one("#iin", IinInput)
+        iin.value = ""
+        self.query_one("#card", Static).update("")
+        self.query_one("#findings", Static).update("")
+        self._status(self.tr("applicant.next"))
+        iin.focus()
+        self.refresh_bindings()
+
+    def _drop_current_draft(self) -> None:
+        # A person who walked away: the draft is closed as abandoned, not left open.
+        if self.lookup is not None:
+            app_id = self.lookup.application_id
+            self.lookup = None
+            self.run_worker(lambda: self.desk_app.desk.abandon(app_id), thread=True)
+
+    def action_lock(self) -> None:
+        self.desk_app.lock()

@@ -1,0 +1,100 @@
+"""One application from the journal: its data, events, scans, signature check and prints."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from regdesk.core.application import State
+from regdesk.desk import Detail, Issued
+from regdesk.tui.base import DeskScreen
+from regdesk.tui.cards import detail_text
+
+
+class DetailScreen(DeskScreen):
+    """Read-only view; F6 reprints the talon or the refusal notice, marked as a duplicate."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("f6", "reprint", "Reprint", id="reprint"),
+        Binding("f8", "preview", "Preview", id="preview"),
+    ]
+
+    def __init__(self, app_id: int) -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.detail: Detail | None = None
+        self.showing_preview = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title", classes="title")
+        with VerticalScroll(id="detail-scroll"):
+            yield Static(id="detail-body")
+        yield Static(id="detail-status", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#detail-scroll").focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="detail")
+    def _load(self) -> None:
+        # Verifying the signature parses CMS and certificates: off the UI thread.
+        detail = self.desk_app.desk.detail(self.app_id)
+        self.app.call_from_thread(self._loaded, detail)
+
+    def _loaded(self, detail: Detail) -> None:
+        self.detail = detail
+        self.retranslate()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reprint" and self.detail is not None:
+            return self.detail.record.state in (State.REGISTERED, State.ISSUED, State.REFUSED)
+        return True
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        title = self.query_one("#detail-title", Static)
+        body = self.query_one("#detail-body", Static)
+        if self.detail is None:
+            title.update(self.tr("detail.loading"))
+            return
+        title.update(self.tr("detail.title", number=self.detail.record.number or "—"))
+        if self.showing_preview:
+            body.update(self.desk_app.desk.preview(self.app_id))
+        else:
+            body.update(detail_text(self.detail, self.tr, self.desk_app.lang))
+        self.refresh_bindings()
+
+    def action_preview(self) -> None:
+        self.showing_preview = not self.showing_preview
+        self.retranslate()
+
+    def action_reprint(self) -> None:
+        self.query_one("#detail-status", Static).update(self.tr("result.printing"))
+        self._reprint()
+
+    @work(thread=True, exclusive=True, group="print")
+    def _reprint(self) -> None:
+        try:
+            issued = self.desk_app.desk.reprint(self.app_id)
+        except Exception as exc:
+            text = self.desk_app.explain(exc)
+            self.app.call_from_thread(self.query_one("#detail-status", Static).update, text)
+            return
+        self.app.call_from_thread(self._printed, issued)
+
+    def _printed(self, issued: Issued) -> None:
+        status = self.query_one("#detail-status", Static)
+        if issued.status == "failed":
+            status.update(self.tr("result.print_failed", detail=issued.detail))
+        else:
+            status.update(self.tr("result.printed", where=str(issued.path or issued.detail)))
+        self._load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,221 @@
+"""Table 2 step 5: the application form, its documents and scans, saved as it is typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
+
+from regdesk.core.rules import Basis
+from regdesk.tui.base import DeskScreen
+from regdesk.tui.cards import short_person
+from regdesk.tui.widgets import IinInput
+
+SAVE_DELAY = 0.3
+"""Seconds of quiet before the draft is written: a crash loses at most the field being edited."""
+
+
+class FormScreen(DeskScreen):
+    """Registry data read-only; phone, address, basis, district, documents and scans editable."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("f4", "add_scan", "Add scan", id="add_scan"),
+        Binding("f10", "sign", "Sign", id="sign"),
+        Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
+    ]
+
+    def __init__(self, app_id: int) -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.record: Any = None
+        self._save_timer: Timer | None = None
+        self._loading = True
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="step-title", classes="title")
+        yield Static(id="summary")
+        with VerticalScroll(id="form-scroll"):
+            with Horizontal(classes="field"):
+                yield Label(id="phone-label", classes="field-label")
+                yield Input(id="phone", compact=True, max_length=20)
+            with Horizontal(classes="field"):
+                yield Label(id="address-label", classes="field-label")
+                yield Input(id="actual_address", compact=True, max_length=200)
+            with Horizontal(classes="field"):
+                yield Label(id="basis-label", classes="field-label")
+                yield Select[str]([], id="basis", compact=True)
+            with Horizontal(classes="field"):
+                yield Label(id="district-label", classes="field-label")
+                yield Select[str]([], id="district", compact=True)
+            with Horizontal(classes="field", id="rep-row"):
+                yield Label(id="rep-label", classes="field-label")
+                yield IinInput(id="representative_iin")
+            yield Label(id="docs-label")
+            yield SelectionList[str](id="documents", compact=True)
+            yield Static(id="attachments")
+        yield Static(id="form-message", classes="message")
+        yield Footer()
+
+    # -- loading and texts -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.record = self.desk_app.desk.get(self.app_id)
+        super().on_mount()
+        form = self.record.form or {}
+        self.query_one("#phone", Input).value = str(form.get("phone", ""))
+        self.query_one("#actual_address", Input).value = str(form.get("actual_address", ""))
+        self.query_one("#representative_iin", IinInput).value = str(
+            form.get("representative_iin", "")
+        )
+        self._fill_choices(form)
+        self._show_attachments()
+        self.query_one("#phone", Input).focus()
+        self.call_after_refresh(self._loaded)
+
+    def _loaded(self) -> None:
+        self._loading = False
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        if self.record is None:
+            return
+        desk = self.desk_app.desk
+        self.query_one("#step-title", Static).update(self.tr("form.title"))
+        self.query_one("#summary", Static).update(short_person(self.record, self.tr))
+        for wid, key in (
+            ("#phone-label", "form.phone"),
+            ("#address-label", "form.actual_address"),
+            ("#basis-label", "form.basis"),
+            ("#district-label", "form.district"),
+            ("#rep-label", "form.representative"),
+            ("#docs-label", "form.documents"),
+        ):
+            self.query_one(wid, Label).update(self.tr(key))
+        needs_rep = any(
+            d.value in ("representative_identity", "guardianship_decision")
+            for d in desk.required_documents(self.record)
+        )
+        self.query_one("#rep-row").display = needs_rep
+        if not self._loading:
+            self._fill_choices(self._form())
+            self._show_attachments()
+
+    def _fill_choices(self, form: dict[str, Any]) -> None:
+        desk = self.desk_app.desk
+        basis = self.query_one("#basis", Select)
+        basis.set_options((self.tr(b.key), b.value) for b in Basis)
+        basis.value = str(form.get("basis") or Basis.FREE_CHOICE.value)
+        district = self.query_one("#district", Select)
+        district.set_options(
+            (
+                self.tr("form.district_option", number=d.number, doctor=d.doctor or "—"),
+                str(d.number),
+            )
+            for d in desk.districts()
+        )
+        chosen = form.get("district") or desk.suggest_district(self.record)
+        if chosen is not None:
+            district.value = str(chosen)
+        docs = self.query_one("#documents", SelectionList)
+        seen = set(str(form.get("documents_seen", "")).split(","))
+        docs.clear_options()
+        docs.add_options(
+            (self.tr(d.key), d.value, d.value in seen) for d in desk.required_documents(self.record)
+        )
+
+    def _show_attachments(self) -> None:
+        files = self.desk_app.desk.attachments(self.app_id)
+        lines = [self.tr("form.attachments", count=len(files))]
+        for a in files:
+            lines.append(f"  • {a.original_name}  ({a.doc_kind}, {a.size // 1024} KB)")
+        self.query_one("#attachments", Static).update("\n".join(lines))
+
+    # -- saving as typed --------------------------------------------------------------------
+
+    def _form(self) -> dict[str, Any]:
+        basis = self.query_one("#basis", Select).value
+        district = self.query_one("#district", Select).value
+        docs = self.query_one("#documents", SelectionList).selected
+        return {
+            "phone": self.query_one("#phone", Input).value,
+            "actual_address": self.query_one("#actual_address", Input).value,
+            "basis": basis if isinstance(basis, str) else "",
+            "district": district if isinstance(district, str) else "",
+            "representative_iin": self.query_one("#representative_iin", IinInput).value,
+            "documents_seen": ",".join(sorted(str(d) for d in docs)),
+        }
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _changed(self) -> None:
+        if self._loading:
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self._save)
+
+    def _save(self) -> None:
+        self._save_worker(self._form())
+
+    @work(thread=True, group="save")
+    def _save_worker(self, form: dict[str, Any]) -> None:
+        self.desk_app.desk.save_form(self.app_id, form)
+
+    def _save_now(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        self.desk_app.desk.save_form(self.app_id, self._form())
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self._save_now()
+        self.dismiss(False)
+
+    def action_add_scan(self) -> None:
+        from regdesk.tui.screens.scans import ScanPickerScreen
+
+        self._save_now()
+        self.record = self.desk_app.desk.get(self.app_id)
+        self.app.push_screen(ScanPickerScreen(self.app_id, self.record), self._scan_added)
+
+    def _scan_added(self, added: object) -> None:
+        if added:
+            self._show_attachments()
+
+    def action_sign(self) -> None:
+        self._save_now()
+        desk = self.desk_app.desk
+        missing = desk.missing_documents(self.app_id)
+        message = self.query_one("#form-message", Static)
+        if missing:
+            names = {
+                d.value: self.tr(d.key) for d in desk.required_documents(desk.get(self.app_id))
+            }
+            message.update(
+                self.tr("form.missing", names=", ".join(names.get(m, m) for m in missing))
+            )
+            message.add_class("error")
+            return
+        message.update("")
+        from regdesk.tui.screens.sign import SignScreen
+
+        self.app.push_screen(SignScreen(self.app_id), self._signed)
+
+    def _signed(self, number: object) -> None:
+        if number:
+            from regdesk.tui.screens.result import ResultScreen
+
+            self.dismiss(True)
+            self.app.push_screen(ResultScreen(self.app_id))
+
+    def action_lock(self) -> None:
+        self.desk_app.lock()

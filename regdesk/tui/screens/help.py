@@ -1,0 +1,48 @@
+"""F1: what the current screen is for and every key it answers to."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from regdesk.tui.base import DeskModal
+
+
+class HelpScreen(DeskModal):
+    """Context help for the screen under it: its purpose, then its keys and the global ones."""
+
+    BINDINGS = [Binding("escape,f1", "close", "Close", id="close")]
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog", id="help-box"):
+            yield Static(id="help-body")
+        yield Footer()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        name = type(self.under).__name__
+        lines = [self.tr("help.title"), "", self.tr(f"help.{name}"), "", self.tr("help.keys")]
+        seen: set[str] = set()
+        for node in (self.under, self.app):
+            for bindings in node._bindings.key_to_bindings.values():
+                for b in bindings:
+                    if b.id and b.id not in seen:
+                        seen.add(b.id)
+                        display = self.app.get_key_display(b)
+                        lines.append(f"  {display:>10}  {self.tr(f'keys.{b.id}')}")
+        lines += ["", self.tr("help.palette")]
+        self.query_one("#help-body", Static).update("\n".join(lines))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#help-box").focus()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,106 @@
+"""The journal: find applications by IIN, number or name, by date and status; open one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+
+from regdesk.core.application import State
+from regdesk.tui.base import DeskScreen
+
+
+class JournalScreen(DeskScreen):
+    """Type to search (IIN, number or surname); Enter on a row opens it."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("f3", "focus_search", "Search", id="search"),
+        Binding("f4", "focus_state", "Status", id="status_filter"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="journal-title", classes="title")
+        with Horizontal(id="search-row"):
+            yield Label(id="search-label")
+            yield Input(id="query", compact=True)
+            yield Select[str]([], id="state", compact=True)
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Static(id="journal-count", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#query", Input).focus()
+        self._search_now()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.query_one("#journal-title", Static).update(self.tr("journal.title"))
+        self.query_one("#search-label", Label).update(self.tr("journal.search"))
+        self.query_one("#query", Input).placeholder = self.tr("journal.placeholder")
+        state = self.query_one("#state", Select)
+        keep = state.value
+        state.set_options((self.tr(f"state.{s.value}"), s.value) for s in State)
+        state.prompt = self.tr("journal.any_state")
+        if isinstance(keep, str):
+            state.value = keep
+        table = self.query_one("#results", DataTable)
+        table.clear(columns=True)
+        for key in ("number", "date", "name", "iin", "state"):
+            table.add_column(self.tr(f"journal.col_{key}"), key=key)
+        self._search_now()
+
+    @on(Input.Changed, "#query")
+    @on(Select.Changed, "#state")
+    def _changed(self) -> None:
+        self._search_now()
+
+    @on(Input.Submitted, "#query")
+    def _to_table(self) -> None:
+        self.query_one("#results", DataTable).focus()
+
+    def _search_now(self) -> None:
+        query = self.query_one("#query", Input).value
+        state = self.query_one("#state", Select).value
+        self._run_search(query, state if isinstance(state, str) else None)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _run_search(self, query: str, state: str | None) -> None:
+        rows = self.desk_app.desk.find(query, state=state)
+        self.app.call_from_thread(self._fill, rows)
+
+    def _fill(self, rows: list[Any]) -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for r in rows:
+            created = r.created_at.astimezone().strftime("%d.%m.%Y")
+            table.add_row(
+                r.number or "—",
+                created,
+                r.full_name[:28],
+                r.applicant_iin,
+                self.tr(f"state.{r.state}"),
+                key=str(r.id),
+            )
+        self.query_one("#journal-count", Static).update(self.tr("journal.count", count=len(rows)))
+
+    @on(DataTable.RowSelected, "#results")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from regdesk.tui.screens.detail import DetailScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(DetailScreen(int(event.row_key.value)))
+
+    def action_focus_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_focus_state(self) -> None:
+        self.query_one("#state", Select).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,68 @@
+"""The idle lock: the same employee unlocks with the password; another one signs in anew."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Static
+
+from regdesk.tui.base import DeskScreen
+
+
+class LockScreen(DeskScreen):
+    """Covers the work in progress; nothing of it is shown until the owner's password is typed."""
+
+    BINDINGS = [
+        Binding("f12", "switch_user", "Other employee", id="switch_user"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box", id="lock-box"):
+            yield Static(id="lock-title", classes="title")
+            yield Static(id="lock-owner")
+            yield Input(password=True, id="unlock-password", compact=True)
+            yield Static(id="lock-message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#unlock-password", Input).focus()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        employee = self.desk_app.desk.employee
+        self.query_one("#lock-title", Static).update(self.tr("lock.title"))
+        self.query_one("#lock-owner", Static).update(
+            self.tr("lock.owner", name=employee.full_name if employee else "")
+        )
+        self.query_one("#unlock-password", Input).placeholder = self.tr("lock.password")
+
+    @on(Input.Submitted, "#unlock-password")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._check(event.value)
+
+    @work(thread=True, exclusive=True, group="unlock")
+    def _check(self, password: str) -> None:
+        ok = self.desk_app.desk.check_password(password)
+        self.app.call_from_thread(self._checked, ok)
+
+    def _checked(self, ok: bool) -> None:
+        field = self.query_one("#unlock-password", Input)
+        field.value = ""
+        if ok:
+            self.desk_app.locked = False
+            self.app.pop_screen()
+        else:
+            self.query_one("#lock-message", Static).update(self.tr("lock.wrong"))
+
+    def action_switch_user(self) -> None:
+        """Another employee: the owner's drafts stay in the journal for them, unseen."""
+        from regdesk.tui.screens.signin import SignInScreen
+
+        app = self.desk_app
+        app.desk.sign_out()
+        app.locked = False
+        while len(app.screen_stack) > 1 and not isinstance(app.screen, SignInScreen):
+            app.pop_screen()

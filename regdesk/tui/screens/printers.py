@@ -1,0 +1,46 @@
+"""Choosing another printer of this workstation for the next print."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from regdesk.tui.base import DeskModal
+
+
+class PrinterScreen(DeskModal):
+    """The configured printers; Enter prints on the highlighted one."""
+
+    BINDINGS = [Binding("escape", "cancel", "Back", id="back")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(id="printer-title", classes="title")
+            yield OptionList(id="printers")
+        yield Footer()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.query_one("#printer-title", Static).update(self.tr("printers.title"))
+        printers = self.query_one("#printers", OptionList)
+        printers.clear_options()
+        config = self.desk_app.desk.config.printing
+        for p in config.printers:
+            mark = " *" if p.name == config.default else ""
+            printers.add_option(Option(f"{p.name}{mark}  ({p.kind}, {p.format})", id=p.name))
+        printers.highlighted = 0
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#printers", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#printers")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(str(event.option.id))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,101 @@
+"""Table 2 steps 4 and 7: a motivated refusal, its reason from the catalogue and a note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from regdesk.core.refusals import RefusalStep, for_step
+from regdesk.tui.base import DeskModal
+
+
+class RefuseScreen(DeskModal):
+    """Choose the reason (the registry's suggestion is highlighted), add a note, F10 refuses."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Back", id="back"),
+        Binding("f10", "confirm", "Refuse", id="confirm_refusal"),
+    ]
+
+    def __init__(self, app_id: int, suggested: str | None, *, before_registration: bool) -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.suggested = suggested
+        self.before_registration = before_registration
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="refuse-box"):
+            yield Static(id="refuse-title", classes="title")
+            yield OptionList(id="reasons")
+            yield Label(id="note-label")
+            yield Input(id="note", compact=True)
+            yield Static(id="refuse-message", classes="message")
+        yield Footer()
+
+    def _reasons(self) -> list[Any]:
+        step = (
+            RefusalStep.BEFORE_REGISTRATION
+            if self.before_registration
+            else RefusalStep.AFTER_REGISTRATION
+        )
+        return list(for_step(step))
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        lang = self.desk_app.lang
+        self.query_one("#refuse-title", Static).update(self.tr("refuse.title"))
+        self.query_one("#note-label", Label).update(self.tr("refuse.note"))
+        reasons = self.query_one("#reasons", OptionList)
+        keep = reasons.highlighted
+        reasons.clear_options()
+        found = self._reasons()
+        codes = [r.code for r in found]
+        reasons.add_options(Option(r.text(lang), id=r.code) for r in found)
+        if keep is None and self.suggested in codes:
+            keep = codes.index(self.suggested)
+        reasons.highlighted = keep if keep is not None else 0
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#reasons", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#reasons")
+    def _to_note(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    @on(Input.Submitted, "#note")
+    def _note_done(self) -> None:
+        self.action_confirm()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_confirm(self) -> None:
+        reasons = self.query_one("#reasons", OptionList)
+        if reasons.highlighted is None:
+            return
+        option = reasons.get_option_at_index(reasons.highlighted)
+        self._refuse(str(option.id), self.query_one("#note", Input).value)
+
+    @work(thread=True, exclusive=True, group="refuse")
+    def _refuse(self, code: str, note: str) -> None:
+        desk = self.desk_app.desk
+        try:
+            desk.refuse(self.app_id, code, note)
+        except Exception as exc:
+            text = self.desk_app.explain(exc)
+            self.app.call_from_thread(self.query_one("#refuse-message", Static).update, text)
+            return
+        self.app.call_from_thread(self._done)
+
+    def _done(self) -> None:
+        from regdesk.tui.screens.result import ResultScreen
+
+        self.dismiss(True)
+        self.app.push_screen(ResultScreen(self.app_id))

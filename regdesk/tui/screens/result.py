@@ -1,0 +1,144 @@
+"""Table 2 steps 6-8: the number, the talon or the refusal notice, printing, and the survey."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Digits, Footer, Static
+
+from regdesk.core.application import State
+from regdesk.desk import Issued
+from regdesk.tui.base import DeskScreen
+
+SURVEY_QUESTIONS = ("survey.q1", "survey.q2")
+
+
+class ResultScreen(DeskScreen):
+    """The result of the application and the Annex 3 survey (keys 1/2/3, S skips)."""
+
+    BINDINGS = [
+        Binding("f6", "print", "Print", id="print"),
+        Binding("f7", "choose_printer", "Printer", id="choose_printer"),
+        Binding("1", "answer(1)", "", show=False),
+        Binding("2", "answer(2)", "", show=False),
+        Binding("3", "answer(3)", "", show=False),
+        Binding("s", "skip_survey", "Skip survey", id="skip_survey"),
+        Binding("enter", "next", "Next applicant", id="next"),
+        Binding("escape", "next", "", show=False),
+    ]
+
+    def __init__(self, app_id: int) -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.answers: list[int] = []
+        self.survey_done = False
+        self.printer: str | None = None
+        self.printed: Issued | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="result-title", classes="title")
+        yield Digits(id="number-digits")
+        yield Static(id="number")
+        with VerticalScroll(id="preview-scroll"):
+            yield Static(id="preview")
+        yield Static(id="print-status", classes="message")
+        yield Static(id="survey", classes="survey")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.record = self.desk_app.desk.get(self.app_id)
+        super().on_mount()
+        self.query_one("#preview-scroll").focus()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        record = self.desk_app.desk.get(self.app_id)
+        self.record = record
+        registered = record.state in (State.REGISTERED, State.ISSUED)
+        title = self.query_one("#result-title", Static)
+        digits = self.query_one("#number-digits", Digits)
+        number = self.query_one("#number", Static)
+        if registered:
+            title.update(self.tr("result.registered"))
+            digits.update((record.number or "").split("-", 1)[-1])
+            number.update(self.tr("result.number", number=record.number or ""))
+        else:
+            title.update(self.tr("result.refused"))
+            digits.display = False
+            number.update(
+                self.tr("result.refusal_reason", code=record.refusal_code or "")
+                + (f" — {record.refusal_note}" if record.refusal_note else "")
+            )
+        self.query_one("#preview", Static).update(self.desk_app.desk.preview(self.app_id))
+        self._show_survey()
+        if self.printed is not None:
+            self._show_printed(self.printed)
+
+    def _show_survey(self) -> None:
+        survey = self.query_one("#survey", Static)
+        if self.survey_done:
+            survey.update(self.tr("survey.thanks"))
+            return
+        question = SURVEY_QUESTIONS[len(self.answers)]
+        survey.update(self.tr(question) + "\n" + self.tr("survey.scale"))
+
+    # -- printing -----------------------------------------------------------------------------
+
+    def action_print(self) -> None:
+        self.query_one("#print-status", Static).update(self.tr("result.printing"))
+        self._print_document(self.printer)
+
+    @work(thread=True, exclusive=True, group="print")
+    def _print_document(self, printer: str | None) -> None:
+        try:
+            issued = self.desk_app.desk.issue(self.app_id, printer)
+        except Exception as exc:
+            text = self.desk_app.explain(exc)
+            self.app.call_from_thread(self.query_one("#print-status", Static).update, text)
+            return
+        self.app.call_from_thread(self._show_printed, issued)
+
+    def _show_printed(self, issued: Issued) -> None:
+        self.printed = issued
+        status = self.query_one("#print-status", Static)
+        if issued.status == "failed":
+            status.update(self.tr("result.print_failed", detail=issued.detail))
+            status.add_class("error")
+        else:
+            where = str(issued.path) if issued.path else issued.detail
+            status.update(self.tr("result.printed", where=where))
+            status.remove_class("error")
+
+    def action_choose_printer(self) -> None:
+        from regdesk.tui.screens.printers import PrinterScreen
+
+        self.app.push_screen(PrinterScreen(), self._printer_chosen)
+
+    def _printer_chosen(self, name: object) -> None:
+        if isinstance(name, str):
+            self.printer = name
+            self.action_print()
+
+    # -- survey (Annex 3) -------------------------------------------------------------------
+
+    def action_answer(self, value: int) -> None:
+        if self.survey_done:
+            return
+        self.answers.append(value)
+        if len(self.answers) == len(SURVEY_QUESTIONS):
+            self.survey_done = True
+            q1, q2 = self.answers
+            self.run_worker(
+                lambda: self.desk_app.desk.save_survey(self.app_id, q1, q2), thread=True
+            )
+        self._show_survey()
+
+    def action_skip_survey(self) -> None:
+        self.survey_done = True
+        self.answers = []
+        self._show_survey()
+
+    def action_next(self) -> None:
+        self.dismiss(True)

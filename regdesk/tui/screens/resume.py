@@ -1,0 +1,73 @@
+"""After sign-in: the employee's unfinished drafts (a crash, a power cut) offered to continue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from regdesk.tui.base import DeskModal
+
+
+class ResumeScreen(DeskModal):
+    """Enter continues the highlighted draft; D closes it as abandoned; Esc: later."""
+
+    BINDINGS = [
+        Binding("escape", "later", "Later", id="later"),
+        Binding("d", "abandon", "Abandon", id="abandon"),
+    ]
+
+    def __init__(self, drafts: list[Any]) -> None:
+        super().__init__()
+        self.drafts = {str(d.id): d for d in drafts}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(id="resume-title", classes="title")
+            yield OptionList(id="drafts")
+        yield Footer()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.query_one("#resume-title", Static).update(self.tr("resume.title"))
+        drafts = self.query_one("#drafts", OptionList)
+        drafts.clear_options()
+        for key, d in self.drafts.items():
+            when = str(d.updated_at)[:16].replace("T", " ")
+            drafts.add_option(Option(f"{d.applicant_iin}  {d.full_name[:30]:30}  {when}", id=key))
+        drafts.highlighted = 0 if self.drafts else None
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#drafts", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#drafts")
+    def _continue(self, event: OptionList.OptionSelected) -> None:
+        draft = self.drafts[str(event.option.id)]
+        from regdesk.tui.screens.applicant import ApplicantScreen
+        from regdesk.tui.screens.form import FormScreen
+
+        self.dismiss(None)
+        applicant = ApplicantScreen()
+        self.app.push_screen(applicant)
+        if draft.registry_data and (draft.registry_data.get("person")):
+            self.app.push_screen(FormScreen(draft.id), applicant._after_decision)
+
+    def action_abandon(self) -> None:
+        drafts = self.query_one("#drafts", OptionList)
+        if drafts.highlighted is None:
+            return
+        key = str(drafts.get_option_at_index(drafts.highlighted).id)
+        self.desk_app.desk.abandon(self.drafts.pop(key).id)
+        if not self.drafts:
+            self.dismiss(None)
+        else:
+            self.retranslate()
+
+    def action_later(self) -> None:
+        self.dismiss(None)

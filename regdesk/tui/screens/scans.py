@@ -1,0 +1,134 @@
+"""Picking a scan from the scanner's folder and saying which document it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from regdesk.tui.base import DeskModal
+
+SHORT_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/tiff": "TIFF",
+}
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+class ScanPickerScreen(DeskModal):
+    """Files newest first with their type and size; Enter picks, then the document kind."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Back", id="back"),
+        Binding("f5", "reload", "Reload", id="reload"),
+    ]
+
+    def __init__(self, app_id: int, record: Any) -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.record = record
+        self.chosen: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="scan-box"):
+            yield Static(id="scan-title", classes="title")
+            yield OptionList(id="files")
+            yield OptionList(id="kinds")
+            yield Static(id="scan-message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#kinds").display = False
+        self.query_one("#files", OptionList).focus()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        desk = self.desk_app.desk
+        title = self.query_one("#scan-title", Static)
+        if self.chosen is None:
+            title.update(self.tr("scans.title", folder=str(desk.scan_folder())))
+            self.action_reload()
+        else:
+            title.update(self.tr("scans.kind", name=self.chosen.name))
+            self._fill_kinds()
+
+    def action_reload(self) -> None:
+        files = self.query_one("#files", OptionList)
+        files.clear_options()
+        scans = self.desk_app.desk.list_scans()
+        if not scans:
+            files.add_option(Option(self.tr("scans.empty"), disabled=True))
+            return
+        for s in scans:
+            kind = SHORT_TYPES.get(s.media_type or "", self.tr("scans.unsupported"))
+            when = s.modified.astimezone().strftime("%d.%m %H:%M")
+            label = f"{s.name[:32]:32} {kind[:14]:14} {human_size(s.size):>7} {when}"
+            if s.too_big:
+                label += " " + self.tr("scans.too_big")
+            files.add_option(
+                Option(label, id=str(s.path), disabled=s.media_type is None or s.too_big)
+            )
+        files.highlighted = 0
+
+    def _fill_kinds(self) -> None:
+        kinds = self.query_one("#kinds", OptionList)
+        kinds.clear_options()
+        docs = self.desk_app.desk.required_documents(self.record)
+        kinds.add_options(Option(self.tr(d.key), id=d.value) for d in docs)
+        kinds.add_option(Option(self.tr("scans.other_document"), id="other"))
+        kinds.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#files")
+    def _file_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.chosen = Path(str(event.option.id))
+        self.query_one("#files").display = False
+        kinds = self.query_one("#kinds", OptionList)
+        kinds.display = True
+        self.retranslate()
+        kinds.focus()
+
+    @on(OptionList.OptionSelected, "#kinds")
+    def _kind_chosen(self, event: OptionList.OptionSelected) -> None:
+        if self.chosen is not None:
+            self.query_one("#scan-message", Static).update(self.tr("scans.storing"))
+            self._store_scan(self.chosen, str(event.option.id))
+
+    @work(thread=True, exclusive=True, group="attach")
+    def _store_scan(self, path: Path, kind: str) -> None:
+        try:
+            self.desk_app.desk.attach(self.app_id, path, kind)
+        except Exception as exc:
+            text = self.desk_app.explain(exc)
+            self.app.call_from_thread(self._failed, text)
+            return
+        self.app.call_from_thread(self.dismiss, True)
+
+    def _failed(self, text: str) -> None:
+        message = self.query_one("#scan-message", Static)
+        message.update(text)
+        message.add_class("error")
+
+    def action_cancel(self) -> None:
+        if self.chosen is not None:
+            self.chosen = None
+            self.query_one("#kinds").display = False
+            files = self.query_one("#files", OptionList)
+            files.display = True
+            files.focus()
+            self.retranslate()
+            return
+        self.dismiss(False)

@@ -1,0 +1,134 @@
+"""Table 2 steps 5-6: confirm with the employee's EDS, then register with a number."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, Static
+
+from regdesk.desk import KeyCheck
+from regdesk.tui.base import DeskModal
+from regdesk.tui.cards import key_owner
+
+
+class SignScreen(DeskModal):
+    """The key store (remembered per employee), its password; Enter signs and registers."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Back", id="back"),
+    ]
+
+    def __init__(self, app_id: int) -> None:
+        super().__init__()
+        self.app_id = app_id
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="sign-box"):
+            yield Static(id="sign-title", classes="title")
+            yield Label(id="key-label")
+            yield Input(id="key-path", compact=True)
+            yield Label(id="key-password-label")
+            yield Input(id="key-password", password=True, compact=True)
+            yield Static(id="key-owner")
+            yield Static(id="sign-message", classes="message")
+            yield Static(id="demo-key", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        desk = self.desk_app.desk
+        path = desk.key_store_hint()
+        demo = self.desk_app.demo
+        if not path and demo is not None and desk.employee is not None:
+            path = demo.key_paths.get(desk.employee.iin, "")
+        self.query_one("#key-path", Input).value = path
+        target = "#key-password" if path else "#key-path"
+        self.query_one(target, Input).focus()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.query_one("#sign-title", Static).update(self.tr("sign.title"))
+        self.query_one("#key-label", Label).update(self.tr("sign.key_path"))
+        self.query_one("#key-password-label", Label).update(self.tr("sign.password"))
+        demo = self.desk_app.demo
+        hint = self.query_one("#demo-key", Static)
+        employee = self.desk_app.desk.employee
+        if demo is None or employee is None:
+            hint.display = False
+        else:
+            hint.update(
+                self.tr(
+                    "demo.key_hint",
+                    path=demo.key_paths.get(employee.iin, ""),
+                    password=demo.key_password,
+                )
+            )
+
+    @on(Input.Submitted, "#key-path")
+    def _path_done(self) -> None:
+        self.query_one("#key-password", Input).focus()
+
+    @on(Input.Submitted, "#key-password")
+    def _password_done(self) -> None:
+        if self.busy:
+            return
+        path = self.query_one("#key-path", Input).value
+        password = self.query_one("#key-password", Input).value
+        if not path.strip():
+            self._say(self.tr("sign.need_path"), error=True)
+            self.query_one("#key-path", Input).focus()
+            return
+        self.busy = True
+        self._say(self.tr("sign.working"))
+        self._sign(path, password)
+
+    @work(thread=True, exclusive=True, group="sign")
+    def _sign(self, path: str, password: str) -> None:
+        desk = self.desk_app.desk
+        try:
+            check = desk.open_key(path, password)
+        except Exception as exc:
+            self.app.call_from_thread(self._key_failed, self.desk_app.explain(exc))
+            return
+        self.app.call_from_thread(self._show_owner, check)
+        if not check.can_sign:
+            return
+        try:
+            number = desk.register(self.app_id, check)
+        except Exception as exc:
+            self.app.call_from_thread(self._register_failed, self.desk_app.explain(exc))
+            return
+        self.app.call_from_thread(self.dismiss, number)
+
+    def _show_owner(self, check: KeyCheck) -> None:
+        lang = self.desk_app.lang
+        self.query_one("#key-owner", Static).update(key_owner(check.info, self.tr))
+        if check.problems:
+            lines = [p.message(lang) for p in check.problems]
+            self._say("\n".join(lines), error=not check.can_sign)
+        if not check.can_sign:
+            self.busy = False
+            self.query_one("#key-path", Input).focus()
+
+    def _key_failed(self, text: str) -> None:
+        self.busy = False
+        self._say(text, error=True)
+        password = self.query_one("#key-password", Input)
+        password.value = ""
+        password.focus()
+
+    def _register_failed(self, text: str) -> None:
+        self.busy = False
+        self._say(text, error=True)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#sign-message", Static)
+        message.update(text)
+        message.set_class(error, "error")
+
+    def action_cancel(self) -> None:
+        if not self.busy:
+            self.dismiss(None)

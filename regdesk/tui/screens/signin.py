@@ -1,0 +1,102 @@
+"""Table 2 step 1: the employee signs in with IIN and password."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, Static
+
+from regdesk.tui.base import DeskScreen
+from regdesk.tui.widgets import IinInput
+
+
+class SignInScreen(DeskScreen):
+    """IIN, password, Enter. The demo's accounts are shown under the form."""
+
+    BINDINGS = [
+        Binding("enter", "sign_in", "Sign in", id="sign_in", show=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="signin-box", classes="box"):
+            yield Static(id="signin-title", classes="title")
+            yield Label(id="iin-label")
+            yield IinInput(id="iin")
+            yield Label(id="password-label")
+            yield Input(password=True, id="password", compact=True)
+            yield Static(id="signin-message", classes="message")
+        yield Static(id="demo-hint", classes="hint")
+        yield Footer()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.query_one("#signin-title", Static).update(self.tr("signin.title"))
+        self.query_one("#iin-label", Label).update(self.tr("signin.iin"))
+        self.query_one("#password-label", Label).update(self.tr("signin.password"))
+        self.query_one("#iin", IinInput).placeholder = self.tr("signin.iin_placeholder")
+        demo = self.desk_app.demo
+        hint = self.query_one("#demo-hint", Static)
+        if demo is None:
+            hint.display = False
+        else:
+            lines = [self.tr("demo.signin_hint")]
+            for role, iin, password, name in demo.staff:
+                lines.append(
+                    self.tr(
+                        "demo.account", role=self.tr(f"role.{role}"), iin=iin, password=password
+                    )
+                    + f"  {name}"
+                )
+            hint.update("\n".join(lines))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#iin", IinInput).focus()
+
+    @on(Input.Submitted, "#iin")
+    def _to_password(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def _submitted(self) -> None:
+        self.action_sign_in()
+
+    def action_sign_in(self) -> None:
+        iin = self.query_one("#iin", IinInput).digits
+        password = self.query_one("#password", Input).value
+        if not iin or not password:
+            self._say(self.tr("signin.fill_both"))
+            return
+        self._sign_in(iin, password)
+
+    def _say(self, text: str) -> None:
+        self.query_one("#signin-message", Static).update(text)
+
+    @work(thread=True, exclusive=True, group="signin")
+    def _sign_in(self, iin: str, password: str) -> None:
+        # Argon2id takes a noticeable fraction of a second: never on the UI thread.
+        try:
+            self.desk_app.desk.sign_in(iin, password)
+        except Exception as exc:
+            self.app.call_from_thread(self._failed, self.desk_app.explain(exc))
+            return
+        self.app.call_from_thread(self._signed_in)
+
+    def _failed(self, text: str) -> None:
+        self._say(text)
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+
+    def _signed_in(self) -> None:
+        app = self.desk_app
+        employee = app.desk.employee
+        if employee is not None and employee.lang:
+            app.set_lang(employee.lang)
+        from regdesk.tui.screens.menu import MenuScreen
+
+        self.query_one("#password", Input).value = ""
+        self._say("")
+        app.push_screen(MenuScreen())
