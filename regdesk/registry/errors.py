@@ -1,0 +1,97 @@
+"""The outcomes of a registry request that a person may see.
+
+The desk explains every failure of the registry with one of four outcomes, each a
+``UserError`` whose catalogue text says what happened and what to do next:
+
+- ``NotFound``: the registry answered that it has no such person (organisation, application).
+- ``Unavailable``: no usable answer came (network, timeout, 5xx, busy); trying again may help.
+- ``Refused``: the registry would not serve this workstation or this request (credentials,
+  permissions, TLS certificates, a request it rejects); trying again will not help.
+- ``BadAnswer``: an answer came but is not what the contract promises; it carries the request id
+  so that the administrator can find it in the integration service's log.
+
+Every outcome carries the request id of the last attempt when there was one.
+"""
+
+from __future__ import annotations
+
+from regdesk.core.errors import UserError
+
+
+class RegistryError(UserError):
+    """The base of the registry's outcomes; ``request_id`` names the request in logs."""
+
+    key = "registry.unavailable"
+
+    def __init__(
+        self, key: str | None = None, /, *, request_id: str = "", **params: object
+    ) -> None:
+        super().__init__(key, **params)
+        self.request_id = request_id
+
+
+class NotFound(RegistryError):
+    """The registry has no record for what was asked (HTTP 404)."""
+
+    key = "registry.not_found"
+
+
+class Unavailable(RegistryError):
+    """No usable answer: connection failed, timed out, or the service said it is down or busy.
+
+    ``retry_after`` is the number of seconds the service asked to wait, when it said so.
+    """
+
+    key = "registry.unavailable"
+
+    def __init__(
+        self,
+        key: str | None = None,
+        /,
+        *,
+        request_id: str = "",
+        retry_after: float | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(key, request_id=request_id, **params)
+        self.retry_after = retry_after
+
+
+class Refused(RegistryError):
+    """The registry refused this workstation or this request (401, 403, 4xx, TLS failure).
+
+    ``status`` is the HTTP status (0 for a TLS failure) and ``code`` the contract's error code.
+    """
+
+    key = "registry.refused_credentials"
+
+    def __init__(
+        self,
+        key: str | None = None,
+        /,
+        *,
+        request_id: str = "",
+        status: int = 0,
+        code: str = "",
+        **params: object,
+    ) -> None:
+        super().__init__(key, request_id=request_id, **params)
+        self.status = status
+        self.code = code
+
+
+class BadAnswer(RegistryError):
+    """An answer that breaks the contract; ``detail`` says how (no personal data in it)."""
+
+    key = "registry.bad_answer"
+
+    def __init__(self, detail: str, *, request_id: str) -> None:
+        super().__init__("registry.bad_answer", request_id=request_id or "-")
+        self.params["request_id"] = self.request_id
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.message('en')} [{self.detail}]"
+
+
+__all__ = ["BadAnswer", "NotFound", "Refused", "RegistryError", "Unavailable"]

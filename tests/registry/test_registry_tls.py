@@ -1,0 +1,216 @@
+"""HTTPS and mutual TLS between the client and the simulator, with a CA generated here."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from regdesk.registry.client import Backoff, RegistryClient
+from regdesk.registry.errors import Refused
+from regdesk.registry.simulator import SimulatorHandle, running_simulator
+
+
+@dataclass
+class Pki:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_ca: Path
+    client_cert: Path
+    client_key: Path
+    stranger_cert: Path
+    stranger_key: Path
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _ca(cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(_name(cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _leaf(
+    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, cn: str, server: bool
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+    )
+    if server:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+    return key, builder.sign(ca_key, hashes.SHA256())
+
+
+def _write(folder: Path, name: str, key: Any, cert: x509.Certificate) -> tuple[Path, Path]:
+    cert_path = folder / f"{name}.crt"
+    key_path = folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    folder = tmp_path_factory.mktemp("pki")
+    ca_key, ca = _ca("Test registry CA")
+    client_ca_key, client_ca = _ca("Test clinic CA")
+    other_ca_key, other_ca = _ca("Somebody else's CA")
+    server_cert, server_key = _write(folder, "server", *_leaf(ca_key, ca, "registry", True))
+    client_cert, client_key = _write(
+        folder, "client", *_leaf(client_ca_key, client_ca, "desk-01", False)
+    )
+    stranger_cert, stranger_key = _write(
+        folder, "stranger", *_leaf(other_ca_key, other_ca, "intruder", False)
+    )
+    ca_path = folder / "ca.pem"
+    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    client_ca_path = folder / "client-ca.pem"
+    client_ca_path.write_bytes(client_ca.public_bytes(serialization.Encoding.PEM))
+    return Pki(
+        ca_path,
+        server_cert,
+        server_key,
+        client_ca_path,
+        client_cert,
+        client_key,
+        stranger_cert,
+        stranger_key,
+    )
+
+
+@pytest.fixture
+def https_sim(pki: Pki, sim_options: dict[str, Any]) -> Iterator[SimulatorHandle]:
+    with running_simulator(
+        **sim_options,
+        token="tls-token",
+        certfile=str(pki.server_cert),
+        keyfile=str(pki.server_key),
+    ) as handle:
+        yield handle
+
+
+@pytest.fixture
+def mtls_sim(pki: Pki, sim_options: dict[str, Any]) -> Iterator[SimulatorHandle]:
+    with running_simulator(
+        **sim_options,
+        token="",
+        certfile=str(pki.server_cert),
+        keyfile=str(pki.server_key),
+        client_ca=str(pki.client_ca),
+    ) as handle:
+        yield handle
+
+
+async def test_https_with_the_clinics_ca_bundle(
+    https_sim: SimulatorHandle, pki: Pki, fast_backoff: Backoff
+) -> None:
+    assert https_sim.url.startswith("https://127.0.0.1:")
+    settings = https_sim.settings(ca_bundle=str(pki.ca))
+    async with RegistryClient(settings, backoff=fast_backoff) as client:
+        person = await client.person(https_sim.cases["adult"][0])
+        health = await client.health()
+    assert person.iin == https_sim.cases["adult"][0]
+    assert health.client == "token"
+
+
+async def test_ca_bundle_paths_are_taken_from_the_config_folder(
+    https_sim: SimulatorHandle, pki: Pki, fast_backoff: Backoff
+) -> None:
+    settings = https_sim.settings(ca_bundle=pki.ca.name)
+    async with RegistryClient(settings, base_dir=pki.ca.parent, backoff=fast_backoff) as client:
+        assert (await client.health()).status == "ok"
+
+
+async def test_an_untrusted_server_certificate_is_refused_without_retries(
+    https_sim: SimulatorHandle, fast_backoff: Backoff
+) -> None:
+    # No CA bundle: the system's store, which does not know the test CA.
+    async with RegistryClient(https_sim.settings(retries=3), backoff=fast_backoff) as client:
+        with pytest.raises(Refused) as caught:
+            await client.person(https_sim.cases["adult"][0])
+    assert caught.value.key == "registry.refused_tls"
+    assert https_sim.requests() == [], "nothing reached the application layer"
+
+
+async def test_mutual_tls_identifies_the_workstation_by_its_certificate(
+    mtls_sim: SimulatorHandle, pki: Pki, fast_backoff: Backoff
+) -> None:
+    settings = mtls_sim.settings(
+        token="",
+        ca_bundle=str(pki.ca),
+        client_cert=str(pki.client_cert),
+        client_key=str(pki.client_key),
+    )
+    async with RegistryClient(settings, backoff=fast_backoff) as client:
+        health = await client.health()
+        person = await client.person(mtls_sim.cases["child"][0])
+    assert health.client == "certificate:desk-01"
+    assert person.representatives
+    assert {r.client for r in mtls_sim.requests()} == {"certificate:desk-01"}
+
+
+@pytest.mark.parametrize("who", ["nobody", "stranger"])
+async def test_mutual_tls_refuses_a_missing_or_foreign_certificate(
+    mtls_sim: SimulatorHandle, pki: Pki, fast_backoff: Backoff, who: str
+) -> None:
+    extra = {}
+    if who == "stranger":
+        extra = {"client_cert": str(pki.stranger_cert), "client_key": str(pki.stranger_key)}
+    settings = mtls_sim.settings(token="", ca_bundle=str(pki.ca), retries=2, **extra)
+    async with RegistryClient(settings, backoff=fast_backoff) as client:
+        with pytest.raises(Refused) as caught:
+            await client.person(mtls_sim.cases["adult"][0])
+    assert caught.value.key == "registry.refused_tls"
+    assert mtls_sim.requests() == []
