@@ -118,6 +118,10 @@ class Printer:
     """What is sent: an A5 or A4 PDF, plain text for 80/58 mm, or ESC/POS bytes."""
     kz1048: bool = True
     """ESC/POS only: the printer has the Kazakh code page PC/RK1048; false: print as a raster."""
+    options: tuple[str, ...] = ()
+    """CUPS only: job options passed as `lp -o OPTION`, e.g. "media=A5", "sides=one-sided"."""
+    timeout: float = 15.0
+    """Seconds to wait for `lp` or for the receipt printer to take the document."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,181 @@
+"""The printed documents as plain data: the talon of attachment and the refusal notice.
+
+The renderers (PDF, receipt text, ESC/POS) read only these objects, so the desk, the CLI and the
+tests build a document from whatever they hold (the journal, the config, a form) and print it the
+same way. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from regdesk.printing.qr import DigestFields
+
+if TYPE_CHECKING:
+    from regdesk.config import Clinic, District
+
+DocKind = Literal["talon", "refusal"]
+
+_INTERNAL_RE = re.compile(r"-ID(\d+)$")
+
+
+def internal_reference(clinic_code: str, application_id: int) -> str:
+    """The reference of a refusal notice for an application refused before it had a number."""
+    return f"{clinic_code}-ID{application_id}"
+
+
+def parse_internal_reference(reference: str) -> int | None:
+    """The application id inside an ``internal_reference``; None for an application number."""
+    found = _INTERNAL_RE.search(reference)
+    return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    """The clinic as printed in a document's heading."""
+
+    name_kk: str
+    name_ru: str
+    bin: str
+    address_kk: str = ""
+    address_ru: str = ""
+    phone: str = ""
+
+    @classmethod
+    def from_config(cls, clinic: Clinic) -> ClinicInfo:
+        return cls(
+            name_kk=clinic.name_kk,
+            name_ru=clinic.name_ru,
+            bin=clinic.bin,
+            address_kk=clinic.address_kk,
+            address_ru=clinic.address_ru,
+            phone=clinic.phone,
+        )
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """The applicant: full name as in the registry, IIN, birth date and registered address."""
+
+    full_name: str
+    iin: str
+    birth_date: dt.date | None = None
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class DistrictInfo:
+    """The district (участок) the person is attached to, with its doctor and nurse if known."""
+
+    number: int
+    doctor: str = ""
+    nurse: str = ""
+
+    @classmethod
+    def from_config(cls, district: District) -> DistrictInfo:
+        return cls(number=district.number, doctor=district.doctor, nurse=district.nurse)
+
+
+@dataclass(frozen=True)
+class TalonData:
+    """The talon of attachment (Table 2 step 8): the applicant's proof of attachment."""
+
+    clinic: ClinicInfo
+    number: str
+    """The application number given at registration, e.g. CLINIC-2026-000001."""
+    date: dt.date
+    """The registration date."""
+    person: PersonInfo
+    employee: str
+    """The full name of the employee who issues the talon."""
+    issued_at: dt.datetime
+    """When this copy was made (local time of the clinic is printed as given)."""
+    effective_date: dt.date | None = None
+    """The day from which the attachment takes effect."""
+    district: DistrictInfo | None = None
+    note: str = ""
+    """Free text, e.g. home visits for a person living outside the service area."""
+    duplicate: bool = False
+    """A reprint: the document carries the duplicate mark."""
+    signature_sha256: str = ""
+    """Hex SHA-256 of the signed content of the application's EDS signature; bound into the QR."""
+
+    @property
+    def kind(self) -> DocKind:
+        return "talon"
+
+    @property
+    def reference(self) -> str:
+        return self.number
+
+
+@dataclass(frozen=True)
+class RefusalData:
+    """The notice of a motivated refusal (Table 2 steps 4 and 7, Table 1 action 7)."""
+
+    clinic: ClinicInfo
+    number: str | None
+    """The application number; None when refused before registration (then ``internal_id``)."""
+    date: dt.date
+    """The day of the refusal."""
+    person: PersonInfo
+    reason_code: str
+    reason_kk: str
+    reason_ru: str
+    employee: str
+    issued_at: dt.datetime
+    internal_id: str = ""
+    """``internal_reference(...)`` of an application refused before it had a number."""
+    note: str = ""
+    duplicate: bool = False
+    signature_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.number and not self.internal_id:
+            raise ValueError("a refusal notice needs a number or an internal reference")
+
+    @property
+    def kind(self) -> DocKind:
+        return "refusal"
+
+    @property
+    def reference(self) -> str:
+        return self.number or self.internal_id
+
+
+Document = TalonData | RefusalData
+
+
+def reason_texts(code: str) -> tuple[str, str]:
+    """The Kazakh and Russian texts of refusal reason ``code`` from the core catalogue."""
+    from regdesk.core.refusals import reason
+
+    found = reason(code)
+    return found.kk, found.ru
+
+
+def digest_fields(doc: Document) -> DigestFields:
+    """What the QR digest of ``doc`` covers (``regdesk.printing.qr``)."""
+    if isinstance(doc, TalonData):
+        return DigestFields(
+            kind="talon",
+            reference=doc.number,
+            clinic_bin=doc.clinic.bin,
+            date=doc.date,
+            iin=doc.person.iin,
+            signature_sha256=doc.signature_sha256,
+            district=doc.district.number if doc.district else None,
+            effective_date=doc.effective_date,
+        )
+    return DigestFields(
+        kind="refusal",
+        reference=doc.reference,
+        clinic_bin=doc.clinic.bin,
+        date=doc.date,
+        iin=doc.person.iin,
+        signature_sha256=doc.signature_sha256,
+        reason_code=doc.reason_code,
+    )

@@ -1,0 +1,162 @@
+"""A document built from an application as the journal keeps it.
+
+The desk (printing at step 8, reprinting) and ``regdesk talon`` (printing, verifying) must build
+the same talon from the same record, or a verification would fail on a date or a district. This
+module is that one recipe. It reads the record by attribute name only (``RecordLike``), so the
+printing layer stays independent of the store: a ``regdesk.store.journal.ApplicationRecord``
+fits, and so does any object with the same fields.
+
+Dates printed (and bound into the QR digest) are the clinic's local dates (``[work_hours]
+timezone``), not the UTC dates of the stored timestamps: a registration at 00:30 in Almaty is
+stored on the previous UTC day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from regdesk.core.application import State
+from regdesk.core.errors import UserError
+from regdesk.printing.documents import (
+    ClinicInfo,
+    DistrictInfo,
+    Document,
+    PersonInfo,
+    RefusalData,
+    TalonData,
+    internal_reference,
+    reason_texts,
+)
+
+if TYPE_CHECKING:
+    from regdesk.config import Config
+
+
+class NotPrintable(UserError):
+    """The application has no document yet: neither registered nor refused."""
+
+    key = "printing.not_printable"
+
+
+class RecordLike(Protocol):
+    """The fields of a journal record that a document is built from."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def state(self) -> State: ...
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def applicant_iin(self) -> str: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def birth_date(self) -> date | None: ...
+    @property
+    def district(self) -> int | None: ...
+    @property
+    def effective_date(self) -> date | None: ...
+    @property
+    def refusal_code(self) -> str | None: ...
+    @property
+    def refusal_note(self) -> str | None: ...
+    @property
+    def registry_data(self) -> dict[str, Any] | None: ...
+    @property
+    def form(self) -> dict[str, Any] | None: ...
+    @property
+    def registered_at(self) -> datetime | None: ...
+    @property
+    def decided_at(self) -> datetime | None: ...
+
+
+def local_day(moment: datetime, timezone: str) -> date:
+    """The calendar day of ``moment`` in the clinic's time zone (naive times are taken as is)."""
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def address_text(registry_data: Mapping[str, Any] | None) -> str:
+    """The registered address from the registry snapshot, as one line."""
+    person = (registry_data or {}).get("person") or {}
+    address = person.get("address") or {}
+    if isinstance(address, str):
+        return address
+    house = str(address.get("house") or "")
+    if address.get("flat"):
+        house = f"{house}-{address['flat']}" if house else str(address["flat"])
+    parts = (address.get("region"), address.get("city"), address.get("street"), house)
+    return ", ".join(str(p) for p in parts if p)
+
+
+def document_kind(record: RecordLike) -> str:
+    """``talon`` or ``refusal``; NotPrintable for an application that has neither yet."""
+    if record.state == State.REFUSED:
+        return "refusal"
+    if record.state in (State.REGISTERED, State.ISSUED) and record.number:
+        return "talon"
+    raise NotPrintable(number=record.number or str(record.id), state=str(record.state))
+
+
+def build_document(
+    record: RecordLike,
+    config: Config,
+    *,
+    employee: str,
+    issued_at: datetime,
+    duplicate: bool = False,
+    signature_sha256: str = "",
+) -> Document:
+    """The talon (registered or issued) or the refusal notice (refused) of ``record``."""
+    tz = config.work_hours.timezone
+    clinic = ClinicInfo.from_config(config.clinic)
+    person = PersonInfo(
+        full_name=record.full_name,
+        iin=record.applicant_iin,
+        birth_date=record.birth_date,
+        address=address_text(record.registry_data),
+    )
+    if document_kind(record) == "refusal":
+        code = record.refusal_code or "other"
+        kk, ru = reason_texts(code)
+        return RefusalData(
+            clinic=clinic,
+            number=record.number,
+            date=local_day(record.decided_at or issued_at, tz),
+            person=person,
+            reason_code=code,
+            reason_kk=kk,
+            reason_ru=ru,
+            employee=employee,
+            issued_at=issued_at,
+            internal_id="" if record.number else internal_reference(config.clinic.code, record.id),
+            note=record.refusal_note or "",
+            duplicate=duplicate,
+            signature_sha256=signature_sha256,
+        )
+    assert record.number is not None  # document_kind checked it
+    district = next((d for d in config.districts if d.number == record.district), None)
+    if district is not None:
+        district_info: DistrictInfo | None = DistrictInfo.from_config(district)
+    elif record.district is not None:
+        district_info = DistrictInfo(number=record.district)
+    else:
+        district_info = None
+    return TalonData(
+        clinic=clinic,
+        number=record.number,
+        date=local_day(record.registered_at or issued_at, tz),
+        person=person,
+        employee=employee,
+        issued_at=issued_at,
+        effective_date=record.effective_date,
+        district=district_info,
+        note=str((record.form or {}).get("note", "") or ""),
+        duplicate=duplicate,
+        signature_sha256=signature_sha256,
+    )
