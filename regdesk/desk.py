@@ -572,7 +572,11 @@ class Desk:
             "canonical": content,
             "cms": cms,
         }
-        with self._locked():
+        district = _int_or_none(form.get("district"))
+        effective = self.effective_date(
+            basis, first_attachment=not (record.registry_data or {}).get("attachment")
+        )
+        with self._locked(), transaction(self.db):
             number = self.journal.register(
                 app_id,
                 clinic_code=self.config.clinic.code,
@@ -581,12 +585,62 @@ class Desk:
                 now=now,
                 signature=signature,
                 basis=basis,
-                district=_int_or_none(form.get("district")),
-                effective_date=self.effective_date(
-                    basis, first_attachment=not (record.registry_data or {}).get("attachment")
-                ),
+                district=district,
+                effective_date=effective,
+            )
+            # The attachment register learns of it through the outbox, in the same transaction:
+            # a registry that is down never loses a registration, and a retry never doubles it.
+            self.journal.enqueue(
+                "attachment",
+                f"{self.config.clinic.bin}:{number}",
+                {
+                    "iin": record.applicant_iin,
+                    "district": district or 0,
+                    "basis": basis,
+                    "effective_date": effective.isoformat(),
+                    "application": number,
+                },
+                now,
             )
         return number
+
+    async def flush_outbox(self) -> int:
+        """Send queued attachments to the registry; returns how many went through.
+
+        A failure stays queued with its error and is tried again at the next flush.
+        """
+        from regdesk.registry.errors import RegistryError
+
+        with self._locked():
+            pending = self.journal.outbox_pending()
+        sent = 0
+        for item in pending:
+            if item.kind != "attachment":
+                continue
+            p = item.payload
+            try:
+                await self.registry().record_attachment(
+                    p["iin"],
+                    self.config.clinic.bin,
+                    int(p["district"]),
+                    p["basis"],
+                    date.fromisoformat(p["effective_date"]),
+                    item.idempotency_key,
+                )
+            except RegistryError as exc:
+                await asyncio.to_thread(self._outbox_failed, item.id, exc.message("en"))
+                continue
+            await asyncio.to_thread(self._outbox_done, item.id)
+            sent += 1
+        return sent
+
+    def _outbox_done(self, item_id: int) -> None:
+        with self._locked():
+            self.journal.outbox_done(item_id, self.clock())
+
+    def _outbox_failed(self, item_id: int, error: str) -> None:
+        with self._locked():
+            self.journal.outbox_failed(item_id, error)
 
     def missing_documents(self, app_id: int) -> list[str]:
         """Required document kinds with neither a scan attached nor a tick in the checklist."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -51,6 +53,16 @@ class ResultScreen(DeskScreen):
         self.record = self.desk_app.desk.get(self.app_id)
         super().on_mount()
         self.query_one("#preview-scroll").focus()
+        self._send_outbox()
+
+    @work(group="outbox")
+    async def _send_outbox(self) -> None:
+        # The registration is already safe in the journal; telling the attachment register can
+        # wait for the next registration when the registry is down, so errors stay quiet here.
+        try:
+            await self.desk_app.desk.flush_outbox()
+        except Exception:
+            logging.getLogger("regdesk.tui").warning("outbox not sent", exc_info=True)
 
     def retranslate(self) -> None:
         super().retranslate()
