@@ -340,12 +340,31 @@ class Desk:
                     )
         return app_id
 
+    # -- time norms: each step's start and end as events ------------------------------------
+
+    def begin_step(self, app_id: int, step: str) -> None:
+        """Note that a step of the regulation started (the form opened, the refusal dialog…)."""
+        actor, role = self._actor()
+        with self._locked():
+            started = any(
+                e.kind == "step_start" and e.step == step for e in self.journal.events(app_id)
+            )
+            if not started:
+                self.journal.record_step(app_id, step, "step_start", actor, role, self.clock())
+
+    def _end_step(self, app_id: int, step: str, started: datetime | None = None) -> None:
+        actor, role = self._actor()
+        with self._locked():
+            if started is not None:
+                self.journal.record_step(app_id, step, "step_start", actor, role, started)
+            self.journal.record_step(app_id, step, "step_end", actor, role, self.clock())
+
     # -- refusal (steps 4 and 7) -------------------------------------------------------------
 
     def refuse(self, app_id: int, reason_code: str, note: str = "") -> ApplicationRecord:
         actor, role = self._actor()
-        refusal_reason(reason_code)  # an unknown code is an error before anything is written
-        if reason_code == "other" and not note.strip():
+        # An unknown code is an error before anything is written.
+        if refusal_reason(reason_code).needs_note and not note.strip():
             raise DeskError("desk.refusal_note_needed")
         with self._locked():
             self.journal.transition(
@@ -357,7 +376,9 @@ class Desk:
                 note=note.strip(),
                 now=self.clock(),
             )
-            return self.journal.get(app_id)
+            record = self.journal.get(app_id)
+        self._end_step(app_id, "no_data_refusal" if reason_code == "no_data" else "refusal")
+        return record
 
     def abandon(self, app_id: int) -> None:
         actor, role = self._actor()
@@ -602,6 +623,7 @@ class Desk:
                 },
                 now,
             )
+        self._end_step(app_id, "form_and_eds")
         return number
 
     async def flush_outbox(self) -> int:
@@ -752,8 +774,11 @@ class Desk:
     def issue(self, app_id: int, printer: str | None = None) -> Issued:
         """Print the talon (or the refusal notice) and, for a talon, mark the result issued."""
         actor, role = self._actor()
+        started = self.clock()
         result = self._print(app_id, printer)
         record = self.get(app_id)
+        if result.status != "failed":
+            self._end_step(app_id, "issue", started)
         if record.state == State.REGISTERED and result.status != "failed":
             with self._locked():
                 self.journal.transition(

@@ -77,6 +77,8 @@ class FormScreen(DeskScreen):
         self._show_attachments()
         self.query_one("#phone", Input).focus()
         self.call_after_refresh(self._loaded)
+        desk = self.desk_app.desk
+        self.run_worker(lambda: desk.begin_step(self.app_id, "form_and_eds"), thread=True)
 
     def _loaded(self) -> None:
         self._loading = False

@@ -64,6 +64,9 @@ class RefuseScreen(DeskModal):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#reasons", OptionList).focus()
+        desk = self.desk_app.desk
+        step = "no_data_refusal" if self.suggested == "no_data" else "refusal"
+        self.run_worker(lambda: desk.begin_step(self.app_id, step), thread=True)
 
     @on(OptionList.OptionSelected, "#reasons")
     def _to_note(self) -> None:
