@@ -1,11 +1,317 @@
-"""`regdesk talon`: placeholder until its issue lands; registers nothing."""
+"""``regdesk talon print|verify``: print a talon or refusal notice from the journal, check one.
+
+``print`` builds the document of an application in the journal (the talon of a registered or
+issued one, the refusal notice of a refused one), sends it to a configured printer or writes it
+to a file, and records the print; a document printed before is marked as a duplicate. Exit
+status 0 when the printer took it, 1 otherwise (the failure is recorded too).
+
+``verify`` reads the QR payload from a talon's PDF (its metadata, or its text) or from the text
+given, and checks it against the journal: kind, number, clinic BIN, date and the digest over
+what the QR does not show, then the application's EDS signature. Exit status 0 when everything
+matches, 1 when something does not (it says what).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from regdesk.cli import Context
 
+if TYPE_CHECKING:
+    from regdesk.config import Config
+    from regdesk.printing.documents import Document
+    from regdesk.store.journal import ApplicationRecord, Journal, SignatureRecord
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+FORMATS = ("pdf", "pdf-a4", "text", "escpos")
+_BY_SUFFIX = {".pdf": "pdf-a5", ".txt": "text-80", ".escpos": "escpos-80", ".bin": "escpos-80"}
+
 
 def register(sub: Any, ctx: Context) -> None:
-    return None
+    t = ctx.t
+    p = sub.add_parser("talon", help=t("printing.cli.help"), description=t("printing.cli.help"))
+    p.set_defaults(handler=run)
+    actions = p.add_subparsers(dest="talon_command", metavar="ACTION", required=True)
+
+    pr = actions.add_parser(
+        "print", help=t("printing.cli.print_help"), description=t("printing.cli.print_help")
+    )
+    pr.add_argument("number", metavar="NUMBER", help=t("printing.cli.opt_number"))
+    where = pr.add_mutually_exclusive_group()
+    where.add_argument("--printer", metavar="NAME", help=t("printing.cli.opt_printer"))
+    where.add_argument("--out", metavar="FILE", help=t("printing.cli.opt_out"))
+    pr.add_argument("--format", choices=FORMATS, help=t("printing.cli.opt_format"))
+
+    ve = actions.add_parser(
+        "verify", help=t("printing.cli.verify_help"), description=t("printing.cli.verify_help")
+    )
+    ve.add_argument("source", metavar="FILE.pdf|PAYLOAD", help=t("printing.cli.opt_source"))
+
+
+def run(ns: argparse.Namespace, ctx: Context) -> int:
+    from regdesk.core.errors import UserError
+    from regdesk.store.db import open_db
+    from regdesk.store.journal import Journal
+    from regdesk.store.paths import DataPaths
+
+    config = ctx.config()
+    paths = DataPaths.for_config(config)
+    if not paths.database.exists():
+        ctx.warn("store.no_database", path=str(paths.database))
+        return EXIT_FAILED
+    try:
+        db = open_db(paths.database)
+    except UserError as exc:
+        ctx.warn(exc.key, **exc.params)
+        return EXIT_FAILED
+    try:
+        journal = Journal(db)
+        if ns.talon_command == "print":
+            return _print(ns, ctx, config, journal, paths.root)
+        return _verify(ns, ctx, config, journal)
+    except UserError as exc:
+        ctx.warn(exc.key, **exc.params)
+        return EXIT_FAILED
+    finally:
+        db.conn.close()
+
+
+def find_record(journal: Journal, reference: str) -> ApplicationRecord | None:
+    """The application with this number, or with this internal reference (a refusal notice)."""
+    from regdesk.printing.documents import parse_internal_reference
+    from regdesk.store.journal import NotFoundError
+
+    app_id = parse_internal_reference(reference)
+    if app_id is None:
+        return journal.get_by_number(reference.strip())
+    try:
+        return journal.get(app_id)
+    except NotFoundError:
+        return None
+
+
+def decided_by(journal: Journal, record: ApplicationRecord, signature: Any) -> str:
+    """The name of the employee who registered or refused the application."""
+    from regdesk.core.application import State
+    from regdesk.store.staff import Staff
+
+    actor = next(
+        (
+            e.actor_iin
+            for e in reversed(journal.events(record.id))
+            if e.to_state in (State.REGISTERED, State.REFUSED)
+        ),
+        None,
+    )
+    if actor:
+        account = Staff(journal.db).get(actor)
+        if account is not None:
+            return account.full_name
+    return signature.signer_name if signature is not None else ""
+
+
+def document_for(
+    journal: Journal, record: ApplicationRecord, config: Config, *, duplicate: bool = False
+) -> tuple[Document, SignatureRecord | None]:
+    """The document of ``record`` as it is printed now, and the application's signature."""
+    from zoneinfo import ZoneInfo
+
+    from regdesk.printing.records import build_document
+
+    signature = journal.signature(record.id)
+    doc = build_document(
+        record,
+        config,
+        employee=decided_by(journal, record, signature),
+        issued_at=datetime.now(ZoneInfo(config.work_hours.timezone)).replace(microsecond=0),
+        duplicate=duplicate,
+        signature_sha256=signature.content_sha256 if signature is not None else "",
+    )
+    return doc, signature
+
+
+def _format(choice: str | None, default: str) -> str:
+    """The printer format for ``--format``: a receipt keeps the printer's paper width."""
+    if choice is None:
+        return default
+    if choice == "pdf":
+        return "pdf-a5"
+    if choice == "pdf-a4":
+        return choice
+    width = "58" if default.endswith("-58") else "80"
+    return f"{choice}-{width}"
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _print(
+    ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal, data_dir: Path
+) -> int:
+    from regdesk.core.errors import UserError
+    from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
+    from regdesk.printing.records import document_kind
+
+    record = find_record(journal, ns.number)
+    if record is None:
+        ctx.warn("printing.cli.not_found", number=ns.number)
+        return EXIT_FAILED
+    kind = document_kind(record)
+    duplicate = any(p.document == kind and p.status != "failed" for p in journal.prints(record.id))
+    doc, _ = document_for(journal, record, config, duplicate=duplicate)
+
+    if ns.out:
+        out = Path(ns.out)
+        fmt = _format(ns.format, _BY_SUFFIX.get(out.suffix.lower(), "pdf-a5"))
+        printer_name = "file"
+        try:
+            write_atomic(out, render(doc, fmt).data)
+            result = PrintResult("written", detail=str(out), path=out)
+        except UserError as exc:
+            result = PrintResult("failed", detail=exc.message("en"), error=exc)
+    else:
+        printers = {p.name: p for p in config.printing.printers}
+        printer_name = ns.printer or config.printing.default
+        printer = printers.get(printer_name)
+        if printer is None:
+            ctx.warn(
+                "printing.unknown_printer", name=printer_name, known=", ".join(sorted(printers))
+            )
+            return EXIT_FAILED
+        fmt = _format(ns.format, printer.format)
+        result = print_document(printer, doc, data_dir, fmt)
+
+    journal.record_print(
+        record.id,
+        document=kind,
+        printer=printer_name,
+        format=fmt,
+        by_iin=_actor(),
+        now=datetime.now(UTC),
+        status=result.status,
+        detail=result.detail or None,
+        duplicate=duplicate,
+    )
+    if duplicate:
+        ctx.say("printing.cli.duplicate")
+    if result.status == "failed":
+        ctx.warn("printing.cli.failed", detail=result.message(ctx.lang))
+        return EXIT_FAILED
+    if result.status == "written":
+        ctx.say("printing.cli.written", path=str(result.path))
+    elif result.job:
+        ctx.say("printing.cli.queued", printer=printer_name, job=result.job)
+    else:
+        ctx.say("printing.cli.sent", printer=printer_name)
+    return EXIT_OK
+
+
+def payload_text(source: str) -> str | None:
+    """The text to look for a payload in: a PDF's metadata and text, a text file, or ``source``."""
+    from regdesk.printing.qr import PAYLOAD_RE
+
+    path = Path(source)
+    try:
+        is_file = path.is_file()
+    except OSError:
+        is_file = False
+    if not is_file:
+        return source
+    data = path.read_bytes()
+    if not data.startswith(b"%PDF"):
+        return data.decode("utf-8", "replace")
+    # regdesk's PDFs carry the payload in their Subject and Keywords as plain ASCII.
+    found = PAYLOAD_RE.search(data.decode("latin-1"))
+    if found:
+        return found.group(0)
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        return None
+    # A PDF that went through another program (a print-to-PDF, a scan with text) may keep the
+    # payload only in the page text, which pypdf (when installed) can extract.
+    from io import BytesIO
+
+    reader = PdfReader(BytesIO(data))
+    parts = [str(v) for v in (reader.metadata or {}).values()]
+    parts += [page.extract_text() or "" for page in reader.pages]
+    return "\n".join(parts)
+
+
+def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal) -> int:
+    from regdesk.printing.documents import digest_fields
+    from regdesk.printing.qr import PayloadError, mismatches, parse_payload
+    from regdesk.printing.records import NotPrintable
+
+    text = payload_text(ns.source)
+    try:
+        if text is None:
+            raise PayloadError()
+        payload = parse_payload(text)
+    except PayloadError:
+        if text is not ns.source:
+            ctx.warn("printing.cli.no_payload_in_file", path=ns.source)
+        else:
+            ctx.warn("printing.payload_invalid")
+        return EXIT_FAILED
+
+    record = find_record(journal, payload.reference)
+    if record is None:
+        ctx.warn("printing.cli.unknown_document", number=payload.reference)
+        return EXIT_FAILED
+    try:
+        doc, signature = document_for(journal, record, config)
+        bad = mismatches(payload, digest_fields(doc))
+    except NotPrintable:
+        signature = journal.signature(record.id)
+        bad = ("kind",)
+    ok = not bad
+    if ok:
+        ctx.say("printing.cli.verify_ok", number=payload.reference)
+    else:
+        fields = ", ".join(ctx.t(f"printing.field.{name}") for name in bad)
+        ctx.warn("printing.cli.verify_mismatch", number=payload.reference, fields=fields)
+    return EXIT_OK if _check_signature(ctx, config, signature) and ok else EXIT_FAILED
+
+
+def _check_signature(ctx: Context, config: Config, signature: SignatureRecord | None) -> bool:
+    """Verify the application's EDS over its stored canonical bytes; says the outcome."""
+    import hashlib
+
+    from regdesk.core.errors import UserError
+
+    if signature is None:
+        ctx.say("printing.cli.signature_none")
+        return True
+    if hashlib.sha256(signature.canonical).hexdigest() != signature.content_sha256.lower():
+        ctx.warn("printing.cli.signature_bad", detail="content_sha256 != sha256(canonical)")
+        return False
+    try:
+        from regdesk.signing import verify
+        from regdesk.signing.policy import SigningPolicy
+    except ImportError:
+        ctx.say("printing.cli.signature_unchecked")
+        return True
+    try:
+        policy = SigningPolicy.from_config(config.signing, config.resolve)
+        result = verify(signature.cms, signature.canonical, policy=policy, use_ocsp=False)
+    except UserError as exc:
+        ctx.warn("printing.cli.signature_bad", detail=exc.message(ctx.lang))
+        return False
+    if not result.valid:
+        detail = "; ".join(p.message(ctx.lang) for p in result.problems if p.blocking)
+        ctx.warn("printing.cli.signature_bad", detail=detail)
+        return False
+    ctx.say("printing.cli.signature_ok", signer=result.signer.common_name)
+    return True

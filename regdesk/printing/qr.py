@@ -131,8 +131,14 @@ def payload_for(doc: Document) -> str:
 
 
 def parse_payload(text: str) -> Payload:
-    """The payload in ``text`` (surrounding text is ignored); PayloadError when there is none."""
-    found = PAYLOAD_RE.search(text.strip())
+    """The payload in ``text`` (surrounding text and line breaks inside it are ignored).
+
+    PayloadError when there is none.
+    """
+    found = PAYLOAD_RE.search(text)
+    if found is None:
+        # A receipt wraps the payload over lines; it has no spaces, so joining them is safe.
+        found = PAYLOAD_RE.search("".join(text.split()))
     if found is None:
         raise PayloadError()
     _, kind, reference, bin_, day, dig = found.group(0).split(SEPARATOR)

@@ -105,3 +105,10 @@ def test_any_talon_round_trips(number: str, iin: str, day: date) -> None:
     payload = parse_payload(payload_for(doc))
     assert verify_payload(payload, digest_fields(doc))
     assert iin not in payload.text()
+
+
+def test_payload_wrapped_over_receipt_lines_is_found() -> None:
+    from regdesk.printing.text import render_text
+
+    doc = make_talon()
+    assert parse_payload(render_text(doc, 32)).text() == payload_for(doc)
