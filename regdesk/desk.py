@@ -746,6 +746,12 @@ class Desk:
             signature_sha256=sha,
         )
 
+    def reference(self, record: ApplicationRecord) -> str:
+        """The number, or for an application refused before it had one, its internal reference."""
+        from regdesk.printing.documents import internal_reference
+
+        return record.number or internal_reference(self.config.clinic.code, record.id)
+
     def _staff_name(self, record: ApplicationRecord) -> str:
         """Who decided: the employee who registered or refused, else the one signed in."""
         with self._locked():

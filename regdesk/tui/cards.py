@@ -119,7 +119,10 @@ def detail_text(detail: Any, tr: Tr, lang: str) -> str:
     lines.append(f"[b]{tr('detail.events')}[/b]")
     for e in detail.events:
         when = str(e.at)[:19].replace("T", " ")
-        what = tr(f"state.{e.to_state}") if e.to_state else f"{e.step} ({e.kind})"
+        if e.to_state:
+            what = "→ " + tr(f"state.{e.to_state}")
+        else:
+            what = f"{tr(f'core.step.{e.step}')} — {tr(f'detail.{e.kind}')}"
         lines.append(f"  {when}  {what}  {e.actor_iin}")
     lines.append("")
     lines.append(f"[b]{tr('detail.attachments')}[/b] ({len(detail.attachments)})")

@@ -63,7 +63,8 @@ class DetailScreen(DeskScreen):
         if self.detail is None:
             title.update(self.tr("detail.loading"))
             return
-        title.update(self.tr("detail.title", number=self.detail.record.number or "—"))
+        record = self.detail.record
+        title.update(self.tr("detail.title", number=self.desk_app.desk.reference(record)))
         if self.showing_preview:
             body.update(self.desk_app.desk.preview(self.app_id))
         else:

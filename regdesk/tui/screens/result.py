@@ -79,10 +79,11 @@ class ResultScreen(DeskScreen):
         else:
             title.update(self.tr("result.refused"))
             digits.display = False
-            number.update(
-                self.tr("result.refusal_reason", code=record.refusal_code or "")
-                + (f" — {record.refusal_note}" if record.refusal_note else "")
-            )
+            from regdesk.core.refusals import reason
+
+            text = reason(record.refusal_code or "other").text(self.desk_app.lang)
+            note = f" — {record.refusal_note}" if record.refusal_note else ""
+            number.update(self.tr("result.refusal_reason", code=text) + note)
         self.query_one("#preview", Static).update(self.desk_app.desk.preview(self.app_id))
         self._show_survey()
         if self.printed is not None:
