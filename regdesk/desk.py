@@ -678,72 +678,22 @@ class Desk:
     # -- the result (step 8) and the survey ------------------------------------------------
 
     def document(self, app_id: int, *, duplicate: bool = False) -> Any:
-        """The talon (registered, issued) or the refusal notice (refused) of an application."""
-        from regdesk.printing.documents import (
-            ClinicInfo,
-            DistrictInfo,
-            PersonInfo,
-            RefusalData,
-            TalonData,
-            internal_reference,
-            reason_texts,
-        )
+        """The talon (registered, issued) or the refusal notice (refused) of an application.
+
+        Built by the same recipe as ``regdesk talon``, so a talon printed here verifies there.
+        """
+        from regdesk.printing.records import build_document
 
         record = self.get(app_id)
         with self._locked():
             signature = self.journal.signature(app_id)
-        person_data = (record.registry_data or {}).get("person") or {}
-        address = person_data.get("address") or {}
-        person = PersonInfo(
-            full_name=record.full_name,
-            iin=record.applicant_iin,
-            birth_date=record.birth_date,
-            address=", ".join(
-                str(address[k])
-                for k in ("region", "city", "street", "house", "flat")
-                if address.get(k)
-            ),
-        )
-        clinic = ClinicInfo.from_config(self.config.clinic)
-        now = self.clock()
-        employee = self._staff_name(record)
-        sha = signature.content_sha256 if signature is not None else ""
-        if record.state == State.REFUSED:
-            kk, ru = reason_texts(record.refusal_code or "other")
-            day = (record.decided_at or now).date()
-            return RefusalData(
-                clinic=clinic,
-                number=record.number,
-                date=day,
-                person=person,
-                reason_code=record.refusal_code or "other",
-                reason_kk=kk,
-                reason_ru=ru,
-                employee=employee,
-                issued_at=now,
-                internal_id=""
-                if record.number
-                else internal_reference(self.config.clinic.code, app_id),
-                note=record.refusal_note or "",
-                duplicate=duplicate,
-                signature_sha256=sha,
-            )
-        if record.number is None or record.registered_at is None:
-            raise DeskError("desk.no_document")
-        district = next((d for d in self.config.districts if d.number == record.district), None)
-        form = record.form or {}
-        return TalonData(
-            clinic=clinic,
-            number=record.number,
-            date=record.registered_at.date(),
-            person=person,
-            employee=employee,
-            issued_at=now,
-            effective_date=record.effective_date,
-            district=DistrictInfo.from_config(district) if district else None,
-            note=str(form.get("note", "")),
+        return build_document(
+            record,
+            self.config,
+            employee=self._staff_name(record),
+            issued_at=self.clock(),
             duplicate=duplicate,
-            signature_sha256=sha,
+            signature_sha256=signature.content_sha256 if signature is not None else "",
         )
 
     def reference(self, record: ApplicationRecord) -> str:
