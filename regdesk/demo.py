@@ -231,7 +231,7 @@ def _png(width: int, height: int, shade: int) -> bytes:
 def _pdf(title: str) -> bytes:
     from fpdf import FPDF
 
-    pdf = FPDF(format="A5")
+    pdf = FPDF(unit="mm", format=(148, 210))
     pdf.add_page()
     pdf.set_font("helvetica", size=14)
     pdf.cell(text=title)

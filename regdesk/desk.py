@@ -73,6 +73,22 @@ class RulesBlock(DeskError):
         return " ".join([t(self.key, lang), *parts])
 
 
+class DocumentsMissing(DeskError):
+    """Required documents neither attached nor ticked as seen; named in the user's language."""
+
+    key = "desk.documents_missing"
+
+    def __init__(self, kinds: list[str]) -> None:
+        super().__init__(names=", ".join(kinds))
+        self.kinds = kinds
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        names = ", ".join(t(f"core.document.{kind}", lang) for kind in self.kinds)
+        return t(self.key, lang, names=names)
+
+
 @dataclass(frozen=True)
 class ScanFile:
     """A file in the scanner's folder, as the attachment picker lists it."""
@@ -211,6 +227,16 @@ class Desk:
             )
         self.employee = employee
         return employee
+
+    def warm_up(self) -> None:
+        """Import the heavy parts (HTTP, PDF, CMS) in the background after sign-in.
+
+        They are left out of start-up so the sign-in screen is quick, and loaded here so the
+        first look-up or the first talon does not wait for them either.
+        """
+        import regdesk.printing.pdf
+        import regdesk.registry.client
+        import regdesk.signing.signature  # noqa: F401
 
     def check_password(self, password: str) -> bool:
         """The signed-in employee's password, for unlocking an idle terminal."""
@@ -569,13 +595,19 @@ class Desk:
 
         actor, role = self._actor()
         if not check.can_sign:
-            raise check.problems[0]
+            raise next(p for p in check.problems if getattr(p, "blocking", True))
+        # The key was checked for whoever was signed in then; after a change of employee at this
+        # terminal it is still not the signer's own.
+        if self.config.signing.signer_must_be_employee and check.info.iin != actor:
+            from regdesk.signing.errors import Problem
+
+            raise Problem("signing.problem.other_person", owner=check.info.full_name)
         record = self.get(app_id)
         form = record.form or {}
         basis = str(form.get("basis") or "free_choice")
         missing = self.missing_documents(app_id)
         if missing:
-            raise DeskError("desk.documents_missing", names=", ".join(missing))
+            raise DocumentsMissing(missing)
         blocking = [f for f in self.findings_for(record, basis) if f.blocks]
         if blocking:
             raise RulesBlock(blocking)
@@ -751,7 +783,10 @@ class Desk:
 
         actor, _ = self._actor()
         name = printer_name or self.config.printing.default
-        printer = next(p for p in self.config.printing.printers if p.name == name)
+        printer = next((p for p in self.config.printing.printers if p.name == name), None)
+        if printer is None:
+            known = ", ".join(p.name for p in self.config.printing.printers)
+            raise DeskError("printing.unknown_printer", name=name, known=known)
         with self._locked():
             earlier = [p for p in self.journal.prints(app_id) if p.status != "failed"]
         doc = self.document(app_id, duplicate=bool(earlier))

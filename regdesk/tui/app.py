@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from textual import events, on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from regdesk.core.errors import UserError
@@ -89,6 +92,24 @@ class DeskApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    # -- command palette ------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette offers what the keys do on this screen, in the user's language."""
+        seen: set[str] = set()
+        for node in (screen, self):
+            for bindings in node._bindings.key_to_bindings.values():
+                for b in bindings:
+                    if not b.id or b.id in seen or node.check_action(b.action, ()) is False:
+                        continue
+                    seen.add(b.id)
+                    key = self.get_key_display(b)
+                    yield SystemCommand(
+                        self.tr(f"keys.{b.id}"),
+                        f"{key}",
+                        partial(self.call_later, self.run_action, b.action, node),
+                    )
 
     # -- start ------------------------------------------------------------------------------
 

@@ -100,3 +100,4 @@ class SignInScreen(DeskScreen):
         self.query_one("#password", Input).value = ""
         self._say("")
         app.push_screen(MenuScreen())
+        self.run_worker(app.desk.warm_up, thread=True, group="warm-up")
