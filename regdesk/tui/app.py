@@ -66,6 +66,7 @@ class DeskApp(App[None]):
         self._last_input = time.monotonic()
         self._idle_check_seconds = idle_check_seconds
         self.locked = False
+        self.unexpected: list[BaseException] = []
 
     # -- text -------------------------------------------------------------------------------
 
@@ -161,7 +162,9 @@ class DeskApp(App[None]):
             self.notify(self.explain(event.worker.error), severity="error", timeout=8)
 
     def _handle_exception(self, error: Exception) -> None:
-        # A bug in a handler must not drop a traceback on the receptionist's screen.
+        # A bug in a handler must not drop a traceback on the receptionist's screen; it is
+        # logged, kept in ``unexpected`` (tests assert it stays empty) and said in words.
+        self.unexpected.append(error)
         if isinstance(error, UserError):
             self.notify(error.message(self.lang), severity="error", timeout=8)
             return

@@ -1,0 +1,68 @@
+"""The one direction of dependency (DESIGN.md "Shape of the code"), checked on the source."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "regdesk"
+STDLIB = sys.stdlib_module_names
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _violations(folder: str, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for path in sorted((PACKAGE / folder).rglob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top in STDLIB or top == "__future__":
+                continue
+            if not any(name == a or name.startswith(a + ".") for a in allowed):
+                out.append((str(path.relative_to(PACKAGE)), name))
+    return out
+
+
+def test_tui_talks_only_to_the_desk() -> None:
+    # No SQLite, httpx or cryptography in the screens: everything goes through regdesk.desk.
+    allowed = ("textual", "rich", "regdesk.desk", "regdesk.core", "regdesk.i18n", "regdesk.tui")
+    assert _violations("tui", allowed) == []
+
+
+def test_lower_layers_do_not_know_the_tui_or_each_other() -> None:
+    # The registry may use cryptography: its simulator signs portal applications with real CMS.
+    common = ("regdesk.core", "regdesk.config", "regdesk.i18n")
+    assert _violations("core", ("regdesk.core", "regdesk.i18n", "holidays")) == []
+    assert _violations("store", (*common, "regdesk.store", "sqlite_utils", "cryptography")) == []
+    assert (
+        _violations("signing", (*common, "regdesk.signing", "cryptography", "asn1crypto", "httpx"))
+        == []
+    )
+    assert (
+        _violations("registry", (*common, "regdesk.registry", "httpx", "h11", "cryptography")) == []
+    )
+    assert (
+        _violations("printing", (*common, "regdesk.printing", "fpdf", "segno", "PIL", "fontTools"))
+        == []
+    )
+
+
+def test_desk_imports_without_textual() -> None:
+    code = (
+        "import sys, regdesk.desk, regdesk.core.rules, regdesk.core.ids;"
+        "bad = [m for m in ('textual', 'rich') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
