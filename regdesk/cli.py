@@ -89,8 +89,25 @@ def _default_lang(config_path: Path | None) -> str:
         return "en"
 
 
+def _translate_argparse(lang: str) -> None:
+    """argparse's own words (usage, options, errors) in ``lang``, from the catalogue."""
+    import hashlib
+
+    from regdesk.i18n import catalogue
+
+    def translated(text: str) -> str:
+        if not isinstance(text, str):
+            return text  # argparse passes None through _() for absent descriptions
+        key = "argparse.m" + hashlib.sha1(text.encode()).hexdigest()[:10]
+        entry = catalogue().get(key)
+        return entry.get(lang, text) if entry else text
+
+    argparse._ = translated  # type: ignore[attr-defined]
+
+
 def build_parser(ctx: Context) -> argparse.ArgumentParser:
     t = ctx.t
+    _translate_argparse(ctx.lang)
     parser = argparse.ArgumentParser(
         prog="regdesk", description=t("cli.description"), epilog=t("cli.epilog")
     )
@@ -98,7 +115,9 @@ def build_parser(ctx: Context) -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help=t("cli.opt_config"))
     from regdesk import __version__
 
-    parser.add_argument("--version", action="version", version=f"regdesk {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"regdesk {__version__}", help=t("cli.opt_version")
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"regdesk.commands.{name}")

@@ -119,3 +119,17 @@ def test_example_bin_is_valid() -> None:
     from regdesk.core.ids import is_valid_bin
 
     assert is_valid_bin(cfg.load(EXAMPLE).clinic.bin)
+
+
+def test_help_lists_every_subcommand_in_the_chosen_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from regdesk.cli import COMMAND_MODULES, main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--lang", "ru", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for name in COMMAND_MODULES:
+        assert name.replace("_", "-") in out
+    assert "использование:" in out and "показать эту справку" in out
