@@ -120,13 +120,24 @@ class DemoWorkspace:
 
 def build(root: Path | None = None, *, lang: str = "ru", seed: int = 2026) -> DemoWorkspace:
     """Create the demo workspace in ``root`` (a new temporary folder by default) and start it."""
-    from regdesk.core.ids import make_bin, make_iin
+    from regdesk.core.ids import make_bin
     from regdesk.registry.simulator import start_simulator
 
     root = Path(root) if root else Path(tempfile.mkdtemp(prefix="regdesk-demo-"))
     root.mkdir(parents=True, exist_ok=True)
     clinic_bin = make_bin(2004, 3, serial=417)
     simulator = start_simulator(host="127.0.0.1", port=0, seed=seed, clinic_bin=clinic_bin)
+    try:
+        return _build(root, simulator, clinic_bin, lang)
+    except BaseException:
+        # A workspace that cannot be made must not leave its simulator serving in the background.
+        simulator.stop()
+        raise
+
+
+def _build(root: Path, simulator: Any, clinic_bin: str, lang: str) -> DemoWorkspace:
+    from regdesk.core.ids import make_iin
+
     prints = root / "prints"
     prints.mkdir(exist_ok=True)
     keys = root / "keys"

@@ -1,0 +1,77 @@
+"""Helpers of the desk tests (a module of its own: conftest files are not imported by tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from regdesk import demo
+from regdesk.config import Config
+from regdesk.core.errors import UserError
+from regdesk.desk import Desk
+from regdesk.i18n import LANGS, catalogue
+from regdesk.store.paths import DataPaths
+
+
+class MovableClock:
+    """A fixed "now" near the real one (the demo keys are valid from now - 1 day)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def journal_counts(ws: demo.DemoWorkspace) -> dict[str, int]:
+    """Rows of the journal's tables, read through a separate connection (as another terminal)."""
+    conn = sqlite3.connect(DataPaths(ws.config.data_path()).database)
+    try:
+        tables = ("applications", "events", "attachments", "signatures", "prints", "outbox")
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        conn.close()
+
+
+def assert_explained(error: BaseException) -> None:
+    """A UserError whose text exists in kk, ru and en, fully formatted, with no key showing."""
+    assert isinstance(error, UserError), f"{type(error).__name__} is not a UserError: {error!r}"
+    entry = catalogue().get(error.key)
+    assert entry is not None, f"no catalogue entry for {error.key}"
+    texts = {}
+    for lang in LANGS:
+        assert entry.get(lang), f"{error.key} has no {lang} text"
+        text = error.message(lang)
+        assert text.strip()
+        assert error.key not in text
+        assert "{" not in text and "}" not in text, f"unformatted field in {text!r}"
+        assert "Traceback" not in text
+        texts[lang] = text
+    # Three languages, three texts (a copy of English in the kk slot would slip through otherwise).
+    assert len(set(texts.values())) == 3, texts
+
+
+def with_registry(config: Config, **changes: Any) -> Config:
+    """The same clinic with its ``[registry]`` section changed (timeouts, URL, token)."""
+    return dataclasses.replace(config, registry=dataclasses.replace(config.registry, **changes))
+
+
+@asynccontextmanager
+async def signed_in(
+    config: Config, clock: MovableClock, iin: str, password: str
+) -> AsyncIterator[Desk]:
+    """Another workstation (or the same one restarted) with an employee signed in."""
+    desk = Desk(config, clock=clock)
+    desk.sign_in(iin, password)
+    try:
+        yield desk
+    finally:
+        await desk.aclose()
+        desk.close()

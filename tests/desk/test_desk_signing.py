@@ -1,0 +1,116 @@
+"""Confirming with EDS at the desk: the employee's own key, its password, and the policy."""
+
+from __future__ import annotations
+
+import pytest
+from desk_support import MovableClock, assert_explained, journal_counts, signed_in
+
+from regdesk import demo
+from regdesk.core.application import State
+from regdesk.desk import Desk
+from regdesk.i18n import t
+from regdesk.signing.errors import FileUnreadable, NotAKeyStore, Problem, WrongPassword
+
+
+async def _ready_draft(ws: demo.DemoWorkspace, desk: Desk) -> int:
+    lookup = await desk.look_up(ws.samples["unattached"][0])
+    desk.save_form(
+        lookup.application_id,
+        {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
+    )
+    return lookup.application_id
+
+
+async def test_wrong_key_password_then_the_right_one(
+    ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]
+) -> None:
+    app_id = await _ready_draft(ws, desk)
+    key_path = ws.key_paths[receptionist[1]]
+    with pytest.raises(WrongPassword) as caught:
+        desk.open_key(key_path, demo.KEY_PASSWORD.upper())
+    assert_explained(caught.value)
+    for lang in ("kk", "ru", "en"):
+        assert caught.value.message(lang) == t(
+            "signing.keystore.wrong_password", lang, **caught.value.params
+        )
+    assert desk.get(app_id).state == State.DRAFT
+
+    check = desk.open_key(f"  {key_path}  ", demo.KEY_PASSWORD)
+    assert check.can_sign
+    number = desk.register(app_id, check)
+    assert desk.get(app_id).number == number
+    assert desk.detail(app_id).signature_ok is True
+
+
+async def test_key_of_another_employee_is_refused(
+    ws: demo.DemoWorkspace, desk: Desk, admin: tuple[str, ...]
+) -> None:
+    app_id = await _ready_draft(ws, desk)
+    check = desk.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
+    assert check.info.iin == admin[1]
+    assert not check.can_sign
+    blocking = [p for p in check.problems if isinstance(p, Problem) and p.blocking]
+    assert [p.key for p in blocking] == ["signing.problem.other_person"]
+    assert admin[3].split()[0] in blocking[0].message("ru")
+    for problem in check.problems:
+        assert_explained(problem)
+    with pytest.raises(Problem) as caught:
+        desk.register(app_id, check)
+    assert caught.value.key == "signing.problem.other_person"
+    assert desk.get(app_id).state == State.DRAFT
+    assert journal_counts(ws)["signatures"] == 0
+
+
+async def test_key_checked_for_one_employee_cannot_sign_for_the_next(
+    ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...], admin: tuple[str, ...]
+) -> None:
+    # The receptionist opened her key, then the admin signed in at the same terminal: the key
+    # checked a minute ago is still not the signed-in employee's own.
+    app_id = await _ready_draft(ws, desk)
+    check = desk.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+    assert check.can_sign
+    desk.sign_in(admin[1], admin[2])
+    with pytest.raises(Problem) as caught:
+        desk.register(app_id, check)
+    assert caught.value.key == "signing.problem.other_person"
+    assert_explained(caught.value)
+    assert journal_counts(ws)["signatures"] == 0
+
+
+async def test_expired_key_cannot_sign(
+    ws: demo.DemoWorkspace, desk: Desk, clock: MovableClock, receptionist: tuple[str, ...]
+) -> None:
+    app_id = await _ready_draft(ws, desk)
+    clock.advance(days=400)  # the demo key is valid for 365 days
+    check = desk.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+    assert not check.can_sign
+    assert "signing.problem.expired" in [p.key for p in check.problems]
+    with pytest.raises(Problem) as caught:
+        desk.register(app_id, check)
+    assert caught.value.blocking
+    assert_explained(caught.value)
+    assert desk.get(app_id).state == State.DRAFT
+
+
+async def test_unusable_key_files_are_explained(ws: demo.DemoWorkspace, desk: Desk) -> None:
+    with pytest.raises(FileUnreadable) as missing:
+        desk.open_key(str(ws.root / "keys" / "nobody.p12"), demo.KEY_PASSWORD)
+    assert_explained(missing.value)
+    with pytest.raises(NotAKeyStore) as not_p12:
+        desk.open_key(str(ws.scan_dir / "udostoverenie-lichnosti.pdf"), demo.KEY_PASSWORD)
+    assert_explained(not_p12.value)
+
+
+async def test_key_store_is_remembered_per_employee(
+    ws: demo.DemoWorkspace,
+    desk: Desk,
+    clock: MovableClock,
+    receptionist: tuple[str, ...],
+    admin: tuple[str, ...],
+) -> None:
+    assert desk.key_store_hint() == ""
+    desk.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+    async with signed_in(ws.config, clock, receptionist[1], receptionist[2]) as again:
+        assert again.key_store_hint() == ws.key_paths[receptionist[1]]
+    async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
+        assert other.key_store_hint() == ""
