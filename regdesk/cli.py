@@ -76,17 +76,31 @@ def _preparse(argv: Sequence[str]) -> tuple[str | None, Path | None]:
     return ns.lang, Path(ns.config) if ns.config else None
 
 
-def _default_lang(config_path: Path | None) -> str:
-    """The config's default language when the config can be read, else English."""
+def _read_config(config_path: Path | None) -> Config | None:
+    """The config when it can be read (for its default language), else None."""
     from regdesk import config as cfg
 
     path = config_path or cfg.default_path()
     if not path.exists():
-        return "en"
+        return None
     try:
-        return cfg.load(path).languages.default
+        return cfg.load(path)
     except cfg.ConfigError:
-        return "en"
+        return None
+
+
+def _only_globals(args: list[str]) -> bool:
+    """True when the command line has no subcommand: only --lang and --config, if anything."""
+    rest = list(args)
+    while rest:
+        head = rest.pop(0)
+        if (head == "--lang" and rest and rest[0] in LANGS) or (head == "--config" and rest):
+            rest.pop(0)
+        elif head.startswith("--lang=") and head.partition("=")[2] in LANGS:
+            continue
+        elif not head.startswith("--config="):
+            return False
+    return True
 
 
 def _translate_argparse(lang: str) -> None:
@@ -130,16 +144,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang, config_path = _preparse(args)
     if config_path is None and os.environ.get("REGDESK_CONFIG"):
         config_path = Path(os.environ["REGDESK_CONFIG"])
+    config = _read_config(config_path)
     if lang not in LANGS:
-        lang = _default_lang(config_path)
-    ctx = Context(lang=lang, config_path=config_path)
-    parser = build_parser(ctx)
-    ns = parser.parse_args(args)
-    handler: Handler | None = getattr(ns, "handler", None)
-    if handler is None:
+        lang = config.languages.default if config is not None else "en"
+    ctx = Context(lang=lang, config_path=config_path, _config=config)
+    handler: Handler | None
+    if _only_globals(args):
+        # Plain `regdesk`: straight to the desk, without building every subcommand's parser.
         from regdesk.commands.demo import run_desk
 
-        handler = run_desk
+        handler, ns = run_desk, argparse.Namespace()
+    else:
+        ns = build_parser(ctx).parse_args(args)
+        handler = getattr(ns, "handler", None)
+        if handler is None:
+            from regdesk.commands.demo import run_desk
+
+            handler = run_desk
     from regdesk.config import ConfigError
 
     try:

@@ -55,7 +55,6 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
 
 def run_desk(ns: argparse.Namespace, ctx: Context) -> int:
     """``regdesk`` with no subcommand: the desk for the configured clinic."""
-    from regdesk.desk import Desk
     from regdesk.store.paths import DataPaths
     from regdesk.tui.app import DeskApp
 
@@ -65,9 +64,10 @@ def run_desk(ns: argparse.Namespace, ctx: Context) -> int:
         ctx.warn("cli.desk_not_initialised", path=str(paths.database))
         return 78
     _log_to(paths.logs_dir)
-    desk = Desk(config)
+    # The app opens the database itself after its first paint: the sign-in screen comes first.
+    app = DeskApp(config)
     try:
-        DeskApp(desk).run()
+        app.run()
     finally:
-        desk.close()
+        app.close_desk()
     return 0

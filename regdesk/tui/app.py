@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -15,10 +16,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from regdesk.config import Config
 from regdesk.core.errors import UserError
-from regdesk.desk import Desk
 from regdesk.i18n import LANGS, Translator
 from regdesk.tui.base import Translated, translate_bindings
+
+if TYPE_CHECKING:
+    from regdesk.desk import Desk
 
 log = logging.getLogger("regdesk.tui")
 
@@ -53,20 +57,62 @@ class DeskApp(App[None]):
 
     def __init__(
         self,
-        desk: Desk,
+        desk: Desk | Config,
         *,
         demo: DemoInfo | None = None,
         idle_check_seconds: float = 5.0,
     ) -> None:
         super().__init__()
-        self.desk = desk
+        # Given a Config, the database is opened after the first paint (in a thread), so the
+        # sign-in screen appears before sqlite-utils and the store are even imported.
+        if isinstance(desk, Config):
+            self.config = desk
+            self._desk: Desk | None = None
+        else:
+            self.config = desk.config
+            self._desk = desk
+        self._desk_ready = threading.Event()
+        self._desk_error: BaseException | None = None
+        if self._desk is not None:
+            self._desk_ready.set()
         self.demo = demo
-        self.lang: str = desk.config.languages.default
+        self.lang: str = self.config.languages.default
         self._tr = Translator(self.lang)
         self._last_input = time.monotonic()
         self._idle_check_seconds = idle_check_seconds
         self.locked = False
         self.unexpected: list[BaseException] = []
+
+    # -- the desk behind the screens ----------------------------------------------------------
+
+    @property
+    def desk(self) -> Desk:
+        """The workstation's use cases; screens after sign-in may take it as ready."""
+        if self._desk is None:
+            raise RuntimeError("the desk is not open yet")
+        return self._desk
+
+    def wait_desk(self, timeout: float = 60.0) -> Desk:
+        """From a worker thread: the desk once it is open, or the error that kept it closed."""
+        self._desk_ready.wait(timeout)
+        if self._desk_error is not None:
+            raise self._desk_error
+        return self.desk
+
+    def close_desk(self) -> None:
+        """Close the database when the app has ended (the CLI calls it after ``run``)."""
+        if self._desk is not None:
+            self._desk.close()
+
+    def _open_desk(self) -> None:
+        from regdesk.desk import Desk
+
+        try:
+            self._desk = Desk(self.config)
+        except BaseException as exc:
+            self._desk_error = exc
+        finally:
+            self._desk_ready.set()
 
     # -- text -------------------------------------------------------------------------------
 
@@ -76,8 +122,8 @@ class DeskApp(App[None]):
     def set_lang(self, lang: str) -> None:
         self.lang = lang
         self._tr = Translator(lang)
-        if self.desk.employee is not None:
-            self.desk.set_language(lang)
+        if self._desk is not None and self._desk.employee is not None:
+            self._desk.set_language(lang)
         translate_bindings(self, self.tr)
         for screen in self.screen_stack:
             if isinstance(screen, Translated):
@@ -115,13 +161,17 @@ class DeskApp(App[None]):
     # -- start ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.desk.config.keymap:
-            self.set_keymap(dict(self.desk.config.keymap))
+        if self.config.keymap:
+            self.set_keymap(dict(self.config.keymap))
         translate_bindings(self, self.tr)
         from regdesk.tui.screens.signin import SignInScreen
 
         self.push_screen(SignInScreen())
-        minutes = self.desk.config.security.idle_lock_minutes
+        if self._desk is None:
+            self.call_after_refresh(
+                lambda: self.run_worker(self._open_desk, thread=True, group="open-desk")
+            )
+        minutes = self.config.security.idle_lock_minutes
         if minutes > 0:
             self.set_interval(self._idle_check_seconds, self._check_idle)
 
@@ -136,8 +186,9 @@ class DeskApp(App[None]):
         return time.monotonic() - self._last_input
 
     def _check_idle(self) -> None:
-        limit = self.desk.config.security.idle_lock_minutes * 60
-        if self.desk.employee is not None and not self.locked and self.idle_seconds() >= limit:
+        limit = self.config.security.idle_lock_minutes * 60
+        signed_in = self._desk is not None and self._desk.employee is not None
+        if signed_in and not self.locked and self.idle_seconds() >= limit:
             self.lock()
 
     def lock(self) -> None:
@@ -175,9 +226,6 @@ class DeskApp(App[None]):
             super()._handle_exception(error)
 
     async def action_quit(self) -> None:
-        await self.desk.aclose()
+        if self._desk is not None:
+            await self._desk.aclose()
         self.exit()
-
-
-def run_desk(desk: Desk, demo: DemoInfo | None = None) -> Any:
-    return DeskApp(desk, demo=demo).run()
