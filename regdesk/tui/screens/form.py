@@ -25,6 +25,7 @@ class FormScreen(DeskScreen):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
+        Binding("f3", "documents_seen", "Originals seen", id="documents_seen"),
         Binding("f4", "add_scan", "Add scan", id="add_scan"),
         Binding("f10", "sign", "Sign", id="sign"),
         Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
@@ -130,6 +131,9 @@ class FormScreen(DeskScreen):
         docs.add_options(
             (self.tr(d.key), d.value, d.value in seen) for d in desk.required_documents(self.record)
         )
+        # Without a highlighted row, Space on the focused checklist would tick nothing.
+        if docs.option_count:
+            docs.highlighted = 0
 
     def _show_attachments(self) -> None:
         files = self.desk_app.desk.attachments(self.app_id)
@@ -181,6 +185,10 @@ class FormScreen(DeskScreen):
     def action_back(self) -> None:
         self._save_now()
         self.dismiss(False)
+
+    def action_documents_seen(self) -> None:
+        """Tick every required document whose original the receptionist has in hand."""
+        self.query_one("#documents", SelectionList).select_all()
 
     def action_add_scan(self) -> None:
         from regdesk.tui.screens.scans import ScanPickerScreen

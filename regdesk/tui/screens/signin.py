@@ -78,7 +78,8 @@ class SignInScreen(DeskScreen):
     def _sign_in(self, iin: str, password: str) -> None:
         # Argon2id takes a noticeable fraction of a second: never on the UI thread.
         try:
-            self.desk_app.desk.sign_in(iin, password)
+            # The database opens in the background at start; typing the password hides it.
+            self.desk_app.wait_desk().sign_in(iin, password)
         except Exception as exc:
             self.app.call_from_thread(self._failed, self.desk_app.explain(exc))
             return
@@ -98,6 +99,11 @@ class SignInScreen(DeskScreen):
         from regdesk.tui.screens.menu import MenuScreen
 
         self.query_one("#password", Input).value = ""
+        # Whoever signs in next (after sign-out or "other employee" on the lock screen) starts
+        # from an empty IIN field, not from the password field next to this employee's IIN.
+        iin = self.query_one("#iin", IinInput)
+        iin.value = ""
+        iin.focus()
         self._say("")
         app.push_screen(MenuScreen())
         self.run_worker(app.desk.warm_up, thread=True, group="warm-up")
