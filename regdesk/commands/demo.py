@@ -45,7 +45,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         sample_iins=workspace.samples,
     )
     try:
-        DeskApp(desk, demo=info).run()
+        DeskApp(desk, demo=info, lang=ctx.lang).run()
     finally:
         desk.close()
         workspace.stop()
@@ -65,7 +65,7 @@ def run_desk(ns: argparse.Namespace, ctx: Context) -> int:
         return 78
     _log_to(paths.logs_dir)
     # The app opens the database itself after its first paint: the sign-in screen comes first.
-    app = DeskApp(config)
+    app = DeskApp(config, lang=ctx.lang)
     try:
         app.run()
     finally:

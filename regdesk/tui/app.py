@@ -61,6 +61,7 @@ class DeskApp(App[None]):
         *,
         demo: DemoInfo | None = None,
         idle_check_seconds: float = 5.0,
+        lang: str | None = None,
     ) -> None:
         super().__init__()
         # Given a Config, the database is opened after the first paint (in a thread), so the
@@ -76,7 +77,9 @@ class DeskApp(App[None]):
         if self._desk is not None:
             self._desk_ready.set()
         self.demo = demo
-        self.lang: str = self.config.languages.default
+        # --lang on the command line, else the clinic's default; each employee's own choice
+        # replaces it at sign-in.
+        self.lang: str = lang if lang in LANGS else self.config.languages.default
         self._tr = Translator(self.lang)
         self._last_input = time.monotonic()
         self._idle_check_seconds = idle_check_seconds
