@@ -1,0 +1,106 @@
+"""``regdesk demo`` in a real terminal (tmux, 80x24): start, sign in, reach the applicant, quit.
+
+The test runs its own tmux server on a private socket and kills only that server at the end.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from regdesk import demo
+from regdesk.core.ids import make_iin
+from regdesk.i18n import t
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+LIMIT = 60.0
+"""Seconds to wait for a screen: a cold start with the demo build on a loaded machine."""
+
+
+class Terminal:
+    """One tmux session on a private server, with the keys a person would press."""
+
+    def __init__(self, socket: str, session: str) -> None:
+        self.socket = socket
+        self.session = session
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True
+        )
+        return done.stdout
+
+    def screen(self) -> str:
+        # -J joins lines the terminal wrapped, so a long path reads as one line.
+        return self.tmux("capture-pane", "-p", "-J", "-t", self.session)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", self.session, "-l", text)
+
+    def key(self, name: str) -> None:
+        self.tmux("send-keys", "-t", self.session, name)
+
+    def wait_for(self, text: str, limit: float = LIMIT) -> str:
+        deadline = time.monotonic() + limit
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{screen}")
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
+    workspace = tmp_path / "ws"
+    command = [sys.executable, "-m", "regdesk", "--lang", "en", "demo", "--workspace"]
+    command.append(str(workspace))
+    # The shell stays after regdesk ends, so its exit status and last words can be read.
+    shell = f"{shlex.join(command)}; echo regdesk-exit=$?; sleep 600"
+    term = Terminal(f"regdesk-test-{uuid.uuid4().hex[:8]}", "desk")
+    term.tmux("new-session", "-d", "-s", term.session, "-x", "80", "-y", "24", shell)
+    try:
+        yield term, workspace
+    finally:
+        subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True)
+
+
+def test_demo_in_a_real_terminal(terminal: tuple[Terminal, Path]) -> None:
+    term, workspace = terminal
+    _, born, sex, *_, password = demo.STAFF[0]
+    iin = make_iin(born, sex, 1)
+
+    screen = term.wait_for(t("signin.title", "en"))
+    assert iin in screen and password in screen  # the demo shows its accounts
+    term.type(iin)
+    term.wait_for(iin + " ")
+    term.key("Enter")
+    # A person's pause between the fields: keys sent back to back after Enter can reach the IIN
+    # field before it hands the focus to the password field (reported to the desk's owner).
+    time.sleep(1.0)
+    term.type(password)
+    term.key("Enter")
+    term.wait_for(t("menu.title", "en"))
+    term.type("1")
+    screen = term.wait_for(t("applicant.title", "en"))
+    assert len(screen.splitlines()[0]) <= 80
+
+    term.key("C-q")
+    screen = term.wait_for("regdesk-exit=")
+    assert "regdesk-exit=0" in screen
+    assert f"Demo workspace: {workspace}" in screen
+    assert "Traceback" not in screen
+    assert (workspace / "config.toml").is_file()

@@ -1,0 +1,119 @@
+"""What the desk's Pilot and snapshot tests share: the app on a demo workspace, and waiting.
+
+Waiting is always polling with a deadline, never a fixed sleep: the machines that run these tests
+are small and shared, so a registry answer or an Argon2 check may take seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from regdesk import demo
+from regdesk.config import Config
+from regdesk.desk import Desk
+from regdesk.tui.app import DemoInfo, DeskApp
+
+TIMEOUT = 40.0
+"""Seconds a test waits for a worker's result before it fails (generous on a loaded machine)."""
+
+
+def demo_info(ws: demo.DemoWorkspace) -> DemoInfo:
+    """What ``regdesk demo`` passes to the app (regdesk/commands/demo.py)."""
+    return DemoInfo(
+        workspace=str(ws.root),
+        staff=ws.staff,
+        key_password=demo.KEY_PASSWORD,
+        key_paths=ws.key_paths,
+        prints_dir=str(ws.prints_dir),
+        scan_dir=str(ws.scan_dir),
+        sample_iins=ws.samples,
+    )
+
+
+def make_app(
+    ws: demo.DemoWorkspace,
+    *,
+    config: Config | None = None,
+    clock: Callable[[], datetime] | None = None,
+    idle_check_seconds: float = 5.0,
+) -> DeskApp:
+    """The desk of the demo workspace, as ``regdesk demo`` starts it."""
+    cfg = config or ws.config
+    desk = Desk(cfg, clock=clock) if clock is not None else Desk(cfg)
+    return DeskApp(desk, demo=demo_info(ws), idle_check_seconds=idle_check_seconds)
+
+
+async def finish(app: DeskApp) -> None:
+    """After ``run_test``: no error reached the app's last-resort handler; close the desk."""
+    assert app.unexpected == [], app.unexpected
+    await app.desk.aclose()
+    app.desk.close()
+
+
+def screen_text(app: DeskApp) -> str:
+    """The terminal's text as the user sees it now (a modal dialog over its screen included)."""
+    # The compositor's strips are exactly what would be written to the terminal.
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def top(app: DeskApp) -> str:
+    """The class name of the screen on top, for short assertions."""
+    return type(app.screen).__name__
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], object], what: str, timeout: float = TIMEOUT
+) -> None:
+    """Let the app run until ``condition()`` is true; fail with ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            text = screen_text(pilot.app) if isinstance(pilot.app, DeskApp) else ""
+            raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{text}")
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def wait_for_screen(pilot: Pilot[Any], name: str, timeout: float = TIMEOUT) -> Screen[Any]:
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == name, name, timeout)
+    return pilot.app.screen
+
+
+async def wait_for_text(pilot: Pilot[Any], text: str, timeout: float = TIMEOUT) -> None:
+    app = pilot.app
+    assert isinstance(app, DeskApp)
+    await wait_until(pilot, lambda: text in screen_text(app), repr(text), timeout)
+
+
+async def sign_in(pilot: Pilot[Any], iin: str, password: str) -> None:
+    """Type IIN, Enter, password, Enter on the sign-in screen and wait for what follows it."""
+    await wait_for_screen(pilot, "SignInScreen")
+    await pilot.press(*iin, "enter", *password, "enter")
+    await wait_until(
+        pilot,
+        lambda: type(pilot.app.screen).__name__ in ("MenuScreen", "ResumeScreen"),
+        "the menu after sign-in",
+    )
+
+
+async def look_up(pilot: Pilot[Any], iin: str) -> Any:
+    """On the applicant screen: type the IIN, Enter, and wait for the registry's answer."""
+    screen = await wait_for_screen(pilot, "ApplicantScreen")
+    await pilot.press(*iin, "enter")
+    await wait_until(
+        pilot,
+        lambda: (
+            not getattr(screen, "busy", True)
+            and (
+                getattr(screen, "lookup", None) is not None or getattr(screen, "_last_error", False)
+            )
+        ),
+        f"the registry's answer for {iin}",
+    )
+    return screen
