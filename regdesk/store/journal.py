@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from sqlite_utils import Database
 
@@ -35,6 +36,9 @@ from regdesk.core.application import (
 from regdesk.core.errors import UserError
 from regdesk.store import audit
 from regdesk.store.db import from_utc_text, transaction, utc_text
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 _PREFIX_END = "\U0010ffff"
 """Above every character: ``key >= p AND key < p || _PREFIX_END`` is a prefix range on an index."""
@@ -152,38 +156,6 @@ class ApplicationRecord:
     def is_final(self) -> bool:
         return self.state in (State.REFUSED, State.ISSUED, State.ABANDONED)
 
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> ApplicationRecord:
-        return cls(
-            id=row["id"],
-            channel=Channel(row["channel"]),
-            state=State(row["state"]),
-            number=row["number"],
-            number_year=row["number_year"],
-            number_seq=row["number_seq"],
-            applicant_iin=row["applicant_iin"],
-            surname=row["surname"],
-            first_name=row["first_name"],
-            patronymic=row["patronymic"],
-            name_key=row["name_key"],
-            birth_date=_day(row["birth_date"]),
-            representative_iin=row["representative_iin"],
-            basis=row["basis"],
-            district=row["district"],
-            effective_date=_day(row["effective_date"]),
-            refusal_code=row["refusal_code"],
-            refusal_note=row["refusal_note"],
-            registry_data=_json(row["registry_data"]),
-            form=_json(row["form"]),
-            portal_id=row["portal_id"],
-            deadline=_ts(row["deadline"]),
-            created_by=row["created_by"],
-            created_at=from_utc_text(row["created_at"]),
-            updated_at=from_utc_text(row["updated_at"]),
-            registered_at=_ts(row["registered_at"]),
-            decided_at=_ts(row["decided_at"]),
-        )
-
 
 EventKind = Literal["transition", "step_start", "step_end"]
 
@@ -269,13 +241,66 @@ class OutboxItem:
     sent_at: datetime | None
 
 
-_APP_COLUMNS = (
-    "id, channel, state, number, number_year, number_seq, applicant_iin, surname, first_name,"
-    " patronymic, name_key, birth_date, representative_iin, basis, district, effective_date,"
-    " refusal_code, refusal_note, registry_data, form, portal_id, deadline, created_by,"
-    " created_at, updated_at, registered_at, decided_at"
+_R = TypeVar("_R", bound="DataclassInstance")
+
+
+@dataclass(frozen=True)
+class _Reader(Generic[_R]):
+    """How rows of a table become ``record``s: one column per field, named as the field.
+
+    A column is taken as stored unless ``convert`` names the function that reads it.
+    """
+
+    record: type[_R]
+    convert: Mapping[str, Callable[[Any], object]]
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self.record))
+
+    @cached_property
+    def columns(self) -> str:
+        return ", ".join(self.names)
+
+    def read(self, row: Sequence[object]) -> _R:
+        return self.record(
+            **{
+                n: self.convert[n](v) if n in self.convert else v
+                for n, v in zip(self.names, row, strict=True)
+            }
+        )
+
+
+def _state_or_none(value: str | None) -> State | None:
+    return State(value) if value else None
+
+
+_APPLICATIONS = _Reader(
+    ApplicationRecord,
+    {
+        "channel": Channel,
+        "state": State,
+        "birth_date": _day,
+        "effective_date": _day,
+        "registry_data": _json,
+        "form": _json,
+        "deadline": _ts,
+        "created_at": from_utc_text,
+        "updated_at": from_utc_text,
+        "registered_at": _ts,
+        "decided_at": _ts,
+    },
 )
-_APP_NAMES = tuple(c.strip() for c in _APP_COLUMNS.split(","))
+_EVENTS = _Reader(
+    EventRecord, {"at": from_utc_text, "from_state": _state_or_none, "to_state": _state_or_none}
+)
+_ATTACHMENTS = _Reader(AttachmentRecord, {"added_at": from_utc_text})
+_SIGNATURES = _Reader(
+    SignatureRecord, {"signed_at": from_utc_text, "canonical": bytes, "cms": bytes}
+)
+_PRINTS = _Reader(PrintRecord, {"at": from_utc_text, "duplicate": bool})
+_SURVEYS = _Reader(SurveyAnswer, {"at": from_utc_text})
+_OUTBOX = _Reader(OutboxItem, {"payload": json.loads, "created_at": from_utc_text, "sent_at": _ts})
 
 # Fields of a draft that ``update`` may set, with how each is stored.
 _UPDATABLE = frozenset(
@@ -316,34 +341,33 @@ class Journal:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def _one(self, sql: str, params: tuple[object, ...]) -> ApplicationRecord | None:
-        row = self.db.conn.execute(sql, params).fetchone()
-        return ApplicationRecord.from_row(dict(zip(_APP_NAMES, row, strict=True))) if row else None
+    def _first(self, rows: _Reader[_R], sql: str, params: Sequence[object]) -> _R | None:
+        """The first record of ``SELECT <rows.columns> {sql}``, or None."""
+        row = self.db.conn.execute(f"SELECT {rows.columns} {sql}", params).fetchone()
+        return rows.read(row) if row else None
 
-    def _many(self, sql: str, params: list[object] | tuple[object, ...]) -> list[ApplicationRecord]:
-        return [
-            ApplicationRecord.from_row(dict(zip(_APP_NAMES, row, strict=True)))
-            for row in self.db.conn.execute(sql, params)
-        ]
+    def _all(self, rows: _Reader[_R], sql: str, params: Sequence[object]) -> list[_R]:
+        """The records of ``SELECT <rows.columns> {sql}``."""
+        return [rows.read(r) for r in self.db.conn.execute(f"SELECT {rows.columns} {sql}", params)]
+
+    def _many(self, sql: str, params: Sequence[object]) -> list[ApplicationRecord]:
+        """The applications of ``sql``, a whole query (so a test can read its plan)."""
+        return [_APPLICATIONS.read(r) for r in self.db.conn.execute(sql, params)]
 
     def get(self, app_id: int) -> ApplicationRecord:
         """The application ``app_id``; ``NotFoundError`` when there is none."""
-        record = self._one(f"SELECT {_APP_COLUMNS} FROM applications WHERE id = ?", (app_id,))
+        record = self._first(_APPLICATIONS, "FROM applications WHERE id = ?", (app_id,))
         if record is None:
             raise NotFoundError(id=app_id)
         return record
 
     def get_by_number(self, number: str) -> ApplicationRecord | None:
         """The application registered under ``number``, or None (e.g. a talon's QR code checked)."""
-        return self._one(
-            f"SELECT {_APP_COLUMNS} FROM applications WHERE number = ?", (number.strip(),)
-        )
+        return self._first(_APPLICATIONS, "FROM applications WHERE number = ?", (number.strip(),))
 
     def get_by_portal_id(self, portal_id: str) -> ApplicationRecord | None:
         """The application that arrived from the portal as ``portal_id``, or None."""
-        return self._one(
-            f"SELECT {_APP_COLUMNS} FROM applications WHERE portal_id = ?", (portal_id,)
-        )
+        return self._first(_APPLICATIONS, "FROM applications WHERE portal_id = ?", (portal_id,))
 
     def find(
         self,
@@ -383,7 +407,7 @@ class Journal:
         if state is not None:
             where.append("state = ?")
             params.append(State(state).value)
-        sql = f"SELECT {_APP_COLUMNS} FROM applications"
+        sql = f"SELECT {_APPLICATIONS.columns} FROM applications"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY name_key, id" if prefix else " ORDER BY created_at DESC, id DESC"
@@ -400,7 +424,7 @@ class Journal:
     def open_drafts(self, actor_iin: str) -> list[ApplicationRecord]:
         """Drafts this employee started and has not finished, the most recently touched first."""
         return self._many(
-            f"SELECT {_APP_COLUMNS} FROM applications WHERE created_by = ? AND state = ?"
+            f"SELECT {_APPLICATIONS.columns} FROM applications WHERE created_by = ? AND state = ?"
             " ORDER BY updated_at DESC, id DESC",
             (actor_iin, State.DRAFT.value),
         )
@@ -412,27 +436,7 @@ class Journal:
 
     def events(self, app_id: int) -> list[EventRecord]:
         """The history of an application, oldest first."""
-        rows = self.db.conn.execute(
-            "SELECT id, application_id, at, actor_iin, role, kind, step, from_state, to_state,"
-            " reason_code, note FROM events WHERE application_id = ? ORDER BY at, id",
-            (app_id,),
-        )
-        return [
-            EventRecord(
-                id=r[0],
-                application_id=r[1],
-                at=from_utc_text(r[2]),
-                actor_iin=r[3],
-                role=r[4],
-                kind=r[5],
-                step=r[6],
-                from_state=State(r[7]) if r[7] else None,
-                to_state=State(r[8]) if r[8] else None,
-                reason_code=r[9],
-                note=r[10],
-            )
-            for r in rows
-        ]
+        return self._all(_EVENTS, "FROM events WHERE application_id = ? ORDER BY at, id", (app_id,))
 
     # --- creating and editing ------------------------------------------------------------------
 
@@ -839,25 +843,10 @@ class Journal:
 
     def signature(self, app_id: int) -> SignatureRecord | None:
         """The latest signature of the application, or None."""
-        row = self.db.conn.execute(
-            "SELECT id, application_id, signer_iin, signer_name, cert_serial, cert_issuer,"
-            " signed_at, content_sha256, canonical, cms FROM signatures"
-            " WHERE application_id = ? ORDER BY id DESC LIMIT 1",
+        return self._first(
+            _SIGNATURES,
+            "FROM signatures WHERE application_id = ? ORDER BY id DESC LIMIT 1",
             (app_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        return SignatureRecord(
-            id=row[0],
-            application_id=row[1],
-            signer_iin=row[2],
-            signer_name=row[3],
-            cert_serial=row[4],
-            cert_issuer=row[5],
-            signed_at=from_utc_text(row[6]),
-            content_sha256=row[7],
-            canonical=bytes(row[8]),
-            cms=bytes(row[9]),
         )
 
     def add_attachment(
@@ -915,26 +904,7 @@ class Journal:
         return self._attachments("application_id = ?", app_id)
 
     def _attachments(self, where: str, value: int) -> list[AttachmentRecord]:
-        rows = self.db.conn.execute(
-            "SELECT id, application_id, doc_kind, original_name, media_type, size, sha256,"
-            f" vault_name, added_at, added_by FROM attachments WHERE {where} ORDER BY id",
-            (value,),
-        )
-        return [
-            AttachmentRecord(
-                id=r[0],
-                application_id=r[1],
-                doc_kind=r[2],
-                original_name=r[3],
-                media_type=r[4],
-                size=r[5],
-                sha256=r[6],
-                vault_name=r[7],
-                added_at=from_utc_text(r[8]),
-                added_by=r[9],
-            )
-            for r in rows
-        ]
+        return self._all(_ATTACHMENTS, f"FROM attachments WHERE {where} ORDER BY id", (value,))
 
     def record_print(
         self,
@@ -1004,26 +974,7 @@ class Journal:
 
     def prints(self, app_id: int) -> list[PrintRecord]:
         """The prints of an application, oldest first."""
-        rows = self.db.conn.execute(
-            "SELECT id, application_id, document, printer, format, at, by_iin, status, detail,"
-            " duplicate FROM prints WHERE application_id = ? ORDER BY id",
-            (app_id,),
-        )
-        return [
-            PrintRecord(
-                id=r[0],
-                application_id=r[1],
-                document=r[2],
-                printer=r[3],
-                format=r[4],
-                at=from_utc_text(r[5]),
-                by_iin=r[6],
-                status=r[7],
-                detail=r[8],
-                duplicate=bool(r[9]),
-            )
-            for r in rows
-        ]
+        return self._all(_PRINTS, "FROM prints WHERE application_id = ? ORDER BY id", (app_id,))
 
     def save_survey(self, app_id: int, q1: int | None, q2: int | None, now: datetime) -> None:
         """Store the applicant's answers to the two survey questions (Annex 3: 1, 2 or 3)."""
@@ -1040,13 +991,7 @@ class Journal:
             )
 
     def survey(self, app_id: int) -> SurveyAnswer | None:
-        row = self.db.conn.execute(
-            "SELECT application_id, q1, q2, at FROM survey_answers WHERE application_id = ?",
-            (app_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        return SurveyAnswer(application_id=row[0], q1=row[1], q2=row[2], at=from_utc_text(row[3]))
+        return self._first(_SURVEYS, "FROM survey_answers WHERE application_id = ?", (app_id,))
 
     # --- outbox --------------------------------------------------------------------------------
 
@@ -1071,24 +1016,7 @@ class Journal:
 
     def outbox_pending(self, limit: int = 50) -> list[OutboxItem]:
         """Messages not yet sent, oldest first."""
-        rows = self.db.conn.execute(
-            "SELECT id, kind, idempotency_key, payload, created_at, attempts, last_error, sent_at"
-            " FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
-            (limit,),
-        )
-        return [
-            OutboxItem(
-                id=r[0],
-                kind=r[1],
-                idempotency_key=r[2],
-                payload=json.loads(r[3]),
-                created_at=from_utc_text(r[4]),
-                attempts=r[5],
-                last_error=r[6],
-                sent_at=_ts(r[7]),
-            )
-            for r in rows
-        ]
+        return self._all(_OUTBOX, "FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,))
 
     def outbox_done(self, item_id: int, now: datetime) -> None:
         """Mark a message as sent."""
