@@ -11,57 +11,14 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from datetime import date, datetime
 
-from regdesk.printing.documents import (
-    ClinicInfo,
-    DistrictInfo,
-    PersonInfo,
-    RefusalData,
-    TalonData,
-)
+from regdesk.printing.samples import make_refusal, make_talon
 
 REPEAT = int(os.environ.get("REGDESK_BENCH_REPEAT", "30"))
 BUDGET_MS = 100.0
 
-CLINIC = ClinicInfo(
-    name_kk="№ 5 қалалық емхана",
-    name_ru="Городская поликлиника № 5",
-    bin="990340005977",
-    address_kk="Алматы қ., Әуезов ауданы, Жандосов көшесі, 14",
-    address_ru="г. Алматы, Ауэзовский район, улица Жандосова, 14",
-    phone="+7 727 300 00 00",
-)
-PERSON = PersonInfo(
-    full_name="Әбілқасымова Гүлнұр Өмірқызы",
-    iin="900101400012",
-    birth_date=date(1990, 1, 1),
-    address="Алматы қ., Шұғыла ш/а, Жиһангер көшесі, 2-үй, 15-пәтер",
-)
-TALON = TalonData(
-    clinic=CLINIC,
-    number="CLINIC-2026-000123",
-    date=date(2026, 11, 25),
-    person=PERSON,
-    employee="Құрманғазиева Һажар Ұлықбекқызы",
-    issued_at=datetime(2026, 11, 25, 10, 30),
-    effective_date=date(2027, 1, 1),
-    district=DistrictInfo(number=7, doctor="Сәрсенбаев Ғалым Қайратұлы", nurse="Үсенова Ая"),
-    note="Үйге шақыру қызметі көрсетіледі / Обслуживание на дому",
-    duplicate=True,
-    signature_sha256="ab" * 32,
-)
-REFUSAL = RefusalData(
-    clinic=CLINIC,
-    number="CLINIC-2026-000124",
-    date=date(2026, 11, 25),
-    person=PERSON,
-    reason_code="already_attached_here",
-    reason_kk="Қызмет алушы осы медициналық ұйымға бұрыннан тіркелген.",
-    reason_ru="Услугополучатель уже прикреплён к данной медицинской организации.",
-    employee="Құрманғазиева Һажар Ұлықбекқызы",
-    issued_at=datetime(2026, 11, 25, 11, 0),
-)
+TALON = make_talon(duplicate=True)
+REFUSAL = make_refusal()
 
 
 def _medians_ms(fn: Callable[[], object]) -> tuple[float, float]:
