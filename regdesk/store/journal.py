@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlite_utils import Database
 
@@ -36,9 +36,6 @@ from regdesk.core.application import (
 from regdesk.core.errors import UserError
 from regdesk.store import audit
 from regdesk.store.db import from_utc_text, transaction, utc_text
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 _PREFIX_END = "\U0010ffff"
 """Above every character: ``key >= p AND key < p || _PREFIX_END`` is a prefix range on an index."""
@@ -241,7 +238,7 @@ class OutboxItem:
     sent_at: datetime | None
 
 
-_R = TypeVar("_R", bound="DataclassInstance")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -256,7 +253,8 @@ class _Reader(Generic[_R]):
 
     @cached_property
     def names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self.record))
+        record: Any = self.record  # always a dataclass (its protocol type is only in _typeshed)
+        return tuple(f.name for f in fields(record))
 
     @cached_property
     def columns(self) -> str:
