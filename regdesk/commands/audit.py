@@ -29,19 +29,12 @@ def register(sub: Any, ctx: Context) -> None:
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
-    from regdesk.core.errors import UserError
+    from regdesk.commands.common import open_existing_db
     from regdesk.store.audit import Problem, verify
-    from regdesk.store.db import open_db
     from regdesk.store.paths import DataPaths
 
-    paths = DataPaths.for_config(ctx.config())
-    if not paths.database.exists():
-        ctx.warn("store.no_database", path=str(paths.database))
-        return EXIT_BROKEN
-    try:
-        db = open_db(paths.database)
-    except UserError as exc:
-        ctx.warn(exc.key, **exc.params)
+    db = open_existing_db(ctx, DataPaths.for_config(ctx.config()).database)
+    if db is None:
         return EXIT_BROKEN
     try:
         anchor = ns.anchor.strip().lower() if ns.anchor else None

@@ -30,6 +30,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     import stat
     from contextlib import closing
 
+    from regdesk.commands.common import cli_actor
     from regdesk.core.errors import UserError
     from regdesk.core.ids import parse_bin
     from regdesk.store import audit, schema
@@ -76,7 +77,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
             with transaction(db):
                 audit.append(
                     db,
-                    actor_iin=_cli_actor(),
+                    actor_iin=cli_actor(),
                     action="admin.init",
                     object="database",
                     detail={"schema_from": before, "schema_to": after},
@@ -115,12 +116,3 @@ def _folder(ctx: Context, path: Path, key: str) -> None:
         return
     path.mkdir(parents=True, mode=0o700)
     ctx.say(f"{key}_created", path=str(path))
-
-
-def _cli_actor() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"

@@ -54,20 +54,15 @@ def register(sub: Any, ctx: Context) -> None:
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
+    from regdesk.commands.common import open_existing_db
     from regdesk.core.errors import UserError
-    from regdesk.store.db import open_db
     from regdesk.store.journal import Journal
     from regdesk.store.paths import DataPaths
 
     config = ctx.config()
     paths = DataPaths.for_config(config)
-    if not paths.database.exists():
-        ctx.warn("store.no_database", path=str(paths.database))
-        return EXIT_FAILED
-    try:
-        db = open_db(paths.database)
-    except UserError as exc:
-        ctx.warn(exc.key, **exc.params)
+    db = open_existing_db(ctx, paths.database)
+    if db is None:
         return EXIT_FAILED
     try:
         journal = Journal(db)
@@ -147,18 +142,10 @@ def _format(choice: str | None, default: str) -> str:
     return f"{choice}-{width}"
 
 
-def _actor() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
-
-
 def _print(
     ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal, data_dir: Path
 ) -> int:
+    from regdesk.commands.common import cli_actor
     from regdesk.core.errors import UserError
     from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
     from regdesk.printing.records import document_kind
@@ -197,7 +184,7 @@ def _print(
         document=kind,
         printer=printer_name,
         format=fmt,
-        by_iin=_actor(),
+        by_iin=cli_actor(),
         now=datetime.now(UTC),
         status=result.status,
         detail=result.detail or None,

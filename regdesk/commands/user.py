@@ -72,16 +72,6 @@ def register(sub: Any, ctx: Context) -> None:
     )
 
 
-def cli_actor() -> str:
-    """The audit actor of a change made from the command line: ``cli:<os user>``."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
-
-
 def _open(ctx: Context) -> tuple[Database, Staff]:
     from regdesk.store.db import open_db
     from regdesk.store.paths import DataPaths
@@ -129,6 +119,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
 
 
 def _dispatch(ns: argparse.Namespace, ctx: Context, staff: Staff) -> int:
+    from regdesk.commands.common import cli_actor
     from regdesk.store import staff as accounts
     from regdesk.store.db import now_utc
 
