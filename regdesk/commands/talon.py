@@ -155,7 +155,7 @@ def _print(
         ctx.warn("printing.cli.not_found", number=ns.number)
         return EXIT_FAILED
     kind = document_kind(record)
-    duplicate = any(p.document == kind and p.status != "failed" for p in journal.prints(record.id))
+    duplicate = journal.printed_before(record.id, kind)
     doc, _ = document_for(journal, record, config, duplicate=duplicate)
 
     if ns.out:

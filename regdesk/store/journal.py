@@ -919,19 +919,12 @@ class Journal:
     ) -> int:
         """Note a print of the talon or refusal notice (with an audit record); returns its id.
 
-        ``duplicate`` defaults to whether this document was already printed (not failed) before.
+        ``duplicate`` defaults to ``printed_before(app_id, document)``.
         """
         with transaction(self.db):
             self._state(app_id)
             if duplicate is None:
-                duplicate = (
-                    self.db.conn.execute(
-                        "SELECT 1 FROM prints WHERE application_id = ? AND document = ?"
-                        " AND status != 'failed' LIMIT 1",
-                        (app_id, document),
-                    ).fetchone()
-                    is not None
-                )
+                duplicate = self.printed_before(app_id, document)
             cur = self.db.conn.execute(
                 "INSERT INTO prints (application_id, document, printer, format, at, by_iin,"
                 " status, detail, duplicate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -962,6 +955,15 @@ class Journal:
                 at=now,
             )
         return print_id
+
+    def printed_before(self, app_id: int, document: str) -> bool:
+        """Whether ``document`` of the application was printed (not failed) before: a duplicate."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM prints WHERE application_id = ? AND document = ?"
+            " AND status != 'failed' LIMIT 1",
+            (app_id, document),
+        ).fetchone()
+        return row is not None
 
     def update_print(self, print_id: int, *, status: str, detail: str | None = None) -> None:
         """Record what became of a print job ('written' or 'failed', with a reason)."""
