@@ -33,6 +33,25 @@ def new_key(bits: int = 2048) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
+def _builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: rsa.RSAPublicKey,
+    not_before: datetime,
+    not_after: datetime,
+) -> x509.CertificateBuilder:
+    """A certificate of ``subject``'s ``key`` from ``issuer``, with a random serial."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
+
+
 def make_ca(
     common_name: str,
     not_before: datetime,
@@ -51,13 +70,7 @@ def make_ca(
     )
     signer_key, signer_name = (key, name) if issuer is None else (issuer[0], issuer[1].subject)
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(signer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _builder(name, signer_name, key.public_key(), not_before, not_after)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -110,13 +123,7 @@ def make_employee_certificate(
     usage = ExtendedKeyUsageOID.EMAIL_PROTECTION if signing else ExtendedKeyUsageOID.CLIENT_AUTH
     ca_key, ca_cert = ca
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name(attrs))
-        .issuer_name(ca_cert.subject)
-        .public_key(key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _builder(x509.Name(attrs), ca_cert.subject, key, not_before, not_after)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
