@@ -148,7 +148,6 @@ class Issued:
 
     document: str
     path: Path | None
-    preview: str
     status: str
     detail: str = ""
 
@@ -787,9 +786,12 @@ class Desk:
         if printer is None:
             known = ", ".join(p.name for p in self.config.printing.printers)
             raise DeskError("printing.unknown_printer", name=name, known=known)
+        from regdesk.printing.records import document_kind
+
         with self._locked():
-            earlier = [p for p in self.journal.prints(app_id) if p.status != "failed"]
-        doc = self.document(app_id, duplicate=bool(earlier))
+            kind = document_kind(self.journal.get(app_id))
+            duplicate = self.journal.printed_before(app_id, kind)
+        doc = self.document(app_id, duplicate=duplicate)
         result = print_document(printer, doc, self.paths.root)
         with self._locked():
             self.journal.record_print(
@@ -800,13 +802,12 @@ class Desk:
                 by_iin=actor,
                 status=result.status,
                 detail=result.detail,
-                duplicate=bool(earlier),
+                duplicate=duplicate,
                 now=self.clock(),
             )
         return Issued(
             document=doc.kind,
             path=result.path,
-            preview="",
             status=result.status,
             detail=result.detail or "",
         )

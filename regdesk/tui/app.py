@@ -52,7 +52,8 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "switch_lang", "Language", id="lang"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        # Quit stays out of the footer (room for the screen's own keys); F1 and Ctrl+P list it.
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
     ]
 
     def __init__(

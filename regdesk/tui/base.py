@@ -20,9 +20,7 @@ def translate_bindings(node: DOMNode, tr: Any) -> None:
     """Give each binding of ``node`` that has an id its text in the current language."""
     mapping = node._bindings.key_to_bindings
     for key, bindings in list(mapping.items()):
-        mapping[key] = [
-            replace(b, description=tr(f"keys.{b.id}")) if b.id and b.show else b for b in bindings
-        ]
+        mapping[key] = [replace(b, description=tr(f"keys.{b.id}")) if b.id else b for b in bindings]
 
 
 class Translated:

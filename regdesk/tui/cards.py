@@ -94,7 +94,7 @@ def key_owner(info: Any, tr: Tr) -> str:
     purpose = tr(f"sign.purpose_{info.purpose}")
     return "\n".join(
         [
-            f"{tr('sign.owner')}: [b]{escape(info.common_name)}[/b]  IIN {info.iin}",
+            f"{tr('sign.owner')}: [b]{escape(info.common_name)}[/b]  {tr('card.iin')} {info.iin}",
             f"{tr('sign.purpose')}: {purpose}   "
             f"{tr('sign.valid')}: {_d(info.not_before.date())}–{_d(info.not_after.date())}",
         ]

@@ -83,6 +83,7 @@ class FormScreen(DeskScreen):
 
     def _loaded(self) -> None:
         self._loading = False
+        self._show_rules()
 
     def retranslate(self) -> None:
         super().retranslate()
@@ -215,10 +216,28 @@ class FormScreen(DeskScreen):
             )
             message.add_class("error")
             return
-        message.update("")
+        if self._show_rules():
+            return  # the basis does not allow it: say so before the key password is typed
         from regdesk.tui.screens.sign import SignScreen
 
         self.app.push_screen(SignScreen(self.app_id), self._signed)
+
+    @on(Select.Changed, "#basis")
+    def _basis_changed(self) -> None:
+        if not self._loading:
+            self._show_rules()
+
+    def _show_rules(self) -> bool:
+        """What the rules say on the basis now chosen; True when they forbid the attachment."""
+        desk = self.desk_app.desk
+        basis = self._form()["basis"] or "free_choice"
+        findings = desk.findings_for(desk.get(self.app_id), basis)
+        findings = [f for f in findings if str(f.severity) != "info"]
+        message = self.query_one("#form-message", Static)
+        message.update("\n".join(self.tr(f.key, **dict(f.params)) for f in findings))
+        blocked = any(f.blocks for f in findings)
+        message.set_class(blocked, "error")
+        return blocked
 
     def _signed(self, number: object) -> None:
         if number:

@@ -78,11 +78,11 @@ class JournalScreen(DeskScreen):
         table = self.query_one("#results", DataTable)
         table.clear()
         for r in rows:
-            created = r.created_at.astimezone().strftime("%d.%m.%Y")
+            created = r.created_at.astimezone().strftime("%d.%m.%y")
             table.add_row(
                 r.number or "—",
                 created,
-                r.full_name[:28],
+                r.full_name[:16],
                 r.applicant_iin,
                 self.tr(f"state.{r.state}"),
                 key=str(r.id),

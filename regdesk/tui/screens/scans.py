@@ -82,7 +82,8 @@ class ScanPickerScreen(DeskModal):
             files.add_option(
                 Option(label, id=str(s.path), disabled=s.media_type is None or s.too_big)
             )
-        files.highlighted = 0
+        usable = [i for i, scan in enumerate(scans) if scan.media_type and not scan.too_big]
+        files.highlighted = usable[0] if usable else None
 
     def _fill_kinds(self) -> None:
         kinds = self.query_one("#kinds", OptionList)
