@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.widgets import Input
 
 from regdesk.core.ids import normalize_digits
@@ -16,9 +16,30 @@ class IinInput(Input):
     so, so the screen can tell them.
     """
 
-    def __init__(self, *, id: str | None = None, value: str = "") -> None:
+    def __init__(self, *, id: str | None = None, value: str = "", advance: bool = False) -> None:
         super().__init__(value=value, id=id, max_length=12, compact=True)
         self.mapped = False
+        self.advance = advance
+        """Enter moves to the next field at once (the sign-in form)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        # A scanner or a fast typist sends the IIN, Enter and the next field's text in one
+        # burst; Textual queues the whole burst here before Enter is handled as a binding. With
+        # ``advance``, Enter moves the focus now and the keys queued behind it go where they
+        # were meant to, instead of being dropped as non-digits.
+        focused = self.app.focused
+        if self.advance and focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
+        if self.advance and event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.value, None))
+            self.screen.focus_next()
+            return
+        await super()._on_key(event)
 
     @property
     def digits(self) -> str:

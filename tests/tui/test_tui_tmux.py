@@ -88,10 +88,7 @@ def test_demo_in_a_real_terminal(terminal: tuple[Terminal, Path]) -> None:
     term.type(iin)
     term.wait_for(iin + " ")
     term.key("Enter")
-    # A person's pause between the fields: keys sent back to back after Enter can reach the IIN
-    # field before it hands the focus to the password field (reported to the desk's owner).
-    time.sleep(1.0)
-    term.type(password)
+    term.type(password)  # back to back, as a scanner's Enter followed by typing
     term.key("Enter")
     term.wait_for(t("menu.title", "en"))
     term.type("1")

@@ -23,7 +23,7 @@ class SignInScreen(DeskScreen):
         with Vertical(id="signin-box", classes="box"):
             yield Static(id="signin-title", classes="title")
             yield Label(id="iin-label")
-            yield IinInput(id="iin")
+            yield IinInput(id="iin", advance=True)
             yield Label(id="password-label")
             yield Input(password=True, id="password", compact=True)
             yield Static(id="signin-message", classes="message")
