@@ -142,3 +142,23 @@ def detail_text(detail: Any, tr: Tr, lang: str) -> str:
             dup = " " + tr("detail.duplicate") if p.duplicate else ""
             lines.append(f"  {str(p.at)[:16].replace('T', ' ')}  {p.printer}  {p.status}{dup}")
     return "\n".join(lines)
+
+
+def sign_summary(record: Any, attachments: list[Any], tr: Tr) -> str:
+    """What the employee is about to sign, in two lines, to review before the key password."""
+    form = record.form or {}
+    basis = form.get("basis") or "free_choice"
+    seen = [d for d in str(form.get("documents_seen", "")).split(",") if d]
+    documents = ", ".join(tr(f"core.document.{d}") for d in seen) or "—"
+    return "\n".join(
+        [
+            f"[b]{escape(record.full_name)}[/b]  {tr('card.iin')}: {record.applicant_iin}",
+            tr(
+                "sign.summary",
+                basis=tr(f"core.basis.{basis}"),
+                district=form.get("district") or "—",
+                scans=len(attachments),
+                documents=documents,
+            ),
+        ]
+    )

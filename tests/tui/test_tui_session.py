@@ -128,3 +128,29 @@ async def test_a_draft_survives_a_crash_and_is_offered_after_sign_in(
         await pilot.press("escape")
         await wait_for_screen(pilot, "ApplicantScreen")
     await finish(again)
+
+
+async def test_a_not_found_draft_resumes_at_its_refusal(workspace: demo.DemoWorkspace) -> None:
+    ws = workspace
+    _, iin, password, _ = ws.staff[0]
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, iin, password)
+        await pilot.press("1")
+        applicant = await look_up(pilot, ws.samples["no_record"][0])
+        app_id = applicant.lookup.application_id
+    assert app.unexpected == []
+    app.desk.close()
+
+    again = make_app(ws)
+    async with again.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, iin, password)
+        await wait_for_screen(pilot, "ResumeScreen")
+        await pilot.press("enter")
+        # No registry data: the only step left is the motivated refusal, with no_data offered.
+        refusal = await wait_for_screen(pilot, "RefuseScreen")
+        assert getattr(refusal, "app_id", None) == app_id
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: again.desk.get(app_id).state == State.REFUSED, "refused")
+        assert again.desk.get(app_id).refusal_code == "no_data"
+    await finish(again)

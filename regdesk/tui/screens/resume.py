@@ -51,12 +51,17 @@ class ResumeScreen(DeskModal):
         draft = self.drafts[str(event.option.id)]
         from regdesk.tui.screens.applicant import ApplicantScreen
         from regdesk.tui.screens.form import FormScreen
+        from regdesk.tui.screens.refuse import RefuseScreen
 
         self.dismiss(None)
         applicant = ApplicantScreen()
         self.app.push_screen(applicant)
         if draft.registry_data and (draft.registry_data.get("person")):
             self.app.push_screen(FormScreen(draft.id), applicant._after_decision)
+        else:
+            # The registry had no data for this person: the only step left is the refusal.
+            refusal = RefuseScreen(draft.id, "no_data", before_registration=True)
+            self.app.push_screen(refusal, applicant._after_decision)
 
     def action_abandon(self) -> None:
         drafts = self.query_one("#drafts", OptionList)

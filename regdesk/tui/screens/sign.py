@@ -10,7 +10,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from regdesk.desk import KeyCheck
 from regdesk.tui.base import DeskModal
-from regdesk.tui.cards import key_owner
+from regdesk.tui.cards import key_owner, sign_summary
 
 
 class SignScreen(DeskModal):
@@ -28,6 +28,7 @@ class SignScreen(DeskModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sign-box"):
             yield Static(id="sign-title", classes="title")
+            yield Static(id="sign-summary")
             yield Label(id="key-label")
             yield Input(id="key-path", compact=True)
             yield Label(id="key-password-label")
@@ -51,6 +52,10 @@ class SignScreen(DeskModal):
     def retranslate(self) -> None:
         super().retranslate()
         self.query_one("#sign-title", Static).update(self.tr("sign.title"))
+        desk = self.desk_app.desk
+        self.query_one("#sign-summary", Static).update(
+            sign_summary(desk.get(self.app_id), desk.attachments(self.app_id), self.tr)
+        )
         self.query_one("#key-label", Label).update(self.tr("sign.key_path"))
         self.query_one("#key-password-label", Label).update(self.tr("sign.password"))
         demo = self.desk_app.demo
