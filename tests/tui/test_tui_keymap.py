@@ -1,0 +1,31 @@
+"""The clinic's [keymap] moves a desk key, and the footer and help follow it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.widgets import SelectionList
+from tui_support import finish, look_up, make_app, screen_text, sign_in, wait_for_screen, wait_until
+
+from regdesk import demo
+
+
+async def test_keymap_from_config_remaps_a_binding(workspace: demo.DemoWorkspace) -> None:
+    ws = workspace
+    _, iin, password, _ = ws.staff[0]
+    config = dataclasses.replace(ws.config, keymap={"documents_seen": "f8"})
+    app = make_app(ws, config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, iin, password)
+        await pilot.press("1")
+        await look_up(pilot, ws.samples["unattached"][0])
+        await pilot.press("f10")
+        form = await wait_for_screen(pilot, "FormScreen")
+        docs = form.query_one("#documents", SelectionList)
+        await pilot.press("f3")  # the default key no longer does it
+        await pilot.pause(0.2)
+        assert docs.selected == []
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: bool(docs.selected), "the originals ticked")
+        assert "f8" in screen_text(app) and "f3 Originals" not in screen_text(app)
+    await finish(app)
