@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual import events, on
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import WorkerFailed
 
 from regdesk.config import Config
 from regdesk.core.errors import UserError
@@ -210,19 +210,18 @@ class DeskApp(App[None]):
         log.error("unexpected error", exc_info=error)
         return self.tr("error.unexpected")
 
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        # Screens handle the outcomes they expect; whatever reaches here is shown, not raised.
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(self.explain(event.worker.error), severity="error", timeout=8)
-
     def _handle_exception(self, error: Exception) -> None:
-        # A bug in a handler must not drop a traceback on the receptionist's screen; it is
-        # logged, kept in ``unexpected`` (tests assert it stays empty) and said in words.
-        self.unexpected.append(error)
+        # The one place errors that escaped a handler or a worker arrive. None of them may drop
+        # a traceback on the receptionist's screen: a UserError is said in its words; anything
+        # else is logged, kept in ``unexpected`` (tests assert it stays empty) and explained
+        # as an unexpected error, and the desk carries on.
+        if isinstance(error, WorkerFailed):
+            cause = error.error
+            error = cause if isinstance(cause, Exception) else error
         if isinstance(error, UserError):
             self.notify(error.message(self.lang), severity="error", timeout=8)
             return
+        self.unexpected.append(error)
         log.error("unhandled error in the desk", exc_info=error)
         try:
             self.notify(self.tr("error.unexpected"), severity="error", timeout=8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on, work
@@ -175,26 +176,35 @@ class FormScreen(DeskScreen):
     def _save_worker(self, form: dict[str, Any]) -> None:
         self.desk_app.desk.save_form(self.app_id, form)
 
-    def _save_now(self) -> None:
+    def _save_then(self, after: Callable[[], object]) -> None:
+        """Write the form now (off the UI thread: another terminal may hold the database for a
+        moment), then carry on with ``after`` on the UI thread."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        self.desk_app.desk.save_form(self.app_id, self._form())
+        form, desk = self._form(), self.desk_app.desk
+
+        def save() -> None:
+            desk.save_form(self.app_id, form)
+            self.app.call_from_thread(after)
+
+        self.run_worker(save, thread=True, group="save")
 
     # -- keys -----------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self._save_now()
-        self.dismiss(False)
+        self._save_then(lambda: self.dismiss(False))
 
     def action_documents_seen(self) -> None:
         """Tick every required document whose original the receptionist has in hand."""
         self.query_one("#documents", SelectionList).select_all()
 
     def action_add_scan(self) -> None:
+        self._save_then(self._pick_scan)
+
+    def _pick_scan(self) -> None:
         from regdesk.tui.screens.scans import ScanPickerScreen
 
-        self._save_now()
         self.record = self.desk_app.desk.get(self.app_id)
         self.app.push_screen(ScanPickerScreen(self.app_id, self.record), self._scan_added)
 
@@ -203,7 +213,9 @@ class FormScreen(DeskScreen):
             self._show_attachments()
 
     def action_sign(self) -> None:
-        self._save_now()
+        self._save_then(self._to_signing)
+
+    def _to_signing(self) -> None:
         desk = self.desk_app.desk
         missing = desk.missing_documents(self.app_id)
         message = self.query_one("#form-message", Static)

@@ -68,7 +68,8 @@ class ResumeScreen(DeskModal):
         if drafts.highlighted is None:
             return
         key = str(drafts.get_option_at_index(drafts.highlighted).id)
-        self.desk_app.desk.abandon(self.drafts.pop(key).id)
+        desk, draft = self.desk_app.desk, self.drafts.pop(key)
+        self.run_worker(lambda: desk.abandon(draft.id), thread=True, group="abandon")
         if not self.drafts:
             self.dismiss(None)
         else:
