@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from regdesk.config import Config
-from regdesk.core.application import Channel, Role, State
+from regdesk.core.application import Role, State
 from regdesk.core.errors import UserError
 from regdesk.core.ids import parse_iin
 from regdesk.core.refusals import reason as refusal_reason
@@ -869,12 +869,6 @@ class _Record:
             setattr(self, key, value)
 
 
-def _as_date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
@@ -904,4 +898,4 @@ def _attachment_facts(attachment: Any | None) -> AttachmentFacts | None:
     return None if attachment is None else AttachmentFacts.from_registry(attachment)
 
 
-__all__ = ["Channel", "Desk", "DeskError", "Issued", "KeyCheck", "Lookup", "ScanFile"]
+__all__ = ["Desk", "DeskError", "Issued", "KeyCheck", "Lookup", "RulesBlock", "ScanFile"]
