@@ -75,3 +75,24 @@ def test_desk_imports_without_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_log_file_gets_no_request_urls(tmp_path: Path) -> None:
+    # Registry URLs carry IINs; the desk's log must not record them (DESIGN.md "Data and safety").
+    import logging
+
+    from regdesk.commands.demo import _log_to
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        _log_to(tmp_path)
+        logging.getLogger("httpx").info("HTTP Request: GET /v1/persons/980103351374")
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
+    assert "980103351374" not in (tmp_path / "regdesk.log").read_text(encoding="utf-8")

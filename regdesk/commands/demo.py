@@ -19,11 +19,15 @@ def register(sub: Any, ctx: Context) -> None:
 def _log_to(folder: Path) -> None:
     # Tracebacks go to a file in the data folder, never to the receptionist's screen.
     folder.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        filename=str(folder / "regdesk.log"),
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.FileHandler(folder / "regdesk.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    # httpx logs every request's URL at INFO, and registry URLs carry IINs: personal data stays
+    # out of the log file (the audit log records look-ups instead).
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
