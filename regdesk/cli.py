@@ -171,3 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         ctx.warn("cli.interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`regdesk … | head`): not an error, and no traceback at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
