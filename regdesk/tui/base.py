@@ -6,11 +6,13 @@ gives both the footer and the help screen, and the config's ``[keymap]`` remaps 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.worker import get_current_worker
 
 if TYPE_CHECKING:
     from regdesk.tui.app import DeskApp
@@ -40,6 +42,21 @@ class Translated:
 
     def on_mount(self) -> None:
         self.retranslate()
+
+    def from_worker(self, callback: Callable[..., object], *args: object) -> None:
+        """From a worker thread: run ``callback(*args)`` on the UI thread, unless meanwhile the
+        screen was closed (Esc while the worker ran) or the worker was cancelled or superseded
+        (an exclusive worker started after it), so a late result never lands on a screen that
+        no longer shows it, nor overwrites a newer one."""
+        screen = cast(Screen[Any], self)
+        worker = get_current_worker()
+
+        def apply() -> None:
+            if worker.is_cancelled or screen not in screen.app.screen_stack:
+                return
+            callback(*args)
+
+        screen.app.call_from_thread(apply)
 
 
 class DeskScreen(Translated, Screen[Any]):

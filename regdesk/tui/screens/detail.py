@@ -28,6 +28,7 @@ class DetailScreen(DeskScreen):
         self.app_id = app_id
         self.detail: Detail | None = None
         self.showing_preview = False
+        self.printing = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title", classes="title")
@@ -45,14 +46,18 @@ class DetailScreen(DeskScreen):
     def _load(self) -> None:
         # Verifying the signature parses CMS and certificates: off the UI thread.
         detail = self.desk_app.desk.detail(self.app_id)
-        self.app.call_from_thread(self._loaded, detail)
+        self.from_worker(self._loaded, detail)
 
     def _loaded(self, detail: Detail) -> None:
         self.detail = detail
         self.retranslate()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "reprint" and self.detail is not None:
+        # Only a registered, issued or refused application has a talon or a notice to show or
+        # print; a draft or an abandoned one has neither, and nothing is known before it loads.
+        if action in ("reprint", "preview"):
+            if self.detail is None or (action == "reprint" and self.printing):
+                return False
             return self.detail.record.state in (State.REGISTERED, State.ISSUED, State.REFUSED)
         return True
 
@@ -72,10 +77,16 @@ class DetailScreen(DeskScreen):
         self.refresh_bindings()
 
     def action_preview(self) -> None:
+        if not self.check_action("preview", ()):
+            return
         self.showing_preview = not self.showing_preview
         self.retranslate()
 
     def action_reprint(self) -> None:
+        if not self.check_action("reprint", ()):
+            return
+        self.printing = True
+        self.refresh_bindings()
         self.query_one("#detail-status", Static).update(self.tr("result.printing"))
         self._reprint()
 
@@ -84,12 +95,18 @@ class DetailScreen(DeskScreen):
         try:
             issued = self.desk_app.desk.reprint(self.app_id)
         except Exception as exc:
-            text = self.desk_app.explain(exc)
-            self.app.call_from_thread(self.query_one("#detail-status", Static).update, text)
+            self.from_worker(self._reprint_failed, self.desk_app.explain(exc))
             return
-        self.app.call_from_thread(self._printed, issued)
+        self.from_worker(self._printed, issued)
+
+    def _reprint_failed(self, text: str) -> None:
+        self.printing = False
+        self.refresh_bindings()
+        self.query_one("#detail-status", Static).update(text)
 
     def _printed(self, issued: Issued) -> None:
+        self.printing = False
+        self.refresh_bindings()
         status = self.query_one("#detail-status", Static)
         if issued.status == "failed":
             status.update(self.tr("result.print_failed", detail=issued.detail))

@@ -18,6 +18,9 @@ class LockScreen(DeskScreen):
         Binding("f12", "switch_user", "Other employee", id="switch_user"),
     ]
 
+    busy = False
+    """A password is being checked: a second Enter must not close the screen under the lock."""
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="box", id="lock-box"):
             yield Static(id="lock-title", classes="title")
@@ -41,14 +44,18 @@ class LockScreen(DeskScreen):
 
     @on(Input.Submitted, "#unlock-password")
     def _submitted(self, event: Input.Submitted) -> None:
+        if self.busy:
+            return
+        self.busy = True
         self._check(event.value)
 
     @work(thread=True, exclusive=True, group="unlock")
     def _check(self, password: str) -> None:
         ok = self.desk_app.desk.check_password(password)
-        self.app.call_from_thread(self._checked, ok)
+        self.from_worker(self._checked, ok)
 
     def _checked(self, ok: bool) -> None:
+        self.busy = False
         field = self.query_one("#unlock-password", Input)
         field.value = ""
         if ok:

@@ -28,6 +28,8 @@ class RefuseScreen(DeskModal):
         self.app_id = app_id
         self.suggested = suggested
         self.before_registration = before_registration
+        self.busy = False
+        """The refusal is being written: F10 or Enter again must not refuse twice."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="refuse-box"):
@@ -77,13 +79,15 @@ class RefuseScreen(DeskModal):
         self.action_confirm()
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        if not self.busy:
+            self.dismiss(False)
 
     def action_confirm(self) -> None:
         reasons = self.query_one("#reasons", OptionList)
-        if reasons.highlighted is None:
+        if self.busy or reasons.highlighted is None:
             return
         option = reasons.get_option_at_index(reasons.highlighted)
+        self.busy = True
         self._refuse(str(option.id), self.query_one("#note", Input).value)
 
     @work(thread=True, exclusive=True, group="refuse")
@@ -92,10 +96,17 @@ class RefuseScreen(DeskModal):
         try:
             desk.refuse(self.app_id, code, note)
         except Exception as exc:
-            text = self.desk_app.explain(exc)
-            self.app.call_from_thread(self.query_one("#refuse-message", Static).update, text)
+            self.from_worker(self._failed, self.desk_app.explain(exc))
             return
-        self.app.call_from_thread(self._done)
+        self.from_worker(self._done)
+
+    def _failed(self, text: str) -> None:
+        self.busy = False
+        message = self.query_one("#refuse-message", Static)
+        message.update(text)
+        message.add_class("error")
+        # The usual cause is a reason that needs a note: the cursor goes where to type it.
+        self.query_one("#note", Input).focus()
 
     def _done(self) -> None:
         from regdesk.tui.screens.result import ResultScreen

@@ -38,6 +38,8 @@ class ResultScreen(DeskScreen):
         self.survey_done = False
         self.printer: str | None = None
         self.printed: Issued | None = None
+        self.printing = False
+        """A print is under way: F6 again must not print (and count) a second copy."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="result-title", classes="title")
@@ -97,9 +99,18 @@ class ResultScreen(DeskScreen):
         question = SURVEY_QUESTIONS[len(self.answers)]
         survey.update(self.tr(question) + "\n" + self.tr("survey.scale"))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("print", "choose_printer"):
+            return not self.printing
+        return True
+
     # -- printing -----------------------------------------------------------------------------
 
     def action_print(self) -> None:
+        if self.printing:
+            return
+        self.printing = True
+        self.refresh_bindings()
         self.query_one("#print-status", Static).update(self.tr("result.printing"))
         self._print_document(self.printer)
 
@@ -108,10 +119,23 @@ class ResultScreen(DeskScreen):
         try:
             issued = self.desk_app.desk.issue(self.app_id, printer)
         except Exception as exc:
-            text = self.desk_app.explain(exc)
-            self.app.call_from_thread(self.query_one("#print-status", Static).update, text)
+            self.from_worker(self._print_failed, self.desk_app.explain(exc))
             return
-        self.app.call_from_thread(self._show_printed, issued)
+        self.from_worker(self._printed, issued)
+
+    def _print_failed(self, text: str) -> None:
+        self._print_done()
+        status = self.query_one("#print-status", Static)
+        status.update(text)
+        status.add_class("error")
+
+    def _printed(self, issued: Issued) -> None:
+        self._print_done()
+        self._show_printed(issued)
+
+    def _print_done(self) -> None:
+        self.printing = False
+        self.refresh_bindings()
 
     def _show_printed(self, issued: Issued) -> None:
         self.printed = issued

@@ -96,17 +96,17 @@ class SignScreen(DeskModal):
         try:
             check = desk.open_key(path, password)
         except Exception as exc:
-            self.app.call_from_thread(self._key_failed, self.desk_app.explain(exc))
+            self.from_worker(self._key_failed, self.desk_app.explain(exc))
             return
-        self.app.call_from_thread(self._show_owner, check)
+        self.from_worker(self._show_owner, check)
         if not check.can_sign:
             return
         try:
             number = desk.register(self.app_id, check)
         except Exception as exc:
-            self.app.call_from_thread(self._register_failed, self.desk_app.explain(exc))
+            self.from_worker(self._register_failed, self.desk_app.explain(exc))
             return
-        self.app.call_from_thread(self.dismiss, number)
+        self.from_worker(self.dismiss, number)
 
     def _show_owner(self, check: KeyCheck) -> None:
         lang = self.desk_app.lang

@@ -19,6 +19,10 @@ class SignInScreen(DeskScreen):
         Binding("enter", "sign_in", "Sign in", id="sign_in", show=True),
     ]
 
+    busy = False
+    """A sign-in is being checked: a second Enter must neither count a second failed attempt
+    nor open the menu twice."""
+
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box", classes="box"):
             yield Static(id="signin-title", classes="title")
@@ -64,11 +68,14 @@ class SignInScreen(DeskScreen):
         self.action_sign_in()
 
     def action_sign_in(self) -> None:
+        if self.busy:
+            return
         iin = self.query_one("#iin", IinInput).digits
         password = self.query_one("#password", Input).value
         if not iin or not password:
             self._say(self.tr("signin.fill_both"))
             return
+        self.busy = True
         self._sign_in(iin, password)
 
     def _say(self, text: str) -> None:
@@ -81,17 +88,19 @@ class SignInScreen(DeskScreen):
             # The database opens in the background at start; typing the password hides it.
             self.desk_app.wait_desk().sign_in(iin, password)
         except Exception as exc:
-            self.app.call_from_thread(self._failed, self.desk_app.explain(exc))
+            self.from_worker(self._failed, self.desk_app.explain(exc))
             return
-        self.app.call_from_thread(self._signed_in)
+        self.from_worker(self._signed_in)
 
     def _failed(self, text: str) -> None:
+        self.busy = False
         self._say(text)
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
 
     def _signed_in(self) -> None:
+        self.busy = False
         app = self.desk_app
         employee = app.desk.employee
         if employee is not None and employee.lang:
