@@ -54,6 +54,9 @@ class DeskApp(App[None]):
         Binding("f2", "switch_lang", "Language", id="lang"),
         # Quit stays out of the footer (room for the screen's own keys); F1 and Ctrl+P list it.
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
+        # Declared here (Textual would add its own, labelled "palette" in English) so the footer
+        # names it from the catalogue like every other key.
+        Binding("ctrl+p", "command_palette", "Palette", id="palette", priority=True, show=False),
     ]
 
     def __init__(
@@ -154,6 +157,8 @@ class DeskApp(App[None]):
                 for b in bindings:
                     if not b.id or b.id in seen or node.check_action(b.action, ()) is False:
                         continue
+                    if b.action == "command_palette":
+                        continue
                     seen.add(b.id)
                     key = self.get_key_display(b)
                     yield SystemCommand(
@@ -161,6 +166,13 @@ class DeskApp(App[None]):
                         f"{key}",
                         partial(self.call_later, self.run_action, b.action, node),
                     )
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            placeholder = self.tr("palette.placeholder")
+            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
 
     # -- start ------------------------------------------------------------------------------
 

@@ -37,6 +37,25 @@ def _address(a: Any) -> str:
     return f"{text}, {a.flat}" if a.flat else text
 
 
+def _named(key: str, fallback: str, tr: Tr) -> str:
+    """The catalogue's text for ``key``; ``fallback`` for a code the catalogue does not know."""
+    text = tr(key)
+    return fallback if text == key else text
+
+
+def human_size(size: int) -> str:
+    """A file's size as the scan picker and the form show it."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+def document_name(kind: str, tr: Tr) -> str:
+    """A scan's document kind (``identity``, ``other``…) in the user's words."""
+    key = "scans.other_document" if kind == "other" else f"core.document.{kind}"
+    return _named(key, kind, tr)
+
+
 def person_card(person: Any, attachment: Any | None, tr: Tr, desk: Any) -> str:
     """The registry's answer in words: Table 2 step 3 as the receptionist reads it."""
     from regdesk.core.rules import age_on
@@ -127,7 +146,8 @@ def detail_text(detail: Any, tr: Tr, lang: str) -> str:
     lines.append("")
     lines.append(f"[b]{tr('detail.attachments')}[/b] ({len(detail.attachments)})")
     for a in detail.attachments:
-        lines.append(f"  {escape(a.original_name)}  {a.doc_kind}  sha256 {a.sha256[:16]}…")
+        kind = document_name(a.doc_kind, tr)
+        lines.append(f"  {escape(a.original_name)}  {kind}  sha256 {a.sha256[:16]}…")
     lines.append("")
     if detail.signature_ok is None:
         lines.append(tr("detail.no_signature"))
@@ -140,7 +160,9 @@ def detail_text(detail: Any, tr: Tr, lang: str) -> str:
         lines.append(f"[b]{tr('detail.prints')}[/b]")
         for p in detail.prints:
             dup = " " + tr("detail.duplicate") if p.duplicate else ""
-            lines.append(f"  {str(p.at)[:16].replace('T', ' ')}  {p.printer}  {p.status}{dup}")
+            status = _named(f"detail.print_{p.status}", str(p.status), tr)
+            when = str(p.at)[:16].replace("T", " ")
+            lines.append(f"  {when}  {escape(p.printer)}  {status}{dup}")
     return "\n".join(lines)
 
 

@@ -68,7 +68,7 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
         await wait_for_text(pilot, "udostoverenie-lichnosti.pdf")
         await press("enter")  # the first kind offered: the identity document
         await wait_for_screen(pilot, "FormScreen")
-        await wait_for_text(pilot, "udostoverenie-lichnosti.pdf  (identity")
+        await wait_for_text(pilot, "udostoverenie-lichnosti.pdf  (Identity document")
         attached = app.desk.attachments(app_id)
         assert [(a.original_name, a.doc_kind) for a in attached] == [
             ("udostoverenie-lichnosti.pdf", "identity")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +15,7 @@ from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
 from regdesk.core.rules import Basis
 from regdesk.tui.base import DeskScreen
-from regdesk.tui.cards import short_person
+from regdesk.tui.cards import document_name, human_size, short_person
 from regdesk.tui.widgets import IinInput
 
 SAVE_DELAY = 0.3
@@ -38,6 +39,9 @@ class FormScreen(DeskScreen):
         self.record: Any = None
         self._save_timer: Timer | None = None
         self._loading = True
+        self._leaving = False
+        """Esc, F4 or F10 is being carried out (the form is written first): a second press must
+        not open a second dialog or close the screen twice."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", classes="title")
@@ -141,7 +145,8 @@ class FormScreen(DeskScreen):
         files = self.desk_app.desk.attachments(self.app_id)
         lines = [self.tr("form.attachments", count=len(files))]
         for a in files:
-            lines.append(f"  • {a.original_name}  ({a.doc_kind}, {a.size // 1024} KB)")
+            kind = document_name(a.doc_kind, self.tr)
+            lines.append(f"  • {escape(a.original_name)}  ({kind}, {human_size(a.size)})")
         self.query_one("#attachments", Static).update("\n".join(lines))
 
     # -- saving as typed --------------------------------------------------------------------
@@ -179,16 +184,33 @@ class FormScreen(DeskScreen):
     def _save_then(self, after: Callable[[], object]) -> None:
         """Write the form now (off the UI thread: another terminal may hold the database for a
         moment), then carry on with ``after`` on the UI thread."""
+        if self._leaving:
+            return
+        self._leaving = True
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
         form, desk = self._form(), self.desk_app.desk
 
         def save() -> None:
-            desk.save_form(self.app_id, form)
-            self.app.call_from_thread(after)
+            try:
+                desk.save_form(self.app_id, form)
+            except Exception as exc:
+                self.from_worker(self._save_failed, self.desk_app.explain(exc))
+                return
+            self.from_worker(self._saved, after)
 
         self.run_worker(save, thread=True, group="save")
+
+    def _saved(self, after: Callable[[], object]) -> None:
+        self._leaving = False
+        after()
+
+    def _save_failed(self, text: str) -> None:
+        self._leaving = False
+        message = self.query_one("#form-message", Static)
+        message.update(text)
+        message.add_class("error")
 
     # -- keys -----------------------------------------------------------------------------
 

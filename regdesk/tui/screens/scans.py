@@ -13,6 +13,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from regdesk.tui.base import DeskModal
+from regdesk.tui.cards import human_size
 
 SHORT_TYPES = {
     "application/pdf": "PDF",
@@ -20,12 +21,6 @@ SHORT_TYPES = {
     "image/png": "PNG",
     "image/tiff": "TIFF",
 }
-
-
-def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f} MB"
-    return f"{max(1, size // 1024)} KB"
 
 
 class ScanPickerScreen(DeskModal):
@@ -41,6 +36,8 @@ class ScanPickerScreen(DeskModal):
         self.app_id = app_id
         self.record = record
         self.chosen: Path | None = None
+        self.storing = False
+        """A scan is being stored: Enter again must not attach it twice."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="scan-box"):
@@ -104,7 +101,8 @@ class ScanPickerScreen(DeskModal):
 
     @on(OptionList.OptionSelected, "#kinds")
     def _kind_chosen(self, event: OptionList.OptionSelected) -> None:
-        if self.chosen is not None:
+        if self.chosen is not None and not self.storing:
+            self.storing = True
             self.query_one("#scan-message", Static).update(self.tr("scans.storing"))
             self._store_scan(self.chosen, str(event.option.id))
 
@@ -114,16 +112,19 @@ class ScanPickerScreen(DeskModal):
             self.desk_app.desk.attach(self.app_id, path, kind)
         except Exception as exc:
             text = self.desk_app.explain(exc)
-            self.app.call_from_thread(self._failed, text)
+            self.from_worker(self._failed, text)
             return
-        self.app.call_from_thread(self.dismiss, True)
+        self.from_worker(self.dismiss, True)
 
     def _failed(self, text: str) -> None:
+        self.storing = False
         message = self.query_one("#scan-message", Static)
         message.update(text)
         message.add_class("error")
 
     def action_cancel(self) -> None:
+        if self.storing:
+            return
         if self.chosen is not None:
             self.chosen = None
             self.query_one("#kinds").display = False
