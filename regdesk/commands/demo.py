@@ -25,8 +25,9 @@ def _log_to(folder: Path) -> None:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     # httpx logs every request's URL at INFO, and registry URLs carry IINs: personal data stays
-    # out of the log file (the audit log records look-ups instead).
-    for noisy in ("httpx", "httpcore"):
+    # out of the log file (the audit log records look-ups instead). fontTools logs the glyphs of
+    # every talon it subsets (a few kilobytes a print, and the letters of the person's name).
+    for noisy in ("httpx", "httpcore", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
