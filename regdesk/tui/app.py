@@ -89,6 +89,8 @@ class DeskApp(App[None]):
         self._idle_check_seconds = idle_check_seconds
         self.locked = False
         self.unexpected: list[BaseException] = []
+        self.pending_iin = ""
+        """An IIN scanned on the result screen, for the applicant screen to look up next."""
 
     # -- the desk behind the screens ----------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual import events
-from tui_support import finish, make_app, wait_for_screen
+from tui_support import finish, look_up, make_app, sign_in, wait_for_screen, wait_until
 
 from regdesk import demo
 
@@ -27,3 +27,37 @@ async def test_sign_in_typed_as_one_burst_loses_no_key(workspace: demo.DemoWorks
         await wait_for_screen(pilot, "MenuScreen")
         assert app.desk.employee is not None and app.desk.employee.iin == iin
         await finish(app)
+
+
+async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(
+    workspace: demo.DemoWorkspace,
+) -> None:
+    ws = workspace
+    _, iin, password, _ = ws.staff[0]
+    first = ws.samples["no_record"][0]
+    # An IIN whose first digits are survey keys (a child born in the 2000s: "2…").
+    after = next(i for case in ("child", "newborn") for i in ws.samples[case] if i[:2] <= "33")
+    assert after[0] in "123" and after[1] in "123"
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, iin, password)
+        await pilot.press("1")
+        applicant = await look_up(pilot, first)
+        app_id = applicant.lookup.application_id
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "RefuseScreen")
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "ResultScreen")
+        # The next person's ID card goes under the scanner before anyone presses Enter: its
+        # digits (often starting with 1-3) arrive in one burst, followed by the scanner's Enter.
+        for char in f"{after}\r":
+            app.post_message(_key(char))
+        screen = await wait_for_screen(pilot, "ApplicantScreen")
+        await wait_until(
+            pilot,
+            lambda: getattr(screen, "lookup", None) is not None and screen.lookup.iin == after,
+            "the scanned IIN looked up",
+        )
+        await pilot.pause(0.5)
+        assert app.desk.journal.survey(app_id) is None  # no answers were made up from it
+    await finish(app)

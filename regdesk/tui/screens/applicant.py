@@ -44,7 +44,7 @@ class ApplicantScreen(DeskScreen):
         with VerticalScroll(id="card-scroll"):
             yield Static(id="card")
             yield Static(id="findings")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def retranslate(self) -> None:
         super().retranslate()
@@ -60,6 +60,11 @@ class ApplicantScreen(DeskScreen):
 
     def on_screen_resume(self) -> None:
         self.refresh_bindings()
+        pending, self.desk_app.pending_iin = self.desk_app.pending_iin, ""
+        if pending:
+            # Scanned on the result screen before Enter: look it up as if scanned here.
+            self.query_one("#iin", IinInput).value = pending
+            self.start_lookup()
 
     # -- which keys make sense now ------------------------------------------------------------
 
@@ -110,12 +115,15 @@ class ApplicantScreen(DeskScreen):
             self._last_error = True
             self._status(self.desk_app.explain(exc), error=True)
             self.refresh_bindings()
+            self.query_one("#iin", IinInput).select_all()
             return
         self._last_error = False
         self.lookup = lookup
         self._set_busy(False)
         self._show()
         self.refresh_bindings()
+        # The next scan or typing replaces this IIN instead of being refused by a full field.
+        self.query_one("#iin", IinInput).select_all()
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

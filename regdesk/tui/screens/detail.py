@@ -35,7 +35,7 @@ class DetailScreen(DeskScreen):
         with VerticalScroll(id="detail-scroll"):
             yield Static(id="detail-body")
         yield Static(id="detail-status", classes="message")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -66,7 +66,7 @@ class FormScreen(DeskScreen):
             yield SelectionList[str](id="documents", compact=True)
             yield Static(id="attachments")
         yield Static(id="form-message", classes="message")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     # -- loading and texts -------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ class HelpScreen(DeskModal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="help-box"):
             yield Static(id="help-body")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def retranslate(self) -> None:
         super().retranslate()

@@ -31,7 +31,7 @@ class JournalScreen(DeskScreen):
             yield Select[str]([], id="state", compact=True)
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(id="journal-count", classes="hint")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
         super().on_mount()

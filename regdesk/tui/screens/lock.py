@@ -27,7 +27,7 @@ class LockScreen(DeskScreen):
             yield Static(id="lock-owner")
             yield Input(password=True, id="unlock-password", compact=True)
             yield Static(id="lock-message", classes="message")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
         super().on_mount()

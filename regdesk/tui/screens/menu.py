@@ -30,7 +30,7 @@ class MenuScreen(DeskScreen):
             yield Static(id="menu-employee")
             yield OptionList(id="services")
             yield Static(id="menu-drafts", classes="hint")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def retranslate(self) -> None:
         super().retranslate()

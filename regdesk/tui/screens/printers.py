@@ -21,7 +21,7 @@ class PrinterScreen(DeskModal):
         with Vertical(classes="dialog"):
             yield Static(id="printer-title", classes="title")
             yield OptionList(id="printers")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def retranslate(self) -> None:
         super().retranslate()

@@ -38,7 +38,7 @@ class RefuseScreen(DeskModal):
             yield Label(id="note-label")
             yield Input(id="note", compact=True)
             yield Static(id="refuse-message", classes="message")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def _reasons(self) -> list[Any]:
         step = (

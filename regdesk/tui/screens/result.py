@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Digits, Footer, Static
 
 from regdesk.core.application import State
+from regdesk.core.ids import normalize_digits
 from regdesk.desk import Issued
 from regdesk.tui.base import DeskScreen
 
 SURVEY_QUESTIONS = ("survey.q1", "survey.q2")
+
+SCAN_GAP = 0.05
+"""Seconds between keys below which they come from a barcode scanner, not a person."""
+SCAN_RUN = 4
+"""Digits in one fast run that make it a scan (an IIN) rather than survey answers."""
+SAVE_DELAY = 0.3
+"""Seconds the survey waits before it is stored, so a scan starting with 1-3 takes it back."""
 
 
 class ResultScreen(DeskScreen):
@@ -23,9 +33,6 @@ class ResultScreen(DeskScreen):
     BINDINGS = [
         Binding("f6", "print", "Print", id="print"),
         Binding("f7", "choose_printer", "Printer", id="choose_printer"),
-        Binding("1", "answer(1)", "", show=False),
-        Binding("2", "answer(2)", "", show=False),
-        Binding("3", "answer(3)", "", show=False),
         Binding("s", "skip_survey", "Skip survey", id="skip_survey"),
         Binding("enter", "next", "Next applicant", id="next"),
         Binding("escape", "next", "", show=False),
@@ -40,6 +47,12 @@ class ResultScreen(DeskScreen):
         self.printed: Issued | None = None
         self.printing = False
         """A print is under way: F6 again must not print (and count) a second copy."""
+        self._run: list[str] = []
+        """Digits of the current run of keys (a person's answers, or a scanner's IIN)."""
+        self._run_answers = 0
+        self._last_key = 0.0
+        self._scanned = False
+        self._survey_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="result-title", classes="title")
@@ -49,7 +62,7 @@ class ResultScreen(DeskScreen):
             yield Static(id="preview")
         yield Static(id="print-status", classes="message")
         yield Static(id="survey", classes="survey")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
         self.record = self.desk_app.desk.get(self.app_id)
@@ -160,17 +173,56 @@ class ResultScreen(DeskScreen):
 
     # -- survey (Annex 3) -------------------------------------------------------------------
 
+    def on_key(self, event: events.Key) -> None:
+        """Digits answer the survey — unless they come as a scanner's burst: the next IIN.
+
+        A receptionist may scan the next applicant's ID before pressing Enter; its digits must
+        not become survey answers. A run of fast digits is taken as a scan: answers it gave
+        are taken back, and Enter starts the look-up of that IIN on the applicant screen.
+        """
+        digits, _ = normalize_digits(event.character or "")
+        if len(digits) != 1 or not digits.isdigit():
+            return
+        event.stop()
+        event.prevent_default()
+        now = time.monotonic()
+        if now - self._last_key > SCAN_GAP:
+            self._run, self._run_answers = [], 0
+        self._last_key = now
+        self._run.append(digits)
+        if len(self._run) >= SCAN_RUN:
+            if not self._scanned:
+                self._scanned = True
+                self._take_back(self._run_answers)
+            return
+        if digits in "123" and not self.survey_done:
+            self._run_answers += 1
+            self.action_answer(int(digits))
+
+    def _take_back(self, count: int) -> None:
+        if self._survey_timer is not None:
+            self._survey_timer.stop()
+            self._survey_timer = None
+        if count:
+            del self.answers[-count:]
+            self.survey_done = False
+            self._show_survey()
+
     def action_answer(self, value: int) -> None:
         if self.survey_done:
             return
         self.answers.append(value)
         if len(self.answers) == len(SURVEY_QUESTIONS):
             self.survey_done = True
-            q1, q2 = self.answers
-            self.run_worker(
-                lambda: self.desk_app.desk.save_survey(self.app_id, q1, q2), thread=True
-            )
+            self._survey_timer = self.set_timer(SAVE_DELAY, self._save_survey)
         self._show_survey()
+
+    def _save_survey(self) -> None:
+        self._survey_timer = None
+        if len(self.answers) == len(SURVEY_QUESTIONS):
+            q1, q2 = self.answers
+            desk = self.desk_app.desk
+            self.run_worker(lambda: desk.save_survey(self.app_id, q1, q2), thread=True)
 
     def action_skip_survey(self) -> None:
         self.survey_done = True
@@ -178,4 +230,10 @@ class ResultScreen(DeskScreen):
         self._show_survey()
 
     def action_next(self) -> None:
+        if self._survey_timer is not None:
+            self._survey_timer.stop()
+            self._save_survey()
+        if self._scanned and len(self._run) == 12:
+            # The next applicant's ID was scanned here: the applicant screen looks it up.
+            self.desk_app.pending_iin = "".join(self._run)
         self.dismiss(True)

@@ -30,7 +30,7 @@ class ResumeScreen(DeskModal):
         with Vertical(classes="dialog"):
             yield Static(id="resume-title", classes="title")
             yield OptionList(id="drafts")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def retranslate(self) -> None:
         super().retranslate()

@@ -45,7 +45,7 @@ class ScanPickerScreen(DeskModal):
             yield OptionList(id="files")
             yield OptionList(id="kinds")
             yield Static(id="scan-message", classes="message")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
         super().on_mount()

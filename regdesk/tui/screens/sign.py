@@ -36,7 +36,7 @@ class SignScreen(DeskModal):
             yield Static(id="key-owner")
             yield Static(id="sign-message", classes="message")
             yield Static(id="demo-key", classes="hint")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
         super().on_mount()

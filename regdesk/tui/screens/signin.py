@@ -32,7 +32,7 @@ class SignInScreen(DeskScreen):
             yield Input(password=True, id="password", compact=True)
             yield Static(id="signin-message", classes="message")
         yield Static(id="demo-hint", classes="hint")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def retranslate(self) -> None:
         super().retranslate()
