@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 
 from regdesk import demo
 from regdesk.desk import Desk
-from regdesk.tui.app import DemoInfo, DeskApp
+from regdesk.tui.app import DeskApp
 
 SIZE = (80, 24)
 
@@ -33,15 +33,7 @@ def build_workspace(root: Path, lang: str = "ru") -> demo.DemoWorkspace:
 
 def make_app(workspace: demo.DemoWorkspace) -> DeskApp:
     """The desk as ``regdesk demo`` starts it: the demo's accounts and key stores on screen."""
-    info = DemoInfo(
-        workspace=str(workspace.root),
-        staff=workspace.staff,
-        key_password=demo.KEY_PASSWORD,
-        key_paths=workspace.key_paths,
-        prints_dir=str(workspace.prints_dir),
-        scan_dir=str(workspace.scan_dir),
-        sample_iins=workspace.samples,
-    )
+    info = workspace.info()
     return DeskApp(Desk(workspace.config), demo=info)
 
 

@@ -14,9 +14,12 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regdesk.config import Config, load
+
+if TYPE_CHECKING:
+    from regdesk.tui.app import DemoInfo
 
 KEY_PASSWORD = "demo-key-2026"
 
@@ -116,6 +119,20 @@ class DemoWorkspace:
 
     def stop(self) -> None:
         self.simulator.stop()
+
+    def info(self) -> DemoInfo:
+        """What the desk's screens show of this workspace (accounts, key stores, folders)."""
+        from regdesk.tui.app import DemoInfo
+
+        return DemoInfo(
+            workspace=str(self.root),
+            staff=self.staff,
+            key_password=KEY_PASSWORD,
+            key_paths=self.key_paths,
+            prints_dir=str(self.prints_dir),
+            scan_dir=str(self.scan_dir),
+            sample_iins=self.samples,
+        )
 
 
 def build(root: Path | None = None, *, lang: str = "ru", seed: int = 2026) -> DemoWorkspace:

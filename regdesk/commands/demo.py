@@ -34,21 +34,13 @@ def _log_to(folder: Path) -> None:
 def run(ns: argparse.Namespace, ctx: Context) -> int:
     from regdesk import demo
     from regdesk.desk import Desk
-    from regdesk.tui.app import DemoInfo, DeskApp
+    from regdesk.tui.app import DeskApp
 
     ctx.say("cli.demo_preparing")
     workspace = demo.build(Path(ns.workspace) if ns.workspace else None, lang=ctx.lang)
     _log_to(workspace.root / "logs")
     desk = Desk(workspace.config)
-    info = DemoInfo(
-        workspace=str(workspace.root),
-        staff=workspace.staff,
-        key_password=demo.KEY_PASSWORD,
-        key_paths=workspace.key_paths,
-        prints_dir=str(workspace.prints_dir),
-        scan_dir=str(workspace.scan_dir),
-        sample_iins=workspace.samples,
-    )
+    info = workspace.info()
     try:
         DeskApp(desk, demo=info, lang=ctx.lang).run()
     finally:

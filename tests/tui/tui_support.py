@@ -25,15 +25,7 @@ TIMEOUT = 40.0
 
 def demo_info(ws: demo.DemoWorkspace) -> DemoInfo:
     """What ``regdesk demo`` passes to the app (regdesk/commands/demo.py)."""
-    return DemoInfo(
-        workspace=str(ws.root),
-        staff=ws.staff,
-        key_password=demo.KEY_PASSWORD,
-        key_paths=ws.key_paths,
-        prints_dir=str(ws.prints_dir),
-        scan_dir=str(ws.scan_dir),
-        sample_iins=ws.samples,
-    )
+    return ws.info()
 
 
 def make_app(
