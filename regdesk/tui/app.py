@@ -19,7 +19,7 @@ from textual.worker import WorkerFailed
 from regdesk.config import Config
 from regdesk.core.errors import UserError
 from regdesk.i18n import LANGS, Translator
-from regdesk.tui.base import Translated, translate_bindings
+from regdesk.tui.base import Translated, named_bindings, translate_bindings
 
 if TYPE_CHECKING:
     from regdesk.desk import Desk
@@ -153,21 +153,14 @@ class DeskApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers what the keys do on this screen, in the user's language."""
-        seen: set[str] = set()
-        for node in (screen, self):
-            for bindings in node._bindings.key_to_bindings.values():
-                for b in bindings:
-                    if not b.id or b.id in seen or node.check_action(b.action, ()) is False:
-                        continue
-                    if b.action == "command_palette":
-                        continue
-                    seen.add(b.id)
-                    key = self.get_key_display(b)
-                    yield SystemCommand(
-                        self.tr(f"keys.{b.id}"),
-                        f"{key}",
-                        partial(self.call_later, self.run_action, b.action, node),
-                    )
+        for node, b in named_bindings(screen, self):
+            if b.action == "command_palette" or node.check_action(b.action, ()) is False:
+                continue
+            yield SystemCommand(
+                self.tr(f"keys.{b.id}"),
+                self.get_key_display(b),
+                partial(self.call_later, self.run_action, b.action, node),
+            )
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette

@@ -6,10 +6,11 @@ gives both the footer and the help screen, and the config's ``[keymap]`` remaps 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
+from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
@@ -23,6 +24,17 @@ def translate_bindings(node: DOMNode, tr: Any) -> None:
     mapping = node._bindings.key_to_bindings
     for key, bindings in list(mapping.items()):
         mapping[key] = [replace(b, description=tr(f"keys.{b.id}")) if b.id else b for b in bindings]
+
+
+def named_bindings(*nodes: DOMNode) -> Iterator[tuple[DOMNode, Binding]]:
+    """Each binding with an id, once, nearest node first: what F1 help and the palette list."""
+    seen: set[str] = set()
+    for node in nodes:
+        for bindings in node._bindings.key_to_bindings.values():
+            for b in bindings:
+                if b.id and b.id not in seen:
+                    seen.add(b.id)
+                    yield node, b
 
 
 class Translated:

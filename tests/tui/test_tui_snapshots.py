@@ -227,17 +227,22 @@ def test_snapshot_result(
     assert _shot(snap_compare, snap_app, run)
 
 
+async def _open_journal(pilot: Pilot[Any], ws: demo.DemoWorkspace) -> None:
+    """Signed in, on the journal, with the two applications of ``_journal_data`` listed."""
+    await _signed_in(pilot, ws)
+    await pilot.press("2")
+    screen = await wait_for_screen(pilot, "JournalScreen")
+    table = screen.query_one("#results")
+    await wait_until(pilot, lambda: getattr(table, "row_count", 0) == 2, "two rows")
+
+
 def test_snapshot_journal(
     snap_compare: Snap, snap_app: DeskApp, snap_ws: demo.DemoWorkspace
 ) -> None:
     _journal_data(snap_ws)
 
     async def run(pilot: Pilot[Any]) -> None:
-        await _signed_in(pilot, snap_ws)
-        await pilot.press("2")
-        screen = await wait_for_screen(pilot, "JournalScreen")
-        table = screen.query_one("#results")
-        await wait_until(pilot, lambda: getattr(table, "row_count", 0) == 2, "two rows")
+        await _open_journal(pilot, snap_ws)
 
     assert _shot(snap_compare, snap_app, run)
 
@@ -248,11 +253,7 @@ def test_snapshot_detail(
     _journal_data(snap_ws)
 
     async def run(pilot: Pilot[Any]) -> None:
-        await _signed_in(pilot, snap_ws)
-        await pilot.press("2")
-        screen = await wait_for_screen(pilot, "JournalScreen")
-        table = screen.query_one("#results")
-        await wait_until(pilot, lambda: getattr(table, "row_count", 0) == 2, "two rows")
+        await _open_journal(pilot, snap_ws)
         # Enter in the search field goes to the table; the newest (the refusal) is first.
         await pilot.press("enter", "down", "enter")
         detail = await wait_for_screen(pilot, "DetailScreen")

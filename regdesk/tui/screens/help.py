@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from regdesk.tui.base import DeskModal
+from regdesk.tui.base import DeskModal, named_bindings
 
 
 class HelpScreen(DeskModal):
@@ -29,14 +29,9 @@ class HelpScreen(DeskModal):
         super().retranslate()
         name = type(self.under).__name__
         lines = [self.tr("help.title"), "", self.tr(f"help.{name}"), "", self.tr("help.keys")]
-        seen: set[str] = set()
-        for node in (self.under, self.app):
-            for bindings in node._bindings.key_to_bindings.values():
-                for b in bindings:
-                    if b.id and b.id not in seen:
-                        seen.add(b.id)
-                        display = self.app.get_key_display(b)
-                        lines.append(f"  {display:>10}  {self.tr(f'keys.{b.id}')}")
+        for _, b in named_bindings(self.under, self.app):
+            display = self.app.get_key_display(b)
+            lines.append(f"  {display:>10}  {self.tr(f'keys.{b.id}')}")
         lines += ["", self.tr("help.palette")]
         self.query_one("#help-body", Static).update("\n".join(lines))
 
