@@ -3,7 +3,7 @@
 The first run generates 1,000,000 applications with Kazakh and Russian names and valid-looking
 IINs into a file under the system's temp folder (keyed by the schema version and the size) and
 keeps it for later runs; ``REGDESK_BENCH_ROWS`` changes the size, ``REGDESK_BENCH_FRESH=1``
-rebuilds it. Each query goes through ``Journal.find`` as the desk calls it (limit 50).
+rebuilds it. Each query goes through ``Journal.search.find`` as the desk calls it (limit 50).
 """
 
 from __future__ import annotations
@@ -236,14 +236,14 @@ def main() -> None:
         cut = name[: rng.randrange(2, len(name) + 1)]
         prefixes.append(rng.choice((cut, cut.upper(), cut.lower())))
     for warm in probes[:10]:
-        journal.find(iin=warm)
+        journal.search.find(iin=warm)
     runs: dict[str, list[float]] = {"iin": [], "name prefix": []}
     hits: dict[str, int] = {"iin": 0, "name prefix": 0}
     for iin, prefix in zip(probes, prefixes, strict=False):
         t0 = time.perf_counter()
-        found = journal.find(iin=iin)
+        found = journal.search.find(iin=iin)
         t1 = time.perf_counter()
-        named = journal.find(name_prefix=prefix, limit=50)
+        named = journal.search.find(name_prefix=prefix, limit=50)
         t2 = time.perf_counter()
         runs["iin"].append(t1 - t0)
         runs["name prefix"].append(t2 - t1)

@@ -265,7 +265,7 @@ class Desk:
         """Drafts this employee left unfinished (a crash, a power cut, an idle lock)."""
         actor, _ = self._actor()
         with self._locked():
-            return self.journal.open_drafts(actor)
+            return self.journal.search.open_drafts(actor)
 
     # -- look-up (Table 2 steps 3-4) -------------------------------------------------------
 
@@ -338,7 +338,7 @@ class Desk:
             "attachment": _jsonable(attachment) if attachment is not None else None,
         }
         with self._locked():
-            app_id = self.journal.create_draft(
+            app_id = self.journal.drafts.create_draft(
                 applicant_iin=iin,
                 actor_iin=actor,
                 role=role,
@@ -349,8 +349,12 @@ class Desk:
                 birth_date=getattr(person, "birth_date", None),
                 now=ended,
             )
-            self.journal.record_step(app_id, "registry_request", "step_start", actor, role, started)
-            self.journal.record_step(app_id, "registry_request", "step_end", actor, role, ended)
+            self.journal.events.record_step(
+                app_id, "registry_request", "step_start", actor, role, started
+            )
+            self.journal.events.record_step(
+                app_id, "registry_request", "step_end", actor, role, ended
+            )
             with transaction(self.db):
                 audit.append(
                     self.db,
@@ -372,17 +376,20 @@ class Desk:
         actor, role = self._actor()
         with self._locked():
             started = any(
-                e.kind == "step_start" and e.step == step for e in self.journal.events(app_id)
+                e.kind == "step_start" and e.step == step
+                for e in self.journal.events.history(app_id)
             )
             if not started:
-                self.journal.record_step(app_id, step, "step_start", actor, role, self.clock())
+                self.journal.events.record_step(
+                    app_id, step, "step_start", actor, role, self.clock()
+                )
 
     def _end_step(self, app_id: int, step: str, started: datetime | None = None) -> None:
         actor, role = self._actor()
         with self._locked():
             if started is not None:
-                self.journal.record_step(app_id, step, "step_start", actor, role, started)
-            self.journal.record_step(app_id, step, "step_end", actor, role, self.clock())
+                self.journal.events.record_step(app_id, step, "step_start", actor, role, started)
+            self.journal.events.record_step(app_id, step, "step_end", actor, role, self.clock())
 
     # -- refusal (steps 4 and 7) -------------------------------------------------------------
 
@@ -392,7 +399,7 @@ class Desk:
         if refusal_reason(reason_code).needs_note and not note.strip():
             raise DeskError("desk.refusal_note_needed")
         with self._locked():
-            self.journal.transition(
+            self.journal.registration.transition(
                 app_id,
                 State.REFUSED,
                 actor_iin=actor,
@@ -401,16 +408,16 @@ class Desk:
                 note=note.strip(),
                 now=self.clock(),
             )
-            record = self.journal.get(app_id)
+            record = self.journal.search.get(app_id)
         self._end_step(app_id, "no_data_refusal" if reason_code == "no_data" else "refusal")
         return record
 
     def abandon(self, app_id: int) -> None:
         actor, role = self._actor()
         with self._locked():
-            record = self.journal.get(app_id)
+            record = self.journal.search.get(app_id)
             if record.state == State.DRAFT:
-                self.journal.transition(
+                self.journal.registration.transition(
                     app_id, State.ABANDONED, actor_iin=actor, role=role, now=self.clock()
                 )
 
@@ -418,12 +425,12 @@ class Desk:
 
     def get(self, app_id: int) -> ApplicationRecord:
         with self._locked():
-            return self.journal.get(app_id)
+            return self.journal.search.get(app_id)
 
     def save_form(self, app_id: int, form: dict[str, Any]) -> None:
         """Keep the form as typed, so a crash loses at most the field being edited."""
         with self._locked():
-            self.journal.save_form(app_id, form, self.clock())
+            self.journal.drafts.save_form(app_id, form, self.clock())
 
     def findings_for(self, record: ApplicationRecord, basis: str) -> list[Finding]:
         """The rules again, on the basis and representative the form now gives."""
@@ -517,7 +524,7 @@ class Desk:
         actor, _ = self._actor()
         stored = self.vault.put(path)
         with self._locked():
-            return self.journal.add_attachment(
+            return self.journal.drafts.add_attachment(
                 app_id,
                 doc_kind=doc_kind,
                 original_name=path.name,
@@ -531,7 +538,7 @@ class Desk:
 
     def attachments(self, app_id: int) -> list[Any]:
         with self._locked():
-            return list(self.journal.attachments(app_id))
+            return list(self.journal.drafts.attachments(app_id))
 
     # -- EDS and registration (steps 5-6) ------------------------------------------------------
 
@@ -629,7 +636,7 @@ class Desk:
             basis, first_attachment=not (record.registry_data or {}).get("attachment")
         )
         with self._locked(), transaction(self.db):
-            number = self.journal.register(
+            number = self.journal.registration.register(
                 app_id,
                 clinic_code=self.config.clinic.code,
                 actor_iin=actor,
@@ -642,7 +649,7 @@ class Desk:
             )
             # The attachment register learns of it through the outbox, in the same transaction:
             # a registry that is down never loses a registration, and a retry never doubles it.
-            self.journal.enqueue(
+            self.journal.outbox.enqueue(
                 "attachment",
                 f"{self.config.clinic.bin}:{number}",
                 {
@@ -665,7 +672,7 @@ class Desk:
         from regdesk.registry.errors import RegistryError
 
         with self._locked():
-            pending = self.journal.outbox_pending()
+            pending = self.journal.outbox.pending()
         sent = 0
         for item in pending:
             if item.kind != "attachment":
@@ -689,11 +696,11 @@ class Desk:
 
     def _outbox_done(self, item_id: int) -> None:
         with self._locked():
-            self.journal.outbox_done(item_id, self.clock())
+            self.journal.outbox.done(item_id, self.clock())
 
     def _outbox_failed(self, item_id: int, error: str) -> None:
         with self._locked():
-            self.journal.outbox_failed(item_id, error)
+            self.journal.outbox.failed(item_id, error)
 
     def missing_documents(self, app_id: int) -> list[str]:
         """Required document kinds with neither a scan attached nor a tick in the checklist."""
@@ -717,7 +724,7 @@ class Desk:
 
         record = self.get(app_id)
         with self._locked():
-            signature = self.journal.signature(app_id)
+            signature = self.journal.registration.signature(app_id)
         return build_document(
             record,
             self.config,
@@ -736,7 +743,7 @@ class Desk:
     def _staff_name(self, record: ApplicationRecord) -> str:
         """Who decided: the employee who registered or refused, else the one signed in."""
         with self._locked():
-            events = self.journal.events(record.id)
+            events = self.journal.events.history(record.id)
         actor = next(
             (
                 e.actor_iin
@@ -768,7 +775,7 @@ class Desk:
             self._end_step(app_id, "issue", started)
         if record.state == State.REGISTERED and result.status != "failed":
             with self._locked():
-                self.journal.transition(
+                self.journal.registration.transition(
                     app_id, State.ISSUED, actor_iin=actor, role=role, now=self.clock()
                 )
         return result
@@ -789,12 +796,12 @@ class Desk:
         from regdesk.printing.records import document_kind
 
         with self._locked():
-            kind = document_kind(self.journal.get(app_id))
-            duplicate = self.journal.printed_before(app_id, kind)
+            kind = document_kind(self.journal.search.get(app_id))
+            duplicate = self.journal.issuance.printed_before(app_id, kind)
         doc = self.document(app_id, duplicate=duplicate)
         result = print_document(printer, doc, self.paths.root)
         with self._locked():
-            self.journal.record_print(
+            self.journal.issuance.record_print(
                 app_id,
                 document=doc.kind,
                 printer=name,
@@ -817,7 +824,7 @@ class Desk:
 
     def save_survey(self, app_id: int, q1: int, q2: int) -> None:
         with self._locked():
-            self.journal.save_survey(app_id, q1, q2, self.clock())
+            self.journal.issuance.save_survey(app_id, q1, q2, self.clock())
 
     # -- the journal -------------------------------------------------------------------------
 
@@ -829,21 +836,21 @@ class Desk:
         digits, _ = normalize_digits(text)
         with self._locked():
             if not text:
-                return list(self.journal.find(state=state, limit=limit))
+                return list(self.journal.search.find(state=state, limit=limit))
             if digits.isdigit() and len(digits) == 12:
-                return list(self.journal.find(iin=digits, state=state, limit=limit))
+                return list(self.journal.search.find(iin=digits, state=state, limit=limit))
             if text.upper().startswith(self.config.clinic.code.upper() + "-"):
-                return list(self.journal.find(number=text.upper(), state=state, limit=limit))
-            return list(self.journal.find(name_prefix=text, state=state, limit=limit))
+                return list(self.journal.search.find(number=text.upper(), state=state, limit=limit))
+            return list(self.journal.search.find(name_prefix=text, state=state, limit=limit))
 
     def detail(self, app_id: int) -> Detail:
         actor, _ = self._actor()
         with self._locked():
-            record = self.journal.get(app_id)
-            events = list(self.journal.events(app_id))
-            attachments = list(self.journal.attachments(app_id))
-            signature = self.journal.signature(app_id)
-            prints = list(self.journal.prints(app_id))
+            record = self.journal.search.get(app_id)
+            events = list(self.journal.events.history(app_id))
+            attachments = list(self.journal.drafts.attachments(app_id))
+            signature = self.journal.registration.signature(app_id)
+            prints = list(self.journal.issuance.prints(app_id))
             with transaction(self.db):
                 audit.append(
                     self.db, actor_iin=actor, action="person_view", object=f"application:{app_id}"

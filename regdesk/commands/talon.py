@@ -83,9 +83,9 @@ def find_record(journal: Journal, reference: str) -> ApplicationRecord | None:
 
     app_id = parse_internal_reference(reference)
     if app_id is None:
-        return journal.get_by_number(reference.strip())
+        return journal.search.get_by_number(reference.strip())
     try:
-        return journal.get(app_id)
+        return journal.search.get(app_id)
     except NotFoundError:
         return None
 
@@ -98,7 +98,7 @@ def decided_by(journal: Journal, record: ApplicationRecord, signature: Any) -> s
     actor = next(
         (
             e.actor_iin
-            for e in reversed(journal.events(record.id))
+            for e in reversed(journal.events.history(record.id))
             if e.to_state in (State.REGISTERED, State.REFUSED)
         ),
         None,
@@ -118,7 +118,7 @@ def document_for(
 
     from regdesk.printing.records import build_document
 
-    signature = journal.signature(record.id)
+    signature = journal.registration.signature(record.id)
     doc = build_document(
         record,
         config,
@@ -155,7 +155,7 @@ def _print(
         ctx.warn("printing.cli.not_found", number=ns.number)
         return EXIT_FAILED
     kind = document_kind(record)
-    duplicate = journal.printed_before(record.id, kind)
+    duplicate = journal.issuance.printed_before(record.id, kind)
     doc, _ = document_for(journal, record, config, duplicate=duplicate)
 
     if ns.out:
@@ -179,7 +179,7 @@ def _print(
         fmt = _format(ns.format, printer.format)
         result = print_document(printer, doc, data_dir, fmt)
 
-    journal.record_print(
+    journal.issuance.record_print(
         record.id,
         document=kind,
         printer=printer_name,
@@ -261,7 +261,7 @@ def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journ
         doc, signature = document_for(journal, record, config)
         bad = mismatches(payload, digest_fields(doc))
     except NotPrintable:
-        signature = journal.signature(record.id)
+        signature = journal.registration.signature(record.id)
         bad = ("kind",)
     ok = not bad
     if ok:

@@ -2,7 +2,7 @@
 
 ``print_document`` never raises for a printer problem: it returns a ``PrintResult`` whose status
 is ``failed`` with the reason, so the caller records every attempt in the journal and the talon
-can be printed again from there. Recording is the caller's job (``Journal.record_print``).
+can be printed again from there. Recording is the caller's job (``Journal.issuance.record_print``).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def append(
     actor_iin: str | None,
     action: str,
     object: str | None = None,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> int:
     """Add one record to the chain and return its id.

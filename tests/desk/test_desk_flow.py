@@ -39,7 +39,7 @@ async def test_happy_path_from_look_up_to_survey(
     assert draft.state == State.DRAFT
     assert draft.full_name and draft.applicant_iin == iin
     # The registry request is timed as a step of the regulation (the time-norm report reads it).
-    steps = [(e.kind, e.step) for e in desk.journal.events(app_id)]
+    steps = [(e.kind, e.step) for e in desk.journal.events.history(app_id)]
     assert ("step_start", "registry_request") in steps
     assert ("step_end", "registry_request") in steps
 
@@ -83,7 +83,7 @@ async def test_happy_path_from_look_up_to_survey(
     detail = desk.detail(app_id)
     assert detail.signature_ok is True
     assert detail.signature_text == check.info.common_name
-    signature = desk.journal.signature(app_id)
+    signature = desk.journal.registration.signature(app_id)
     assert signature is not None and signature.signer_iin == receptionist[1]
     assert [a.doc_kind for a in detail.attachments] == ["identity"]
 
@@ -104,7 +104,7 @@ async def test_happy_path_from_look_up_to_survey(
     assert desk.get(app_id).state == State.ISSUED
 
     desk.save_survey(app_id, 3, 2)
-    answer = desk.journal.survey(app_id)
+    answer = desk.journal.issuance.survey(app_id)
     assert answer is not None and (answer.q1, answer.q2) == (3, 2)
 
     # The journal finds it by IIN, by number and by surname.
@@ -190,7 +190,7 @@ async def test_deceased_person_is_blocked_and_refused(ws: demo.DemoWorkspace, de
     record = desk.refuse(lookup.application_id, "deceased", "  death date per registry  ")
     assert record.state == State.REFUSED
     assert record.refusal_note == "death date per registry"
-    events = desk.journal.events(lookup.application_id)
+    events = desk.journal.events.history(lookup.application_id)
     refusal = [e for e in events if e.kind == "transition" and e.to_state == State.REFUSED]
     assert [(e.reason_code, e.from_state) for e in refusal] == [("deceased", State.DRAFT)]
 

@@ -107,7 +107,7 @@ timeout = 3.0
     )
     journal = Journal(open_db(DataPaths(data).database))
     registry = {"person": {"address": {"city": "Алматы", "street": "Жиһангер", "house": "2"}}}
-    app_id = journal.create_draft(
+    app_id = journal.drafts.create_draft(
         applicant_iin=APPLICANT,
         actor_iin=EMPLOYEE,
         role=Role.RECEPTIONIST,
@@ -130,7 +130,7 @@ timeout = 3.0
         "canonical": canonical,
         "cms": sign(key_store, canonical, signing_time=NOW),
     }
-    number = journal.register(
+    number = journal.registration.register(
         app_id,
         clinic_code="CLINIC",
         actor_iin=EMPLOYEE,
@@ -140,8 +140,10 @@ timeout = 3.0
         district=7,
         effective_date=date(2027, 1, 1),
     )
-    journal.transition(app_id, State.ISSUED, actor_iin=EMPLOYEE, role=Role.RECEPTIONIST, now=NOW)
-    refused = journal.create_draft(
+    journal.registration.transition(
+        app_id, State.ISSUED, actor_iin=EMPLOYEE, role=Role.RECEPTIONIST, now=NOW
+    )
+    refused = journal.drafts.create_draft(
         applicant_iin="850505300011",
         actor_iin=EMPLOYEE,
         role=Role.RECEPTIONIST,
@@ -149,7 +151,7 @@ timeout = 3.0
         surname="Қасымов",
         first_name="Ерұлан",
     )
-    journal.transition(
+    journal.registration.transition(
         refused,
         State.REFUSED,
         actor_iin=EMPLOYEE,
@@ -189,7 +191,7 @@ def test_print_to_a_file_then_reprint_as_duplicate(
     assert dup.exists() and str(dup) in said and "ДУБЛИКАТ" in said
     assert "ТЕЛНҰСҚА" in _pdf_text(dup)
 
-    prints = clinic.journal().prints(clinic.app_id)
+    prints = clinic.journal().issuance.prints(clinic.app_id)
     assert [(p.printer, p.status, p.duplicate) for p in prints] == [
         ("file", "written", False),
         ("files", "written", True),
@@ -203,7 +205,7 @@ def test_a_failed_print_is_recorded_and_the_talon_can_be_printed_again(
     assert run(clinic, "print", clinic.number, "--printer", "receipt") == 1
     assert "127.0.0.1" in capsys.readouterr().err
     assert run(clinic, "print", clinic.number, "--format", "text") == 0
-    prints = clinic.journal().prints(clinic.app_id)
+    prints = clinic.journal().issuance.prints(clinic.app_id)
     assert [(p.printer, p.format, p.status, p.duplicate) for p in prints] == [
         ("receipt", "escpos-80", "failed", False),
         ("files", "text-80", "written", False),  # the failed attempt gave the applicant nothing
@@ -283,7 +285,7 @@ def test_unknown_number_and_unprintable_application(
     assert run(clinic, "print", "CLINIC-2026-999999") == 1
     assert "CLINIC-2026-999999" in capsys.readouterr().err
     journal = clinic.journal()
-    draft = journal.create_draft(
+    draft = journal.drafts.create_draft(
         applicant_iin="010101500019", actor_iin=EMPLOYEE, role=Role.RECEPTIONIST, now=NOW
     )
     assert run(clinic, "print", f"CLINIC-ID{draft}") == 1

@@ -38,7 +38,7 @@ def journal(db: Database) -> Journal:
 
 def draft(journal: Journal, iin: str = "900101300011", *names: str, at: datetime = NOW) -> int:
     surname, first, patronymic = (*names, "", "", "")[:3]
-    return journal.create_draft(
+    return journal.drafts.create_draft(
         applicant_iin=iin,
         actor_iin=CLERK,
         role=R,
@@ -53,14 +53,14 @@ def draft(journal: Journal, iin: str = "900101300011", *names: str, at: datetime
 
 def test_a_draft_is_stored_with_its_history_and_audit(journal: Journal, db: Database) -> None:
     app_id = draft(journal, "900101300011", "Әлиев", "Асқар", "Серікұлы")
-    rec = journal.get(app_id)
+    rec = journal.search.get(app_id)
     assert rec.state is State.DRAFT and rec.channel is Channel.DESK
     assert rec.full_name == "Әлиев Асқар Серікұлы"
     assert rec.name_key == "әлиев асқар серікұлы"
     assert rec.registry_data == {"found": True, "name": "Әлиев"}
     assert rec.birth_date == date(1990, 1, 1)
     assert rec.created_at == NOW and rec.created_at.tzinfo is not None
-    (event,) = journal.events(app_id)
+    (event,) = journal.events.history(app_id)
     assert (event.kind, event.from_state, event.to_state) == ("transition", None, State.DRAFT)
     (entry,) = audit.recent(db)
     assert (entry.action, entry.object, entry.actor_iin) == (
@@ -73,78 +73,80 @@ def test_a_draft_is_stored_with_its_history_and_audit(journal: Journal, db: Data
 def test_form_and_fields_are_saved_while_a_draft(journal: Journal) -> None:
     app_id = draft(journal, "900101300011", "Иванов", "Иван")
     later = NOW + timedelta(minutes=1)
-    journal.save_form(app_id, {"phone": "+7 701 000 00 00", "district": "3"}, later)
-    journal.update(app_id, later, surname="Ёлкин", district=3, effective_date=date(2027, 1, 1))
-    rec = journal.get(app_id)
+    journal.drafts.save_form(app_id, {"phone": "+7 701 000 00 00", "district": "3"}, later)
+    journal.drafts.update(
+        app_id, later, surname="Ёлкин", district=3, effective_date=date(2027, 1, 1)
+    )
+    rec = journal.search.get(app_id)
     assert rec.form == {"phone": "+7 701 000 00 00", "district": "3"}
     assert rec.surname == "Ёлкин" and rec.name_key == "елкин иван"
     assert rec.district == 3 and rec.effective_date == date(2027, 1, 1)
     assert rec.updated_at == later
     with pytest.raises(ValueError):
-        journal.update(app_id, later, state="issued")
+        journal.drafts.update(app_id, later, state="issued")
 
 
 def test_refusal_needs_a_reason_and_is_final(journal: Journal, db: Database) -> None:
     app_id = draft(journal)
     with pytest.raises(IllegalTransitionError) as caught:
-        journal.transition(app_id, State.REFUSED, actor_iin=CLERK, role=R, now=NOW)
+        journal.registration.transition(app_id, State.REFUSED, actor_iin=CLERK, role=R, now=NOW)
     assert isinstance(caught.value, UserError) and isinstance(caught.value, TransitionError)
     assert caught.value.target is State.REFUSED and "reason" in caught.value.why
     assert "cannot move from “draft” to “refused”" in str(caught.value)
-    journal.transition(
+    journal.registration.transition(
         app_id, State.REFUSED, actor_iin=CLERK, role=R, reason_code="deceased", note="x", now=NOW
     )
-    rec = journal.get(app_id)
+    rec = journal.search.get(app_id)
     assert (rec.state, rec.refusal_code, rec.refusal_note) == (State.REFUSED, "deceased", "x")
     assert rec.decided_at == NOW and rec.is_final
-    assert [e.to_state for e in journal.events(app_id)] == [State.DRAFT, State.REFUSED]
-    assert journal.events(app_id)[1].reason_code == "deceased"
+    assert [e.to_state for e in journal.events.history(app_id)] == [State.DRAFT, State.REFUSED]
+    assert journal.events.history(app_id)[1].reason_code == "deceased"
     assert audit.recent(db)[0].detail == {
         "from": "draft",
         "reason": "deceased",
         "to": "refused",
     }
     with pytest.raises(IllegalTransitionError):
-        journal.transition(app_id, State.ISSUED, actor_iin=CLERK, role=R, now=NOW)
+        journal.registration.transition(app_id, State.ISSUED, actor_iin=CLERK, role=R, now=NOW)
     with pytest.raises(NotEditableError):
-        journal.save_form(app_id, {"a": 1}, NOW)
+        journal.drafts.save_form(app_id, {"a": 1}, NOW)
     assert "refused" in NotEditableError(id=app_id, state="refused").message("en")
 
 
 def test_a_failed_transition_writes_nothing(journal: Journal, db: Database) -> None:
     app_id = draft(journal)
-    before = (len(journal.events(app_id)), len(audit.recent(db)))
+    before = (len(journal.events.history(app_id)), len(audit.recent(db)))
     with pytest.raises(IllegalTransitionError):
-        journal.transition(app_id, State.ISSUED, actor_iin=CLERK, role=R, now=NOW)
-    assert (len(journal.events(app_id)), len(audit.recent(db))) == before
-    assert journal.get(app_id).state is State.DRAFT
+        journal.registration.transition(app_id, State.ISSUED, actor_iin=CLERK, role=R, now=NOW)
+    assert (len(journal.events.history(app_id)), len(audit.recent(db))) == before
+    assert journal.search.get(app_id).state is State.DRAFT
     with pytest.raises(ValueError, match="register"):
-        journal.transition(app_id, State.REGISTERED, actor_iin=CLERK, role=R, now=NOW)
+        journal.registration.transition(app_id, State.REGISTERED, actor_iin=CLERK, role=R, now=NOW)
     with pytest.raises(NotFoundError):
-        journal.get(9999)
+        journal.search.get(9999)
     with pytest.raises(NotFoundError):
-        journal.transition(9999, State.ABANDONED, actor_iin=CLERK, role=R, now=NOW)
+        journal.registration.transition(9999, State.ABANDONED, actor_iin=CLERK, role=R, now=NOW)
 
 
 def test_register_numbers_per_clinic_and_year_without_gaps(journal: Journal, db: Database) -> None:
     ids = [draft(journal, f"90010130{i:04d}") for i in range(4)]
-    assert journal.register(ids[0], clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW) == (
-        "EMH-2026-000001"
-    )
+    assert journal.registration.register(
+        ids[0], clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW
+    ) == ("EMH-2026-000001")
     # A registration that fails (a refused application cannot be registered) uses no number.
-    journal.transition(
+    journal.registration.transition(
         ids[1], State.REFUSED, actor_iin=CLERK, role=R, reason_code="no_data", now=NOW
     )
     with pytest.raises(IllegalTransitionError):
-        journal.register(ids[1], clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW)
-    assert journal.register(ids[2], clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW) == (
-        "EMH-2026-000002"
-    )
+        journal.registration.register(ids[1], clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW)
+    assert journal.registration.register(
+        ids[2], clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW
+    ) == ("EMH-2026-000002")
     new_year = datetime(2027, 1, 1, 0, 5, tzinfo=timezone(timedelta(hours=5)))
-    assert journal.register(ids[3], clinic_code="EMH", actor_iin=CLERK, role=R, now=new_year) == (
-        "EMH-2027-000001"
-    )
-    rec = journal.get(ids[2])
+    assert journal.registration.register(
+        ids[3], clinic_code="EMH", actor_iin=CLERK, role=R, now=new_year
+    ) == ("EMH-2027-000001")
+    rec = journal.search.get(ids[2])
     assert (rec.state, rec.number, rec.number_year, rec.number_seq) == (
         State.REGISTERED,
         "EMH-2026-000002",
@@ -152,8 +154,8 @@ def test_register_numbers_per_clinic_and_year_without_gaps(journal: Journal, db:
         2,
     )
     assert rec.registered_at == NOW
-    assert journal.get_by_number("EMH-2026-000002") == rec
-    assert journal.get_by_number("EMH-2026-000099") is None
+    assert journal.search.get_by_number("EMH-2026-000002") == rec
+    assert journal.search.get_by_number("EMH-2026-000099") is None
     assert audit.recent(db, limit=1)[0].detail == {
         "from": "draft",
         "number": "EMH-2027-000001",
@@ -174,7 +176,7 @@ def test_register_keeps_the_signature_and_registration_fields(journal: Journal) 
         "canonical": b'{"a":1}',
         "cms": b"\x30\x82\x01\x00",
     }
-    journal.register(
+    journal.registration.register(
         app_id,
         clinic_code="EMH",
         actor_iin=CLERK,
@@ -185,7 +187,7 @@ def test_register_keeps_the_signature_and_registration_fields(journal: Journal) 
         district=7,
         effective_date=date(2026, 11, 25),
     )
-    sig = journal.signature(app_id)
+    sig = journal.registration.signature(app_id)
     assert sig is not None
     assert (sig.signer_name, sig.cms, sig.canonical, sig.signed_at) == (
         "Сейітова Айгүл",
@@ -193,34 +195,34 @@ def test_register_keeps_the_signature_and_registration_fields(journal: Journal) 
         b'{"a":1}',
         NOW,
     )
-    rec = journal.get(app_id)
+    rec = journal.search.get(app_id)
     assert (rec.basis, rec.district, rec.effective_date) == (
         "residence_change",
         7,
         date(2026, 11, 25),
     )
-    assert journal.signature(draft(journal)) is None
+    assert journal.registration.signature(draft(journal)) is None
 
 
 def test_a_failing_signature_rolls_back_the_number(journal: Journal) -> None:
     app_id = draft(journal)
     with pytest.raises(KeyError):
-        journal.register(
+        journal.registration.register(
             app_id, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW, signature={"x": 1}
         )
-    assert journal.get(app_id).state is State.DRAFT
-    assert journal.register(app_id, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW) == (
-        "EMH-2026-000001"
-    )
+    assert journal.search.get(app_id).state is State.DRAFT
+    assert journal.registration.register(
+        app_id, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW
+    ) == ("EMH-2026-000001")
 
 
 def test_portal_applications_arrive_once(journal: Journal) -> None:
-    first = journal.receive_portal(
+    first = journal.drafts.receive_portal(
         portal_id="P-77", applicant_iin="900101300011", now=NOW, surname="Омаров", deadline=NOW
     )
-    again = journal.receive_portal(portal_id="P-77", applicant_iin="900101300011", now=NOW)
+    again = journal.drafts.receive_portal(portal_id="P-77", applicant_iin="900101300011", now=NOW)
     assert first == (first[0], True) and again == (first[0], False)
-    rec = journal.get_by_portal_id("P-77")
+    rec = journal.search.get_by_portal_id("P-77")
     assert rec is not None
     assert (rec.channel, rec.state, rec.created_by, rec.deadline) == (
         Channel.PORTAL,
@@ -229,26 +231,30 @@ def test_portal_applications_arrive_once(journal: Journal) -> None:
         NOW,
     )
     with pytest.raises(IllegalTransitionError):  # only the system receives portal applications
-        journal.register(rec.id, clinic_code="E", actor_iin=CLERK, role=Role.SYSTEM, now=NOW)
-    assert journal.register(rec.id, clinic_code="E", actor_iin=CLERK, role=R, now=NOW) == (
-        "E-2026-000001"
-    )
+        journal.registration.register(
+            rec.id, clinic_code="E", actor_iin=CLERK, role=Role.SYSTEM, now=NOW
+        )
+    assert journal.registration.register(
+        rec.id, clinic_code="E", actor_iin=CLERK, role=R, now=NOW
+    ) == ("E-2026-000001")
 
 
 def test_find_by_iin_number_state_and_dates(journal: Journal) -> None:
     a = draft(journal, "900101300011", "Ахметов", at=NOW)
     b = draft(journal, "900101300011", "Ахметов", at=NOW + timedelta(hours=1))
     c = draft(journal, "850202400022", "Бекова", at=NOW + timedelta(days=1))
-    number = journal.register(b, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW)
-    assert [r.id for r in journal.find(iin="900101300011")] == [b, a]
-    assert [r.id for r in journal.find(iin=" 900101300011 ", state=State.DRAFT)] == [a]
-    assert [r.id for r in journal.find(number=number)] == [b]
-    assert [r.id for r in journal.find(state="registered")] == [b]
-    assert [r.id for r in journal.find(date_from=NOW + timedelta(minutes=30))] == [c, b]
-    assert [r.id for r in journal.find(date_from=NOW, date_to=NOW + timedelta(hours=1))] == [a]
-    assert [r.id for r in journal.list_recent(limit=2)] == [c, b]
-    assert journal.find(iin="000000000000") == []
-    assert journal.count_by_state() == {State.DRAFT: 2, State.REGISTERED: 1}
+    number = journal.registration.register(b, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW)
+    assert [r.id for r in journal.search.find(iin="900101300011")] == [b, a]
+    assert [r.id for r in journal.search.find(iin=" 900101300011 ", state=State.DRAFT)] == [a]
+    assert [r.id for r in journal.search.find(number=number)] == [b]
+    assert [r.id for r in journal.search.find(state="registered")] == [b]
+    assert [r.id for r in journal.search.find(date_from=NOW + timedelta(minutes=30))] == [c, b]
+    assert [r.id for r in journal.search.find(date_from=NOW, date_to=NOW + timedelta(hours=1))] == [
+        a
+    ]
+    assert [r.id for r in journal.search.list_recent(limit=2)] == [c, b]
+    assert journal.search.find(iin="000000000000") == []
+    assert journal.search.count_by_state() == {State.DRAFT: 2, State.REGISTERED: 1}
 
 
 def test_name_prefix_ignores_case_in_kazakh_and_russian(journal: Journal) -> None:
@@ -264,7 +270,7 @@ def test_name_prefix_ignores_case_in_kazakh_and_russian(journal: Journal) -> Non
     ids = {n[0]: draft(journal, f"9001013{i:05d}", *n) for i, n in enumerate(names)}
 
     def found(prefix: str) -> list[int]:
-        return [r.id for r in journal.find(name_prefix=prefix)]
+        return [r.id for r in journal.search.find(name_prefix=prefix)]
 
     assert found("әлім") == [ids["ӘЛІМЖАНОВ"], ids["Әлімжанова"]]
     assert found("ӘЛІМЖАНОВА") == [ids["Әлімжанова"]]
@@ -277,8 +283,8 @@ def test_name_prefix_ignores_case_in_kazakh_and_russian(journal: Journal) -> Non
     assert found("ким и") == [ids["Ким"]]
     assert found("Ж") == []
     # An empty prefix does not filter.
-    assert len(journal.find(name_prefix="  ", limit=100)) == len(names)
-    assert len(journal.find(name_prefix="к", limit=1)) == 1
+    assert len(journal.search.find(name_prefix="  ", limit=100)) == len(names)
+    assert len(journal.search.find(name_prefix="к", limit=1)) == 1
 
 
 def test_name_keys() -> None:
@@ -306,14 +312,15 @@ def test_searches_use_an_index(
 ) -> None:
     draft(journal, "900101300011", "Әлиев")
     captured: list[tuple[str, list[object]]] = []
-    real_many = journal._many
+    search = journal.search
+    real_many = search._many
 
     def spy(sql: str, params: list[object]) -> object:
         captured.append((sql, list(params)))
         return real_many(sql, params)
 
-    monkeypatch.setattr(journal, "_many", spy)
-    journal.find(**criteria)
+    monkeypatch.setattr(search, "_many", spy)
+    journal.search.find(**criteria)
     sql, params = captured[0]
     plan = " ".join(str(row[3]) for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
@@ -322,16 +329,16 @@ def test_searches_use_an_index(
 
 def test_steps_attachments_prints_survey(journal: Journal, db: Database) -> None:
     app_id = draft(journal)
-    journal.record_step(app_id, "registry_request", "step_start", CLERK, R, NOW)
-    journal.record_step(
+    journal.events.record_step(app_id, "registry_request", "step_start", CLERK, R, NOW)
+    journal.events.record_step(
         app_id, "registry_request", "step_end", CLERK, R, NOW + timedelta(seconds=40)
     )
-    steps = [(e.kind, e.step) for e in journal.events(app_id) if e.kind != "transition"]
+    steps = [(e.kind, e.step) for e in journal.events.history(app_id) if e.kind != "transition"]
     assert steps == [("step_start", "registry_request"), ("step_end", "registry_request")]
     with pytest.raises(ValueError):
-        journal.record_step(app_id, "x", "transition", CLERK, R, NOW)  # type: ignore[arg-type]
+        journal.events.record_step(app_id, "x", "transition", CLERK, R, NOW)  # type: ignore[arg-type]
 
-    att = journal.add_attachment(
+    att = journal.drafts.add_attachment(
         app_id,
         doc_kind="id_card",
         original_name="скан.pdf",
@@ -342,25 +349,25 @@ def test_steps_attachments_prints_survey(journal: Journal, db: Database) -> None
         actor_iin=CLERK,
         now=NOW,
     )
-    (record,) = journal.attachments(app_id)
+    (record,) = journal.drafts.attachments(app_id)
     assert (record.id, record.original_name, record.size) == (att, "скан.pdf", 10)
-    removed = journal.remove_attachment(att, NOW)
-    assert removed == record and journal.attachments(app_id) == []
-    assert journal.remove_attachment(att, NOW) is None
+    removed = journal.drafts.remove_attachment(att, NOW)
+    assert removed == record and journal.drafts.attachments(app_id) == []
+    assert journal.drafts.remove_attachment(att, NOW) is None
 
-    journal.register(app_id, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW)
-    first = journal.record_print(
+    journal.registration.register(app_id, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW)
+    first = journal.issuance.record_print(
         app_id, document="talon", printer="files", format="pdf-a5", by_iin=CLERK, now=NOW
     )
-    journal.update_print(first, status="failed", detail="paper jam")
-    second = journal.record_print(
+    journal.issuance.update_print(first, status="failed", detail="paper jam")
+    second = journal.issuance.record_print(
         app_id, document="talon", printer="files", format="pdf-a5", by_iin=CLERK, now=NOW,
         status="written",
     )  # fmt: skip
-    third = journal.record_print(
+    third = journal.issuance.record_print(
         app_id, document="talon", printer="files", format="pdf-a5", by_iin=CLERK, now=NOW
     )
-    prints = journal.prints(app_id)
+    prints = journal.issuance.prints(app_id)
     assert [(p.id, p.status, p.duplicate) for p in prints] == [
         (first, "failed", False),
         (second, "written", False),
@@ -368,31 +375,31 @@ def test_steps_attachments_prints_survey(journal: Journal, db: Database) -> None
     ]
     assert [r.action for r in audit.recent(db, action="print")] == ["print"] * 3
 
-    journal.save_survey(app_id, 3, 2, NOW)
-    journal.save_survey(app_id, 3, 3, NOW)
-    survey = journal.survey(app_id)
+    journal.issuance.save_survey(app_id, 3, 2, NOW)
+    journal.issuance.save_survey(app_id, 3, 3, NOW)
+    survey = journal.issuance.survey(app_id)
     assert survey is not None and (survey.q1, survey.q2) == (3, 3)
     with pytest.raises(ValueError):
-        journal.save_survey(app_id, 4, 1, NOW)
-    assert journal.survey(draft(journal)) is None
+        journal.issuance.save_survey(app_id, 4, 1, NOW)
+    assert journal.issuance.survey(draft(journal)) is None
 
 
 def test_open_drafts_are_the_employees_own(journal: Journal) -> None:
     mine = draft(journal, at=NOW)
     newer = draft(journal, at=NOW + timedelta(minutes=5))
-    other = journal.create_draft(applicant_iin="1", actor_iin="other", role=R, now=NOW)
-    journal.transition(newer, State.ABANDONED, actor_iin=CLERK, role=R, now=NOW)
-    journal.save_form(mine, {"x": 1}, NOW + timedelta(minutes=9))
-    assert [r.id for r in journal.open_drafts(CLERK)] == [mine]
-    assert [r.id for r in journal.open_drafts("other")] == [other]
+    other = journal.drafts.create_draft(applicant_iin="1", actor_iin="other", role=R, now=NOW)
+    journal.registration.transition(newer, State.ABANDONED, actor_iin=CLERK, role=R, now=NOW)
+    journal.drafts.save_form(mine, {"x": 1}, NOW + timedelta(minutes=9))
+    assert [r.id for r in journal.search.open_drafts(CLERK)] == [mine]
+    assert [r.id for r in journal.search.open_drafts("other")] == [other]
 
 
 def test_outbox_is_idempotent(journal: Journal) -> None:
-    first = journal.enqueue("attach", "app-1", {"iin": "900101300011"}, NOW)
-    assert journal.enqueue("attach", "app-1", {"iin": "changed"}, NOW) == first
-    (item,) = journal.outbox_pending()
+    first = journal.outbox.enqueue("attach", "app-1", {"iin": "900101300011"}, NOW)
+    assert journal.outbox.enqueue("attach", "app-1", {"iin": "changed"}, NOW) == first
+    (item,) = journal.outbox.pending()
     assert (item.kind, item.payload, item.attempts) == ("attach", {"iin": "900101300011"}, 0)
-    journal.outbox_failed(first, "timeout")
-    assert journal.outbox_pending()[0].last_error == "timeout"
-    journal.outbox_done(first, NOW)
-    assert journal.outbox_pending() == []
+    journal.outbox.failed(first, "timeout")
+    assert journal.outbox.pending()[0].last_error == "timeout"
+    journal.outbox.done(first, NOW)
+    assert journal.outbox.pending() == []

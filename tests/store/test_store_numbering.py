@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from datetime import UTC, datetime
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 from regdesk.core.application import Role
@@ -15,22 +15,35 @@ from regdesk.store.journal import Journal
 PROCESSES = 8
 PER_PROCESS = 200
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+STUCK = 300.0
+"""Seconds after which a process that never reaches the start is a failure, not a hang."""
+
+_start: Barrier | None = None
 
 
-def _register_many(args: tuple[str, int, float]) -> list[str]:
-    path, worker, start_at = args
+def _share_start(barrier: Barrier) -> None:
+    """Pool initializer: a barrier reaches a spawned worker only when the worker is created."""
+    global _start
+    _start = barrier
+
+
+def _register_many(args: tuple[str, int]) -> list[str]:
+    path, worker = args
     journal = Journal(open_db(Path(path)))  # each process has its own connection
     actor = f"clerk-{worker}"
     ids = [
-        journal.create_draft(applicant_iin=f"{worker:02d}{i:010d}", actor_iin=actor,
-                             role=Role.RECEPTIONIST, now=NOW)
+        journal.drafts.create_draft(applicant_iin=f"{worker:02d}{i:010d}", actor_iin=actor,
+                                    role=Role.RECEPTIONIST, now=NOW)
         for i in range(PER_PROCESS)
     ]  # fmt: skip
-    while time.time() < start_at:  # start registering together, not one process after another
-        time.sleep(0.001)
+    # Start registering together, not one process after another: every worker waits here until
+    # all eight have their drafts (a worker blocked here takes no second task, so the eight tasks
+    # are in eight processes).
+    assert _start is not None
+    _start.wait(timeout=STUCK)
     return [
-        journal.register(app_id, clinic_code="EMH", actor_iin=actor, role=Role.RECEPTIONIST,
-                         now=NOW)
+        journal.registration.register(app_id, clinic_code="EMH", actor_iin=actor,
+                                      role=Role.RECEPTIONIST, now=NOW)
         for app_id in ids
     ]  # fmt: skip
 
@@ -38,9 +51,10 @@ def _register_many(args: tuple[str, int, float]) -> list[str]:
 def test_eight_processes_register_1600_numbers_without_gap_or_duplicate(tmp_path: Path) -> None:
     path = tmp_path / "regdesk.sqlite3"
     db = open_db(path)
-    start_at = time.time() + 3.0
-    with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
-        results = pool.map(_register_many, [(str(path), w, start_at) for w in range(PROCESSES)])
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES)
+    with context.Pool(PROCESSES, initializer=_share_start, initargs=(barrier,)) as pool:
+        results = pool.map(_register_many, [(str(path), w) for w in range(PROCESSES)], chunksize=1)
     numbers = [n for chunk in results for n in chunk]
     assert len(numbers) == PROCESSES * PER_PROCESS
     seqs = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)

@@ -59,5 +59,5 @@ async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(
             "the scanned IIN looked up",
         )
         await pilot.pause(0.5)
-        assert app.desk.journal.survey(app_id) is None  # no answers were made up from it
+        assert app.desk.journal.issuance.survey(app_id) is None  # no answers were made up from it
     await finish(app)

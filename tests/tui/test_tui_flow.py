@@ -104,8 +104,10 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
         assert len(control) <= 10
 
         await pilot.press("3", "3")
-        await wait_until(pilot, lambda: app.desk.journal.survey(app_id), "the survey stored")
-        survey = app.desk.journal.survey(app_id)
+        await wait_until(
+            pilot, lambda: app.desk.journal.issuance.survey(app_id), "the survey stored"
+        )
+        survey = app.desk.journal.issuance.survey(app_id)
         assert survey is not None and (survey.q1, survey.q2) == (3, 3)
         await wait_for_text(pilot, "Thank you!")
 

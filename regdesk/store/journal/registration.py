@@ -1,0 +1,188 @@
+"""Numbering and the state changes of an application: registration (Table 2, step 6) with its
+number and signature, and refusal, abandonment and issue.
+
+Numbers ``{clinic code}-{year}-{000001}`` come from ``number_counters``, incremented by one
+upsert inside the registration transaction: a registration that fails rolls its number back with
+it (no gap), and the write lock taken by ``BEGIN IMMEDIATE`` makes two terminals registering at
+the same moment take turns (no duplicate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+from regdesk.core.application import Role, State, TransitionError, check_transition
+from regdesk.store.db import transaction, utc_text
+from regdesk.store.journal.errors import IllegalTransitionError
+from regdesk.store.journal.part import SIGNATURES, JournalPart, stored_value
+from regdesk.store.journal.records import SignatureRecord
+
+
+def format_number(clinic_code: str, year: int, seq: int) -> str:
+    """An application number: ``{clinic code}-{year}-{seq:06d}``."""
+    return f"{clinic_code}-{year}-{seq:06d}"
+
+
+class Registration(JournalPart):
+    """Moving applications between states, numbering them on registration."""
+
+    def transition(
+        self,
+        app_id: int,
+        to_state: State,
+        *,
+        actor_iin: str,
+        role: Role,
+        reason_code: str | None = None,
+        note: str = "",
+        now: datetime,
+    ) -> None:
+        """Move the application to ``to_state`` (refuse, abandon, issue), with event and audit.
+
+        Registration gives a number and goes through ``register`` instead.
+        """
+        to_state = State(to_state)
+        if to_state is State.REGISTERED:
+            raise ValueError("registration allocates a number: use Registration.register")
+        at = utc_text(now)
+        with transaction(self.db):
+            current = self._state(app_id)
+            try:
+                check_transition(current, to_state, role, reason_code)
+            except TransitionError as exc:
+                raise IllegalTransitionError(app_id, exc) from exc
+            sets = ["state = ?", "updated_at = ?"]
+            params: list[object] = [to_state.value, at]
+            if to_state in (State.REFUSED, State.ISSUED):
+                sets.append("decided_at = ?")
+                params.append(at)
+            if to_state is State.REFUSED:
+                sets += ["refusal_code = ?", "refusal_note = ?"]
+                params += [reason_code, note or None]
+            params.append(app_id)
+            self.db.conn.execute(f"UPDATE applications SET {', '.join(sets)} WHERE id = ?", params)
+            self._event(
+                app_id,
+                at,
+                actor_iin,
+                role,
+                "transition",
+                None,
+                current,
+                to_state,
+                reason_code,
+                note or None,
+            )
+            detail: dict[str, str] = {"from": current.value, "to": to_state.value}
+            if reason_code:
+                detail["reason"] = reason_code
+            self._audit_state_change(app_id, actor_iin, detail, now)
+
+    def register(
+        self,
+        app_id: int,
+        *,
+        clinic_code: str,
+        actor_iin: str,
+        role: Role,
+        now: datetime,
+        signature: Mapping[str, object] | None = None,
+        year: int | None = None,
+        basis: str | None = None,
+        district: int | None = None,
+        effective_date: date | None = None,
+    ) -> str:
+        """Register the application (Table 2 step 6) and return its new number.
+
+        The number, the state change, the event, the audit record and the optional signature row
+        (keys: signer_iin, signer_name, cert_serial, cert_issuer, signed_at, content_sha256,
+        canonical, cms) are one transaction; ``basis``, ``district`` and ``effective_date``, when
+        given, are set in it too. ``year`` defaults to ``now.year``: pass ``now`` in
+        the clinic's time zone so that numbering turns over at the clinic's midnight.
+        """
+        number_year = year if year is not None else now.year
+        at = utc_text(now)
+        with transaction(self.db):
+            conn = self.db.conn
+            current = self._state(app_id)
+            try:
+                check_transition(current, State.REGISTERED, role)
+            except TransitionError as exc:
+                raise IllegalTransitionError(app_id, exc) from exc
+            seq = int(
+                conn.execute(
+                    "INSERT INTO number_counters (clinic_code, year, last_seq) VALUES (?, ?, 1)"
+                    " ON CONFLICT (clinic_code, year) DO UPDATE SET last_seq = last_seq + 1"
+                    " RETURNING last_seq",
+                    (clinic_code, number_year),
+                ).fetchone()[0]
+            )
+            number = format_number(clinic_code, number_year, seq)
+            sets = "state = ?, number = ?, number_year = ?, number_seq = ?, registered_at = ?"
+            params: list[object] = [State.REGISTERED.value, number, number_year, seq, at]
+            for name, value in (
+                ("basis", basis),
+                ("district", district),
+                ("effective_date", effective_date),
+            ):
+                if value is not None:
+                    sets += f", {name} = ?"
+                    params.append(stored_value(name, value))
+            params += [at, app_id]
+            conn.execute(f"UPDATE applications SET {sets}, updated_at = ? WHERE id = ?", params)
+            self._event(
+                app_id,
+                at,
+                actor_iin,
+                role,
+                "transition",
+                None,
+                current,
+                State.REGISTERED,
+                None,
+                None,
+            )
+            if signature is not None:
+                self._add_signature(app_id, signature)
+            self._audit_state_change(
+                app_id,
+                actor_iin,
+                {"from": current.value, "to": State.REGISTERED.value, "number": number},
+                now,
+            )
+        return number
+
+    def _add_signature(self, app_id: int, sig: Mapping[str, object]) -> int:
+        signed_at = sig["signed_at"]
+        cur = self.db.conn.execute(
+            "INSERT INTO signatures (application_id, signer_iin, signer_name, cert_serial,"
+            " cert_issuer, signed_at, content_sha256, canonical, cms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                app_id,
+                sig["signer_iin"],
+                sig["signer_name"],
+                str(sig["cert_serial"]),
+                sig["cert_issuer"],
+                utc_text(signed_at) if isinstance(signed_at, datetime) else str(signed_at),
+                sig["content_sha256"],
+                _bytes(sig["canonical"]),
+                _bytes(sig["cms"]),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def signature(self, app_id: int) -> SignatureRecord | None:
+        """The latest signature of the application, or None."""
+        return self._first(
+            SIGNATURES,
+            "FROM signatures WHERE application_id = ? ORDER BY id DESC LIMIT 1",
+            (app_id,),
+        )
+
+
+def _bytes(value: object) -> bytes:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(f"a signature's content is bytes, not {type(value).__name__}")
+    return bytes(value)
