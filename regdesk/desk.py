@@ -523,18 +523,22 @@ class Desk:
         """Check, hash, encrypt and keep a scan with the application."""
         actor, _ = self._actor()
         stored = self.vault.put(path)
-        with self._locked():
-            return self.journal.drafts.add_attachment(
-                app_id,
-                doc_kind=doc_kind,
-                original_name=path.name,
-                media_type=stored.media_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                vault_name=stored.vault_name,
-                actor_iin=actor,
-                now=self.clock(),
-            )
+        try:
+            with self._locked():
+                return self.journal.drafts.add_attachment(
+                    app_id,
+                    doc_kind=doc_kind,
+                    original_name=path.name,
+                    media_type=stored.media_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    vault_name=stored.vault_name,
+                    actor_iin=actor,
+                    now=self.clock(),
+                )
+        except BaseException:
+            self.vault.remove(stored.vault_name)  # not recorded: no file without its row
+            raise
 
     def attachments(self, app_id: int) -> list[Any]:
         with self._locked():

@@ -8,18 +8,27 @@ another one's without the read failing. Reading back decrypts and checks the has
 
 The key is 32 random bytes in ``vault.key`` (mode 0600), made once by ``regdesk init``. Losing it
 loses every scan: back it up together with the database, but not in the same place.
+
+A scan counts as stored only when every byte was written (``os.write`` may write fewer bytes than
+asked, which is how a filling disk first shows), the file and the folder were fsynced, and the
+file read back decrypts to the same SHA-256. Anything less is a ``NotStoredError`` and leaves no
+file behind: a full disk once turned a 500,009-byte scan into 98,304 bytes reported as stored.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from regdesk.core.clock import wall_utc
 from regdesk.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -31,6 +40,14 @@ MAGIC_READ = 8
 """How many leading bytes ``detect_type`` needs."""
 
 _NAME = re.compile(r"^[0-9a-f]{32}$")
+_PART = re.compile(r"^\.[0-9a-f]{32}\.part$")
+
+STALE_PART_AGE = timedelta(minutes=15)
+"""A ``.part`` file older than this was left by a writer that died (killed, power cut): storing
+one scan takes seconds, and another terminal sharing the folder may be writing one right now, so
+only old ones are removed."""
+
+_DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 class VaultError(UserError):
@@ -59,6 +76,24 @@ class CorruptError(VaultError):
 
 class MissingError(VaultError):
     key = "store.vault_missing"
+
+
+class NotStoredError(VaultError):
+    """Writing a scan into the vault failed; nothing of it was kept."""
+
+    key = "store.vault_not_stored"
+
+
+class DiskFullError(NotStoredError):
+    """The vault's disk (or the user's quota on it) is full; nothing of the scan was kept."""
+
+    key = "store.vault_disk_full"
+
+
+class VerifyFailedError(NotStoredError):
+    """The scan written and read back is not the scan given: the disk lost or changed bytes."""
+
+    key = "store.vault_verify_failed"
 
 
 class KeyFileError(VaultError):
@@ -93,11 +128,43 @@ def detect_type(head: bytes) -> str | None:
 class Vault:
     """Encrypted scans in ``folder`` under the key in ``key_file``; ``max_bytes`` per scan."""
 
-    def __init__(self, folder: Path, key_file: Path, max_bytes: int) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        key_file: Path,
+        max_bytes: int,
+        *,
+        clock: Callable[[], datetime] = wall_utc,
+    ) -> None:
         self.folder = Path(folder)
         self.key_file = Path(key_file)
         self.max_bytes = max_bytes
         self._key: bytes | None = None
+        # File times come from this machine's clock; tests pass a pinned one.
+        self.clock = clock
+        self.remove_stale_parts()
+
+    def remove_stale_parts(self) -> int:
+        """Delete ``.part`` files older than ``STALE_PART_AGE``; how many were deleted.
+
+        Best effort: a folder that cannot be listed now is reported when a scan is stored.
+        """
+        limit = (self.clock() - STALE_PART_AGE).timestamp()
+        removed = 0
+        try:
+            entries = list(os.scandir(self.folder))
+        except OSError:
+            return 0
+        for entry in entries:
+            if not _PART.match(entry.name):
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime < limit:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
     @staticmethod
     def create_key(key_file: Path) -> bool:
@@ -112,10 +179,14 @@ class Vault:
         except FileExistsError:
             return False
         try:
-            os.write(fd, secrets.token_bytes(KEY_BYTES))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            try:
+                _write_all(fd, secrets.token_bytes(KEY_BYTES))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            key_file.unlink(missing_ok=True)  # a short key would later read as "not a vault key"
+            raise
         os.chmod(key_file, 0o600)  # the umask may have narrowed it further, never widened
         return True
 
@@ -155,21 +226,66 @@ class Vault:
         aead = self._aead()
         nonce = secrets.token_bytes(NONCE_BYTES)
         sealed = aead.encrypt(nonce, data, digest.encode("ascii"))
-        self.folder.mkdir(parents=True, exist_ok=True)
         vault_name = secrets.token_hex(16)
-        target = self.folder / vault_name
-        partial = self.folder / f".{vault_name}.part"
-        # Written aside and renamed, so a crash never leaves a half file under a recorded name.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, nonce + sealed)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(partial, target)
+            self._write(vault_name, nonce + sealed, digest, name)
+        except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                raise DiskFullError(name=name, folder=str(self.folder)) from None
+            detail = exc.strerror or str(exc)
+            raise NotStoredError(name=name, folder=str(self.folder), detail=detail) from None
         return StoredFile(
             vault_name=vault_name, sha256=digest, size=len(data), media_type=media_type
         )
+
+    def _write(self, vault_name: str, blob: bytes, digest: str, name: str) -> None:
+        """Write ``blob`` as ``vault_name`` durably, or leave nothing and raise.
+
+        Written aside as ``.<name>.part`` and renamed, so a crash never leaves a half file under
+        a recorded name; read back before the rename, so a name is never given to bad bytes.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / vault_name
+        partial = self.folder / f".{vault_name}.part"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        renamed = False
+        try:
+            try:
+                _write_all(fd, blob)
+                os.fsync(fd)  # a full disk may first say so here (delayed allocation)
+            finally:
+                os.close(fd)
+            self._read_back(partial, digest, name)
+            os.replace(partial, target)
+            renamed = True
+            _fsync_folder(self.folder)  # the rename itself must survive a power cut
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            if renamed:
+                target.unlink(missing_ok=True)
+            raise
+
+    def _read_back(self, path: Path, digest: str, name: str) -> None:
+        from cryptography.exceptions import InvalidTag
+
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            # Ask the kernel to drop its cached pages, so the check reads what the disk holds
+            # where it can (a hint: some file systems keep them).
+            if hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            with os.fdopen(fd, "rb", closefd=False) as stream:
+                blob = stream.read()
+        finally:
+            os.close(fd)
+        try:
+            data = self._aead().decrypt(
+                blob[:NONCE_BYTES], blob[NONCE_BYTES:], digest.encode("ascii")
+            )
+        except (InvalidTag, ValueError):
+            raise VerifyFailedError(name=name, folder=str(self.folder)) from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise VerifyFailedError(name=name, folder=str(self.folder))
 
     def get(self, vault_name: str, sha256: str) -> bytes:
         """The original bytes of a stored scan, after checking them against ``sha256``."""
@@ -204,6 +320,29 @@ class Vault:
         return TooLargeError(
             name=name, size_mb=f"{size / mb:.1f}", max_mb=f"{self.max_bytes / mb:g}"
         )
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd``.
+
+    ``os.write`` returns how many bytes it wrote, which may be fewer than asked (a filling disk,
+    a signal); the rest is written again, and the kernel then answers ENOSPC if the disk is full.
+    A write that makes no progress at all is taken as a full disk rather than looped on.
+    """
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def max_bytes(max_attachment_mb: float) -> int:

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
+import os
 import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from regdesk.core.clock import PinnedClock
 from regdesk.core.errors import UserError
+from regdesk.i18n import t
 from regdesk.store.vault import (
+    STALE_PART_AGE,
     CorruptError,
+    DiskFullError,
     KeyFileError,
     MissingError,
+    NotStoredError,
     TooLargeError,
     UnreadableError,
     UnsupportedTypeError,
     Vault,
+    VerifyFailedError,
     detect_type,
     max_bytes,
 )
@@ -158,3 +171,229 @@ def test_another_key_cannot_read_and_a_bad_key_file_is_reported(tmp_path: Path) 
     with pytest.raises(KeyFileError) as caught:
         Vault(tmp_path / "v", tmp_path / "none.key", 4096).put_bytes(SAMPLES["image/png"])
     assert "regdesk init" in caught.value.message("en")
+
+
+# --- Nothing stored is ever less than the scan ---------------------------------------------
+
+# The incident this guards against: on a full disk a 500,009-byte scan was kept as 98,304 bytes
+# and reported as stored. Scans of that size are stored below with a limit that lets them in.
+SCAN = b"%PDF-1.7\n" + bytes(range(256)) * 1953  # 500,009 bytes, a PDF by its first bytes
+FULL_AT = 98_304
+
+
+@pytest.fixture
+def big_vault(tmp_path: Path) -> Vault:
+    key = tmp_path / "vault.key"
+    assert Vault.create_key(key)
+    return Vault(tmp_path / "vault", key, max_bytes=1024 * 1024)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Every file in the vault folder, hidden ``.part`` files included."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def assert_said_not_stored(error: UserError, name: str, words: dict[str, str]) -> None:
+    unexpected = {lang: t("error.unexpected", lang) for lang in ("kk", "ru", "en")}
+    for lang, word in words.items():
+        text = error.message(lang)
+        assert name in text and word in text, (lang, text)
+        assert text != unexpected[lang]
+
+
+def test_short_writes_are_continued_until_every_byte_is_written(
+    big_vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # os.write may write fewer bytes than asked and say so; the rest must be written again.
+    # Stand-in for a kernel that does this (pipes, signals, a filling disk): at most 4 KiB a call.
+    real_write = os.write
+    calls: list[int] = []
+
+    def short_write(fd: int, data: bytes | memoryview) -> int:
+        calls.append(fd)
+        return real_write(fd, memoryview(data)[:4096])
+
+    monkeypatch.setattr(os, "write", short_write)
+    stored = big_vault.put_bytes(SCAN, name="passport.pdf")
+    monkeypatch.undo()
+    assert len(calls) >= len(SCAN) // 4096
+    assert stored.size == len(SCAN)
+    assert (big_vault.folder / stored.vault_name).stat().st_size == 12 + len(SCAN) + 16
+    assert big_vault.get(stored.vault_name, stored.sha256) == SCAN
+    assert leftovers(big_vault.folder) == [stored.vault_name]
+
+
+def test_a_disk_that_fills_during_a_scan_keeps_nothing_and_says_so(
+    big_vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stand-in for a full file system that runs everywhere (the tmpfs test below needs mount):
+    # os.write behaves as Linux does when the disk fills, writing what fits, returning that
+    # short count, then failing with ENOSPC on the next call.
+    real_write = os.write
+    room = [FULL_AT]
+
+    def filling_write(fd: int, data: bytes | memoryview) -> int:
+        if room[0] == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written = real_write(fd, memoryview(data)[: room[0]])
+        room[0] -= written
+        return written
+
+    monkeypatch.setattr(os, "write", filling_write)
+    with pytest.raises(DiskFullError) as caught:
+        big_vault.put_bytes(SCAN, name="passport.pdf")
+    monkeypatch.undo()
+    assert room[0] == 0  # the disk did fill: the error is not a guess
+    assert leftovers(big_vault.folder) == []
+    assert isinstance(caught.value, NotStoredError)
+    assert_said_not_stored(
+        caught.value, "passport.pdf", {"kk": "толып", "ru": "заполнен", "en": "is full"}
+    )
+    assert str(big_vault.folder) in caught.value.message("en")
+
+
+def test_bytes_lost_after_a_write_are_caught_by_reading_back(
+    big_vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stand-in for a disk that accepts a write and loses part of it: the call says every byte
+    # was written but only the first FULL_AT reach the file. Only the read-back can see this.
+    real_write = os.write
+
+    def lying_write(fd: int, data: bytes | memoryview) -> int:
+        view = memoryview(data)
+        real_write(fd, view[:FULL_AT])
+        return len(view)
+
+    monkeypatch.setattr(os, "write", lying_write)
+    with pytest.raises(VerifyFailedError) as caught:
+        big_vault.put_bytes(SCAN, name="passport.pdf")
+    monkeypatch.undo()
+    assert leftovers(big_vault.folder) == []
+    assert_said_not_stored(
+        caught.value, "passport.pdf", {"kk": "сақталмады", "ru": "не сохранён", "en": "not stored"}
+    )
+
+
+def test_a_failed_fsync_keeps_nothing(big_vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stand-in for an I/O error that only shows when the data is flushed to the disk.
+    def failing_fsync(fd: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(NotStoredError) as caught:
+        big_vault.put_bytes(SCAN, name="passport.pdf")
+    monkeypatch.undo()
+    assert type(caught.value) is NotStoredError
+    assert leftovers(big_vault.folder) == []
+    assert os.strerror(errno.EIO) in caught.value.message("en")
+    assert_said_not_stored(
+        caught.value, "passport.pdf", {"kk": "сақталмады", "ru": "не сохранён", "en": "not stored"}
+    )
+
+
+def test_a_file_size_limit_makes_the_kernel_write_short(tmp_path: Path) -> None:
+    # A real kernel short write that needs no mount: under RLIMIT_FSIZE, write() stores what
+    # fits below the limit, returns that count, and the next write fails with EFBIG.
+    script = f"""
+import json, resource, signal, sys
+from pathlib import Path
+from regdesk.core.errors import UserError
+from regdesk.store.vault import Vault
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+vault = Vault(Path(sys.argv[1]) / "vault", Path(sys.argv[1]) / "vault.key", 1024 * 1024)
+vault.folder.mkdir()
+resource.setrlimit(resource.RLIMIT_FSIZE, ({FULL_AT}, {FULL_AT}))
+try:
+    vault.put_bytes(Path(sys.argv[2]).read_bytes(), name="passport.pdf")
+    print(json.dumps({{"stored": True}}))
+except UserError as exc:
+    print(json.dumps({{"stored": False, "key": exc.key, "en": exc.message("en")}}))
+"""
+    assert Vault.create_key(tmp_path / "vault.key")
+    (tmp_path / "scan.pdf").write_bytes(SCAN)
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), str(tmp_path / "scan.pdf")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert answer["stored"] is False
+    assert answer["key"] == "store.vault_not_stored"
+    assert os.strerror(errno.EFBIG) in answer["en"]
+    assert leftovers(tmp_path / "vault") == []
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A real 256 KiB tmpfs, where the machine lets this test mount one (root, no sandbox)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        reason = (mounted.stderr or "").strip() or f"exit status {mounted.returncode}"
+        pytest.skip(f"cannot mount a small tmpfs here ({reason}); the stand-in tests cover it")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_real_full_file_system_keeps_nothing_and_the_next_scan_fits(
+    small_tmpfs: Path, tmp_path: Path
+) -> None:
+    key = tmp_path / "vault.key"
+    assert Vault.create_key(key)
+    vault = Vault(small_tmpfs / "vault", key, max_bytes=1024 * 1024)
+    vault.folder.mkdir()
+    filler = small_tmpfs / "filler"
+    filler.write_bytes(b"\0" * (160 * 1024))  # leaves less room than the scan needs
+    free_before = os.statvfs(small_tmpfs).f_bavail
+    assert free_before * os.statvfs(small_tmpfs).f_frsize < len(SCAN)
+    with pytest.raises(DiskFullError) as caught:
+        vault.put_bytes(SCAN, name="passport.pdf")
+    assert leftovers(vault.folder) == []
+    assert os.statvfs(small_tmpfs).f_bavail == free_before  # no space held by a half file
+    assert_said_not_stored(
+        caught.value, "passport.pdf", {"kk": "толып", "ru": "заполнен", "en": "is full"}
+    )
+    # With room again, a scan is stored whole and reads back as it was.
+    filler.unlink()
+    smaller = SCAN[: 200 * 1024]
+    stored = vault.put_bytes(smaller, name="passport.pdf")
+    assert leftovers(vault.folder) == [stored.vault_name]
+    assert vault.get(stored.vault_name, stored.sha256) == smaller
+
+
+def test_part_files_left_by_a_killed_writer_are_removed_when_old(tmp_path: Path) -> None:
+    key = tmp_path / "vault.key"
+    assert Vault.create_key(key)
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    clock = PinnedClock(datetime(2026, 12, 1, 20, 29, tzinfo=UTC))
+    now = clock.utc().timestamp()
+
+    def file_at(name: str, age: timedelta) -> Path:
+        path = folder / name
+        path.write_bytes(b"half a scan")
+        os.utime(path, (now - age.total_seconds(), now - age.total_seconds()))
+        return path
+
+    old_part = file_at(f".{'a' * 32}.part", STALE_PART_AGE + timedelta(seconds=1))
+    fresh_part = file_at(f".{'b' * 32}.part", STALE_PART_AGE - timedelta(seconds=1))
+    old_scan = file_at("c" * 32, timedelta(days=400))  # a stored scan, however old, stays
+    other = file_at(".notes.part", timedelta(days=1))  # not a name the vault writes
+    Vault(folder, key, max_bytes=4096, clock=clock)
+    assert not old_part.exists()
+    assert fresh_part.exists() and old_scan.exists() and other.exists()
+    # Later (another terminal's write has had its time), the next opening removes it too.
+    clock.advance(minutes=1)
+    assert Vault(folder, key, max_bytes=4096, clock=clock).remove_stale_parts() == 0
+    assert not fresh_part.exists()
+    assert old_scan.exists() and other.exists()
