@@ -47,6 +47,34 @@ class UnsupportedKey(KeyStoreError):
     key = "signing.keystore.unsupported"
 
 
+class TooMuchWork(KeyStoreError):
+    """The key store asks for more key-derivation rounds than any real one does (p12.py)."""
+
+    key = "signing.keystore.too_many_iterations"
+
+
+class TooLarge(KeyStoreError):
+    """The file is far larger than a key store is."""
+
+    key = "signing.keystore.too_large"
+
+
+class IsFolder(KeyStoreError):
+    key = "signing.keystore.is_folder"
+
+
+class IsPipe(KeyStoreError):
+    """A FIFO or a socket: reading it could wait for ever."""
+
+    key = "signing.keystore.is_pipe"
+
+
+class IsDevice(KeyStoreError):
+    """A device (such as a link to /dev/zero, which never ends)."""
+
+    key = "signing.keystore.is_device"
+
+
 class SigningConfigError(UserError):
     """A trusted CA or CRL file named in ``[signing]`` cannot be read, or is not one."""
 

@@ -25,10 +25,20 @@ from cryptography.hazmat.primitives.ciphers import (
     modes,
 )
 
-from regdesk.signing.errors import NotAKeyStore
+from regdesk.signing.errors import NotAKeyStore, TooMuchWork
 
 # GOST 34.310-2004 and GOST 2015 keys of NCA RK, and Russian GOST R 34.10 keys.
 GOST_OID_PREFIXES: Final = ("1.2.398.3.10.", "1.2.643.")
+
+# A key store states how many rounds its key derivations take (for the MAC and for each encrypted
+# part), and opening it runs them: 2**31-1 ran for minutes. NCA RK's stores and OpenSSL's default
+# state 2048, Windows 2000, Java's keytool 10,000; OWASP's figure for PBKDF2-SHA256 password
+# storage is 600,000. A million per derivation accepts all of them with room to spare, and costs
+# about a second (the PKCS#12 KDF below is a Python loop, and each password form runs it once).
+MAX_ITERATIONS: Final = 1_000_000
+# A store has a MAC and usually two encrypted parts (certificates, key); the whole store may ask
+# for four derivations at the cap, so a file of many parts cannot add up to minutes either.
+MAX_TOTAL_ITERATIONS: Final = 4 * MAX_ITERATIONS
 
 _MAC_ID: Final = 3
 _KEY_ID: Final = 1
@@ -99,6 +109,74 @@ def parse(data: bytes, name: str = "") -> pkcs12.Pfx:
     return pfx
 
 
+def check_work(pfx: pkcs12.Pfx, name: str = "", password: str | None = None) -> int:
+    """The key-derivation rounds opening ``pfx`` takes; TooMuchWork past the caps above.
+
+    Without a password only what is readable without one is counted (the MAC, each encrypted
+    part, key bags in unencrypted parts); with it, key bags inside the parts this module can
+    decrypt are counted too, since OpenSSL derives their keys as well. (Bags inside parts under
+    RC2-40, which only OpenSSL decrypts, stay unseen; the file size limit bounds those.)
+    """
+    counts: list[int] = []
+    mac_data = pfx["mac_data"]
+    if mac_data.native is not None:
+        counts.append(int(mac_data["iterations"].native or 1))
+    try:
+        infos = list(pkcs12.AuthenticatedSafe.load(pfx["auth_safe"]["content"].native))
+    except (ValueError, TypeError):
+        raise NotAKeyStore(file=name) from None
+    for info in infos:
+        kind = info["content_type"].native
+        try:
+            if kind == "data":
+                bags = list(pkcs12.SafeContents.load(info["content"].native))
+            elif kind == "encrypted_data":
+                eci = info["content"]["encrypted_content_info"]
+                alg = eci["content_encryption_algorithm"]
+                counts.append(_iterations(alg))
+                _check(counts, name)
+                if password is None:
+                    continue
+                try:
+                    raw = _decrypt(alg, eci["encrypted_content"].native, password)
+                except (_Undecryptable, _BadDecryption):
+                    continue
+                bags = list(pkcs12.SafeContents.load(raw))
+            else:
+                continue
+            for bag in bags:
+                _bag_iterations(bag, counts)
+        except (ValueError, TypeError, KeyError):
+            raise NotAKeyStore(file=name) from None
+        _check(counts, name)
+    _check(counts, name)
+    return sum(counts)
+
+
+def _iterations(alg: algos.EncryptionAlgorithm) -> int:
+    try:
+        return int(alg.kdf_iterations)
+    except (ValueError, KeyError, TypeError):
+        return 0  # no KDF this module knows of: nothing of ours will run it
+
+
+def _bag_iterations(bag: pkcs12.SafeBag, counts: list[int]) -> None:
+    bag_id = bag["bag_id"].native
+    if bag_id == "pkcs8_shrouded_key_bag":
+        counts.append(_iterations(bag["bag_value"]["encryption_algorithm"]))
+    elif bag_id == "safe_contents":
+        for inner in bag["bag_value"]:
+            _bag_iterations(inner, counts)
+
+
+def _check(counts: list[int], name: str) -> None:
+    for count in counts:
+        if count > MAX_ITERATIONS:
+            raise TooMuchWork(file=name, count=f"{count:,}", max=f"{MAX_ITERATIONS:,}")
+    if sum(counts) > MAX_TOTAL_ITERATIONS:
+        raise TooMuchWork(file=name, count=f"{sum(counts):,}", max=f"{MAX_TOTAL_ITERATIONS:,}")
+
+
 def password_variants(password: str) -> list[bytes]:
     """The BMPString forms a PKCS#12 writer may have used for ``password``.
 
@@ -145,7 +223,7 @@ def _fill(data: bytes, v: int) -> bytes:
     return (data * (length // len(data) + 1))[:length]
 
 
-def verify_mac(pfx: pkcs12.Pfx, password: str) -> bool | None:
+def verify_mac(pfx: pkcs12.Pfx, password: str, name: str = "") -> bool | None:
     """True when the password opens the MAC, False when it does not, None when there is no MAC
     (or it uses an algorithm not implemented here, such as PBMAC1)."""
     mac_data = pfx["mac_data"]
@@ -157,6 +235,8 @@ def verify_mac(pfx: pkcs12.Pfx, password: str) -> bool | None:
     expected = mac_data["mac"]["digest"].native
     salt = mac_data["mac_salt"].native
     iterations = mac_data["iterations"].native or 1
+    if iterations > MAX_ITERATIONS:
+        raise TooMuchWork(file=name, count=f"{iterations:,}", max=f"{MAX_ITERATIONS:,}")
     content = pfx["auth_safe"]["content"].native
     size = hashlib.new(hash_name).digest_size
     for pw in password_variants(password):
@@ -235,6 +315,8 @@ def _decrypt(alg: algos.EncryptionAlgorithm, data: bytes, password: str) -> byte
         cipher_name = alg.encryption_cipher
     except (ValueError, KeyError):
         raise _Undecryptable() from None
+    if _iterations(alg) > MAX_ITERATIONS:
+        raise _Undecryptable()  # check_work has already refused such a store by name
     if kdf_name == "pkcs12_kdf":
         if cipher_name != "tripledes":
             raise _Undecryptable()  # RC2-40 and RC4 are not among cryptography's primitives
