@@ -8,13 +8,18 @@ unknown key is an error because it is nearly always a typo that would otherwise 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import os
+import re
 import tomllib
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
 ENV_VAR = "REGDESK_CONFIG"
 
@@ -97,7 +102,8 @@ class Signing:
     signer_must_be_employee: bool = True
     """The IIN in the signing certificate must be the signed-in employee's IIN."""
     key_folder: str = ""
-    """Where the desk first looks for key stores (.p12); empty: the user's home folder."""
+    """Folder the EDS dialog offers key stores from until an employee has used one: its one
+    signing key store (.p12, not AUTH_…), or the folder to complete; empty: nothing offered."""
 
 
 @dataclass(frozen=True)
@@ -283,10 +289,17 @@ def _convert(tp: Any, value: Any, file: Path | str, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad
+        if not math.isfinite(value):
+            raise ConfigError(file, key, f"{value!r} is not a finite number")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
             raise bad
+        if any(unicodedata.category(c) == "Cc" for c in value):
+            # A line break or NUL breaks a printed line, a header, or a path given to the system.
+            raise ConfigError(
+                file, key, f"{value!r} contains a control character (line break, tab or NUL)"
+            )
         return value
     raise ConfigError(file, key, f"unsupported setting type {tp}")
 
@@ -299,8 +312,11 @@ def _build(cls: type, table: dict[str, Any], file: Path | str, prefix: str) -> A
         dotted = f"{prefix}.{key}" if prefix else key
         if key not in fields:
             known = ", ".join(sorted(fields))
-            raise ConfigError(file, dotted, f"unknown setting (known here: {known})")
-        kwargs[key] = _convert(hints[key], value, file, dotted)
+            near = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise ConfigError(file, dotted, f"unknown setting ({hint}known here: {known})")
+        converted = _convert(hints[key], value, file, dotted)
+        kwargs[key] = _checked(hints[key], converted, file, dotted)
     for name, f in fields.items():
         if (
             name not in kwargs
@@ -314,13 +330,15 @@ def _build(cls: type, table: dict[str, Any], file: Path | str, prefix: str) -> A
 
 def parse(text: str, source: Path | str = "<config>") -> Config:
     """A Config from TOML text; ``source`` names the file in errors."""
+    # A byte order mark, as some Windows editors write, is not part of the TOML.
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "", f"not valid TOML: {exc}") from None
     config: Config = _build(Config, data, source, "")
     config = dataclasses.replace(config, source=str(Path(source).resolve()) if source else "")
-    _check(config)
+    _check(config, source)
     return config
 
 
@@ -338,34 +356,228 @@ def load(path: Path | str | None = None) -> Config:
     return parse(text, file)
 
 
-def _check(config: Config) -> None:
-    """Checks across fields that the types alone cannot express."""
-    src = config.source or "<config>"
-    code = config.clinic.code
-    if not code or not all(c.isascii() and (c.isalnum() or c == "-") for c in code):
-        raise ConfigError(src, "clinic.code", f"{code!r} is not letters, digits and dashes")
+# --- What each setting may hold, beyond its type ---------------------------------------------
+
+RANGES: dict[str, tuple[float, float, str]] = {
+    "districts.number": (1, 9999, ""),
+    "registry.connect_timeout": (0.1, 120, "seconds"),
+    "registry.read_timeout": (0.1, 600, "seconds"),
+    "registry.retries": (0, 10, ""),
+    "signing.ocsp_timeout": (0.1, 120, "seconds"),
+    "printing.printers.port": (1, 65535, ""),
+    "printing.printers.timeout": (0.1, 600, "seconds"),
+    "storage.max_attachment_mb": (0.1, 100, "megabytes"),
+    "security.lockout_attempts": (1, 100, "failed sign-ins; the lock-out cannot be turned off"),
+    "security.lockout_minutes": (1, 1440, "minutes"),
+    "security.idle_lock_minutes": (0, 480, "minutes; 0 turns the idle lock off"),
+    "security.password_min_length": (8, 64, "characters"),
+    "security.password_classes": (1, 4, "of lower case, upper case, digits, other"),
+    "rules.free_changes_per_year": (0, 12, ""),
+    "rules.min_days_between_changes": (0, 3660, "days"),
+}
+"""(lowest, highest, note) of every number setting, both ends allowed; list indexes are left
+out of the key. A test checks that every int and float setting has its range here."""
+
+
+def month_day(text: str) -> tuple[int, int]:
+    """``MM-DD`` as (month, day); ValueError unless it is a day of some year (02-29 is)."""
+    import datetime
+
+    month, sep, day = text.partition("-")
+    if not (sep and len(month) == 2 and len(day) == 2 and month.isdigit() and day.isdigit()):
+        raise ValueError(f"{text!r} is not a day MM-DD")
+    try:
+        datetime.date(2000, int(month), int(day))  # a leap year: 02-29 is a day
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day of the year (MM-DD)") from None
+    return int(month), int(day)
+
+
+def _hh_mm(text: str) -> int:
+    """Minutes after midnight of ``HH:MM``; ValueError otherwise."""
+    hh, sep, mm = text.partition(":")
+    if not (sep and hh.isdigit() and len(mm) == 2 and mm.isdigit()):
+        raise ValueError(f"{text!r} is not a time HH:MM")
+    if not (int(hh) < 24 and int(mm) < 60):
+        raise ValueError(f"{text!r} is not a time of day (00:00 to 23:59)")
+    return int(hh) * 60 + int(mm)
+
+
+def _http_url(text: str) -> None:
+    parts = urlsplit(text)
+    try:
+        port = parts.port  # ValueError for a port that is not a number up to 65535
+    except ValueError:
+        port = 0
+    if port == 0 and parts.netloc.rpartition("]")[2].count(":") == 1:
+        raise ValueError(f"{text!r} has a port that is not a number from 1 to 65535")
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+        raise ValueError(f"{text!r} is not an http:// or https:// URL, e.g. https://host/path")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{text!r}: the URL must have no ?query, #fragment or user:password@")
+
+
+_HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+
+
+def _host(text: str) -> None:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+        return
+    except ValueError:
+        pass
+    if len(text) > 253 or not _HOSTNAME.fullmatch(text):
+        raise ValueError(f"{text!r} is not a host name or an IP address")
+
+
+def _cups_queue(text: str) -> None:
+    # CUPS refuses these in a queue name (lpadmin(8)); lp would only fail at the first print.
+    if len(text) > 127 or any(c in " \t/\\#'\"" or not c.isprintable() for c in text):
+        raise ValueError(f"{text!r} is not a CUPS queue name (no spaces, /, \\, # or quotes)")
+
+
+def _not_empty(text: str) -> None:
+    if not text.strip():
+        raise ValueError("is empty")
+
+
+def _only(pattern: str, what: str) -> Any:
+    def check(text: str) -> None:
+        if not re.fullmatch(pattern, text):
+            raise ValueError(f"{text!r} is not {what}")
+
+    return check
+
+
+def _basis(text: str) -> None:
+    from regdesk.core.rules import Basis
+
+    known = [b.value for b in Basis]
+    if text not in known:
+        near = difflib.get_close_matches(text, known, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        raise ValueError(f"{text!r} is not an attachment basis ({hint}one of {', '.join(known)})")
+
+
+def _if_set(check: Any) -> Any:
+    def maybe(text: str) -> None:
+        if text:
+            check(text)
+
+    return maybe
+
+
+SHAPES: dict[str, Any] = {
+    "clinic.name_kk": _not_empty,
+    "clinic.name_ru": _not_empty,
+    "clinic.bin": _only(r"[0-9]{12}", "12 digits"),
+    "clinic.code": _only(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}", "1 to 16 Latin letters, digits, dashes"),
+    "districts.addresses": _not_empty,
+    "registry.base_url": _http_url,
+    "registry.token": _only(r"[!-~]*", "printable ASCII without spaces"),
+    "signing.trusted_ca": _not_empty,
+    "signing.crl": _not_empty,
+    "signing.ocsp_url": _if_set(_http_url),
+    "printing.default": _not_empty,
+    "printing.printers.name": _not_empty,
+    "printing.printers.queue": _if_set(_cups_queue),
+    "printing.printers.host": _if_set(_host),
+    "printing.printers.options": _only(r"[^\s=-][^\s=]*(=\S+)?", "an option NAME or NAME=VALUE"),
+    "rules.campaign_start": month_day,
+    "rules.campaign_end": month_day,
+    "rules.campaign_effective": month_day,
+    "rules.anytime_bases": _basis,
+    "work_hours.start": _hh_mm,
+    "work_hours.end": _hh_mm,
+}
+"""Checks of string settings (a list's items are checked one by one): raise ValueError saying
+what is wrong with the value."""
+
+
+def _checked(tp: Any, value: Any, file: Path | str, key: str) -> Any:
+    """``value`` (already of type ``tp``) when it is in its setting's range and shape."""
+    pattern = re.sub(r"\[\d+\]", "", key)
+    if key == "keymap":
+        return _keymap(value, file)
+    if isinstance(value, tuple):
+        for i, item in enumerate(value):
+            if not dataclasses.is_dataclass(item):  # tables were checked as they were built
+                _checked(get_args(tp)[0], item, file, f"{key}[{i}]")
+        return value
+    if pattern in RANGES and isinstance(value, int | float):
+        low, high, note = RANGES[pattern]
+        if not low <= value <= high:
+            expected = f"{_describe(tp)} from {low:g} to {high:g}" + (f" ({note})" if note else "")
+            raise ConfigError(file, key, f"{value!r} is out of range: expected {expected}")
+    check = SHAPES.get(pattern)
+    if check is not None and isinstance(value, str):
+        try:
+            check(value)
+        except ValueError as exc:
+            raise ConfigError(file, key, str(exc)) from None
+    return value
+
+
+def binding_ids() -> frozenset[str]:
+    """The ids of the desk's key bindings: the ``keys.<id>`` texts of the catalogue."""
+    from regdesk.i18n import catalogue
+
+    return frozenset(k.removeprefix("keys.") for k in catalogue() if k.startswith("keys."))
+
+
+def _keymap(keymap: dict[str, str], file: Path | str) -> dict[str, str]:
+    """The keymap with its keys in Textual's spelling; an unknown id or key is an error."""
+    from regdesk.keynames import normalize_keys
+
+    if not keymap:
+        return keymap
+    ids = binding_ids()
+    out: dict[str, str] = {}
+    for binding, keys in keymap.items():
+        key = f"keymap.{binding}"
+        if binding not in ids:
+            near = difflib.get_close_matches(binding, sorted(ids), n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            known = ", ".join(sorted(ids))
+            raise ConfigError(file, key, f"not a key binding id ({hint}known: {known})")
+        try:
+            out[binding] = normalize_keys(keys)
+        except ValueError as exc:
+            raise ConfigError(file, key, str(exc)) from None
+    return out
+
+
+def _check(config: Config, src: Path | str) -> None:
+    """Checks across fields that the types and ranges of single settings cannot express."""
     seen: set[int] = set()
     for i, d in enumerate(config.districts):
         if d.number in seen:
             raise ConfigError(src, f"districts[{i}].number", f"{d.number} appears twice")
         seen.add(d.number)
-    names = [p.name for p in config.printing.printers]
+    if config.registry.client_key and not config.registry.client_cert:
+        raise ConfigError(
+            src, "registry.client_key", "is set without registry.client_cert (set both, or neither)"
+        )
+    names: list[str] = []
+    for i, printer in enumerate(config.printing.printers):
+        if printer.name in names:
+            raise ConfigError(
+                src, f"printing.printers[{i}].name", f"{printer.name!r} appears twice"
+            )
+        names.append(printer.name)
+        needed = {"cups": "queue", "raw": "host"}.get(printer.kind)
+        if needed and not getattr(printer, needed):
+            raise ConfigError(
+                src,
+                f"printing.printers[{i}].{needed}",
+                f"is empty; a printer of kind {printer.kind!r} needs it",
+            )
     if config.printing.default not in names:
         raise ConfigError(
             src, "printing.default", f"{config.printing.default!r} is not one of {names}"
         )
-    for key, value in (
-        ("work_hours.start", config.work_hours.start),
-        ("work_hours.end", config.work_hours.end),
-    ):
-        hh, _, mm = value.partition(":")
-        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-            raise ConfigError(src, key, f"{value!r} is not a time HH:MM")
-    for key, value in (
-        ("rules.campaign_start", config.rules.campaign_start),
-        ("rules.campaign_end", config.rules.campaign_end),
-        ("rules.campaign_effective", config.rules.campaign_effective),
-    ):
-        mo, _, dd = value.partition("-")
-        if not (mo.isdigit() and dd.isdigit() and 1 <= int(mo) <= 12 and 1 <= int(dd) <= 31):
-            raise ConfigError(src, key, f"{value!r} is not a day MM-DD")
+    start, end = config.work_hours.start, config.work_hours.end
+    if _hh_mm(start) >= _hh_mm(end):
+        raise ConfigError(src, "work_hours.end", f"{end!r} is not later than start {start!r}")

@@ -547,12 +547,16 @@ class Desk:
     # -- EDS and registration (steps 5-6) ------------------------------------------------------
 
     def key_store_hint(self) -> str:
-        """The key store this employee used last time, to offer it again."""
+        """The key store this employee used last time, to offer it again; before the first
+        time, what ``signing.key_folder`` offers (``key_folder_offer``)."""
         if self.employee is None:
             return ""
         with self._locked():
             current = self.staff.get(self.employee.iin)
-        return (getattr(current, "key_store_path", None) or "") if current else ""
+        remembered = (getattr(current, "key_store_path", None) or "") if current else ""
+        if remembered or not self.config.signing.key_folder:
+            return remembered
+        return key_folder_offer(self.config.resolve(self.config.signing.key_folder))
 
     def signing_policy(self) -> Any:
         if self._policy is None:
@@ -868,6 +872,28 @@ class Desk:
             ok = result.valid
             text = result.signer.common_name
         return Detail(record, events, attachments, ok, text, prints)
+
+
+def key_folder_offer(folder: Path) -> str:
+    """What the EDS dialog offers from the key folder: its one signing key store, or else the
+    folder itself (ending in a separator) for the employee to complete with the file name.
+
+    NCA issues a signing key (``RSA256_….p12``) and an authentication key (``AUTH_RSA256_….p12``)
+    side by side; only the first can sign, so the second is not counted.
+    """
+    import os
+
+    try:
+        stores = [
+            p
+            for p in folder.iterdir()
+            if p.suffix.lower() == ".p12" and not p.name.upper().startswith("AUTH_") and p.is_file()
+        ]
+    except OSError:
+        stores = []
+    if len(stores) == 1:
+        return str(stores[0])
+    return str(folder) + os.sep
 
 
 class _Record:

@@ -133,3 +133,152 @@ def test_help_lists_every_subcommand_in_the_chosen_language(
     for name in COMMAND_MODULES:
         assert name.replace("_", "-") in out
     assert "использование:" in out and "показать эту справку" in out
+
+
+# Each line: a setting as an admin might get it wrong, the key named, and words of the expectation.
+BAD_SETTINGS = [
+    ("[security]\nlockout_attempts = -1", "security.lockout_attempts", "from 1 to 100"),
+    ("[security]\nlockout_attempts = 0", "security.lockout_attempts", "from 1 to 100"),
+    ("[security]\npassword_min_length = 0", "security.password_min_length", "from 8 to 64"),
+    ("[security]\npassword_classes = 5", "security.password_classes", "from 1 to 4"),
+    ("[security]\nlockout_minutes = 0", "security.lockout_minutes", "from 1 to 1440"),
+    ("[security]\nidle_lock_minutes = -5", "security.idle_lock_minutes", "0 turns"),
+    ("[storage]\nmax_attachment_mb = nan", "storage.max_attachment_mb", "not a finite number"),
+    ("[storage]\nmax_attachment_mb = inf", "storage.max_attachment_mb", "not a finite number"),
+    ("[storage]\nmax_attachment_mb = 1e308", "storage.max_attachment_mb", "from 0.1 to 100"),
+    ("[storage]\nmax_attachment_mb = 0", "storage.max_attachment_mb", "from 0.1 to 100"),
+    ("[registry]\nretries = 1000000000", "registry.retries", "from 0 to 10"),
+    ("[registry]\nread_timeout = -1", "registry.read_timeout", "from 0.1 to 600"),
+    ("[registry]\nconnect_timeout = -inf", "registry.connect_timeout", "not a finite number"),
+    ('[registry]\nbase_url = "not a url"', "registry.base_url", "http:// or https://"),
+    ('[registry]\nbase_url = "https://h:0/x"', "registry.base_url", "port"),
+    ('[registry]\nbase_url = "https://h/x?a=1"', "registry.base_url", "?query"),
+    ('[registry]\ntoken = "two words"', "registry.token", "without spaces"),
+    ('[registry]\nclient_key = "k.pem"', "registry.client_key", "registry.client_cert"),
+    ("[signing]\nocsp_timeout = 0", "signing.ocsp_timeout", "from 0.1 to 120"),
+    ('[signing]\nocsp_url = "ocsp.example.kz"', "signing.ocsp_url", "http://"),
+    ('[signing]\ntrusted_ca = [""]', "signing.trusted_ca[0]", "empty"),
+    ('[[printing.printers]]\nname = "files"\nkind = "raw"\nhost = "p"\nport = 0',
+     "printing.printers[0].port", "from 1 to 65535"),
+    ('[[printing.printers]]\nname = "files"\nkind = "raw"\nhost = "p"\nport = 70000',
+     "printing.printers[0].port", "from 1 to 65535"),
+    ('[[printing.printers]]\nname = "files"\ntimeout = nan', "printing.printers[0].timeout",
+     "not a finite number"),
+    ('[[printing.printers]]\nname = "files"\ntimeout = 0', "printing.printers[0].timeout",
+     "from 0.1 to 600"),
+    ('[[printing.printers]]\nname = "files"\nkind = "cups"', "printing.printers[0].queue",
+     "needs it"),
+    ('[[printing.printers]]\nname = "files"\nkind = "cups"\nqueue = "front desk"',
+     "printing.printers[0].queue", "CUPS queue name"),
+    ('[[printing.printers]]\nname = "files"\nkind = "raw"', "printing.printers[0].host",
+     "needs it"),
+    ('[[printing.printers]]\nname = "files"\nkind = "raw"\nhost = "printer one"',
+     "printing.printers[0].host", "host name"),
+    ('[[printing.printers]]\nname = "files"\noptions = ["media A5"]',
+     "printing.printers[0].options[0]", "NAME=VALUE"),
+    ('[[printing.printers]]\nname = "files"\n[[printing.printers]]\nname = "files"',
+     "printing.printers[1].name", "appears twice"),
+    ('[[printing.printers]]\nname = " "', "printing.printers[0].name", "empty"),
+    ('[printing]\ndefault = "lazer"', "printing.default", "'files'"),
+    ('[work_hours]\nstart = "18:00"\nend = "09:00"', "work_hours.end", "later than start"),
+    ('[work_hours]\nstart = "25:00"', "work_hours.start", "time of day"),
+    ('[work_hours]\nend = "18.00"', "work_hours.end", "HH:MM"),
+    ('[rules]\ncampaign_end = "02-31"', "rules.campaign_end", "day of the year"),
+    ('[rules]\ncampaign_start = "9-1"', "rules.campaign_start", "MM-DD"),
+    ('[rules]\ncampaign_effective = "13-01"', "rules.campaign_effective", "day of the year"),
+    ("[rules]\nfree_changes_per_year = -1", "rules.free_changes_per_year", "from 0 to 12"),
+    ("[rules]\nmin_days_between_changes = -1", "rules.min_days_between_changes", "from 0 to"),
+    ('[rules]\nanytime_bases = ["newbron"]', "rules.anytime_bases[0]", "'newborn'"),
+    ("[[districts]]\nnumber = 0", "districts[0].number", "from 1 to 9999"),
+    ('[[districts]]\nnumber = 1\naddresses = [" "]', "districts[0].addresses[0]", "empty"),
+    ('[clinic]\nbin = "04034000412"', "clinic.bin", "12 digits"),
+    ('[clinic]\nname_ru = ""', "clinic.name_ru", "empty"),
+    ('[clinic]\nname_kk = "two\\nlines"', "clinic.name_kk", "control character"),
+    ('[storage]\ndata_dir = "/var/lib/reg\\u0000desk"', "storage.data_dir", "control character"),
+    ('[clinic]\ncode = "GP 1"', "clinic.code", "Latin letters"),
+    ('[clinic]\ncode = "ABCDEFGHIJKLMNOPQ"', "clinic.code", "1 to 16"),
+    ("[security]\nidle_lokc_minutes = 3", "security.idle_lokc_minutes",
+     "did you mean 'idle_lock_minutes'"),
+    ('[keymap]\nsing = "f10"', "keymap.sing", "did you mean 'sign'"),
+    ('[keymap]\nsign = "f1o"', "keymap.sign", "did you mean 'f1'"),
+    ('[keymap]\nsign = "ctl+s"', "keymap.sign", "did you mean 'ctrl'"),
+    ('[keymap]\nsign = "f10,"', "keymap.sign", "'comma'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("toml", "key", "expected"), BAD_SETTINGS)
+def test_a_setting_out_of_its_range_or_shape_is_refused_at_load(
+    tmp_path: Path, toml: str, key: str, expected: str
+) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text(toml + "\n", encoding="utf-8")
+    with pytest.raises(cfg.ConfigError) as info:
+        cfg.load(file)
+    assert info.value.key == key
+    assert str(file) in str(info.value)
+    assert expected in info.value.problem
+
+
+def _numeric_settings() -> list[tuple[str, type, object]]:
+    """(key without list indexes, type, default) of every int and float setting."""
+    out = []
+
+    def walk(cls: type, prefix: str) -> None:
+        import typing
+
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            tp = hints[f.name]
+            args = typing.get_args(tp)
+            item = args[0] if typing.get_origin(tp) is tuple else tp
+            key = f"{prefix}{f.name}"
+            if dataclasses.is_dataclass(item):
+                walk(typing.cast(type, item), key + ".")
+            elif tp in (int, float) and tp is not bool:
+                out.append((key, tp, f.default))
+
+    walk(cfg.Config, "")
+    return out
+
+
+def test_every_number_setting_has_a_range_that_holds_its_default() -> None:
+    numbers = _numeric_settings()
+    assert {key for key, _, _ in numbers} == set(cfg.RANGES)
+    for key, _, default in numbers:
+        low, high, _ = cfg.RANGES[key]
+        if default is not dataclasses.MISSING:
+            assert low <= default <= high, key  # type: ignore[operator]
+
+
+def test_the_ends_of_each_range_are_accepted(tmp_path: Path) -> None:
+    config = cfg.parse(
+        "[security]\nlockout_attempts = 1\npassword_min_length = 64\nidle_lock_minutes = 0\n"
+        "[storage]\nmax_attachment_mb = 100\n[registry]\nretries = 0\nread_timeout = 0.1\n"
+        '[rules]\ncampaign_start = "02-29"\ncampaign_end = "12-31"\n'
+        '[work_hours]\nstart = "00:00"\nend = "23:59"\n',
+        tmp_path / "c.toml",
+    )
+    assert config.security.idle_lock_minutes == 0
+    assert config.rules.campaign_start == "02-29"
+
+
+def test_month_day_is_a_day_of_some_year() -> None:
+    assert cfg.month_day("02-29") == (2, 29)
+    assert cfg.month_day("11-01") == (11, 1)
+    for bad in ("02-30", "02-31", "04-31", "00-10", "13-01", "1-01", "01-1", "0101", "aa-bb"):
+        with pytest.raises(ValueError):
+            cfg.month_day(bad)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_bytes(b"\xef\xbb\xbf" + b'[clinic]\ncode = "GP1"\n')
+    assert cfg.load(file).clinic.code == "GP1"
+
+
+def test_keymap_is_written_as_textual_reads_it(tmp_path: Path) -> None:
+    config = cfg.parse(
+        '[keymap]\nsign = "F10, ctrl+."\nprint = "f6,ctrl+p"\nback = "-"\n', tmp_path / "c.toml"
+    )
+    # Textual splits on commas without trimming, and names punctuation keys.
+    assert config.keymap == {"sign": "f10,ctrl+full_stop", "print": "f6,ctrl+p", "back": "minus"}

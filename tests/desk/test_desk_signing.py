@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from pathlib import Path
+
 import pytest
 from desk_support import MovableClock, assert_explained, journal_counts, signed_in
 
@@ -114,3 +118,35 @@ async def test_key_store_is_remembered_per_employee(
         assert again.key_store_hint() == ws.key_paths[receptionist[1]]
     async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
         assert other.key_store_hint() == ""
+
+
+async def test_key_folder_is_offered_until_a_key_store_is_remembered(
+    ws: demo.DemoWorkspace,
+    clock: MovableClock,
+    receptionist: tuple[str, ...],
+    admin: tuple[str, ...],
+    tmp_path: Path,
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    signing_key = Path(ws.key_paths[receptionist[1]])
+    (stick / "RSA256_a1b2.p12").write_bytes(signing_key.read_bytes())
+    (stick / "AUTH_RSA256_c3d4.p12").write_bytes(signing_key.read_bytes())  # cannot sign
+    config = dataclasses.replace(
+        ws.config, signing=dataclasses.replace(ws.config.signing, key_folder=str(stick))
+    )
+    async with signed_in(config, clock, receptionist[1], receptionist[2]) as desk:
+        # The only signing key store on the stick is offered whole.
+        assert desk.key_store_hint() == str(stick / "RSA256_a1b2.p12")
+        (stick / "RSA256_e5f6.p12").write_bytes(b"a second one")
+        # Two of them: the folder, for the employee to type the file name after it.
+        assert desk.key_store_hint() == str(stick) + os.sep
+        desk.open_key(str(signing_key), demo.KEY_PASSWORD)
+        # Once a key store was used, it is offered again instead.
+        assert desk.key_store_hint() == str(signing_key)
+    # A relative folder is taken from the config's folder, as every path in the config is.
+    relative = dataclasses.replace(
+        ws.config, signing=dataclasses.replace(ws.config.signing, key_folder="keys")
+    )
+    async with signed_in(relative, clock, admin[1], admin[2]) as other:
+        assert other.key_store_hint() == str(ws.root / "keys") + os.sep

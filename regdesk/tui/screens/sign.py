@@ -45,8 +45,13 @@ class SignScreen(DeskModal):
         demo = self.desk_app.demo
         if not path and demo is not None and desk.employee is not None:
             path = demo.key_paths.get(desk.employee.iin, "")
-        self.query_one("#key-path", Input).value = path
-        target = "#key-password" if path else "#key-path"
+        key_path = self.query_one("#key-path", Input)
+        key_path.value = path
+        if path.endswith(("/", "\\")):
+            # A folder (from signing.key_folder): the file name is typed after it, not over it.
+            key_path.select_on_focus = False
+            key_path.cursor_position = len(path)
+        target = "#key-password" if path and key_path.select_on_focus else "#key-path"
         self.query_one(target, Input).focus()
 
     def retranslate(self) -> None:
