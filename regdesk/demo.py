@@ -138,7 +138,7 @@ class DemoWorkspace:
 def build(root: Path | None = None, *, lang: str = "ru", seed: int = 2026) -> DemoWorkspace:
     """Create the demo workspace in ``root`` (a new temporary folder by default) and start it."""
     from regdesk.core.ids import make_bin
-    from regdesk.registry.simulator import start_simulator
+    from regdesk.registry.sim import start_simulator
 
     root = Path(root) if root else Path(tempfile.mkdtemp(prefix="regdesk-demo-"))
     root.mkdir(parents=True, exist_ok=True)

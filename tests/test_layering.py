@@ -96,3 +96,40 @@ def test_the_log_file_gets_no_request_urls(tmp_path: Path) -> None:
                 root.removeHandler(handler)
                 handler.close()
     assert "980103351374" not in (tmp_path / "regdesk.log").read_text(encoding="utf-8")
+
+
+def _module_file(name: str) -> Path | None:
+    rel = Path(*name.split(".")[1:])
+    for candidate in (PACKAGE / rel.with_suffix(".py"), PACKAGE / rel / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def test_the_registry_client_never_imports_the_simulator() -> None:
+    # The client ships to every workstation; the simulator (its server, population and portal
+    # keys) is for the demo and the tests. Followed through every regdesk module the client
+    # imports, lazy imports inside functions included.
+    simulator = (
+        "regdesk.registry.sim",
+        "regdesk.registry.population",
+        "regdesk.registry.portal_keys",
+    )
+    seen: set[str] = set()
+    todo = ["regdesk.registry.client"]
+    reached: list[str] = []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_file(name)
+        if path is None:
+            continue
+        for imported in _imports(path):
+            if imported.startswith("regdesk."):
+                reached.append(imported)
+                todo.append(imported)
+    assert "regdesk.registry.models" in reached, "the walk follows the client's imports"
+    bad = [n for n in reached if any(n == s or n.startswith(s + ".") for s in simulator)]
+    assert bad == []

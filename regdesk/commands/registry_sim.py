@@ -38,7 +38,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
 
     from regdesk.core.ids import BinError, parse_bin
     from regdesk.registry.population import CASE_DESCRIPTIONS, CASES, sample_cases
-    from regdesk.registry.simulator import Faults, start_simulator
+    from regdesk.registry.sim import Faults, start_simulator
 
     if ns.sample:
         cases = sample_cases(ns.seed, ns.persons)

@@ -5,7 +5,7 @@
 that importing this package does not load httpx:
 
 - ``RegistryClient`` / ``SyncRegistryClient`` (``regdesk.registry.client``)
-- ``start_simulator``, ``running_simulator``, ``sample_cases`` (``regdesk.registry.simulator``)
+- ``start_simulator``, ``running_simulator``, ``sample_cases`` (``regdesk.registry.sim``)
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ _LAZY = {
     "RegistryClient": "regdesk.registry.client",
     "SyncRegistryClient": "regdesk.registry.client",
     "Backoff": "regdesk.registry.client",
-    "start_simulator": "regdesk.registry.simulator",
-    "running_simulator": "regdesk.registry.simulator",
+    "start_simulator": "regdesk.registry.sim",
+    "running_simulator": "regdesk.registry.sim",
     "sample_cases": "regdesk.registry.population",
 }
 

@@ -17,7 +17,7 @@ from desk_support import assert_explained
 from regdesk import demo
 from regdesk.core.errors import UserError
 from regdesk.desk import Desk
-from regdesk.registry.simulator import Faults
+from regdesk.registry.sim import Faults
 
 
 async def _raised(call: Callable[[], Any]) -> BaseException:

@@ -17,7 +17,7 @@ from regdesk.core.application import State
 from regdesk.core.ids import IinError
 from regdesk.desk import Desk
 from regdesk.registry.errors import BadAnswer, Refused, Unavailable
-from regdesk.registry.simulator import Fault, Faults
+from regdesk.registry.sim import Fault, Faults
 
 EMPTY = {t: 0 for t in ("applications", "events", "attachments", "signatures", "prints", "outbox")}
 

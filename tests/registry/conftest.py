@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from regdesk.registry.client import Backoff, RegistryClient
-from regdesk.registry.simulator import SimulatorHandle, running_simulator
+from regdesk.registry.sim import SimulatorHandle, running_simulator
 
 SEED = 7
 PERSONS = 300

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from regdesk.cli import main
-from regdesk.registry.simulator import Fault, Faults, SimulatorHandle
+from regdesk.registry.sim import Fault, Faults, SimulatorHandle
 
 
 def _config(tmp_path: Path, sim: SimulatorHandle, token: str | None = None) -> Path:

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from regdesk.core.ids import IinError, make_bin, make_iin
 from regdesk.registry.client import Backoff, RegistryClient, SyncRegistryClient
 from regdesk.registry.errors import BadAnswer, NotFound, Refused, Unavailable
-from regdesk.registry.simulator import (
+from regdesk.registry.sim import (
     GARBAGE_KINDS,
     Fault,
     Faults,
@@ -208,7 +208,8 @@ async def test_transient_failures_are_retried_until_an_answer(
     sim.inject(Fault("status", status=503), Fault("drop"))
     person = await client.person(sim.cases["adult"][0])
     assert person.iin == sim.cases["adult"][0]
-    logged = api_requests(sim)
+    # The server marks the last request answered after flushing it: wait for that, not a time.
+    logged = sim.wait_for_requests(3)
     assert [(r.status, r.outcome) for r in logged] == [
         (503, "answered"),
         (0, "dropped"),
@@ -295,20 +296,15 @@ async def test_cancelling_a_hung_request_returns_at_once_and_closes_the_connecti
 ) -> None:
     sim.inject(Fault("hang"))
     task = asyncio.create_task(client.person(sim.cases["adult"][0]))
-    for _ in range(100):
-        if any(r.outcome == "hung" for r in sim.requests()):
-            break
-        await asyncio.sleep(0.01)
+    # Waited for on another thread, so that this loop keeps sending the request meanwhile.
+    await asyncio.to_thread(sim.wait_for, lambda log: any(r.outcome == "hung" for r in log))
     started = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert time.monotonic() - started < 0.5
-    for _ in range(100):
-        if api_requests(sim)[0].outcome == "client_closed":
-            break
-        await asyncio.sleep(0.01)
-    assert api_requests(sim)[0].outcome == "client_closed"
+    (closed,) = await asyncio.to_thread(sim.wait_for_requests, 1)
+    assert closed.outcome == "client_closed"
     # The client still works afterwards.
     assert (await client.person(sim.cases["adult"][0])).iin == sim.cases["adult"][0]
 
@@ -322,7 +318,7 @@ async def test_a_lost_answer_to_a_post_is_retried_and_recorded_once(
     iin = sim.cases["attached_elsewhere_long_ago"][0]
     sim.inject(Fault("drop_after_commit", path="/v1/attachments"))
     receipt = await client.record_attachment(iin, sim.clinic_bin, 4, "free_choice", today, "A-1")
-    posts = [r for r in sim.requests() if r.method == "POST"]
+    posts = [r for r in sim.wait_for_requests(2) if r.method == "POST"]
     assert [(r.idempotency_key, r.outcome) for r in posts] == [
         ("A-1", "dropped"),
         ("A-1", "answered"),

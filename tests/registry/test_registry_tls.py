@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from regdesk.registry.client import Backoff, RegistryClient
 from regdesk.registry.errors import Refused
-from regdesk.registry.simulator import SimulatorHandle, running_simulator
+from regdesk.registry.sim import SimulatorHandle, running_simulator
 
 
 @dataclass

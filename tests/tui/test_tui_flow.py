@@ -22,7 +22,7 @@ from tui_support import (
 
 from regdesk import demo
 from regdesk.core.application import State
-from regdesk.registry.simulator import Faults
+from regdesk.registry.sim import Faults
 from regdesk.tui.widgets import IinInput
 
 SIZE = (80, 24)

@@ -28,7 +28,7 @@ from tui_support import make_app, sign_in, wait_for_screen, wait_until
 
 from regdesk import demo
 from regdesk.desk import Desk
-from regdesk.registry import simulator
+from regdesk.registry import sim
 from regdesk.tui.app import DeskApp
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs the fixed folder in /tmp")
@@ -57,9 +57,9 @@ def snap_ws(monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.DemoWorkspace]:
         shutil.rmtree(SNAP_ROOT, ignore_errors=True)
         monkeypatch.setattr(demo, "datetime", _PinnedDatetime)
         monkeypatch.setattr(
-            simulator,
+            sim,
             "start_simulator",
-            functools.partial(simulator.start_simulator, today=FIXED_NOW.date()),
+            functools.partial(sim.start_simulator, today=FIXED_NOW.date()),
         )
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
