@@ -43,6 +43,22 @@ def _named(key: str, fallback: str, tr: Tr) -> str:
     return fallback if text == key else text
 
 
+def short_path(path: str, width: int) -> str:
+    """``path`` in at most ``width`` characters, its middle elided: ``…/keys/receptionist.p12``.
+
+    Whole folder names are dropped from the front until the rest fits, so the file name and
+    the folders nearest to it stay readable and a line never breaks inside a name. A file name
+    longer than ``width`` on its own is kept whole (after ``…/``) rather than cut.
+    """
+    if len(path) <= width:
+        return path
+    parts = path.split("/")
+    kept = [parts.pop()]
+    while len(parts) > 1 and len("…/" + "/".join([parts[-1], *kept])) <= width:
+        kept.insert(0, parts.pop())
+    return "…/" + "/".join(kept)
+
+
 def human_size(size: int) -> str:
     """A file's size as the scan picker and the form show it."""
     if size >= 1024 * 1024:

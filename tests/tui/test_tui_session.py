@@ -33,6 +33,15 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
     # test makes the terminal look idle for longer than that.
     app = make_app(ws, idle_check_seconds=0.1)
     assert ws.config.security.idle_lock_minutes == 10
+    checks = 0
+    check_idle = app._check_idle
+
+    def counted_check() -> None:
+        nonlocal checks
+        checks += 1
+        check_idle()
+
+    app._check_idle = counted_check  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, iin, password)
         await pilot.press("1")
@@ -42,7 +51,8 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
         await pilot.press("f10")
         form = await wait_for_screen(pilot, "FormScreen")
         await pilot.press(*PHONE)
-        await pilot.pause(0.5)
+        typed = checks
+        await wait_until(pilot, lambda: checks >= typed + 3, "three idle checks after typing")
         assert top(app) == "FormScreen"  # typing keeps the terminal awake
 
         app._last_input = time.monotonic() - 10 * 60 - 1

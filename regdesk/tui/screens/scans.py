@@ -13,7 +13,11 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from regdesk.tui.base import DeskModal
-from regdesk.tui.cards import human_size
+from regdesk.tui.cards import human_size, short_path
+
+FOLDER_WIDTH = 48
+"""Characters the scanner folder may take in the title (the rest of the 76 columns is its
+label): a long folder loses its start, never a name split over two lines."""
 
 SHORT_TYPES = {
     "application/pdf": "PDF",
@@ -57,7 +61,8 @@ class ScanPickerScreen(DeskModal):
         desk = self.desk_app.desk
         title = self.query_one("#scan-title", Static)
         if self.chosen is None:
-            title.update(self.tr("scans.title", folder=str(desk.scan_folder())))
+            folder = short_path(str(desk.scan_folder()), FOLDER_WIDTH)
+            title.update(self.tr("scans.title", folder=folder))
             self.action_reload()
         else:
             title.update(self.tr("scans.kind", name=self.chosen.name))

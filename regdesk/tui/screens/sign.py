@@ -10,7 +10,11 @@ from textual.widgets import Footer, Input, Label, Static
 
 from regdesk.desk import KeyCheck
 from regdesk.tui.base import DeskModal
-from regdesk.tui.cards import key_owner, sign_summary
+from regdesk.tui.cards import key_owner, short_path, sign_summary
+
+PATH_WIDTH = 56
+"""Characters a key path may take in the dialog's hint: with its label (at most 14 in any
+language) it stays on one line of the 76-column dialog, so the file name is never wrapped."""
 
 
 class SignScreen(DeskModal):
@@ -51,8 +55,16 @@ class SignScreen(DeskModal):
             # A folder (from signing.key_folder): the file name is typed after it, not over it.
             key_path.select_on_focus = False
             key_path.cursor_position = len(path)
+        self.call_after_refresh(self._show_path_end)
         target = "#key-password" if path and key_path.select_on_focus else "#key-path"
         self.query_one(target, Input).focus()
+
+    def _show_path_end(self) -> None:
+        # Once the field has its width, it scrolls to its end: the key's file name shows, not
+        # the start of a long folder (moving the cursor is what makes an Input scroll).
+        field = self.query_one("#key-path", Input)
+        field.cursor_position = 0
+        field.cursor_position = len(field.value)
 
     def retranslate(self) -> None:
         super().retranslate()
@@ -72,7 +84,7 @@ class SignScreen(DeskModal):
             hint.update(
                 self.tr(
                     "demo.key_hint",
-                    path=demo.key_paths.get(employee.iin, ""),
+                    path=short_path(demo.key_paths.get(employee.iin, ""), PATH_WIDTH),
                     password=demo.key_password,
                 )
             )
