@@ -81,12 +81,23 @@ def _read_config(config_path: Path | None) -> Config | None:
     from regdesk import config as cfg
 
     path = config_path or cfg.default_path()
-    if not path.exists():
-        return None
     try:
+        if not path.exists():
+            return None
         return cfg.load(path)
-    except cfg.ConfigError:
+    except (cfg.ConfigError, OSError):
+        # A folder that cannot be entered, for one: the command says so when it needs the config.
         return None
+
+
+def _database(ctx: Context) -> str:
+    """The clinic's database file, for a message about it."""
+    from regdesk.store.paths import DataPaths
+
+    try:
+        return str(DataPaths.for_config(ctx.config()).database)
+    except Exception:  # only to name the file: the message stands without it
+        return "regdesk.sqlite3"
 
 
 def _only_globals(args: list[str]) -> bool:
@@ -161,13 +172,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             from regdesk.commands.demo import run_desk
 
             handler = run_desk
+    import sqlite3
+
     from regdesk.config import ConfigError
 
     try:
         return handler(ns, ctx)
     except ConfigError as exc:
-        ctx.warn("cli.config_error", detail=str(exc))
+        if exc.message:
+            ctx.warn(exc.message, **exc.params)
+        else:
+            ctx.warn("cli.config_error", detail=str(exc))
         return 78
+    except sqlite3.Error as exc:
+        # A database that opened but is not what it should be (a table dropped, a damaged page).
+        ctx.warn("cli.db_damaged", path=_database(ctx), detail=str(exc))
+        return 74  # sysexits EX_IOERR, as for a database that cannot be opened
     except KeyboardInterrupt:
         ctx.warn("cli.interrupted")
         return 130

@@ -27,10 +27,21 @@ ENV_VAR = "REGDESK_CONFIG"
 class ConfigError(Exception):
     """A configuration problem, in words that name the file, the key and what was expected."""
 
-    def __init__(self, file: Path | str, key: str, problem: str) -> None:
+    def __init__(
+        self,
+        file: Path | str,
+        key: str,
+        problem: str,
+        *,
+        message: str = "",
+        params: dict[str, object] | None = None,
+    ) -> None:
         self.file = str(file)
         self.key = key
         self.problem = problem
+        self.message = message
+        """A catalogue key that says it in the user's language (with ``params``), if any."""
+        self.params = params or {}
         where = f"{self.file}: {key}: " if key else f"{self.file}: "
         super().__init__(where + problem)
 
@@ -350,7 +361,14 @@ def load(path: Path | str | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError(file, "", "file not found (copy config.example.toml there)") from None
     except OSError as exc:
-        raise ConfigError(file, "", f"cannot be read: {exc.strerror}") from None
+        reason = exc.strerror or str(exc)
+        raise ConfigError(
+            file,
+            "",
+            f"cannot be read: {reason}",
+            message="cli.config_unreadable",
+            params={"path": str(file), "reason": reason},
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError(file, "", "is not UTF-8 text") from None
     return parse(text, file)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regdesk.cli import Context
+
+if TYPE_CHECKING:
+    from regdesk.config import Config
 
 EXIT_OK = 0
 EXIT_BAD_CONFIG = 78  # sysexits EX_CONFIG, as for any other config error
@@ -43,6 +46,8 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         parse_bin(config.clinic.bin)
     except UserError as exc:
         ctx.warn("store.init_bad_bin", bin=config.clinic.bin, detail=exc.message(ctx.lang))
+        return EXIT_BAD_CONFIG
+    if not _places_usable(ctx, config):
         return EXIT_BAD_CONFIG
     ctx.say("store.init_config_ok", file=config.source, clinic=config.clinic.code)
 
@@ -107,6 +112,24 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     finally:
         db.conn.close()
     return EXIT_OK
+
+
+def _places_usable(ctx: Context, config: Config) -> bool:
+    """Say every problem (and warning) with the files, folders and queues the config names;
+    True when there is no problem, so the config can be used on this machine."""
+    from regdesk.commands.checks import check_named_places
+    from regdesk.core.clock import wall_utc
+
+    # Certificates and CRLs are valid between two instants, whatever the clinic's zone.
+    found = check_named_places(config, wall_utc())
+    for level, findings in (
+        ("cli.config_warning", found.warnings),
+        ("cli.config_error", found.problems),
+    ):
+        for f in findings:
+            detail = f"{config.source}: {f.setting}: {ctx.t(f.key, **f.params)}"
+            ctx.warn(level, detail=detail)
+    return not found.problems
 
 
 def _folder(ctx: Context, path: Path, key: str) -> None:

@@ -111,15 +111,13 @@ class CupsPrinter:
         exe = shutil.which(self.lp)
         if exe is None:
             raise PrintError("printing.cups_missing")
-        # lp's messages are parsed for the job id, so they must not be translated.
-        env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
         try:
             done = subprocess.run(
                 [exe, *self.command(title, raw)[1:]],
                 input=data,
                 capture_output=True,
                 timeout=self.timeout,
-                env=env,
+                env=_c_locale(),
                 check=False,
             )
         except subprocess.TimeoutExpired:
@@ -134,7 +132,51 @@ class CupsPrinter:
             detail = err or out.strip() or f"lp exited with status {done.returncode}"
             raise PrintError("printing.cups_failed", queue=self.queue, detail=detail)
         found = _JOB_RE.search(out)
-        return found.group(1) if found else out.strip()
+        job = found.group(1) if found else out.strip()
+        self.confirm(job)
+        return job
+
+    def confirm(self, job: str) -> None:
+        """Read ``job`` back from CUPS; PrintError when it waits at a stopped queue.
+
+        ``lp`` takes a job for a disabled queue without a word, and the job would sit there
+        (with the applicant's data) until someone enables the queue, perhaps after the talon was
+        printed elsewhere. Such a job is withdrawn and the print fails with the queue's reason.
+        A job that is printing, waiting its turn at a working queue, or already done was sent.
+        Without ``lpstat`` (or when it fails) lp's word is all there is.
+        """
+        lpstat = shutil.which("lpstat")
+        if lpstat is None or not job:
+            return
+        waiting = self._ask([lpstat, "-W", "not-completed", "-o", self.queue])
+        if waiting is None or job not in waiting.split():
+            return  # done already (or unknown to lpstat): nothing waits at the queue
+        state = self._ask([lpstat, "-p", self.queue])
+        if state is None or not re.match(rf"printer {re.escape(self.queue)} disabled", state):
+            return
+        # The lines after the first say why (e.g. "Paused", or the backend's last error).
+        reason = " ".join(line.strip() for line in state.splitlines()[1:] if line.strip())
+        cancel = shutil.which("cancel")
+        if cancel is not None:
+            self._ask([cancel, job])
+        raise PrintError(
+            "printing.cups_stopped", queue=self.queue, job=job, reason=reason or "disabled"
+        )
+
+    def _ask(self, command: list[str]) -> str | None:
+        """The standard output of a CUPS client command, or None when it fails."""
+        try:
+            done = subprocess.run(
+                command, capture_output=True, timeout=self.timeout, env=_c_locale(), check=False
+            )
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+        return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+
+def _c_locale() -> dict[str, str]:
+    """The environment for CUPS' commands: their messages are parsed, so not translated."""
+    return {**os.environ, "LC_ALL": "C", "LANG": "C"}
 
 
 class RawPrinter:

@@ -8,10 +8,11 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
 from random import randrange
+from typing import TypeVar
 
 import pytest
 from conftest import make_refusal, make_talon
@@ -140,8 +141,10 @@ def test_lp_error_is_passed_on(tmp_path: Path) -> None:
     assert result.detail.count(":") >= 2  # "...: lp: <what lp said>"
 
 
+T = TypeVar("T")
 CUPS_QUEUE = os.environ.get("REGDESK_TEST_CUPS_QUEUE", "")
 CUPS_OUT = os.environ.get("REGDESK_TEST_CUPS_OUT", "")
+CUPS_PDF_PPD = "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"  # as .ci/run adds the PDF queue
 
 
 def _cups_ready() -> str:
@@ -161,31 +164,53 @@ def _cups_ready() -> str:
     return ""
 
 
+def _wait_for(condition: Callable[[], T], what: str, seconds: float = 90) -> T:
+    """``condition()`` once it is true (polled), failing the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {seconds:g} s")
+        time.sleep(0.2)
+    return result
+
+
+def _lpstat(*args: str) -> str:
+    return subprocess.run(
+        ["lpstat", *args], capture_output=True, text=True, check=False, env={"LC_ALL": "C"}
+    ).stdout
+
+
+def _jobs(queue: str, which: str) -> list[str]:
+    """The ids of the queue's jobs, ``which`` being "completed" or "not-completed"."""
+    return [line.split()[0] for line in _lpstat("-W", which, "-o", queue).splitlines() if line]
+
+
+def _cups_printer(queue: str) -> Printer:
+    return Printer(
+        name="laser",
+        kind="cups",
+        queue=queue,
+        # cups-pdf rebuilds the PDF from PostScript; the cairo renderer keeps its text searchable.
+        options=("media=A5", "pdftops-renderer=pdftocairo"),
+        timeout=30,
+    )
+
+
 @pytest.mark.cups
 @pytest.mark.skipif(bool(_cups_ready()), reason=_cups_ready() or "ready")
 def test_real_cups_prints_the_talon_to_the_pdf_queue(tmp_path: Path) -> None:
     number = f"CUPS-2026-{randrange(10**6):06d}"
     doc = make_talon(number=number)
-    printer = Printer(
-        name="laser",
-        kind="cups",
-        queue=CUPS_QUEUE,
-        # cups-pdf rebuilds the PDF from PostScript; the cairo renderer keeps its text searchable.
-        options=("media=A5", "pdftops-renderer=pdftocairo"),
-        timeout=30,
-    )
-    result = print_document(printer, doc, tmp_path)
+    result = print_document(_cups_printer(CUPS_QUEUE), doc, tmp_path)
     assert result.status == "queued", result.detail
     assert result.job and result.job.startswith(CUPS_QUEUE + "-")
 
+    # Once CUPS counts the job completed, cups-pdf has written and closed the file.
+    job = result.job
+    _wait_for(lambda: job in _jobs(CUPS_QUEUE, "completed"), f"CUPS completing {job}")
     out = Path(CUPS_OUT)
-    deadline = time.monotonic() + 90
-    found: list[Path] = []
-    while time.monotonic() < deadline and not found:
-        found = [p for p in out.glob("*.pdf") if number in p.name and p.stat().st_size > 0]
-        time.sleep(0.5)
-    assert found, f"cups-pdf wrote no PDF for {number} into {out} within 90 s"
-    time.sleep(0.5)  # cups-pdf may still be closing the file
+    found = [p for p in out.glob("*.pdf") if number in p.name and p.stat().st_size > 0]
+    assert found, f"cups-pdf wrote no PDF for {number} into {out}"
     data = found[0].read_bytes()
     found[0].unlink()
     reader = PdfReader(BytesIO(data))
@@ -197,3 +222,41 @@ def test_real_cups_prints_the_talon_to_the_pdf_queue(tmp_path: Path) -> None:
     box = reader.pages[0].mediabox  # A5, as CUPS rounds it (421 x 595 pt)
     assert abs(float(box.width) * 25.4 / 72 - 148) < 1.5
     assert abs(float(box.height) * 25.4 / 72 - 210) < 1.5
+
+
+@pytest.fixture
+def stopped_queue() -> Iterator[str]:
+    """A cups-pdf queue of its own that accepts jobs but is stopped (``cupsdisable``)."""
+    queue = f"regdesk-test-stopped-{os.getpid()}"
+    made = subprocess.run(
+        ["lpadmin", "-p", queue, "-v", "cups-pdf:/", "-m", CUPS_PDF_PPD, "-E"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot add a CUPS queue here: {made.stderr.strip()}")
+    try:
+        subprocess.run(["cupsdisable", "-r", "paper jam", queue], check=True)
+        yield queue
+    finally:
+        subprocess.run(["lpadmin", "-x", queue], check=False)
+
+
+@pytest.mark.cups
+@pytest.mark.skipif(bool(_cups_ready()), reason=_cups_ready() or "ready")
+def test_real_cups_a_stopped_queue_is_a_failed_print_and_the_job_is_withdrawn(
+    tmp_path: Path, stopped_queue: str
+) -> None:
+    number = f"CUPS-2026-{randrange(10**6):06d}"
+    result = print_document(_cups_printer(stopped_queue), make_talon(number=number), tmp_path)
+    assert result.status == "failed" and result.error is not None
+    assert result.error.key == "printing.cups_stopped"
+    job = result.error.params["job"]
+    assert str(job).startswith(stopped_queue + "-")
+    assert "paper jam" in result.detail and f"cupsenable {stopped_queue}" in result.detail
+    for lang in ("kk", "ru", "en"):
+        assert stopped_queue in result.message(lang)
+    # Withdrawn: it will not come out with the applicant's data when the queue is started again.
+    assert job not in _jobs(stopped_queue, "not-completed")
+    assert job in _jobs(stopped_queue, "completed")  # where CUPS keeps cancelled jobs too
