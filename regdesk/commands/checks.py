@@ -55,6 +55,7 @@ def check_named_places(config: Config, now: datetime) -> Findings:
     _signing(config, found, now)
     _registry_tls(config, found)
     _scan_folder(config, found)
+    _key_folder(config, found)
     _cups_queues(config, found)
     return found
 
@@ -197,6 +198,14 @@ def _scan_folder(config: Config, found: Findings) -> None:
     elif not os.access(path, os.R_OK | os.X_OK):
         reason = os.strerror(errno.EACCES)
         found.problem("storage.scan_dir", "cli.check.unreadable", path=str(path), reason=reason)
+
+
+def _key_folder(config: Config, found: Findings) -> None:
+    # A warning only: the folder is often a USB stick, plugged in when someone signs.
+    if config.signing.key_folder:
+        path = config.resolve(config.signing.key_folder)
+        if not path.is_dir():
+            found.warning("signing.key_folder", "cli.check.key_folder_absent", path=str(path))
 
 
 def _cups_queues(config: Config, found: Findings) -> None:

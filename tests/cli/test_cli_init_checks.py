@@ -146,6 +146,15 @@ def test_each_wrong_file_is_named_with_its_setting(
     assert _problems(_found(pki, text)) == problems
 
 
+def test_a_key_folder_not_there_now_is_a_warning(pki: Path) -> None:
+    found = _found(pki, '[signing]\nkey_folder = "stick"\n')
+    assert found.problems == []
+    assert [(f.setting, f.key) for f in found.warnings] == [
+        ("signing.key_folder", "cli.check.key_folder_absent")
+    ]
+    assert _found(pki, '[signing]\nkey_folder = "scans"\n').warnings == []
+
+
 def test_a_stale_crl_is_a_warning(pki: Path) -> None:
     found = _found(pki, '[signing]\ntrusted_ca = ["root.pem", "issuing.der"]\ncrl = ["stale.crl"]')
     assert found.problems == []
