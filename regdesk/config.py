@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
+from regdesk.core.rules import RuleSettings, SettingError
+
 ENV_VAR = "REGDESK_CONFIG"
 
 
@@ -73,7 +75,7 @@ class District:
     nurse: str = ""
     """The district nurse's full name."""
     addresses: tuple[str, ...] = ()
-    """Address ranges served, free text matched as prefixes, e.g. "Абай даңғылы 1-45"."""
+    """Streets served, whole or by house numbers, e.g. "Абай даңғылы 1-45" (core.districts)."""
 
 
 @dataclass(frozen=True)
@@ -173,20 +175,8 @@ class Security:
     """How many of lower case, upper case, digits and other characters a password must mix."""
 
 
-@dataclass(frozen=True)
-class Rules:
-    campaign_start: str = "09-01"
-    """First day (MM-DD) of the yearly free-choice attachment campaign."""
-    campaign_end: str = "11-01"
-    """Last day (MM-DD) of the campaign."""
-    campaign_effective: str = "01-01"
-    """Day (MM-DD) of the next year from which a campaign attachment takes effect."""
-    free_changes_per_year: int = 1
-    """How many times a year a person may change clinic by free choice."""
-    min_days_between_changes: int = 365
-    """Days that must pass since the last attachment before a free-choice change."""
-    anytime_bases: tuple[str, ...] = ("residence_change", "newborn", "released", "arrival")
-    """Attachment bases that allow a change at any time, outside the campaign."""
+Rules = RuleSettings
+"""The ``[rules]`` section: the rules of attachment, defined (fields, defaults) in core."""
 
 
 @dataclass(frozen=True)
@@ -336,7 +326,10 @@ def _build(cls: type, table: dict[str, Any], file: Path | str, prefix: str) -> A
         ):
             dotted = f"{prefix}.{name}" if prefix else name
             raise ConfigError(file, dotted, f"missing; expected {_describe(hints[name])}")
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except SettingError as exc:  # a section whose class checks its own values (core's rules)
+        raise ConfigError(file, f"{prefix}.{exc.name}", exc.problem) from None
 
 
 def parse(text: str, source: Path | str = "<config>") -> Config:
@@ -392,6 +385,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "security.password_classes": (1, 4, "of lower case, upper case, digits, other"),
     "rules.free_changes_per_year": (0, 12, ""),
     "rules.min_days_between_changes": (0, 3660, "days"),
+    "rules.pension_age_men": (40, 80, "years"),
+    "rules.pension_age_women": (40, 80, "years"),
 }
 """(lowest, highest, note) of every number setting, both ends allowed; list indexes are left
 out of the key. A test checks that every int and float setting has its range here."""

@@ -12,7 +12,6 @@ event loop. One SQLite connection is shared, so every use of it holds ``self._db
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
@@ -23,9 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from regdesk.config import Config
+from regdesk.core.age import applicant_age
 from regdesk.core.application import Role, State
+from regdesk.core.districts import DistrictSuggestion, suggest_district
 from regdesk.core.errors import UserError
 from regdesk.core.ids import parse_iin
+from regdesk.core.person import Attachment, Person, RegistryFacts
 from regdesk.core.refusals import reason as refusal_reason
 from regdesk.core.rules import (
     AttachmentFacts,
@@ -34,7 +36,6 @@ from regdesk.core.rules import (
     Finding,
     PersonFacts,
     RuleSettings,
-    age_on,
     check_applicant,
     effective_date,
     required_documents,
@@ -108,9 +109,9 @@ class Lookup:
 
     application_id: int
     iin: str
-    person: Any | None
-    """``regdesk.registry.Person``; None when the registry has no data (Table 2 step 4)."""
-    attachment: Any | None
+    person: Person | None
+    """None when the registry has no data (Table 2 step 4)."""
+    attachment: Attachment | None
     findings: tuple[Finding, ...]
     mapped_layout: bool
     """The IIN was typed on the Kazakh layout's digit row and mapped back to digits."""
@@ -270,15 +271,7 @@ class Desk:
     # -- look-up (Table 2 steps 3-4) -------------------------------------------------------
 
     def rule_settings(self) -> RuleSettings:
-        r = self.config.rules
-        return RuleSettings(
-            campaign_start=r.campaign_start,
-            campaign_end=r.campaign_end,
-            campaign_effective=r.campaign_effective,
-            free_changes_per_year=r.free_changes_per_year,
-            min_days_between_changes=r.min_days_between_changes,
-            anytime_bases=tuple(r.anytime_bases),
-        )
+        return self.config.rules
 
     def today(self) -> date:
         from zoneinfo import ZoneInfo
@@ -326,17 +319,14 @@ class Desk:
     def _open_draft(
         self,
         iin: str,
-        person: Any | None,
-        attachment: Any | None,
+        person: Person | None,
+        attachment: Attachment | None,
         started: datetime,
         ended: datetime,
         actor: str,
         role: Role,
     ) -> int:
-        registry_data = {
-            "person": _jsonable(person) if person is not None else None,
-            "attachment": _jsonable(attachment) if attachment is not None else None,
-        }
+        registry_data = RegistryFacts(person, attachment).to_json()
         with self._locked():
             app_id = self.journal.drafts.create_draft(
                 applicant_iin=iin,
@@ -434,35 +424,42 @@ class Desk:
 
     def findings_for(self, record: ApplicationRecord, basis: str) -> list[Finding]:
         """The rules again, on the basis and representative the form now gives."""
-        data = record.registry_data or {}
-        person, attachment = data.get("person"), data.get("attachment")
-        if not person:
+        facts = RegistryFacts.from_json(record.registry_data)
+        person, attachment = facts.person, facts.attachment
+        if person is None:
             return []
         form = record.form or {}
         return list(
             check_applicant(
-                PersonFacts.from_registry(_Record(person)),
-                AttachmentFacts.from_registry(_Record(attachment)) if attachment else None,
+                PersonFacts.from_registry(person),
+                AttachmentFacts.from_registry(attachment) if attachment else None,
                 self.config.clinic.bin,
                 basis,
                 self.today(),
                 self.rule_settings(),
                 has_representative=bool(form.get("representative_iin"))
-                or bool(person.get("representatives"))
+                or bool(person.representatives)
                 or None,
             )
         )
 
     def required_documents(self, record: ApplicationRecord) -> list[DocumentKind]:
         """The documents this applicant presents, by category, age and what the form says."""
-        person = (record.registry_data or {}).get("person") or {}
-        category = person.get("residency") or "citizen"
-        age = age_on(record.birth_date, self.today()) if record.birth_date else 30
+        person = RegistryFacts.from_json(record.registry_data).person
+        category = person.residency if person is not None else "citizen"
+        age = applicant_age(
+            record.applicant_iin,
+            self.today(),
+            self.rule_settings(),
+            birth_date=person.birth_date if person is not None else record.birth_date,
+            sex=person.sex if person is not None else None,
+            death_date=person.death_date if person is not None else None,
+        )
         form = record.form or {}
         flags = [f.value for f in DocumentFlag if form.get(f"flag_{f.value}")]
-        if age >= 63 or person.get("pensioner"):
+        if age.of_pension_age:
             flags.append(DocumentFlag.PENSIONER.value)
-        return list(required_documents(category, age, sorted(set(flags))))
+        return list(required_documents(category, age.years, sorted(set(flags))))
 
     def effective_date(self, basis: str, *, first_attachment: bool = False) -> date:
         return effective_date(
@@ -472,16 +469,17 @@ class Desk:
     def districts(self) -> list[Any]:
         return list(self.config.districts)
 
-    def suggest_district(self, record: ApplicationRecord) -> int | None:
-        """The district whose address ranges match the registered address, else the first."""
-        person = (record.registry_data or {}).get("person") or {}
-        address = person.get("address") or {}
-        street = f"{address.get('street', '')} {address.get('house', '')}".strip().casefold()
-        for d in self.config.districts:
-            for prefix in d.addresses:
-                if street and street.startswith(prefix.casefold().split(" ")[0]):
-                    return d.number
-        return self.config.districts[0].number if self.config.districts else None
+    def suggest_district(self, record: ApplicationRecord, actual: str = "") -> DistrictSuggestion:
+        """The district whose ranges hold the actual address (else the registered one), and why.
+
+        No district when none matches: the receptionist chooses (``core.districts``).
+        """
+        person = RegistryFacts.from_json(record.registry_data).person
+        return suggest_district(
+            self.config.districts,
+            actual=actual,
+            registered=person.address if person is not None else None,
+        )
 
     def scan_folder(self) -> Path:
         if self.config.storage.scan_dir:
@@ -896,16 +894,6 @@ def key_folder_offer(folder: Path) -> str:
     return str(folder) + os.sep
 
 
-class _Record:
-    """A registry answer read back from the journal's JSON, with its dates as dates again."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        for key, value in data.items():
-            if isinstance(value, str) and key.endswith(("date", "since")) and value:
-                value = date.fromisoformat(value[:10])
-            setattr(self, key, value)
-
-
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
@@ -913,25 +901,11 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def _jsonable(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(obj).items()}
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, date | datetime):
-        return obj.isoformat()
-    if hasattr(obj, "value") and not isinstance(obj, str | int | float | bool):
-        return obj.value
-    return obj
-
-
-def _person_facts(person: Any) -> PersonFacts:
+def _person_facts(person: Person) -> PersonFacts:
     return PersonFacts.from_registry(person)
 
 
-def _attachment_facts(attachment: Any | None) -> AttachmentFacts | None:
+def _attachment_facts(attachment: Attachment | None) -> AttachmentFacts | None:
     return None if attachment is None else AttachmentFacts.from_registry(attachment)
 
 

@@ -282,3 +282,20 @@ def test_keymap_is_written_as_textual_reads_it(tmp_path: Path) -> None:
     )
     # Textual splits on commas without trimming, and names punctuation keys.
     assert config.keymap == {"sign": "f10,ctrl+full_stop", "print": "f6,ctrl+p", "back": "minus"}
+
+
+def test_rules_section_is_cores_rule_settings(tmp_path: Path) -> None:
+    from regdesk.core.rules import RuleSettings
+
+    file = tmp_path / "c.toml"
+    file.write_text(
+        '[rules]\npension_age_women = 63\nanytime_bases = ["newborn"]\n', encoding="utf-8"
+    )
+    rules = cfg.load(file).rules
+    assert isinstance(rules, RuleSettings)
+    assert rules == RuleSettings(pension_age_women=63, anytime_bases=("newborn",))
+    assert cfg.load(EXAMPLE).rules == RuleSettings()  # the example states the defaults
+    file.write_text("[rules]\npension_age_men = 30\n", encoding="utf-8")
+    with pytest.raises(cfg.ConfigError) as info:
+        cfg.load(file)
+    assert info.value.key == "rules.pension_age_men" and "from 40 to 80" in info.value.problem

@@ -1,8 +1,8 @@
 """The rules the desk applies to the registry's data before it attaches a person.
 
-Pure functions over plain dataclasses: the registry client turns its answer into
-``PersonFacts`` and ``AttachmentFacts``, the desk turns the configuration's ``[rules]`` into
-``RuleSettings`` (the yearly rules are configuration, not code), and ``check_applicant`` returns
+Pure functions over plain dataclasses: the registry's answer becomes ``PersonFacts`` and
+``AttachmentFacts``, the configuration's ``[rules]`` section is loaded as ``RuleSettings`` (the
+yearly rules are configuration, not code), and ``check_applicant`` returns
 findings that the screen explains through the catalogue (``core.finding.<code>``). A finding of
 severity ``block`` stops the registration and names the refusal reason to use if the applicant
 cannot remedy it; ``warn`` needs the receptionist's attention; ``info`` only informs.
@@ -15,7 +15,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final, Protocol
+
+from regdesk.core.age import age_on
 
 # The catalogue group of each named enum: its members' names are core.<group>.<value>.
 _GROUPS: Final = {
@@ -120,6 +122,34 @@ class DocumentFlag(StrEnum):
     """The attachment follows the decision of a commission (e.g. a disputed service area)."""
 
 
+class RegistryPersonLike(Protocol):
+    """What the rules read of a registry person (``regdesk.core.person.Person`` has it all)."""
+
+    @property
+    def iin(self) -> str: ...
+    @property
+    def birth_date(self) -> date: ...
+    @property
+    def life_status(self) -> str: ...
+    @property
+    def death_date(self) -> date | None: ...
+    @property
+    def residency(self) -> str: ...
+    @property
+    def has_insurance(self) -> bool | None: ...
+
+
+class RegistryAttachmentLike(Protocol):
+    """What the rules read of a registry attachment (``regdesk.core.person.Attachment``)."""
+
+    @property
+    def clinic_bin(self) -> str: ...
+    @property
+    def since(self) -> date: ...
+    @property
+    def district(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class PersonFacts:
     """What the state database of individuals says about the applicant."""
@@ -133,19 +163,15 @@ class PersonFacts:
     """Medical insurance of a temporarily staying foreigner; None when not known."""
 
     @classmethod
-    def from_registry(cls, person: Any) -> PersonFacts:
-        """The facts of a registry answer (``regdesk.registry.models.Person`` or alike).
-
-        Read by attribute name (``iin``, ``birth_date``, ``life_status``, ``death_date``,
-        ``residency``, ``has_insurance``), so that core needs nothing from the registry package.
-        """
+    def from_registry(cls, person: RegistryPersonLike) -> PersonFacts:
+        """The facts of a registry answer (``regdesk.core.person.Person`` or alike)."""
         return cls(
             iin=str(person.iin),
             birth_date=person.birth_date,
-            life_status=LifeStatus(str(getattr(person, "life_status", "alive"))),
-            death_date=getattr(person, "death_date", None),
-            citizenship=Citizenship(str(getattr(person, "residency", "citizen"))),
-            has_insurance=getattr(person, "has_insurance", None),
+            life_status=LifeStatus(str(person.life_status)),
+            death_date=person.death_date,
+            citizenship=Citizenship(str(person.residency)),
+            has_insurance=person.has_insurance,
         )
 
 
@@ -160,12 +186,12 @@ class AttachmentFacts:
     """Free-choice changes of clinic already made this calendar year, when the register says."""
 
     @classmethod
-    def from_registry(cls, attachment: Any) -> AttachmentFacts:
-        """The facts of a registry answer (``regdesk.registry.models.Attachment`` or alike)."""
+    def from_registry(cls, attachment: RegistryAttachmentLike) -> AttachmentFacts:
+        """The facts of a registry answer (``regdesk.core.person.Attachment`` or alike)."""
         return cls(
             clinic_bin=str(attachment.clinic_bin),
             since=attachment.since,
-            district=getattr(attachment, "district", None),
+            district=attachment.district,
             changes_this_year=getattr(attachment, "changes_this_year", None),
         )
 
@@ -175,44 +201,70 @@ IDENTITY_AGE: Final = 16
 """The age from which a person in Kazakhstan holds an identity card of their own."""
 
 
+class SettingError(ValueError):
+    """A rule setting that cannot be used; ``name`` is the setting, ``problem`` what is wrong.
+
+    The configuration's loader turns it into its own error naming the file and ``rules.<name>``.
+    """
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        self.problem = problem
+        super().__init__(f"{name}: {problem}")
+
+
 def _parse_month_day(text: str, name: str) -> tuple[int, int]:
     try:
         month_text, day_text = text.split("-")
         # A leap year, so that 02-29 is accepted as a setting.
         date(2000, int(month_text), int(day_text))
     except ValueError:
-        raise ValueError(f"{name} must be MM-DD, got {text!r}") from None
+        raise SettingError(name, f"{text!r} is not a day MM-DD") from None
     return int(month_text), int(day_text)
 
 
 @dataclass(frozen=True)
 class RuleSettings:
-    """The year's rules of attachment (from the configuration's ``[rules]``)."""
+    """The year's rules of attachment: the configuration's ``[rules]`` section.
+
+    The configuration loads that section into this class (``regdesk.config``), so each setting,
+    its default and its check are written once, here; config.example.toml documents them.
+    """
 
     campaign_start: str = "09-01"
-    """First day (MM-DD) of the free-choice attachment campaign, included."""
+    """First day (MM-DD) of the yearly free-choice attachment campaign, included."""
     campaign_end: str = "11-01"
     """Last day (MM-DD) of the campaign, included."""
     campaign_effective: str = "01-01"
-    """Day (MM-DD) from which an attachment made in the campaign takes effect (next year)."""
+    """Day (MM-DD) of the next year from which a campaign attachment takes effect."""
     free_changes_per_year: int = 1
+    """How many times a year a person may change clinic by free choice."""
     min_days_between_changes: int = 365
-    anytime_bases: Collection[str] = frozenset(
-        {"residence_change", "newborn", "released", "arrival"}
-    )
-    """Basis codes that allow attachment at any time; stored as a frozenset."""
-    adult_age: int = ADULT_AGE
+    """Days that must pass since the last attachment before a free-choice change."""
+    anytime_bases: tuple[str, ...] = ("residence_change", "newborn", "released", "arrival")
+    """Attachment bases that allow a change at any time, outside the campaign."""
+    pension_age_men: int = 63
+    """The age from which a man receives the state pension (the Social Code's, 2026)."""
+    pension_age_women: int = 61
+    """The age from which a woman receives the state pension (the Social Code's, 2026)."""
 
     def __post_init__(self) -> None:
         for name in ("campaign_start", "campaign_end", "campaign_effective"):
             _parse_month_day(getattr(self, name), name)
-        bases = frozenset(self.anytime_bases)
-        unknown = sorted(bases - {b.value for b in Basis})
-        if unknown:
-            raise ValueError(f"anytime_bases: unknown basis {unknown}")
-        if self.free_changes_per_year < 0 or self.min_days_between_changes < 0:
-            raise ValueError("free_changes_per_year and min_days_between_changes must be >= 0")
-        object.__setattr__(self, "anytime_bases", bases)
+        known = {b.value for b in Basis}
+        for code in self.anytime_bases:
+            if code not in known:
+                raise SettingError(
+                    "anytime_bases", f"unknown basis {code!r} (known: {', '.join(sorted(known))})"
+                )
+        for name in ("free_changes_per_year", "min_days_between_changes"):
+            if getattr(self, name) < 0:
+                raise SettingError(name, f"{getattr(self, name)} is below 0")
+        for name in ("pension_age_men", "pension_age_women"):
+            if not ADULT_AGE <= getattr(self, name) <= 100:
+                raise SettingError(name, f"{getattr(self, name)} is not an age {ADULT_AGE}..100")
+        # One order and no repeats, so that two configs that say the same compare equal.
+        object.__setattr__(self, "anytime_bases", tuple(sorted(set(self.anytime_bases))))
 
     def is_anytime(self, basis: Basis | str) -> bool:
         """Whether ``basis`` allows attachment outside the campaign and the interval."""
@@ -245,14 +297,6 @@ def blocking(findings: Collection[Finding]) -> list[Finding]:
 
 def _show(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day is not None else "—"
-
-
-def age_on(birth: date, day: date) -> int:
-    """Full years of age on ``day``; someone born on 29 February gets older on 1 March."""
-    years = day.year - birth.year
-    if (day.month, day.day) < (birth.month, birth.day):
-        years -= 1
-    return years
 
 
 def campaign_window(year: int, settings: RuleSettings) -> tuple[date, date]:
@@ -371,7 +415,7 @@ def check_applicant(
     if basis is Basis.NEWBORN and age_on(person.birth_date, today) >= 1:
         findings.append(Finding("newborn_basis_age", Severity.WARN))
 
-    if age_on(person.birth_date, today) < settings.adult_age:
+    if age_on(person.birth_date, today) < ADULT_AGE:
         if has_representative is None:
             findings.append(Finding("representative_required", Severity.WARN))
         elif not has_representative:

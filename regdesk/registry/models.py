@@ -1,10 +1,12 @@
 """The registry's answers as typed objects, and the strict parsers that build them from JSON.
 
-The shapes are those of ``docs/registry-api.md``. A parser accepts exactly what the contract
-promises: a missing field, a wrong type, an unknown enumeration value, an invalid IIN or BIN, a
-date that is not a date, all raise ``ContractError`` naming the field (never its value, which may
-be personal data). The client turns that into a ``BadAnswer`` carrying the request id. Fields the
-contract does not know are ignored, so the service may add fields without breaking clinics.
+The shapes are those of ``docs/registry-api.md``; a person and their attachment are core's value
+types (``regdesk.core.person``, which also stores them with an application), re-exported here. A
+parser accepts exactly what the contract promises: a missing field, a wrong type, an unknown
+enumeration value, an invalid IIN or BIN, a date that is not a date, all raise ``ContractError``
+naming the field (never its value, which may be personal data). The client turns that into a
+``BadAnswer`` carrying the request id. Fields the contract does not know are ignored, so the
+service may add fields without breaking clinics.
 """
 
 from __future__ import annotations
@@ -17,30 +19,28 @@ from datetime import date, datetime
 from typing import Any, Final, Literal, TypeVar, cast, get_args
 
 from regdesk.core.ids import BinError, IinError, parse_bin, parse_iin
+from regdesk.core.person import (
+    DOCUMENT_TYPES,
+    LIFE_STATUSES,
+    RELATIONS,
+    RESIDENCIES,
+    SEXES,
+    Address,
+    Attachment,
+    CodeName,
+    DocumentType,
+    IdentityDocument,
+    LifeStatus,
+    Person,
+    Relation,
+    Representative,
+    Residency,
+    Sex,
+)
 
-Sex = Literal["male", "female"]
-Residency = Literal[
-    "citizen", "kandas", "refugee", "foreign_resident", "foreign_temporary", "stateless_resident"
-]
-LifeStatus = Literal["alive", "dead"]
-DocumentType = Literal[
-    "id_card",
-    "passport",
-    "birth_certificate",
-    "residence_permit",
-    "foreign_passport",
-    "stateless_certificate",
-    "refugee_certificate",
-]
-Relation = Literal["mother", "father", "guardian", "trustee"]
 PortalStatus = Literal["new", "registered", "refused"]
 PortalOutcome = Literal["registered", "refused"]
 
-SEXES: Final = cast(tuple[Sex, ...], get_args(Sex))
-RESIDENCIES: Final = cast(tuple[Residency, ...], get_args(Residency))
-LIFE_STATUSES: Final = cast(tuple[LifeStatus, ...], get_args(LifeStatus))
-DOCUMENT_TYPES: Final = cast(tuple[DocumentType, ...], get_args(DocumentType))
-RELATIONS: Final = cast(tuple[Relation, ...], get_args(Relation))
 PORTAL_STATUSES: Final = cast(tuple[PortalStatus, ...], get_args(PortalStatus))
 PORTAL_OUTCOMES: Final = cast(tuple[PortalOutcome, ...], get_args(PortalOutcome))
 
@@ -58,92 +58,6 @@ class ContractError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class CodeName:
-    """A coded value with its name as the registry spells it (citizenship, nationality)."""
-
-    code: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """A registered address, with the address register's code (АР код)."""
-
-    region: str
-    district: str
-    city: str
-    street: str
-    house: str
-    flat: str | None
-    ar_code: str
-
-    def text(self) -> str:
-        """One line: city, street, house and flat (the region and district are left out)."""
-        house = f"{self.house}-{self.flat}" if self.flat else self.house
-        return ", ".join(p for p in (self.city, self.street, house) if p)
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityDocument:
-    """The person's current identity document."""
-
-    type: DocumentType
-    number: str
-    issued: date
-    expires: date | None
-    """None for documents without an expiry (a birth certificate)."""
-    issuer: str
-
-    def valid_on(self, day: date) -> bool:
-        return self.issued <= day and (self.expires is None or day <= self.expires)
-
-
-@dataclass(frozen=True, slots=True)
-class Representative:
-    """A parent or legal representative of a minor or a person under guardianship."""
-
-    iin: str
-    relation: Relation
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A person as the state database of individuals (ГБД ФЛ) knows them."""
-
-    iin: str
-    surname: str
-    first_name: str
-    patronymic: str | None
-    birth_date: date
-    sex: Sex
-    citizenship: CodeName
-    """ISO 3166-1 alpha-3 code ("KAZ") and the country's name."""
-    nationality: CodeName | None
-    residency: Residency
-    has_insurance: bool | None
-    """For temporarily staying foreigners: whether they hold medical insurance; else None."""
-    life_status: LifeStatus
-    death_date: date | None
-    address: Address | None
-    document: IdentityDocument | None
-    representatives: tuple[Representative, ...]
-    """Parents or legal representatives (for minors); empty when the registry names none."""
-
-    @property
-    def full_name(self) -> str:
-        return " ".join(p for p in (self.surname, self.first_name, self.patronymic) if p)
-
-    @property
-    def alive(self) -> bool:
-        return self.life_status == "alive"
-
-    def age_on(self, day: date) -> int:
-        """Full years of age on ``day``."""
-        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - int(before_birthday)
-
-
-@dataclass(frozen=True, slots=True)
 class Organisation:
     """An organisation by BIN (a clinic, for the attachment's and the talon's purposes)."""
 
@@ -155,16 +69,6 @@ class Organisation:
     address: str
     active: bool
     """False when the organisation has been liquidated."""
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """A person's current attachment to a primary-care clinic."""
-
-    clinic_bin: str
-    clinic_name: str
-    district: int
-    since: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,21 +512,31 @@ def parse_health(data: object) -> Health:
 
 
 __all__ = [
+    "DOCUMENT_TYPES",
+    "LIFE_STATUSES",
+    "RELATIONS",
+    "RESIDENCIES",
+    "SEXES",
     "Address",
     "Attachment",
     "AttachmentReceipt",
     "CodeName",
     "ContractError",
+    "DocumentType",
     "Fields",
     "Health",
     "IdentityDocument",
+    "LifeStatus",
     "Organisation",
     "Person",
     "PortalApplication",
     "PortalApplicationItem",
     "PortalFile",
     "PortalResultReceipt",
+    "Relation",
     "Representative",
+    "Residency",
+    "Sex",
     "parse_attachment_answer",
     "parse_attachment_receipt",
     "parse_health",

@@ -85,9 +85,12 @@ def test_settings_are_validated() -> None:
         RuleSettings(anytime_bases=("residence_chnage",))
     with pytest.raises(ValueError):
         RuleSettings(min_days_between_changes=-1)
-    as_tuple = RuleSettings(anytime_bases=("newborn",))
-    assert as_tuple.anytime_bases == frozenset({"newborn"})
-    assert as_tuple.is_anytime(Basis.NEWBORN) and not as_tuple.is_anytime("arrival")
+    with pytest.raises(ValueError, match="pension_age_women"):
+        RuleSettings(pension_age_women=6)
+    as_tuple = RuleSettings(anytime_bases=("newborn", "arrival", "newborn"))
+    assert as_tuple.anytime_bases == ("arrival", "newborn")
+    assert as_tuple == RuleSettings(anytime_bases=("arrival", "newborn"))
+    assert as_tuple.is_anytime(Basis.NEWBORN) and not as_tuple.is_anytime("released")
 
 
 def test_campaign_window_inclusive_and_over_new_year() -> None:

@@ -149,3 +149,24 @@ async def test_child_needs_birth_certificate_and_representative(
     )
     desk.register(app_id, key)
     assert desk.get(app_id).state == State.REGISTERED
+
+
+async def test_the_district_is_suggested_from_the_address_by_the_demo_ranges(
+    ws: demo.DemoWorkspace, desk: Desk
+) -> None:
+    from regdesk.core.districts import suggest_district as core_suggestion
+
+    lookup = await desk.look_up(ws.samples["adult"][0])
+    record = desk.get(lookup.application_id)
+    person = lookup.person
+    assert person is not None and person.address is not None
+    registered = desk.suggest_district(record)
+    assert registered.source == "registered"
+    assert registered == core_suggestion(ws.config.districts, registered=person.address)
+    # The demo's ranges (regdesk.demo): Төле би 1-90 is district 1, 91-180 district 2.
+    for typed, district in (("ул. Толе би 12", 1), ("Төле би көшесі, 120", 2)):
+        got = desk.suggest_district(record, typed)
+        assert (got.source, got.district) == ("actual", district)
+        assert got.entry.startswith("Төле би")
+    elsewhere = desk.suggest_district(record, "Абайская область, г. Семей, ул. Ленина 5")
+    assert elsewhere.district is None  # no silent district 1

@@ -128,7 +128,8 @@ class FormScreen(DeskScreen):
             )
             for d in desk.districts()
         )
-        chosen = form.get("district") or desk.suggest_district(self.record)
+        actual = str(form.get("actual_address", ""))
+        chosen = form.get("district") or desk.suggest_district(self.record, actual).district
         if chosen is not None:
             district.value = str(chosen)
         docs = self.query_one("#documents", SelectionList)
