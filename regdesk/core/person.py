@@ -20,6 +20,7 @@ from typing import Final, Literal, Self, TypeVar, cast, get_args
 
 from regdesk.core.age import age_on
 from regdesk.core.ids import Sex
+from regdesk.core.json_types import JsonValue
 
 Residency = Literal[
     "citizen", "kandas", "refugee", "foreign_resident", "foreign_temporary", "stateless_resident"
@@ -42,8 +43,8 @@ LIFE_STATUSES: Final = cast(tuple[LifeStatus, ...], get_args(LifeStatus))
 DOCUMENT_TYPES: Final = cast(tuple[DocumentType, ...], get_args(DocumentType))
 RELATIONS: Final = cast(tuple[Relation, ...], get_args(Relation))
 
-Json = dict[str, object]
-"""A JSON object as ``json.loads`` returns it."""
+Json = dict[str, JsonValue]
+"""A JSON object as written (``to_json``); ``from_json`` reads any object ``json.loads`` gave."""
 
 
 class StoredFactsError(ValueError):
@@ -296,7 +297,7 @@ class RegistryFacts:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object] | None) -> Self:
+    def from_json(cls, data: Mapping[str, JsonValue] | None) -> Self:
         """The facts of a stored ``registry_data``; None or ``{}`` is "no data"."""
         r = _Reader(dict(data or {}), "registry_data")
         person = r.opt_obj("person")
