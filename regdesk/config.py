@@ -96,6 +96,9 @@ class Registry:
     """Seconds to wait for an answer."""
     retries: int = 2
     """How many times a safe request is retried after a transient failure."""
+    deadline: float = 30.0
+    """Seconds a request may take in all (connecting, retries, the whole answer however slowly
+    it comes); then the registry "did not answer in time"."""
 
 
 @dataclass(frozen=True)
@@ -374,6 +377,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "registry.connect_timeout": (0.1, 120, "seconds"),
     "registry.read_timeout": (0.1, 600, "seconds"),
     "registry.retries": (0, 10, ""),
+    "registry.deadline": (1, 600, "seconds for a whole request, its retries included"),
     "signing.ocsp_timeout": (0.1, 120, "seconds"),
     "printing.printers.port": (1, 65535, ""),
     "printing.printers.timeout": (0.1, 600, "seconds"),
@@ -572,6 +576,15 @@ def _check(config: Config, src: Path | str) -> None:
     if config.registry.client_key and not config.registry.client_cert:
         raise ConfigError(
             src, "registry.client_key", "is set without registry.client_cert (set both, or neither)"
+        )
+    base = config.registry.base_url.rstrip("/")
+    if urlsplit(base).path.endswith("/v1"):
+        # The client puts the contract's /v1 before every path; a base ending in it asks /v1/v1/.
+        raise ConfigError(
+            src,
+            "registry.base_url",
+            f"{config.registry.base_url!r} ends in /v1, which regdesk adds to every path itself:"
+            f" write {base.removesuffix('/v1')!r}",
         )
     names: list[str] = []
     for i, printer in enumerate(config.printing.printers):

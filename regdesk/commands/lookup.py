@@ -1,12 +1,17 @@
 """``regdesk lookup IIN``: what the registry knows about a person, or the outcome in words.
 
 Exit codes: 0 found, 2 invalid IIN (nothing sent), 3 not found, 4 unavailable, 5 bad answer,
-6 refused.
+6 refused, 78 the ``[registry]`` settings name a file that cannot be used (nothing sent).
+
+The client's log lines (a bad answer's details, TLS failures) go to the data folder's log file
+when there is one, never to the terminal: the person at the terminal reads the outcome in words.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from regdesk.cli import Context
@@ -20,6 +25,7 @@ EXIT_NOT_FOUND = 3
 EXIT_UNAVAILABLE = 4
 EXIT_BAD_ANSWER = 5
 EXIT_REFUSED = 6
+EXIT_NOT_CONFIGURED = 78
 
 
 def register(sub: Any, ctx: Context) -> None:
@@ -33,8 +39,10 @@ def register(sub: Any, ctx: Context) -> None:
 
 def exit_code(error: RegistryError) -> int:
     """The exit code of an outcome, shared by ``lookup`` and ``registry check``."""
-    from regdesk.registry.errors import BadAnswer, NotFound, Refused
+    from regdesk.registry.errors import BadAnswer, NotConfigured, NotFound, Refused
 
+    if isinstance(error, NotConfigured):
+        return EXIT_NOT_CONFIGURED
     if isinstance(error, NotFound):
         return EXIT_NOT_FOUND
     if isinstance(error, BadAnswer):
@@ -54,15 +62,41 @@ def report(error: RegistryError, ctx: Context) -> int:
     return exit_code(error)
 
 
-def client_for(ctx: Context) -> Any:
-    """A ``SyncRegistryClient`` for the config's ``[registry]``, paths taken from its folder."""
+@contextlib.contextmanager
+def client_for(ctx: Context) -> Iterator[Any]:
+    """A ``SyncRegistryClient`` for the config's ``[registry]``, paths taken from its folder.
+
+    While it is open, the client's warnings go to the data folder's log file (when ``regdesk
+    init`` has made the folder), not to the terminal.
+    """
+    import logging
     from pathlib import Path
 
     from regdesk.registry.client import SyncRegistryClient
+    from regdesk.store.paths import DataPaths
 
     config = ctx.config()
     base_dir = Path(config.source).parent if config.source else None
-    return SyncRegistryClient(config.registry, base_dir=base_dir)
+    handler: logging.Handler | None = None
+    paths = DataPaths.for_config(config)
+    if paths.root.is_dir():  # a look-up before init makes no folder for its log
+        try:
+            paths.logs_dir.mkdir(exist_ok=True)
+            handler = logging.FileHandler(paths.logs_dir / "regdesk.log", encoding="utf-8")
+        except OSError:
+            handler = None  # an unwritable log folder must not stop a look-up
+    root = logging.getLogger()
+    if handler is not None:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        root.addHandler(handler)
+    try:
+        with SyncRegistryClient(config.registry, base_dir=base_dir) as client:
+            yield client
+    finally:
+        if handler is not None:
+            root.removeHandler(handler)
+            handler.close()
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:

@@ -11,6 +11,7 @@ that importing this package does not load httpx:
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from regdesk.registry.errors import BadAnswer, NotFound, Refused, RegistryError, Unavailable
@@ -29,6 +30,11 @@ from regdesk.registry.models import (
     PortalResultReceipt,
     Representative,
 )
+
+# The registry's log lines go where the program sends its logs (the desk's log file) and
+# nowhere else: without a handler of its own Python would print warnings on stderr, under the
+# words the user reads.
+logging.getLogger("regdesk.registry").addHandler(logging.NullHandler())
 
 _LAZY = {
     "RegistryClient": "regdesk.registry.client",

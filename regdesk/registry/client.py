@@ -11,6 +11,10 @@ timeout, a dropped connection, or a 429/502/503/504, with exponential backoff an
 ``Retry-After`` is honoured up to ``retry_after_cap`` seconds, and a longer one ends the attempts
 at once with an ``Unavailable`` that says how long to wait.
 
+A call has one overall deadline (``[registry] deadline``) over its attempts, waits and answers:
+httpx's read timeout counts from one chunk to the next, so a registry that trickles its answer a
+byte at a time would otherwise hold the desk for ever. Past it, the call ends as any timeout does.
+
 Cancelling the task that awaits a call (``asyncio.CancelledError``) stops it at once and closes
 the connection it was using.
 """
@@ -18,6 +22,7 @@ the connection it was using.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import random
@@ -30,10 +35,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
 from regdesk.config import Registry
+from regdesk.core.clock import wall_utc
 from regdesk.core.ids import parse_bin, parse_iin
 from regdesk.registry import contract as c
 from regdesk.registry.errors import BadAnswer, NotFound, Refused, Unavailable
@@ -57,6 +64,7 @@ from regdesk.registry.models import (
     parse_portal_list,
     parse_portal_receipt,
 )
+from regdesk.registry.tls import client_context, tls_refusal
 
 log = logging.getLogger("regdesk.registry")
 
@@ -92,24 +100,13 @@ class _Answer:
     request_id: str
 
 
-def _ssl_context(settings: Registry, base_dir: Path | None) -> ssl.SSLContext:
-    def path(p: str) -> str:
-        q = Path(p).expanduser()
-        return str(base_dir / q if base_dir is not None and not q.is_absolute() else q)
-
-    # No CA bundle: the system's store, as for any other HTTPS client on this machine.
-    cafile = path(settings.ca_bundle) if settings.ca_bundle else None
-    context = ssl.create_default_context(cafile=cafile)
-    if settings.client_cert:
-        key = path(settings.client_key) if settings.client_key else None
-        context.load_cert_chain(path(settings.client_cert), key)
-    return context
-
-
-def _tls_failure(exc: BaseException) -> bool:
+def _refused_connection(exc: BaseException) -> bool:
+    """True when the address answered that nothing listens there (not a silence, not a timeout)."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLError | ssl.CertificateError):
+        if isinstance(seen, ConnectionRefusedError) or (
+            isinstance(seen, OSError) and seen.errno == errno.ECONNREFUSED
+        ):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -123,10 +120,8 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     if value.isdigit():
         return float(value)
     try:
-        from datetime import UTC, datetime
-
         when = parsedate_to_datetime(value)
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        return max(0.0, (when - wall_utc()).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -136,6 +131,7 @@ class RegistryClient:
 
     ``settings`` is the ``[registry]`` section; relative certificate paths are taken from
     ``base_dir`` (the config file's folder). ``transport`` replaces the network, for tools only.
+    A certificate file of the settings that cannot be used raises ``NotConfigured`` here.
     """
 
     def __init__(
@@ -155,9 +151,11 @@ class RegistryClient:
             headers["Authorization"] = f"Bearer {settings.token}"
         verify: ssl.SSLContext | bool = True
         if settings.base_url.startswith("https:"):
-            verify = _ssl_context(settings, base_dir)
+            verify = client_context(settings, base_dir)
+        self._base_url = settings.base_url.rstrip("/")
+        self._host = urlsplit(settings.base_url).hostname or settings.base_url
         self._http = httpx.AsyncClient(
-            base_url=settings.base_url.rstrip("/"),
+            base_url=self._base_url,
             headers=headers,
             verify=verify,
             timeout=httpx.Timeout(
@@ -322,6 +320,8 @@ class RegistryClient:
         content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         attempts = 1 + max(0, self.settings.retries)
         limit = max_body or self.max_body
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + self.settings.deadline
         for attempt in range(attempts):
             request_id = uuid.uuid4().hex
             headers = {c.REQUEST_ID: request_id}
@@ -330,23 +330,41 @@ class RegistryClient:
             if content is not None:
                 headers["Content-Type"] = c.JSON
             delay: float | None = None
+            deadline = asyncio.timeout_at(ends)
             try:
-                answer = await self._once(method, path, headers, content, limit, request_id)
+                async with deadline:
+                    answer = await self._once(method, path, headers, content, limit, request_id)
+            except TimeoutError:
+                log.info("registry %s %s: past the deadline (%s)", method, label, request_id)
+                failure = Unavailable("registry.unavailable_timeout", request_id=request_id)
+                if deadline.expired():
+                    raise failure from None
             except (httpx.TransportError, ssl.SSLError) as exc:
                 # httpcore lets an SSLError raised while reading (a TLS 1.3 alert such as
                 # "certificate required") escape unwrapped, so it is caught here too.
-                if _tls_failure(exc):
-                    log.warning("registry %s %s: TLS failure (%s)", method, label, request_id)
-                    raise Refused("registry.refused_tls", request_id=request_id) from None
-                timeout = isinstance(exc, httpx.TimeoutException)
-                log.info("registry %s %s: %s (%s)", method, label, type(exc).__name__, request_id)
-                failure = Unavailable(
-                    "registry.unavailable_timeout" if timeout else "registry.unavailable",
+                refusal = tls_refusal(
+                    exc,
+                    host=self._host,
+                    client_cert=bool(self.settings.client_cert),
                     request_id=request_id,
                 )
+                if refusal is not None:
+                    log.warning(
+                        "registry %s %s: TLS failure %s (%s)", method, label, refusal.key, exc
+                    )
+                    raise refusal from None
+                log.info("registry %s %s: %s (%s)", method, label, type(exc).__name__, request_id)
+                if isinstance(exc, httpx.TimeoutException):
+                    failure = Unavailable("registry.unavailable_timeout", request_id=request_id)
+                elif _refused_connection(exc):
+                    failure = Unavailable(
+                        "registry.unavailable_refused", request_id=request_id, url=self._base_url
+                    )
+                else:
+                    failure = Unavailable("registry.unavailable", request_id=request_id)
             else:
                 if answer.status not in c.RETRYABLE_STATUSES:
-                    return self._check(answer, not_found)
+                    return self._check(answer, not_found, label)
                 wait = _retry_after(answer.headers)
                 log.info("registry %s %s: %d (%s)", method, label, answer.status, request_id)
                 failure = Unavailable(
@@ -360,7 +378,10 @@ class RegistryClient:
                 delay = wait
             if attempt + 1 >= attempts:
                 raise failure
-            await asyncio.sleep(self.backoff.delay(attempt) if delay is None else delay)
+            pause = self.backoff.delay(attempt) if delay is None else delay
+            if loop.time() + pause >= ends:
+                raise failure  # no time left for another attempt: say why the last one failed
+            await asyncio.sleep(pause)
         raise AssertionError("the loop returns or raises")
 
     async def _once(
@@ -386,7 +407,7 @@ class RegistryClient:
                 chunks.append(chunk)
             return _Answer(response.status_code, response.headers, b"".join(chunks), answered_id)
 
-    def _check(self, answer: _Answer, not_found: str) -> _Answer:
+    def _check(self, answer: _Answer, not_found: str, label: str) -> _Answer:
         status = answer.status
         if status in (200, 201):
             return answer
@@ -396,16 +417,21 @@ class RegistryClient:
             # A 404 without the contract's error body is a wrong URL or a proxy's page, not
             # "no data": refusing an applicant on it would be wrong.
             if code != c.E_NOT_FOUND:
-                raise _bad("404 without the contract's not_found error", rid)
+                url = self._base_url + label
+                log.warning("registry bad answer (%s): 404 without not_found from %s", rid, url)
+                raise BadAnswer(
+                    "404 without the contract's not_found error",
+                    request_id=rid,
+                    key="registry.bad_answer_no_route",
+                    url=url,
+                )
             raise NotFound(not_found, request_id=rid)
         if status == 401:
             raise Refused("registry.refused_credentials", request_id=rid, status=401, code=code)
         if status == 403:
             raise Refused("registry.refused_permission", request_id=rid, status=403, code=code)
         if 400 <= status < 500:
-            raise Refused(
-                "registry.refused_request", request_id=rid, status=status, code=code or "-"
-            )
+            raise Refused("registry.refused_request", request_id=rid, status=status, code=code)
         if status >= 500:
             raise Unavailable("registry.unavailable", request_id=rid)
         raise _bad(f"unexpected status {status}", rid)

@@ -1,6 +1,6 @@
 """The outcomes of a registry request that a person may see.
 
-The desk explains every failure of the registry with one of four outcomes, each a
+The desk explains every failure of the registry with one of five outcomes, each a
 ``UserError`` whose catalogue text says what happened and what to do next:
 
 - ``NotFound``: the registry answered that it has no such person (organisation, application).
@@ -9,6 +9,8 @@ The desk explains every failure of the registry with one of four outcomes, each 
   permissions, TLS certificates, a request it rejects); trying again will not help.
 - ``BadAnswer``: an answer came but is not what the contract promises; it carries the request id
   so that the administrator can find it in the integration service's log.
+- ``NotConfigured``: this workstation's ``[registry]`` settings cannot be used (a certificate file
+  named there is missing, unreadable or without its key); nothing was sent.
 
 Every outcome carries the request id of the last attempt when there was one.
 """
@@ -75,18 +77,24 @@ class Refused(RegistryError):
         code: str = "",
         **params: object,
     ) -> None:
-        super().__init__(key, request_id=request_id, **params)
+        # status and code are parameters of the texts too ("rejected the request ({code})").
+        super().__init__(key, request_id=request_id, status=status, code=code or "-", **params)
         self.status = status
         self.code = code
 
 
 class BadAnswer(RegistryError):
-    """An answer that breaks the contract; ``detail`` says how (no personal data in it)."""
+    """An answer that breaks the contract; ``detail`` says how (no personal data in it).
+
+    ``key`` names a more precise text, e.g. a 404 from a path the service does not have.
+    """
 
     key = "registry.bad_answer"
 
-    def __init__(self, detail: str, *, request_id: str) -> None:
-        super().__init__("registry.bad_answer", request_id=request_id or "-")
+    def __init__(
+        self, detail: str, *, request_id: str, key: str = "registry.bad_answer", **params: object
+    ) -> None:
+        super().__init__(key, request_id=request_id or "-", **params)
         self.params["request_id"] = self.request_id
         self.detail = detail
 
@@ -94,4 +102,11 @@ class BadAnswer(RegistryError):
         return f"{self.message('en')} [{self.detail}]"
 
 
-__all__ = ["BadAnswer", "NotFound", "Refused", "RegistryError", "Unavailable"]
+class NotConfigured(RegistryError):
+    """The ``[registry]`` settings name a file that cannot be used; ``setting`` and ``path`` say
+    which (nothing was sent)."""
+
+    key = "registry.setting_file_missing"
+
+
+__all__ = ["BadAnswer", "NotConfigured", "NotFound", "Refused", "RegistryError", "Unavailable"]

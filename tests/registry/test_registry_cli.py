@@ -130,3 +130,49 @@ def test_registry_sim_serves_until_terminated(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "stopped" in out
+
+
+@pytest.mark.parametrize("initialised", [True, False])
+def test_a_bad_answer_is_said_in_words_and_its_details_go_to_the_log_file(
+    sim: SimulatorHandle, tmp_path: Path, initialised: bool
+) -> None:
+    # In its own process: pytest's log capture would otherwise stand in for the missing handler
+    # through which Python prints warnings on stderr.
+    data = tmp_path / "data"
+    if initialised:
+        data.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[registry]\nbase_url = "{sim.url}"\ntoken = "{sim.token}"\nretries = 0\n'
+        f'[storage]\ndata_dir = "{data}"\n',
+        encoding="utf-8",
+    )
+    sim.inject(Fault("garbage", garbage="html"), Fault("garbage", garbage="html"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "regdesk", "--lang", "ru", "--config", str(config), "lookup",
+         sim.cases["adult"][0]],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 5
+    assert "Не удалось прочитать ответ регистра" in proc.stderr
+    assert "registry bad answer" not in proc.stderr and "Traceback" not in proc.stderr
+    log = data / "logs" / "regdesk.log"
+    if initialised:
+        assert "registry bad answer" in log.read_text(encoding="utf-8")
+    else:
+        assert not data.exists(), "a look-up before init makes no data folder"
+
+
+def test_a_missing_ca_bundle_is_said_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[registry]\nbase_url = "https://registry.example.kz/regdesk"\n'
+        'ca_bundle = "certs/registry-ca.pem"\n',
+        encoding="utf-8",
+    )
+    code, _, err = _run(["--lang", "kk", "--config", str(config), "lookup", "900101300126"], capsys)
+    assert code == 78
+    assert "registry.ca_bundle" in err and str(tmp_path / "certs" / "registry-ca.pem") in err
+    assert "ештеңе жіберілген жоқ" in err

@@ -139,10 +139,17 @@ async def test_404_without_the_contracts_body_is_a_bad_answer_not_no_data(
     sim: SimulatorHandle, fast_backoff: Backoff
 ) -> None:
     # A wrong base URL (a proxy's 404 page) must never look like "the registry has no data".
-    settings = sim.settings(base_url=sim.url + "/wrong-prefix")
+    settings = sim.settings(base_url=sim.url + "/regdesk/v1")
     async with RegistryClient(settings, backoff=fast_backoff) as client:
-        with pytest.raises(BadAnswer):
+        with pytest.raises(BadAnswer) as caught:
             await client.person(sim.cases["adult"][0])
+    # The message names the URL asked (with the path's template, not the person's IIN).
+    asked = sim.url + "/regdesk/v1/v1/persons/{iin}"
+    assert caught.value.key == "registry.bad_answer_no_route"
+    for lang in ("kk", "ru", "en"):
+        text = caught.value.message(lang)
+        assert asked in text and caught.value.request_id in text
+        assert sim.cases["adult"][0] not in text
 
 
 @pytest.mark.parametrize("kind", GARBAGE_KINDS)
@@ -275,17 +282,39 @@ async def test_a_hung_registry_times_out_after_the_retries(
     assert len(api_requests(sim)) == 2
 
 
-async def test_no_server_is_unavailable(fast_backoff: Backoff) -> None:
+async def test_no_server_is_a_refused_connection_and_names_the_address(
+    fast_backoff: Backoff,
+) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     from regdesk.config import Registry
 
-    settings = Registry(base_url=f"http://127.0.0.1:{port}", retries=1, connect_timeout=0.5)
+    url = f"http://127.0.0.1:{port}"
+    settings = Registry(base_url=url, retries=1, connect_timeout=0.5)
     async with RegistryClient(settings, backoff=fast_backoff) as client:
         with pytest.raises(Unavailable) as caught:
             await client.person(make_iin(date(1990, 1, 1), "male", 12))
-    assert caught.value.key == "registry.unavailable"
+    # "Nothing listens there", not "not answering in time" (which the hung test gets).
+    assert caught.value.key == "registry.unavailable_refused"
+    for lang in ("kk", "ru", "en"):
+        text = caught.value.message(lang)
+        assert url in text and "{" not in text
+
+
+async def test_a_refused_request_says_its_code_in_every_language(
+    sim: SimulatorHandle, client: RegistryClient, today: date
+) -> None:
+    # The desk stores message("en") in the outbox: it must not be the bare template "({code})".
+    with pytest.raises(Refused) as caught:
+        await client.record_attachment(
+            sim.cases["deceased"][0], sim.clinic_bin, 1, "free_choice", today, "key-code"
+        )
+    assert caught.value.key == "registry.refused_request"
+    for lang in ("kk", "ru", "en"):
+        text = caught.value.message(lang)
+        assert "(person_deceased)" in text and "{" not in text, text
+    assert "(person_deceased)" in str(caught.value)
 
 
 # --- cancellation ----------------------------------------------------------------------------

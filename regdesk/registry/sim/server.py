@@ -169,7 +169,10 @@ class Server:
                     return
                 body, too_big = await _read_body(conn, stream)
                 if too_big:
-                    await _send(stream, conn, error(413, c.E_INVALID_REQUEST, "body too large"), "")
+                    reply = error(413, c.E_INVALID_REQUEST, "body too large")
+                    reply.headers.append(("Connection", "close"))  # the rest of it is not read
+                    await _send(stream, conn, reply, "")
+                    await _discard_rest(stream)
                     return
                 keep = await self._answer(conn, stream, event, body, peer_cn)
                 if not keep or conn.our_state is h11.MUST_CLOSE:
@@ -282,6 +285,18 @@ async def _read_body(conn: h11.Connection, reader: Stream) -> tuple[bytes, bool]
             return b"".join(chunks), False
         else:
             raise h11.RemoteProtocolError("connection ended inside a request")
+
+
+async def _discard_rest(reader: Stream, limit: float = 2.0) -> None:
+    """Read and drop what the client is still sending, until it closes (at most ``limit`` s).
+
+    Closing with its body unread would reset the connection, and the client could lose the 413
+    it is about to read; servers linger like this before closing for the same reason.
+    """
+    with contextlib.suppress(TimeoutError, ConnectionError, OSError, ssl.SSLError):
+        async with asyncio.timeout(limit):
+            while await reader.read(65536):
+                pass
 
 
 async def _send(
