@@ -203,15 +203,14 @@ class Server:
         if not _REQUEST_ID.match(rid):
             rid = uuid.uuid4().hex
         path = urlsplit(target).path
+        denied, client = app.authenticate(headers, peer_cn)
         entry = LoggedRequest(
-            method, path, rid, headers.get(c.IDEMPOTENCY_KEY.lower()), "", time.monotonic()
+            method, path, rid, headers.get(c.IDEMPOTENCY_KEY.lower()), client, time.monotonic()
         )
         app.log.add(entry)
         delay = app.schedule.latency()
         if delay:
             await asyncio.sleep(delay)
-        denied, client = app.authenticate(headers, peer_cn)
-        app.log.update(entry, client=client)
         if denied is not None:
             return await self._reply(stream, conn, entry, denied)
         fault = app.schedule.take(method, path) if path.startswith(c.API + "/") else None
