@@ -20,6 +20,7 @@ from regdesk.i18n import LANGS, Translator
 
 if TYPE_CHECKING:
     from regdesk.config import Config
+    from regdesk.core.clock import ClinicClock
 
 # The order in which subcommands are listed by --help.
 COMMAND_MODULES = (
@@ -45,6 +46,7 @@ class Context:
     err: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     _config: Config | None = None
+    _clock: ClinicClock | None = None
 
     @property
     def t(self) -> Translator:
@@ -57,6 +59,14 @@ class Context:
 
             self._config = cfg.load(self.config_path)
         return self._config
+
+    def clock(self) -> ClinicClock:
+        """The clinic's clock (config ``work_hours.timezone``); a test passes a pinned one."""
+        if self._clock is None:
+            from regdesk.core.clock import ClinicClock
+
+            self._clock = ClinicClock(self.config().work_hours.timezone)
+        return self._clock
 
     def say(self, key: str, /, **params: object) -> None:
         print(self.t(key, **params), file=self.out)
@@ -150,7 +160,7 @@ def build_parser(ctx: Context) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: ClinicClock | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     lang, config_path = _preparse(args)
     if config_path is None and os.environ.get("REGDESK_CONFIG"):
@@ -158,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = _read_config(config_path)
     if lang not in LANGS:
         lang = config.languages.default if config is not None else "en"
-    ctx = Context(lang=lang, config_path=config_path, _config=config)
+    ctx = Context(lang=lang, config_path=config_path, _config=config, _clock=clock)
     handler: Handler | None
     if _only_globals(args):
         # Plain `regdesk`: straight to the desk, without building every subcommand's parser.

@@ -566,6 +566,21 @@ def _keymap(keymap: dict[str, str], file: Path | str) -> dict[str, str]:
     return out
 
 
+def _check_timezone(src: Path | str, name: str) -> None:
+    """The clinic's time zone must be one this machine knows, or every date would be wrong."""
+    from regdesk.core.clock import UnknownTimezone, zone
+
+    try:
+        zone(name)
+    except UnknownTimezone:
+        raise ConfigError(
+            src,
+            "work_hours.timezone",
+            f"{name!r} is not a time zone known here; expected an IANA name such as"
+            ' "Asia/Almaty" or "Asia/Aqtobe"',
+        ) from None
+
+
 def _check(config: Config, src: Path | str) -> None:
     """Checks across fields that the types and ranges of single settings cannot express."""
     seen: set[int] = set()
@@ -607,3 +622,4 @@ def _check(config: Config, src: Path | str) -> None:
     start, end = config.work_hours.start, config.work_hours.end
     if _hh_mm(start) >= _hh_mm(end):
         raise ConfigError(src, "work_hours.end", f"{end!r} is not later than start {start!r}")
+    _check_timezone(src, config.work_hours.timezone)

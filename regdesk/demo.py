@@ -12,11 +12,12 @@ import struct
 import tempfile
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from regdesk.config import Config, load
+from regdesk.core.clock import ClinicClock, wall_utc
 
 if TYPE_CHECKING:
     from regdesk.tui.app import DemoInfo
@@ -135,24 +136,39 @@ class DemoWorkspace:
         )
 
 
-def build(root: Path | None = None, *, lang: str = "ru", seed: int = 2026) -> DemoWorkspace:
-    """Create the demo workspace in ``root`` (a new temporary folder by default) and start it."""
+def build(
+    root: Path | None = None,
+    *,
+    lang: str = "ru",
+    seed: int = 2026,
+    clock: ClinicClock | None = None,
+) -> DemoWorkspace:
+    """Create the demo workspace in ``root`` (a new temporary folder by default) and start it.
+
+    The keys, the staff accounts, the scans' times and the registry's "today" are made around
+    ``clock``'s now (the machine's clock by default): a test pins it to get the same workspace
+    on every run and keys that are valid at its pinned moment.
+    """
     from regdesk.core.ids import make_bin
     from regdesk.registry.sim import start_simulator
 
     root = Path(root) if root else Path(tempfile.mkdtemp(prefix="regdesk-demo-"))
     root.mkdir(parents=True, exist_ok=True)
     clinic_bin = make_bin(2004, 3, serial=417)
-    simulator = start_simulator(host="127.0.0.1", port=0, seed=seed, clinic_bin=clinic_bin)
+    now = clock.utc() if clock is not None else wall_utc()
+    today = clock.today() if clock is not None else None
+    simulator = start_simulator(
+        host="127.0.0.1", port=0, seed=seed, clinic_bin=clinic_bin, today=today
+    )
     try:
-        return _build(root, simulator, clinic_bin, lang)
+        return _build(root, simulator, clinic_bin, lang, now)
     except BaseException:
         # A workspace that cannot be made must not leave its simulator serving in the background.
         simulator.stop()
         raise
 
 
-def _build(root: Path, simulator: Any, clinic_bin: str, lang: str) -> DemoWorkspace:
+def _build(root: Path, simulator: Any, clinic_bin: str, lang: str, now: datetime) -> DemoWorkspace:
     from regdesk.core.ids import make_iin
 
     prints = root / "prints"
@@ -160,9 +176,8 @@ def _build(root: Path, simulator: Any, clinic_bin: str, lang: str) -> DemoWorksp
     keys = root / "keys"
     keys.mkdir(exist_ok=True)
     scans = root / "scans"
-    write_sample_scans(scans)
+    write_sample_scans(scans, now)
 
-    now = datetime.now(UTC)
     staff_rows: list[tuple[str, str, str, str]] = []
     key_paths: dict[str, str] = {}
     ca = _make_keys(keys, now, staff_rows, key_paths, make_iin)
@@ -291,8 +306,8 @@ def _tiff(width: int, height: int) -> bytes:
     return b"II*\x00" + struct.pack("<I", ifd_offset) + pixels + ifd
 
 
-def write_sample_scans(folder: Path) -> None:
-    """Scans a receptionist would find in the scanner's folder, oldest first."""
+def write_sample_scans(folder: Path, now: datetime | None = None) -> None:
+    """Scans a receptionist would find in the scanner's folder, oldest first, the last at now."""
     folder.mkdir(parents=True, exist_ok=True)
     files = [
         ("udostoverenie-lichnosti.pdf", _pdf("Identity card (demo scan)")),
@@ -302,7 +317,7 @@ def write_sample_scans(folder: Path) -> None:
         ("povrezhdennyi-fail.pdf", b"\x00\x00garbage, not a PDF at all"),
         ("zametki.txt", "не скан\n".encode()),
     ]
-    base = datetime.now(UTC).timestamp() - len(files) * 60
+    base = (now or wall_utc()).timestamp() - len(files) * 60
     import os
 
     for i, (name, data) in enumerate(files):

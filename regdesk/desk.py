@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -24,6 +24,7 @@ from typing import Any
 from regdesk.config import Config
 from regdesk.core.age import applicant_age
 from regdesk.core.application import Role, State
+from regdesk.core.clock import ClinicClock
 from regdesk.core.districts import DistrictSuggestion, suggest_district
 from regdesk.core.errors import UserError
 from regdesk.core.ids import parse_iin
@@ -46,12 +47,6 @@ from regdesk.store.journal import ApplicationRecord, Journal
 from regdesk.store.paths import DataPaths
 from regdesk.store.staff import Employee, Staff
 from regdesk.store.vault import Vault
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class DeskError(UserError):
@@ -168,9 +163,10 @@ class Detail:
 class Desk:
     """One workstation of the clinic: the config, the database, the registry, the signer."""
 
-    def __init__(self, config: Config, *, clock: Clock = utc_now) -> None:
+    def __init__(self, config: Config, *, clock: ClinicClock | None = None) -> None:
         self.config = config
-        self.clock = clock
+        # The one clock of the desk: clinic time for all a person reads or the rules count.
+        self.clock = clock if clock is not None else ClinicClock(config.work_hours.timezone)
         self.paths = DataPaths(config.data_path())
         self.db = open_db(self.paths.database)
         self._db_lock = threading.RLock()
@@ -274,9 +270,7 @@ class Desk:
         return self.config.rules
 
     def today(self) -> date:
-        from zoneinfo import ZoneInfo
-
-        return self.clock().astimezone(ZoneInfo(self.config.work_hours.timezone)).date()
+        return self.clock.today()
 
     async def look_up(self, iin_text: str, basis: str = "free_choice") -> Lookup:
         """Ask the registry about the applicant and open a draft application for the answer.

@@ -58,24 +58,25 @@ def _read_password(ns: argparse.Namespace, ctx: Context) -> str | None:
 
 
 def run_inspect(ns: argparse.Namespace, ctx: Context) -> int:
-    from datetime import UTC
     from pathlib import Path
 
     from regdesk.config import default_path
+    from regdesk.core.clock import wall_utc
     from regdesk.signing.errors import KeyStoreError, SigningConfigError
     from regdesk.signing.keystore import open_key_store
     from regdesk.signing.policy import SigningPolicy
 
-    now = datetime.now(UTC)
+    config_file = ctx.config_path or default_path()
+    policy = SigningPolicy.basic()
+    has_config = config_file.exists()
+    # A key can be inspected on a machine with no clinic set up: then the machine's clock.
+    now = ctx.clock().utc() if has_config else wall_utc()
     if ns.at:
         parsed = _parse_moment(ns.at)
         if parsed is None:
             ctx.warn("signing.cli.bad_datetime", value=ns.at)
             return 2
         now = parsed
-    config_file = ctx.config_path or default_path()
-    policy = SigningPolicy.basic()
-    has_config = config_file.exists()
     if has_config:
         config = ctx.config()
         try:

@@ -103,7 +103,6 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     import asyncio
     import dataclasses
     import json
-    from datetime import date
 
     from regdesk.core.ids import IinError, parse_iin
     from regdesk.registry.errors import RegistryError
@@ -130,5 +129,6 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         }
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=ctx.out)
     else:
-        print(format_lines(person_lines(person, attachment, ctx.lang, date.today())), file=ctx.out)
+        lines = person_lines(person, attachment, ctx.lang, ctx.clock().today())
+        print(format_lines(lines), file=ctx.out)
     return EXIT_FOUND

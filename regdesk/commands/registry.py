@@ -27,10 +27,10 @@ def register(sub: Any, ctx: Context) -> None:
 
 def run_check(ns: argparse.Namespace, ctx: Context) -> int:
     import time
-    from datetime import UTC, datetime
     from urllib.parse import urlsplit
 
     from regdesk.commands.lookup import client_for, report
+    from regdesk.core.clock import wall_utc
     from regdesk.registry.errors import RegistryError
 
     settings = ctx.config().registry
@@ -47,7 +47,8 @@ def run_check(ns: argparse.Namespace, ctx: Context) -> int:
             return report(exc, ctx)
     ms = round((time.perf_counter() - started) * 1000)
     ctx.say("registry.check_ok", url=url, version=health.version, client=health.client, ms=ms)
-    skew = abs((health.time - datetime.now(UTC)).total_seconds())
+    # The machine's own clock against the registry's: the skew is the machine's, not the clinic's.
+    skew = abs((health.time - wall_utc()).total_seconds())
     if skew > 120:
         ctx.warn("registry.check_clock", seconds=round(skew))
     return 0

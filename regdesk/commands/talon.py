@@ -14,7 +14,6 @@ matches, 1 when something does not (it says what).
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from regdesk.cli import Context
 
 if TYPE_CHECKING:
     from regdesk.config import Config
+    from regdesk.core.clock import ClinicClock
     from regdesk.printing.documents import Document
     from regdesk.store.journal import ApplicationRecord, Journal, SignatureRecord
 
@@ -111,11 +111,14 @@ def decided_by(journal: Journal, record: ApplicationRecord, signature: Any) -> s
 
 
 def document_for(
-    journal: Journal, record: ApplicationRecord, config: Config, *, duplicate: bool = False
+    journal: Journal,
+    record: ApplicationRecord,
+    config: Config,
+    *,
+    clock: ClinicClock,
+    duplicate: bool = False,
 ) -> tuple[Document, SignatureRecord | None]:
-    """The document of ``record`` as it is printed now, and the application's signature."""
-    from zoneinfo import ZoneInfo
-
+    """The document of ``record`` as it is printed now (clinic time), and its signature."""
     from regdesk.printing.records import build_document
 
     signature = journal.registration.signature(record.id)
@@ -123,7 +126,7 @@ def document_for(
         record,
         config,
         employee=decided_by(journal, record, signature),
-        issued_at=datetime.now(ZoneInfo(config.work_hours.timezone)).replace(microsecond=0),
+        issued_at=clock.now(),
         duplicate=duplicate,
         signature_sha256=signature.content_sha256 if signature is not None else "",
     )
@@ -156,7 +159,7 @@ def _print(
         return EXIT_FAILED
     kind = document_kind(record)
     duplicate = journal.issuance.printed_before(record.id, kind)
-    doc, _ = document_for(journal, record, config, duplicate=duplicate)
+    doc, _ = document_for(journal, record, config, clock=ctx.clock(), duplicate=duplicate)
 
     if ns.out:
         out = Path(ns.out)
@@ -185,7 +188,7 @@ def _print(
         printer=printer_name,
         format=fmt,
         by_iin=cli_actor(),
-        now=datetime.now(UTC),
+        now=ctx.clock().utc(),
         status=result.status,
         detail=result.detail or None,
         duplicate=duplicate,
@@ -258,7 +261,7 @@ def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journ
         ctx.warn("printing.cli.unknown_document", number=payload.reference)
         return EXIT_FAILED
     try:
-        doc, signature = document_for(journal, record, config)
+        doc, signature = document_for(journal, record, config, clock=ctx.clock())
         bad = mismatches(payload, digest_fields(doc))
     except NotPrintable:
         signature = journal.registration.signature(record.id)

@@ -121,8 +121,8 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
 def _dispatch(ns: argparse.Namespace, ctx: Context, staff: Staff) -> int:
     from regdesk.commands.common import cli_actor
     from regdesk.store import staff as accounts
-    from regdesk.store.db import now_utc
 
+    now_utc = ctx.clock().utc
     command: str = ns.user_command
     if command == "list":
         return _list(ctx, staff)
@@ -161,16 +161,12 @@ def _dispatch(ns: argparse.Namespace, ctx: Context, staff: Staff) -> int:
 
 
 def _list(ctx: Context, staff: Staff) -> int:
-    from zoneinfo import ZoneInfo
-
-    from regdesk.store.db import now_utc
-
     accounts = staff.list()
     if not accounts:
         ctx.say("staff.cli.empty")
         return EXIT_OK
-    now = now_utc()
-    zone = ZoneInfo(staff.timezone)
+    clock = ctx.clock()
+    now = clock.utc()
     t = ctx.t
     rows = [
         [t("staff.cli.col_iin"), t("staff.cli.col_name"), t("staff.cli.col_role")],
@@ -182,7 +178,7 @@ def _list(ctx: Context, staff: Staff) -> int:
         if account.disabled:
             states.append(t("staff.state.disabled"))
         elif until is not None:
-            states.append(t("staff.state.locked", until=until.astimezone(zone).strftime("%H:%M")))
+            states.append(t("staff.state.locked", until=clock.local(until).strftime("%H:%M")))
         else:
             states.append(t("staff.state.active"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-DEFAULT_TIMEZONE = "Asia/Almaty"
+from regdesk.core.clock import DEFAULT_TIMEZONE, zone
+
 _WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 
 
@@ -34,7 +34,7 @@ class WorkCalendar:
 
     start: time = time(9, 0)
     end: time = time(18, 0)
-    tz: tzinfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    tz: tzinfo = field(default_factory=lambda: zone(DEFAULT_TIMEZONE))
     extra_days_off: frozenset[date] = frozenset()
     """Days off the ``holidays`` package does not know (a new decree)."""
     extra_working_days: frozenset[date] = frozenset()
@@ -64,7 +64,7 @@ class WorkCalendar:
         return cls(
             start=time.fromisoformat(start),
             end=time.fromisoformat(end),
-            tz=ZoneInfo(timezone),
+            tz=zone(timezone),
             extra_days_off=frozenset(extra_days_off),
             extra_working_days=frozenset(extra_working_days),
         )

@@ -6,9 +6,9 @@ module is that one recipe. It reads the record by attribute name only (``RecordL
 printing layer stays independent of the store: a ``regdesk.store.journal.ApplicationRecord``
 fits, and so does any object with the same fields.
 
-Dates printed (and bound into the QR digest) are the clinic's local dates (``[work_hours]
-timezone``), not the UTC dates of the stored timestamps: a registration at 00:30 in Almaty is
-stored on the previous UTC day.
+Dates and times printed (and bound into the QR digest) are the clinic's (``[work_hours]
+timezone``), not the UTC of the stored timestamps: a registration at 00:30 in Almaty is stored on
+the previous UTC day, and a talon issued then says 00:30, not 19:30.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
-from zoneinfo import ZoneInfo
 
 from regdesk.core.application import State
+from regdesk.core.clock import ClinicClock
 from regdesk.core.errors import UserError
 from regdesk.printing.documents import (
     ClinicInfo,
@@ -78,7 +78,7 @@ def local_day(moment: datetime, timezone: str) -> date:
     """The calendar day of ``moment`` in the clinic's time zone (naive times are taken as is)."""
     if moment.tzinfo is None:
         return moment.date()
-    return moment.astimezone(ZoneInfo(timezone)).date()
+    return ClinicClock(timezone).local_date(moment)
 
 
 def address_text(registry_data: Mapping[str, Any] | None) -> str:
@@ -114,6 +114,9 @@ def build_document(
 ) -> Document:
     """The talon (registered or issued) or the refusal notice (refused) of ``record``."""
     tz = config.work_hours.timezone
+    if issued_at.tzinfo is not None:
+        # Whoever passes the moment, the paper shows it in the clinic's time.
+        issued_at = ClinicClock(tz).local(issued_at)
     clinic = ClinicInfo.from_config(config.clinic)
     person = PersonInfo(
         full_name=record.full_name,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final
 
+from regdesk.core.clock import wall_utc
 from regdesk.core.ids import EntityAttribute, EntityType, make_bin, make_iin
 
 Record = dict[str, Any]
@@ -521,7 +522,7 @@ def build_population(
     ``clinic_bin`` is the demo clinic (a valid BIN drawn from the seed when empty); it is also
     served as an organisation.
     """
-    today = today or date.today()
+    today = today or wall_utc().date()
     if not clinic_bin:
         clinic_bin = make_bin(2010, 1, serial=seed % 100000)
     b = _Builder(seed, today, clinic_bin, clinic_name)

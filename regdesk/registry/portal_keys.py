@@ -10,13 +10,15 @@ the application's payload, with the signer's certificate inside. A verifier that
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
+
+from regdesk.core.clock import wall_utc
 
 
 @dataclass
@@ -39,7 +41,7 @@ class PortalSigner:
                 ),
             ]
         )
-        now = datetime.now(UTC)
+        now = wall_utc()
         ca_cert = (
             x509.CertificateBuilder()
             .subject_name(name)
@@ -77,7 +79,7 @@ class PortalSigner:
         cert = self.certs.get(iin)
         if cert is not None:
             return cert
-        now = datetime.now(UTC)
+        now = wall_utc()
         subject = x509.Name(
             [
                 x509.NameAttribute(NameOID.COMMON_NAME, full_name),

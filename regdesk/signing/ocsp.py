@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from cryptography import x509
@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from regdesk.core.clock import wall_utc
 
 # A responder's clock may run a little ahead of ours.
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -39,9 +41,18 @@ class OcspAnswer:
 
 
 def query(
-    url: str, cert: x509.Certificate, issuer: x509.Certificate, *, timeout: float
+    url: str,
+    cert: x509.Certificate,
+    issuer: x509.Certificate,
+    *,
+    timeout: float,
+    now: datetime | None = None,
 ) -> OcspAnswer:
-    """The responder's answer about ``cert``; raises OcspUnavailable or OcspBadAnswer."""
+    """The responder's answer about ``cert``; raises OcspUnavailable or OcspBadAnswer.
+
+    The answer's freshness is judged at ``now`` (default: the machine's clock, as the answer
+    has just been fetched).
+    """
     import httpx
 
     request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
@@ -65,7 +76,7 @@ def query(
     if response.serial_number != cert.serial_number:
         raise OcspBadAnswer("the answer is about another certificate")
     _check_signature(response, issuer)
-    now = datetime.now(UTC)
+    now = now or wall_utc()
     if response.this_update_utc > now + _CLOCK_SKEW:
         raise OcspBadAnswer("the answer is from the future")
     if response.next_update_utc is not None and response.next_update_utc < now - _CLOCK_SKEW:

@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from regdesk.core.clock import wall_utc
 from regdesk.signing.certinfo import CertInfo
 from regdesk.signing.errors import Problem, SignatureFormatError
 
@@ -168,7 +169,7 @@ def verify(
     problems, signing_time = _check_signer_info(
         signer_info, cert, data, encap["content_type"].dotted
     )
-    moment = signing_time or at or datetime.now(UTC)
+    moment = signing_time or at or wall_utc()
     chosen = policy or SigningPolicy.basic()
     others = [c for c in certs if c != cert]
     problems.extend(

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from regdesk.core.clock import wall_utc
 from regdesk.core.errors import UserError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -119,5 +120,5 @@ def from_utc_text(text: str) -> datetime:
 
 
 def now_utc() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
+    """The machine's clock, aware, in UTC (where no clinic clock is at hand)."""
+    return wall_utc()

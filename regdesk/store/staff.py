@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from regdesk.config import Security
 from regdesk.core.application import Role
+from regdesk.core.clock import ClinicClock
 from regdesk.core.errors import UserError
 from regdesk.core.ids import IinError, parse_iin
 from regdesk.store import audit
@@ -272,7 +272,7 @@ class SignInLockedError(SignInError):
 
     def __init__(self, until: datetime, timezone: str) -> None:
         self.until = until
-        local = until.astimezone(ZoneInfo(timezone))
+        local = ClinicClock(timezone).local(until)
         super().__init__(until=local.strftime("%H:%M"))
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from rich.markup import escape
 
+from regdesk.core.clock import ClinicClock
+
 Tr = Callable[..., str]
 
 
@@ -136,8 +138,17 @@ def key_owner(info: Any, tr: Tr) -> str:
     )
 
 
-def detail_text(detail: Any, tr: Tr, lang: str) -> str:
-    """An application from the journal: data, events, scans, signature, prints."""
+def journal_row(r: Any, tr: Tr, clock: ClinicClock) -> tuple[str, ...]:
+    """A line of the journal's table: number, the clinic's date it was opened, name, IIN, state."""
+    created = clock.local(r.created_at).strftime("%d.%m.%y")
+    return (r.number or "—", created, r.full_name[:16], r.applicant_iin, tr(f"state.{r.state}"))
+
+
+def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:
+    """An application from the journal: data, events, scans, signature, prints.
+
+    Times are the clinic's (``clock``), not the UTC they are stored in.
+    """
     r = detail.record
     lines = [
         f"[b]{escape(r.full_name)}[/b]  {tr('card.iin')}: {r.applicant_iin}",
@@ -153,7 +164,7 @@ def detail_text(detail: Any, tr: Tr, lang: str) -> str:
     lines.append("")
     lines.append(f"[b]{tr('detail.events')}[/b]")
     for e in detail.events:
-        when = str(e.at)[:19].replace("T", " ")
+        when = clock.local(e.at).strftime("%d.%m.%Y %H:%M:%S")
         if e.to_state:
             what = "→ " + tr(f"state.{e.to_state}")
         else:
@@ -177,7 +188,7 @@ def detail_text(detail: Any, tr: Tr, lang: str) -> str:
         for p in detail.prints:
             dup = " " + tr("detail.duplicate") if p.duplicate else ""
             status = _named(f"detail.print_{p.status}", str(p.status), tr)
-            when = str(p.at)[:16].replace("T", " ")
+            when = clock.local(p.at).strftime("%d.%m.%Y %H:%M")
             lines.append(f"  {when}  {escape(p.printer)}  {status}{dup}")
     return "\n".join(lines)
 

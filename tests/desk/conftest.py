@@ -7,29 +7,30 @@ simulator on a loopback port, signing uses the demo key stores, prints land in t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from desk_support import MovableClock
+from desk_support import PINNED_AT
 
 from regdesk import demo
+from regdesk.core.clock import PinnedClock
 from regdesk.desk import Desk
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[demo.DemoWorkspace]:
-    workspace = demo.build(tmp_path / "clinic")
+def clock() -> PinnedClock:
+    """The clinic's clock, standing at ``PINNED_AT`` until a test moves it."""
+    return PinnedClock(PINNED_AT, "Asia/Almaty")
+
+
+@pytest.fixture
+def ws(tmp_path: Path, clock: PinnedClock) -> Iterator[demo.DemoWorkspace]:
+    # Built around the pinned moment: keys, staff and scans are the same on every run.
+    workspace = demo.build(tmp_path / "clinic", clock=PinnedClock(PINNED_AT, "Asia/Almaty"))
     try:
         yield workspace
     finally:
         workspace.stop()
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    # Whole seconds: timestamps round-trip through the journal's text columns unchanged.
-    return MovableClock(datetime.now(UTC).replace(microsecond=0))
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def admin(ws: demo.DemoWorkspace) -> tuple[str, str, str, str]:
 
 @pytest.fixture
 async def desk(
-    ws: demo.DemoWorkspace, clock: MovableClock, receptionist: tuple[str, str, str, str]
+    ws: demo.DemoWorkspace, clock: PinnedClock, receptionist: tuple[str, str, str, str]
 ) -> AsyncIterator[Desk]:
     """The receptionist signed in at a workstation of the demo clinic."""
     d = Desk(ws.config, clock=clock)

@@ -6,28 +6,21 @@ import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from regdesk import demo
 from regdesk.config import Config
+from regdesk.core.clock import PinnedClock
 from regdesk.core.errors import UserError
 from regdesk.desk import Desk
 from regdesk.i18n import LANGS, catalogue
 from regdesk.store.paths import DataPaths
 
-
-class MovableClock:
-    """A fixed "now" near the real one (the demo keys are valid from now - 1 day)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+PINNED_AT = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
+"""The desk tests' "now": 10:30 in Almaty on Wednesday 25.11.2026, outside the attachment
+campaign (1 September to 1 November). The demo workspace is built around it: its keys are valid
+from a day before to a year after."""
 
 
 def journal_counts(ws: demo.DemoWorkspace) -> dict[str, int]:
@@ -65,7 +58,7 @@ def with_registry(config: Config, **changes: Any) -> Config:
 
 @asynccontextmanager
 async def signed_in(
-    config: Config, clock: MovableClock, iin: str, password: str
+    config: Config, clock: PinnedClock, iin: str, password: str
 ) -> AsyncIterator[Desk]:
     """Another workstation (or the same one restarted) with an employee signed in."""
     desk = Desk(config, clock=clock)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from desk_support import MovableClock, assert_explained, signed_in
+from desk_support import assert_explained, signed_in
 
 from regdesk import demo
 from regdesk.core.application import State
+from regdesk.core.clock import PinnedClock
 from regdesk.desk import Desk, DeskError
 from regdesk.store.staff import SignInError
 
@@ -21,7 +22,7 @@ FORM = {
 
 async def test_draft_survives_a_crash_for_its_owner_only(
     ws: demo.DemoWorkspace,
-    clock: MovableClock,
+    clock: PinnedClock,
     receptionist: tuple[str, ...],
     admin: tuple[str, ...],
 ) -> None:
@@ -81,7 +82,7 @@ async def test_sign_out_hides_the_work(ws: demo.DemoWorkspace, desk: Desk) -> No
 
 
 async def test_failed_sign_ins_lock_the_account_and_say_so(
-    ws: demo.DemoWorkspace, clock: MovableClock, receptionist: tuple[str, ...]
+    ws: demo.DemoWorkspace, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
     desk = Desk(ws.config, clock=clock)
     try:

@@ -8,11 +8,12 @@ import sqlite3
 from io import BytesIO
 from pathlib import Path
 
-from desk_support import MovableClock, journal_counts
+from desk_support import journal_counts
 from pypdf import PdfReader
 
 from regdesk import demo
 from regdesk.core.application import State
+from regdesk.core.clock import PinnedClock
 from regdesk.desk import Desk
 from regdesk.i18n import t
 from regdesk.printing.documents import reason_texts
@@ -27,7 +28,7 @@ def pdf_text(path: Path) -> str:
 
 
 async def test_happy_path_from_look_up_to_survey(
-    ws: demo.DemoWorkspace, desk: Desk, clock: MovableClock, receptionist: tuple[str, ...]
+    ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
     iin = ws.samples["unattached"][0]
     lookup = await desk.look_up(iin)

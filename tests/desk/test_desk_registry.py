@@ -10,10 +10,11 @@ import asyncio
 import socket
 
 import pytest
-from desk_support import MovableClock, assert_explained, journal_counts, signed_in, with_registry
+from desk_support import assert_explained, journal_counts, signed_in, with_registry
 
 from regdesk import demo
 from regdesk.core.application import State
+from regdesk.core.clock import PinnedClock
 from regdesk.core.ids import IinError
 from regdesk.desk import Desk
 from regdesk.registry.errors import BadAnswer, Refused, Unavailable
@@ -60,7 +61,7 @@ async def test_one_503_is_retried_by_the_client(ws: demo.DemoWorkspace, desk: De
 
 
 async def test_closed_port_is_unavailable_and_writes_nothing(
-    ws: demo.DemoWorkspace, clock: MovableClock, receptionist: tuple[str, ...]
+    ws: demo.DemoWorkspace, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,7 +75,7 @@ async def test_closed_port_is_unavailable_and_writes_nothing(
 
 
 async def test_hung_registry_times_out_and_writes_nothing(
-    ws: demo.DemoWorkspace, clock: MovableClock, receptionist: tuple[str, ...]
+    ws: demo.DemoWorkspace, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
     config = with_registry(ws.config, read_timeout=0.3, retries=0)
     ws.simulator.set_faults(Faults(hang_rate=1.0))
@@ -121,7 +122,7 @@ async def test_garbled_answer_is_bad_answer_and_writes_nothing(
 
 
 async def test_wrong_token_is_refused_and_writes_nothing(
-    ws: demo.DemoWorkspace, clock: MovableClock, receptionist: tuple[str, ...]
+    ws: demo.DemoWorkspace, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
     config = with_registry(ws.config, token="not-the-token")
     async with signed_in(config, clock, receptionist[1], receptionist[2]) as desk:

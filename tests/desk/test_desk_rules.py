@@ -1,16 +1,21 @@
 """The rules and the documents, checked again at registration on what the form now says.
 
-Today is outside the attachment campaign (the demo's clock is the real one in late November), so
-a change of clinic by free choice is blocked while a change of residence is allowed at any time.
+The clock is pinned: on 25.11.2026 (outside the attachment campaign, 1 September to 1 November)
+a change of clinic by free choice is blocked while a change of residence is allowed at any time;
+inside the campaign the free choice goes through and takes effect on 1 January. The campaign's
+days are the clinic's days, not UTC ones.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
-from desk_support import MovableClock, assert_explained, journal_counts
+from desk_support import assert_explained, journal_counts
 
 from regdesk import demo
 from regdesk.core.application import State
+from regdesk.core.clock import PinnedClock
 from regdesk.core.rules import in_campaign
 from regdesk.desk import Desk, DeskError, KeyCheck, RulesBlock
 from regdesk.i18n import t
@@ -23,10 +28,17 @@ def key(ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]) -> Ke
     return check
 
 
-def _outside_campaign(desk: Desk, clock: MovableClock) -> None:
-    """Move the clock out of the campaign when the tests run inside it (the keys last a year)."""
-    if in_campaign(desk.today(), desk.rule_settings()):
-        clock.advance(days=90)
+# 10:30 in Almaty on 25.11.2026: the campaign ended on 1 November.
+OUTSIDE = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
+# 03:00 in Almaty on 1 November 2027, the campaign's last day (still 31 October in UTC); the
+# demo keys, made on 25.11.2026, are valid for a year.
+LAST_CAMPAIGN_DAY = datetime(2027, 10, 31, 22, 0, tzinfo=UTC)
+# 01:00 in Almaty on 2 November 2027, the day after (still 1 November, the last day, in UTC).
+DAY_AFTER = datetime(2027, 11, 1, 20, 0, tzinfo=UTC)
+
+
+def _outside_campaign(desk: Desk, clock: PinnedClock) -> None:
+    clock.set(OUTSIDE)
     assert not in_campaign(desk.today(), desk.rule_settings())
 
 
@@ -70,7 +82,7 @@ async def test_pensioner_needs_the_pension_certificate_as_well(
 
 
 async def test_free_choice_outside_the_campaign_is_refused_residence_change_allowed(
-    ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, clock: MovableClock
+    ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, clock: PinnedClock
 ) -> None:
     _outside_campaign(desk, clock)
     lookup = await desk.look_up(ws.samples["attached_elsewhere_long_ago"][0])
@@ -97,7 +109,7 @@ async def test_free_choice_outside_the_campaign_is_refused_residence_change_allo
 
 
 async def test_rules_are_checked_again_on_the_basis_the_form_gives(
-    ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, clock: MovableClock
+    ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, clock: PinnedClock
 ) -> None:
     # The look-up was asked on a change of residence (nothing blocks), then the form says free
     # choice: registration must judge the form, not the look-up.
@@ -170,3 +182,25 @@ async def test_the_district_is_suggested_from_the_address_by_the_demo_ranges(
         assert got.entry.startswith("Төле би")
     elsewhere = desk.suggest_district(record, "Абайская область, г. Семей, ул. Ленина 5")
     assert elsewhere.district is None  # no silent district 1
+
+
+async def test_free_choice_goes_through_on_the_campaign_s_last_clinic_day_and_not_after(
+    ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, clock: PinnedClock
+) -> None:
+    clock.set(LAST_CAMPAIGN_DAY)
+    assert desk.today() == date(2027, 11, 1)
+    lookup = await desk.look_up(ws.samples["attached_elsewhere_long_ago"][0])
+    assert lookup.blocking == ()
+    assert lookup.suggested_refusal is None
+    app_id = lookup.application_id
+    desk.save_form(app_id, {"basis": "free_choice", "documents_seen": "identity"})
+    number = desk.register(app_id, key)
+    assert number.startswith("DEMO-2027-")
+    record = desk.get(app_id)
+    # A campaign change takes effect on the next 1 January.
+    assert record.effective_date == date(2028, 1, 1)
+
+    clock.set(DAY_AFTER)
+    assert desk.today() == date(2027, 11, 2)
+    again = await desk.look_up(ws.samples["attached_elsewhere_recent"][0])
+    assert again.suggested_refusal == "outside_campaign"

@@ -7,10 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from desk_support import MovableClock, assert_explained, journal_counts, signed_in
+from desk_support import assert_explained, journal_counts, signed_in
 
 from regdesk import demo
 from regdesk.core.application import State
+from regdesk.core.clock import PinnedClock
 from regdesk.desk import Desk
 from regdesk.i18n import t
 from regdesk.signing.errors import FileUnreadable, NotAKeyStore, Problem, WrongPassword
@@ -82,7 +83,7 @@ async def test_key_checked_for_one_employee_cannot_sign_for_the_next(
 
 
 async def test_expired_key_cannot_sign(
-    ws: demo.DemoWorkspace, desk: Desk, clock: MovableClock, receptionist: tuple[str, ...]
+    ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
     app_id = await _ready_draft(ws, desk)
     clock.advance(days=400)  # the demo key is valid for 365 days
@@ -108,7 +109,7 @@ async def test_unusable_key_files_are_explained(ws: demo.DemoWorkspace, desk: De
 async def test_key_store_is_remembered_per_employee(
     ws: demo.DemoWorkspace,
     desk: Desk,
-    clock: MovableClock,
+    clock: PinnedClock,
     receptionist: tuple[str, ...],
     admin: tuple[str, ...],
 ) -> None:
@@ -122,7 +123,7 @@ async def test_key_store_is_remembered_per_employee(
 
 async def test_key_folder_is_offered_until_a_key_store_is_remembered(
     ws: demo.DemoWorkspace,
-    clock: MovableClock,
+    clock: PinnedClock,
     receptionist: tuple[str, ...],
     admin: tuple[str, ...],
     tmp_path: Path,

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tui_support import pinned_clock
 
 from regdesk import demo
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[demo.DemoWorkspace]:
-    ws = demo.build(tmp_path / "ws", lang="en")
+    ws = demo.build(tmp_path / "ws", lang="en", clock=pinned_clock())
     try:
         yield ws
     finally:

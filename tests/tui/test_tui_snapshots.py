@@ -1,9 +1,10 @@
 """Every screen of the desk at 80x24, compared with the reviewed SVG in ``__snapshots__``.
 
 A screen shows paths (the scanner folder, the demo key), dates and ages, and the registry's
-people, so the workspace is made the same on every run: it is built in one fixed folder, the
-demo's clock and the simulator's "today" are pinned to 25.11.2026, the desk's clock too, and local
-time is UTC. Regenerate with ``pytest tests/tui --snapshot-update`` and look at every changed SVG
+people, so the workspace is made the same on every run: it is built in one fixed folder around a
+clock pinned to 25.11.2026 10:30 in Almaty (keys, scans, the simulator's "today"), the desk's
+clock is the same, and the machine's own zone is UTC (the screens must show Almaty time anyway).
+Regenerate with ``pytest tests/tui --snapshot-update`` and look at every changed SVG
 (or the report pytest-textual-snapshot writes) before committing it.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import functools
 import os
 import shutil
 import sys
@@ -24,11 +24,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_support import make_app, sign_in, wait_for_screen, wait_until
+from tui_support import make_app, pinned_clock, sign_in, wait_for_screen, wait_until
 
 from regdesk import demo
 from regdesk.desk import Desk
-from regdesk.registry import sim
 from regdesk.tui.app import DeskApp
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs the fixed folder in /tmp")
@@ -41,29 +40,15 @@ FIXED_NOW = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
 Snap = Callable[..., bool]
 
 
-class _PinnedDatetime(datetime):
-    """``datetime`` for regdesk.demo: its ``now`` is the pinned moment (keys, staff, scans)."""
-
-    @classmethod
-    def now(cls, tz: Any = None) -> Any:
-        return FIXED_NOW if tz is None else FIXED_NOW.astimezone(tz)
-
-
 @pytest.fixture
 def snap_ws(monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.DemoWorkspace]:
     # Two test runs on one machine would share the fixed folder: take turns.
     with open(str(SNAP_ROOT) + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         shutil.rmtree(SNAP_ROOT, ignore_errors=True)
-        monkeypatch.setattr(demo, "datetime", _PinnedDatetime)
-        monkeypatch.setattr(
-            sim,
-            "start_simulator",
-            functools.partial(sim.start_simulator, today=FIXED_NOW.date()),
-        )
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
-        ws = demo.build(SNAP_ROOT, lang="en")
+        ws = demo.build(SNAP_ROOT, lang="en", clock=pinned_clock(FIXED_NOW))
         try:
             yield ws
         finally:
@@ -75,7 +60,7 @@ def snap_ws(monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.DemoWorkspace]:
 
 @pytest.fixture
 def snap_app(snap_ws: demo.DemoWorkspace) -> Iterator[DeskApp]:
-    app = make_app(snap_ws, clock=lambda: FIXED_NOW)
+    app = make_app(snap_ws, clock=pinned_clock(FIXED_NOW))
     yield app
     app.desk.close()
     assert app.unexpected == [], app.unexpected
@@ -133,7 +118,7 @@ def _journal_data(ws: demo.DemoWorkspace) -> None:
     """One talon issued and one refusal, made through the desk as the screens would."""
 
     async def make() -> None:
-        desk = Desk(ws.config, clock=lambda: FIXED_NOW)
+        desk = Desk(ws.config, clock=pinned_clock(FIXED_NOW))
         try:
             desk.sign_in(*_staff(ws))
             found = await desk.look_up(ws.samples["unattached"][0])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from textual.pilot import Pilot
@@ -16,8 +16,19 @@ from textual.screen import Screen
 
 from regdesk import demo
 from regdesk.config import Config
+from regdesk.core.clock import ClinicClock, PinnedClock
 from regdesk.desk import Desk
 from regdesk.tui.app import DemoInfo, DeskApp
+
+PINNED_AT = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
+"""The tests' "now": 10:30 in Almaty on Wednesday 25.11.2026, outside the attachment campaign.
+The demo workspace is built around it (keys valid from a day before to a year after)."""
+
+
+def pinned_clock(at: datetime = PINNED_AT) -> PinnedClock:
+    """The clinic's clock of a test, standing still at ``at``."""
+    return PinnedClock(at, "Asia/Almaty")
+
 
 TIMEOUT = 40.0
 """Seconds a test waits for a worker's result before it fails (generous on a loaded machine)."""
@@ -32,12 +43,12 @@ def make_app(
     ws: demo.DemoWorkspace,
     *,
     config: Config | None = None,
-    clock: Callable[[], datetime] | None = None,
+    clock: ClinicClock | None = None,
     idle_check_seconds: float = 5.0,
 ) -> DeskApp:
     """The desk of the demo workspace, as ``regdesk demo`` starts it."""
     cfg = config or ws.config
-    desk = Desk(cfg, clock=clock) if clock is not None else Desk(cfg)
+    desk = Desk(cfg, clock=clock if clock is not None else pinned_clock())
     return DeskApp(desk, demo=demo_info(ws), idle_check_seconds=idle_check_seconds)
 
 

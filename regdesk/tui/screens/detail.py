@@ -73,7 +73,9 @@ class DetailScreen(DeskScreen):
         if self.showing_preview:
             body.update(self.desk_app.desk.preview(self.app_id))
         else:
-            body.update(detail_text(self.detail, self.tr, self.desk_app.lang))
+            body.update(
+                detail_text(self.detail, self.tr, self.desk_app.lang, self.desk_app.desk.clock)
+            )
         self.refresh_bindings()
 
     def action_preview(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from regdesk.core.application import State
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.cards import journal_row
 
 
 class JournalScreen(DeskScreen):
@@ -77,16 +78,9 @@ class JournalScreen(DeskScreen):
     def _fill(self, rows: list[Any]) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
+        clock = self.desk_app.desk.clock
         for r in rows:
-            created = r.created_at.astimezone().strftime("%d.%m.%y")
-            table.add_row(
-                r.number or "—",
-                created,
-                r.full_name[:16],
-                r.applicant_iin,
-                self.tr(f"state.{r.state}"),
-                key=str(r.id),
-            )
+            table.add_row(*journal_row(r, self.tr, clock), key=str(r.id))
         self.query_one("#journal-count", Static).update(self.tr("journal.count", count=len(rows)))
 
     @on(DataTable.RowSelected, "#results")

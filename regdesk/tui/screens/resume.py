@@ -37,8 +37,9 @@ class ResumeScreen(DeskModal):
         self.query_one("#resume-title", Static).update(self.tr("resume.title"))
         drafts = self.query_one("#drafts", OptionList)
         drafts.clear_options()
+        clock = self.desk_app.desk.clock
         for key, d in self.drafts.items():
-            when = str(d.updated_at)[:16].replace("T", " ")
+            when = clock.local(d.updated_at).strftime("%d.%m.%Y %H:%M")
             drafts.add_option(Option(f"{d.applicant_iin}  {d.full_name[:30]:30}  {when}", id=key))
         drafts.highlighted = 0 if self.drafts else None
 

@@ -77,7 +77,7 @@ class ScanPickerScreen(DeskModal):
             return
         for s in scans:
             kind = SHORT_TYPES.get(s.media_type or "", self.tr("scans.unsupported"))
-            when = s.modified.astimezone().strftime("%d.%m %H:%M")
+            when = self.desk_app.desk.clock.local(s.modified).strftime("%d.%m %H:%M")
             label = f"{s.name[:32]:32} {kind[:14]:14} {human_size(s.size):>7} {when}"
             if s.too_big:
                 label += " " + self.tr("scans.too_big")
