@@ -299,3 +299,36 @@ def test_rules_section_is_cores_rule_settings(tmp_path: Path) -> None:
     with pytest.raises(cfg.ConfigError) as info:
         cfg.load(file)
     assert info.value.key == "rules.pension_age_men" and "from 40 to 80" in info.value.problem
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "asia/almaty ", "../../etc/localtime", ""])
+def test_an_unknown_time_zone_is_refused_at_load_by_file_key_and_value(
+    tmp_path: Path, name: str
+) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text(f'[work_hours]\ntimezone = "{name}"\n', encoding="utf-8")
+    with pytest.raises(cfg.ConfigError) as info:
+        cfg.load(file)
+    assert info.value.key == "work_hours.timezone"
+    text = str(info.value)
+    assert str(file) in text and repr(name) in text
+    assert "Asia/Almaty" in text  # what is expected, by example
+
+
+def test_a_known_time_zone_loads(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('[work_hours]\ntimezone = "Asia/Aqtobe"\n', encoding="utf-8")
+    assert cfg.load(file).work_hours.timezone == "Asia/Aqtobe"
+
+
+def test_the_command_line_stops_on_an_unknown_time_zone_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from regdesk.cli import main
+
+    file = tmp_path / "c.toml"
+    file.write_text('[work_hours]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
+    assert main(["--lang", "en", "--config", str(file), "init"]) == 78
+    err = capsys.readouterr().err
+    assert "work_hours.timezone" in err and "Mars/Olympus" in err
+    assert "Traceback" not in err

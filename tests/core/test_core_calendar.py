@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -11,8 +10,9 @@ from hypothesis import strategies as st
 
 from regdesk.core import calendar as calendar_module
 from regdesk.core.calendar import WorkCalendar, default_calendar, next_working_day_deadline
+from regdesk.core.clock import zone
 
-ALMATY = ZoneInfo("Asia/Almaty")
+ALMATY = zone("Asia/Almaty")
 CAL = WorkCalendar(time(9), time(18), ALMATY)
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from regdesk.core.application import Channel
 from regdesk.core.calendar import WorkCalendar
+from regdesk.core.clock import zone
 from regdesk.core.norms import NORMS, evaluate, for_channel, norm
 from regdesk.i18n import LANGS, catalogue
 
-ALMATY = ZoneInfo("Asia/Almaty")
+ALMATY = zone("Asia/Almaty")
 
 
 def at(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:

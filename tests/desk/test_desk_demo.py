@@ -6,8 +6,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from desk_support import PINNED_AT
 
 from regdesk import demo
+from regdesk.core.clock import PinnedClock
 from regdesk.store.paths import DataPaths
 
 
@@ -31,6 +33,6 @@ def test_failed_build_stops_its_simulator(tmp_path: Path) -> None:
     (root / "prints").write_text("a file where the prints folder belongs")
     before = sum(t.name == "registry-sim" for t in threading.enumerate())
     with pytest.raises(OSError):
-        demo.build(root)
+        demo.build(root, clock=PinnedClock(PINNED_AT))
     after = sum(t.name == "registry-sim" and t.is_alive() for t in threading.enumerate())
     assert after == before

@@ -15,6 +15,7 @@ from typing import Any
 from desk_support import assert_explained
 
 from regdesk import demo
+from regdesk.core.clock import PinnedClock
 from regdesk.core.errors import UserError
 from regdesk.desk import Desk
 from regdesk.registry.sim import Faults
@@ -31,7 +32,11 @@ async def _raised(call: Callable[[], Any]) -> BaseException:
 
 
 async def test_every_error_reaching_the_ui_is_explained_in_three_languages(
-    ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...], admin: tuple[str, ...]
+    ws: demo.DemoWorkspace,
+    desk: Desk,
+    clock: PinnedClock,
+    receptionist: tuple[str, ...],
+    admin: tuple[str, ...],
 ) -> None:
     own_key = ws.key_paths[receptionist[1]]
     registered = await desk.look_up(ws.samples["unattached"][0])
@@ -44,7 +49,7 @@ async def test_every_error_reaching_the_ui_is_explained_in_three_languages(
     check = desk.open_key(own_key, demo.KEY_PASSWORD)
     desk.register(registered.application_id, check)
     admin_key = desk.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
-    stranger = Desk(ws.config)
+    stranger = Desk(ws.config, clock=clock)
 
     cases: dict[str, Callable[[], Any]] = {
         "sign-in, wrong password": lambda: stranger.sign_in(receptionist[1], "Not-her-pass-1"),

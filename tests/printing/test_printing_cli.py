@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from regdesk.cli import main
 from regdesk.core.application import Role, State
+from regdesk.core.clock import PinnedClock
 from regdesk.printing.qr import parse_payload
 from regdesk.signing import testca
 from regdesk.signing.keystore import open_key_store
@@ -24,7 +25,10 @@ from regdesk.store.paths import DataPaths
 
 EMPLOYEE = "880101300123"
 APPLICANT = "900101400012"
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
+"""When the application was registered: 10:30 in Almaty."""
+PRINTED_AT = NOW + timedelta(hours=1)
+"""When the command line prints it: 11:30 in Almaty."""
 
 
 @dataclass
@@ -165,7 +169,8 @@ timeout = 3.0
 
 
 def run(clinic: Clinic, *args: str) -> int:
-    return main(["--lang", "ru", "--config", str(clinic.config), "talon", *args])
+    clock = PinnedClock(PRINTED_AT, "Asia/Almaty")
+    return main(["--lang", "ru", "--config", str(clinic.config), "talon", *args], clock=clock)
 
 
 def _pdf_text(path: Path) -> str:
@@ -183,6 +188,8 @@ def test_print_to_a_file_then_reprint_as_duplicate(
     assert clinic.number in text and "Әбілқасымова Гүлнұр Өмірқызы" in text
     assert "Сәрсенбаев Ғалым Қайратұлы" in text and "01.01.2027" in text
     assert "ТЕСТОВА ӘЛИЯ" in text  # the employee who registered (the signer)
+    # Issued at the command line's clinic time (11:30 in Almaty), registered at 10:30 that day.
+    assert "25.11.2026 11:30" in text and "06:30" not in text
     assert "ДУБЛИКАТ" not in text
 
     assert run(clinic, "print", clinic.number) == 0  # the default printer: the folder
@@ -197,6 +204,7 @@ def test_print_to_a_file_then_reprint_as_duplicate(
         ("files", "written", True),
     ]
     assert all(p.by_iin.startswith("cli:") for p in prints)
+    assert all(p.at == PRINTED_AT for p in prints)  # stored as the moment, in UTC
 
 
 def test_a_failed_print_is_recorded_and_the_talon_can_be_printed_again(

@@ -13,11 +13,13 @@ from regdesk.registry.sim import SimulatorHandle, running_simulator
 
 SEED = 7
 PERSONS = 300
+TODAY = date(2026, 11, 25)
+"""The registry's "today" in these tests (ages, documents' validity, attachments' dates)."""
 
 
 @pytest.fixture
 def sim() -> Iterator[SimulatorHandle]:
-    with running_simulator(seed=SEED, persons=PERSONS, token="test-token") as handle:
+    with running_simulator(seed=SEED, persons=PERSONS, token="test-token", today=TODAY) as handle:
         yield handle
 
 
@@ -30,7 +32,7 @@ def fast_backoff() -> Backoff:
 @pytest.fixture
 def sim_options() -> dict[str, object]:
     """The options of the ``sim`` fixture, for tests that start their own simulator."""
-    return {"seed": SEED, "persons": PERSONS}
+    return {"seed": SEED, "persons": PERSONS, "today": TODAY}
 
 
 @pytest.fixture
@@ -41,4 +43,4 @@ async def client(sim: SimulatorHandle, fast_backoff: Backoff) -> AsyncIterator[R
 
 @pytest.fixture
 def today() -> date:
-    return date.today()
+    return TODAY

@@ -376,7 +376,7 @@ async def test_recorded_attachments_survive_a_restart_with_a_state_file(
     tmp_path: Path, fast_backoff: Backoff, sim_options: dict[str, Any]
 ) -> None:
     state = tmp_path / "registry-state.json"
-    today = date.today()
+    today = sim_options["today"]
     with running_simulator(**sim_options, token="", state_file=state) as sim:
         iin = sim.cases["unattached"][0]
         async with RegistryClient(sim.settings(), backoff=fast_backoff) as client:
@@ -391,11 +391,11 @@ async def test_recorded_attachments_survive_a_restart_with_a_state_file(
 
 
 async def test_a_post_needs_an_idempotency_key(
-    sim: SimulatorHandle, client: RegistryClient
+    sim: SimulatorHandle, client: RegistryClient, today: date
 ) -> None:
     with pytest.raises(ValueError):
         await client.record_attachment(
-            sim.cases["adult"][0], sim.clinic_bin, 1, "free_choice", date.today(), ""
+            sim.cases["adult"][0], sim.clinic_bin, 1, "free_choice", today, ""
         )
     assert api_requests(sim) == []
 

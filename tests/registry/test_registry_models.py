@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from regdesk.registry.models import (
 )
 from regdesk.registry.population import build_population
 
-POP = build_population(seed=11, persons=60)
+POP = build_population(seed=11, persons=60, today=date(2026, 11, 25))
 CHILD = POP.persons[POP.cases["child"][0]]
 
 

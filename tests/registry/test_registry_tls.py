@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from regdesk.core.clock import wall_utc
 from regdesk.registry.client import Backoff, RegistryClient
 from regdesk.registry.errors import NotConfigured, Refused
 from regdesk.registry.sim import SimulatorHandle, running_simulator
@@ -36,13 +37,19 @@ class Pki:
     expired_client_key: Path
 
 
+def _tls_now() -> datetime:
+    # The TLS handshake checks certificates against the machine's real clock (OpenSSL's, not
+    # ours): these certificates must be valid now, so they are made around the wall clock.
+    return wall_utc()
+
+
 def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
 def _ca(cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
+    now = _tls_now()
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(cn))
@@ -66,7 +73,7 @@ def _leaf(
     expired: bool = False,
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
+    now = _tls_now()
     # An expired certificate ended a day ago; the others are valid for a day either side.
     ends = now - timedelta(days=1) if expired else now + timedelta(days=1)
     builder = (

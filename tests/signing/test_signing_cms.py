@@ -8,7 +8,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
 from signing_support import EMPLOYEE_IIN, NOW, PASSWORD, KeyStoreFactory
 
+from regdesk.core.clock import wall_utc
 from regdesk.signing import (
     SignatureFormatError,
     SigningPolicy,
@@ -195,7 +196,9 @@ class Responder:
     def answer(self, body: bytes) -> bytes:
         request = ocsp.load_der_ocsp_request(body)
         cert = self.cert_by_serial[request.serial_number]
-        now = datetime.now(UTC)
+        # An OCSP answer is judged fresh against the machine's clock when it arrives (it is
+        # fetched now, whatever moment the key is checked for): the responder answers "now".
+        now = wall_utc()
         builder = ocsp.OCSPResponseBuilder().add_response(
             cert=cert,
             issuer=self.ca[1],
@@ -255,12 +258,11 @@ def ocsp_problems(
     if responder is not None:
         responder.cert_by_serial[key.certificate.serial_number] = key.certificate
     policy = SigningPolicy(trusted=(ca[1],), ocsp_url=url, ocsp_timeout=2.0, **kw)
-    return policy.check(key, employee_iin=EMPLOYEE_IIN, now=datetime.now(UTC))
+    return policy.check(key, employee_iin=EMPLOYEE_IIN, now=NOW)
 
 
 def fresh_store(make_store: KeyStoreFactory) -> KeyStoreFactory:
-    now = datetime.now(UTC)
-    return lambda **kw: make_store(not_before=now - DAY, not_after=now + DAY, **kw)
+    return lambda **kw: make_store(not_before=NOW - DAY, not_after=NOW + DAY, **kw)
 
 
 def test_ocsp_good_answer_passes(
@@ -275,7 +277,7 @@ def test_ocsp_revoked_answer_blocks(
 ) -> None:
     state, url = responder
     state.status = ocsp.OCSPCertStatus.REVOKED
-    state.revoked_at = datetime.now(UTC) - DAY
+    state.revoked_at = NOW - DAY
     problems = ocsp_problems(fresh_store(make_store), ca, state, url)
     assert [(p.key, p.blocking) for p in problems] == [("signing.problem.ocsp_revoked", True)]
     assert problems[0].params["reason"] == "keyCompromise"
@@ -288,7 +290,7 @@ def test_ocsp_answer_signed_by_a_stranger_is_not_trusted(
     rsa_keys: list[rsa.RSAPrivateKey],
 ) -> None:
     state, url = responder
-    stranger = testca.make_ca("OCSP", NOW - DAY, datetime.now(UTC) + DAY, key=rsa_keys[5])
+    stranger = testca.make_ca("OCSP", NOW - DAY, NOW + DAY, key=rsa_keys[5])
     state.signing_key, state.responder_cert = stranger
     problems = ocsp_problems(fresh_store(make_store), ca, state, url, ocsp_unreachable="block")
     assert [(p.key, p.blocking) for p in problems] == [("signing.problem.ocsp_bad_answer", True)]
