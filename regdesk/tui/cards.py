@@ -126,14 +126,14 @@ def short_person(record: Any, tr: Tr) -> str:
     )
 
 
-def key_owner(info: Any, tr: Tr) -> str:
-    """Whose key it is, as read from the certificate."""
+def key_owner(info: Any, tr: Tr, clock: ClinicClock) -> str:
+    """Whose key it is, as read from the certificate; its validity in the clinic's days."""
     purpose = tr(f"sign.purpose_{info.purpose}")
+    since, until = clock.local_date(info.not_before), clock.local_date(info.not_after)
     return "\n".join(
         [
             f"{tr('sign.owner')}: [b]{escape(info.common_name)}[/b]  {tr('card.iin')} {info.iin}",
-            f"{tr('sign.purpose')}: {purpose}   "
-            f"{tr('sign.valid')}: {_d(info.not_before.date())}–{_d(info.not_after.date())}",
+            f"{tr('sign.purpose')}: {purpose}   {tr('sign.valid')}: {_d(since)}–{_d(until)}",
         ]
     )
 

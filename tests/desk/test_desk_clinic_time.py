@@ -160,3 +160,23 @@ async def test_regdesk_talon_print_says_the_clinic_s_time_too(
         assert f"{t('printing.doc.reg_date', lang)}: 02.12.2026" in slip
         assert f"{t('printing.doc.issued_at', lang)}: 02.12.2026 01:44" in slip
     assert "20:44" not in slip and "01.12.2026" not in slip
+
+
+def test_the_key_s_validity_is_shown_in_the_clinic_s_days() -> None:
+    from types import SimpleNamespace
+
+    from regdesk.tui.cards import key_owner
+
+    # A certificate valid from 20:29 UTC on 1 December (01:29 on 2 December in Almaty) to 23:59
+    # UTC on 31 December 2027 (04:59 on 1 January 2028 in Almaty).
+    info = SimpleNamespace(
+        purpose="signing",
+        common_name="ТЕСТОВА ӘЛИЯ",
+        iin="880101300123",
+        not_before=datetime(2026, 12, 1, 20, 29, tzinfo=UTC),
+        not_after=datetime(2027, 12, 31, 23, 59, tzinfo=UTC),
+    )
+    clock = PinnedClock(datetime(2026, 12, 5, tzinfo=UTC), "Asia/Almaty")
+    for lang in LANGS:
+        text = key_owner(info, Translator(lang), clock)
+        assert "02.12.2026–01.01.2028" in text, text

@@ -127,7 +127,8 @@ class SignScreen(DeskModal):
 
     def _show_owner(self, check: KeyCheck) -> None:
         lang = self.desk_app.lang
-        self.query_one("#key-owner", Static).update(key_owner(check.info, self.tr))
+        owner = key_owner(check.info, self.tr, self.desk_app.desk.clock)
+        self.query_one("#key-owner", Static).update(owner)
         if check.problems:
             lines = [p.message(lang) for p in check.problems]
             self._say("\n".join(lines), error=not check.can_sign)
