@@ -74,7 +74,7 @@ async def drive(workspace: demo.DemoWorkspace, applicant: str) -> tuple[Keys, st
         await keys.press(pilot, "f10", "open the form")
         await _desk.wait_for_screen(pilot, "FormScreen")
         form: Any = app.screen
-        if app.desk.missing_documents(form.app_id):
+        if app.desk.form.missing_documents(form.app_id):
             # The originals are in the receptionist's hand: F3 ticks them all as seen.
             await keys.press(pilot, "f3", "tick the originals as seen")
         await keys.press(pilot, "f10", "sign")
@@ -109,16 +109,16 @@ async def happy_applicant(workspace: demo.DemoWorkspace) -> str:
 
     desk = Desk(workspace.config)
     try:
-        desk.sign_in(*_desk.receptionist(workspace))
+        desk.session.sign_in(*_desk.receptionist(workspace))
         for case in CANDIDATES:
             for iin in workspace.samples.get(case, [])[:3]:
-                lookup = await desk.look_up(iin)
-                desk.abandon(lookup.application_id)  # no draft left to offer at sign-in
+                lookup = await desk.intake.look_up(iin)
+                desk.intake.abandon(lookup.application_id)  # no draft left to offer at sign-in
                 if lookup.person is not None and not lookup.blocking:
                     return iin
     finally:
         await desk.aclose()
-        desk.sign_out()
+        desk.session.sign_out()
         desk.close()
     raise _desk.DriveError(f"no sample applicant of {CANDIDATES} can be attached today")
 

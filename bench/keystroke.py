@@ -153,14 +153,14 @@ async def measure(workspace: Any) -> tuple[list[float], int, int]:
     """Latencies of the typed keys (seconds), the autosaves that ran, and keys that were lost."""
     app = _desk.make_app(workspace)
     saves = 0
-    save_form = app.desk.save_form
+    save_form = app.desk.form.save_form
 
     def counting_save(app_id: int, form: dict[str, Any]) -> None:
         nonlocal saves
         saves += 1
         save_form(app_id, form)
 
-    app.desk.save_form = counting_save  # type: ignore[method-assign]
+    app.desk.form.save_form = counting_save  # type: ignore[method-assign]
     latencies: list[float] = []
     lost = 0
     async with app.run_test(size=_desk.SIZE) as pilot:

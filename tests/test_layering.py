@@ -47,6 +47,33 @@ def test_tui_talks_only_to_the_desk() -> None:
         "regdesk.tui",
     )
     assert _violations("tui", allowed) == []
+    # The desk's public face is its package (regdesk/desk/__init__.py): the screens never reach
+    # into a use case's module, so the use cases can be rearranged without touching them.
+    inside = [
+        (where, name)
+        for where, name in _violations("tui", tuple(a for a in allowed if a != "regdesk.desk"))
+        if name != "regdesk.desk"
+    ]
+    assert inside == []
+
+
+def test_use_cases_import_no_textual_and_no_simulator() -> None:
+    # regdesk/desk: the steps of Table 2 over the store, the registry client, signing, printing.
+    allowed = (
+        "regdesk.core",
+        "regdesk.config",
+        "regdesk.i18n",
+        "regdesk.desk",
+        "regdesk.store",
+        "regdesk.registry",
+        "regdesk.signing",
+        "regdesk.printing",
+        "sqlite_utils",
+    )
+    assert _violations("desk", allowed) == []
+    found = {name for path in (PACKAGE / "desk").rglob("*.py") for name in _imports(path)}
+    assert "regdesk.registry.client" in found  # the walk sees the lazy imports too
+    assert not [n for n in found if n.startswith(("regdesk.registry.sim", "regdesk.tui"))]
 
 
 def test_lower_layers_do_not_know_the_tui_or_each_other() -> None:

@@ -2,8 +2,10 @@
 
 ``print`` builds the document of an application in the journal (the talon of a registered or
 issued one, the refusal notice of a refused one), sends it to a configured printer or writes it
-to a file, and records the print; a document printed before is marked as a duplicate. Exit
-status 0 when the printer took it, 1 otherwise (the failure is recorded too).
+to a file, and records the print; a document printed before is marked as a duplicate, and a
+registered application whose talon is printed becomes issued, as at the desk (the desk's
+issuance use case does it). Exit status 0 when the printer took it, 1 otherwise (the failure is
+recorded too).
 
 ``verify`` reads the QR payload from a talon's PDF (its metadata, or its text) or from the text
 given, and checks it against the journal: kind, number, clinic BIN, date and the digest over
@@ -22,7 +24,7 @@ from regdesk.cli import Context
 if TYPE_CHECKING:
     from regdesk.config import Config
     from regdesk.core.clock import ClinicClock
-    from regdesk.printing.documents import Document
+    from regdesk.desk import Issuance
     from regdesk.store.journal import ApplicationRecord, Journal, SignatureRecord
 
 EXIT_OK = 0
@@ -67,7 +69,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     try:
         journal = Journal(db)
         if ns.talon_command == "print":
-            return _print(ns, ctx, config, journal, paths.root)
+            return _print(ns, ctx, config, journal)
         return _verify(ns, ctx, config, journal)
     except UserError as exc:
         ctx.warn(exc.key, **exc.params)
@@ -90,47 +92,15 @@ def find_record(journal: Journal, reference: str) -> ApplicationRecord | None:
         return None
 
 
-def decided_by(journal: Journal, record: ApplicationRecord, signature: Any) -> str:
-    """The name of the employee who registered or refused the application."""
-    from regdesk.core.application import State
-    from regdesk.store.staff import Staff
+def _issuance(config: Config, journal: Journal, clock: ClinicClock) -> Issuance:
+    """The desk's issuance use case over the CLI's database, acting as ``cli:<os user>``."""
+    from regdesk.commands.common import cli_actor
+    from regdesk.core.application import Role
+    from regdesk.desk import Actor, DeskContext, Issuance
 
-    actor = next(
-        (
-            e.actor_iin
-            for e in reversed(journal.events.history(record.id))
-            if e.to_state in (State.REGISTERED, State.REFUSED)
-        ),
-        None,
-    )
-    if actor:
-        account = Staff(journal.db).get(actor)
-        if account is not None:
-            return account.full_name
-    return signature.signer_name if signature is not None else ""
-
-
-def document_for(
-    journal: Journal,
-    record: ApplicationRecord,
-    config: Config,
-    *,
-    clock: ClinicClock,
-    duplicate: bool = False,
-) -> tuple[Document, SignatureRecord | None]:
-    """The document of ``record`` as it is printed now (clinic time), and its signature."""
-    from regdesk.printing.records import build_document
-
-    signature = journal.registration.signature(record.id)
-    doc = build_document(
-        record,
-        config,
-        employee=decided_by(journal, record, signature),
-        issued_at=clock.now(),
-        duplicate=duplicate,
-        signature_sha256=signature.content_sha256 if signature is not None else "",
-    )
-    return doc, signature
+    desk = DeskContext(config, clock=clock, db=journal.db)
+    desk.operator = Actor(cli_actor(), Role.ADMIN)
+    return Issuance(desk)
 
 
 def _format(choice: str | None, default: str) -> str:
@@ -145,31 +115,18 @@ def _format(choice: str | None, default: str) -> str:
     return f"{choice}-{width}"
 
 
-def _print(
-    ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal, data_dir: Path
-) -> int:
-    from regdesk.commands.common import cli_actor
-    from regdesk.core.errors import UserError
-    from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
-    from regdesk.printing.records import document_kind
-
+def _print(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal) -> int:
+    """Print through the desk's issuance, so the rule is the desk's: a registered talon printed
+    makes the application issued, a second print is a duplicate, every print is recorded."""
     record = find_record(journal, ns.number)
     if record is None:
         ctx.warn("printing.cli.not_found", number=ns.number)
         return EXIT_FAILED
-    kind = document_kind(record)
-    duplicate = journal.issuance.printed_before(record.id, kind)
-    doc, _ = document_for(journal, record, config, clock=ctx.clock(), duplicate=duplicate)
-
+    issuance = _issuance(config, journal, ctx.clock())
     if ns.out:
         out = Path(ns.out)
         fmt = _format(ns.format, _BY_SUFFIX.get(out.suffix.lower(), "pdf-a5"))
-        printer_name = "file"
-        try:
-            write_atomic(out, render(doc, fmt).data)
-            result = PrintResult("written", detail=str(out), path=out)
-        except UserError as exc:
-            result = PrintResult("failed", detail=exc.message("en"), error=exc)
+        issued = issuance.reprint(record.id, out=out, fmt=fmt)
     else:
         printers = {p.name: p for p in config.printing.printers}
         printer_name = ns.printer or config.printing.default
@@ -179,31 +136,18 @@ def _print(
                 "printing.unknown_printer", name=printer_name, known=", ".join(sorted(printers))
             )
             return EXIT_FAILED
-        fmt = _format(ns.format, printer.format)
-        result = print_document(printer, doc, data_dir, fmt)
-
-    journal.issuance.record_print(
-        record.id,
-        document=kind,
-        printer=printer_name,
-        format=fmt,
-        by_iin=cli_actor(),
-        now=ctx.clock().utc(),
-        status=result.status,
-        detail=result.detail or None,
-        duplicate=duplicate,
-    )
-    if duplicate:
+        issued = issuance.reprint(record.id, printer_name, fmt=_format(ns.format, printer.format))
+    if issued.duplicate:
         ctx.say("printing.cli.duplicate")
-    if result.status == "failed":
-        ctx.warn("printing.cli.failed", detail=result.message(ctx.lang))
+    if issued.failed:
+        ctx.warn("printing.cli.failed", detail=issued.message(ctx.lang))
         return EXIT_FAILED
-    if result.status == "written":
-        ctx.say("printing.cli.written", path=str(result.path))
-    elif result.job:
-        ctx.say("printing.cli.queued", printer=printer_name, job=result.job)
+    if issued.status == "written":
+        ctx.say("printing.cli.written", path=str(issued.path))
+    elif issued.job:
+        ctx.say("printing.cli.queued", printer=issued.printer, job=issued.job)
     else:
-        ctx.say("printing.cli.sent", printer=printer_name)
+        ctx.say("printing.cli.sent", printer=issued.printer)
     return EXIT_OK
 
 
@@ -260,11 +204,11 @@ def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journ
     if record is None:
         ctx.warn("printing.cli.unknown_document", number=payload.reference)
         return EXIT_FAILED
+    signature = journal.registration.signature(record.id)
     try:
-        doc, signature = document_for(journal, record, config, clock=ctx.clock())
+        doc = _issuance(config, journal, ctx.clock()).document(record.id)
         bad = mismatches(payload, digest_fields(doc))
     except NotPrintable:
-        signature = journal.registration.signature(record.id)
         bad = ("kind",)
     ok = not bad
     if ok:

@@ -1,4 +1,4 @@
-"""The Textual application of the front desk. It talks only to ``regdesk.desk.Desk``."""
+"""The Textual application of the front desk. It talks only to ``regdesk.desk`` (its use cases)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ class DeskApp(App[None]):
         self.lang = lang
         self._tr = Translator(lang)
         if self._desk is not None and self._desk.employee is not None:
-            self._desk.set_language(lang)
+            self._desk.session.set_language(lang)
         translate_bindings(self, self.tr)
         for screen in self.screen_stack:
             if isinstance(screen, Translated):

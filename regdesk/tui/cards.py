@@ -74,11 +74,11 @@ def document_name(kind: str, tr: Tr) -> str:
     return _named(key, kind, tr)
 
 
-def person_card(person: Any, attachment: Any | None, tr: Tr, desk: Any) -> str:
-    """The registry's answer in words: Table 2 step 3 as the receptionist reads it."""
-    from regdesk.core.rules import age_on
+def person_card(person: Any, attachment: Any | None, tr: Tr, age: int) -> str:
+    """The registry's answer in words: Table 2 step 3 as the receptionist reads it.
 
-    age = age_on(person.birth_date, desk.today())
+    ``age``: the desk's (``Lookup.age``): today's, or at death for a dead person.
+    """
     lines = [
         f"[b]{escape(_full_name(person))}[/b]   {tr('card.iin')}: {person.iin}",
         f"{tr('card.born')}: {_d(person.birth_date)} ({tr('card.age', age=age)})   "

@@ -49,7 +49,7 @@ async def desk(
 ) -> AsyncIterator[Desk]:
     """The receptionist signed in at a workstation of the demo clinic."""
     d = Desk(ws.config, clock=clock)
-    d.sign_in(receptionist[1], receptionist[2])
+    d.session.sign_in(receptionist[1], receptionist[2])
     try:
         yield d
     finally:

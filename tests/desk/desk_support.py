@@ -62,7 +62,7 @@ async def signed_in(
 ) -> AsyncIterator[Desk]:
     """Another workstation (or the same one restarted) with an employee signed in."""
     desk = Desk(config, clock=clock)
-    desk.sign_in(iin, password)
+    desk.session.sign_in(iin, password)
     try:
         yield desk
     finally:

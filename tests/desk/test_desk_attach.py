@@ -10,12 +10,12 @@ from regdesk.store.journal import NotFoundError
 
 
 def vault_files(desk: Desk) -> set[str]:
-    folder = desk.paths.vault_dir
+    folder = desk.context.paths.vault_dir
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
 def test_a_scan_not_recorded_is_removed_from_the_vault(ws: demo.DemoWorkspace, desk: Desk) -> None:
     before = vault_files(desk)
     with pytest.raises(NotFoundError):
-        desk.attach(999_999, ws.scan_dir / "udostoverenie-lichnosti.pdf", "identity")
+        desk.form.attach(999_999, ws.scan_dir / "udostoverenie-lichnosti.pdf", "identity")
     assert vault_files(desk) == before

@@ -58,12 +58,14 @@ def _pdf_text(data: bytes) -> str:
 
 
 async def _register(ws: demo.DemoWorkspace, desk: Desk, iin: str) -> int:
-    found = await desk.look_up(iin)
+    found = await desk.intake.look_up(iin)
     app_id = found.application_id
-    desk.save_form(app_id, {"basis": "free_choice", "documents_seen": "identity"})
+    desk.form.save_form(app_id, {"basis": "free_choice", "documents_seen": "identity"})
     employee = desk.employee
     assert employee is not None
-    desk.register(app_id, desk.open_key(ws.key_paths[employee.iin], demo.KEY_PASSWORD))
+    desk.registration.register(
+        app_id, desk.registration.open_key(ws.key_paths[employee.iin], demo.KEY_PASSWORD)
+    )
     return app_id
 
 
@@ -85,11 +87,11 @@ async def test_the_number_the_talon_and_the_journal_say_the_clinic_s_day_and_hou
 ) -> None:
     clock.set(moment)
     app_id = await _register(ws, desk, ws.samples["unattached"][0])
-    record = desk.get(app_id)
+    record = desk.form.get(app_id)
     assert record.number == f"DEMO-{year}-000001"
     assert record.number_year == year
 
-    doc = desk.document(app_id)
+    doc = desk.issuance.document(app_id)
     issued = f"{day} {hour}"
     # The talon's fields in each language: registered and effective on the Almaty day, issued at
     # the Almaty hour. kk and ru are printed; en is what a preview in English shows.
@@ -101,7 +103,7 @@ async def test_the_number_the_talon_and_the_journal_say_the_clinic_s_day_and_hou
 
     slip = render(doc, "text-80").data.decode("utf-8")
     escpos = render(doc, "escpos-80").data
-    printed = desk.issue(app_id)
+    printed = desk.issuance.issue(app_id)
     assert printed.path is not None
     pdf = _pdf_text(printed.path.read_bytes())
     for lang in ("kk", "ru"):
@@ -117,10 +119,10 @@ async def test_the_number_the_talon_and_the_journal_say_the_clinic_s_day_and_hou
         assert utc_part.encode("ascii") not in escpos
 
     # The journal's line and the application's events, in every language of the desk.
-    detail = desk.detail(app_id)
+    detail = desk.journal.detail(app_id)
     for lang in LANGS:
         tr = Translator(lang)
-        row = journal_row(desk.get(app_id), tr, desk.clock)
+        row = journal_row(desk.form.get(app_id), tr, desk.clock)
         assert row[0] == f"DEMO-{year}-000001" and row[1] == short_day
         text = detail_text(detail, tr, lang, desk.clock)
         registered = f"{day} {hour}:00  → {tr('state.registered')}"
@@ -139,8 +141,8 @@ async def test_numbering_turns_over_at_the_clinic_s_midnight(
     first = await _register(ws, desk, ws.samples["unattached"][0])
     clock.set(datetime(2026, 12, 31, 19, 0, tzinfo=UTC))
     second = await _register(ws, desk, ws.samples["unattached"][1])
-    assert desk.get(first).number == "DEMO-2026-000001"
-    assert desk.get(second).number == "DEMO-2027-000001"
+    assert desk.form.get(first).number == "DEMO-2026-000001"
+    assert desk.form.get(second).number == "DEMO-2027-000001"
 
 
 async def test_regdesk_talon_print_says_the_clinic_s_time_too(
@@ -148,7 +150,7 @@ async def test_regdesk_talon_print_says_the_clinic_s_time_too(
 ) -> None:
     clock.set(datetime(2026, 12, 1, 20, 29, tzinfo=UTC))
     app_id = await _register(ws, desk, ws.samples["unattached"][0])
-    number = desk.get(app_id).number
+    number = desk.form.get(app_id).number
     assert number is not None
     out = tmp_path / "talon.txt"
     # Reprinted from the command line a quarter of an hour later: 01:44 in Almaty.

@@ -27,58 +27,61 @@ async def test_draft_survives_a_crash_for_its_owner_only(
     admin: tuple[str, ...],
 ) -> None:
     crashed = Desk(ws.config, clock=clock)
-    crashed.sign_in(receptionist[1], receptionist[2])
-    lookup = await crashed.look_up(ws.samples["unattached"][0])
-    crashed.save_form(lookup.application_id, FORM)
+    crashed.session.sign_in(receptionist[1], receptionist[2])
+    lookup = await crashed.intake.look_up(ws.samples["unattached"][0])
+    crashed.form.save_form(lookup.application_id, FORM)
     # The process dies: no sign-out, no abandon, the connection simply goes away.
     await crashed.aclose()
-    crashed.db.conn.close()
+    crashed.context.db.conn.close()
 
     clock.advance(minutes=2)
     async with signed_in(ws.config, clock, receptionist[1], receptionist[2]) as resumed:
-        drafts = resumed.open_drafts()
+        drafts = resumed.session.open_drafts()
         assert [d.id for d in drafts] == [lookup.application_id]
         assert drafts[0].state == State.DRAFT
         assert drafts[0].form == FORM
         assert drafts[0].applicant_iin == lookup.iin
 
         async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
-            assert other.open_drafts() == []
+            assert other.session.open_drafts() == []
 
         # The owner carries on where the crash left off, without a new look-up.
-        check = resumed.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
-        number = resumed.register(lookup.application_id, check)
-        record = resumed.get(lookup.application_id)
+        check = resumed.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+        number = resumed.registration.register(lookup.application_id, check)
+        record = resumed.form.get(lookup.application_id)
         assert record.number == number and record.district == 3
-        assert resumed.open_drafts() == []
+        assert resumed.session.open_drafts() == []
 
 
 async def test_form_is_kept_as_typed_at_every_save(ws: demo.DemoWorkspace, desk: Desk) -> None:
-    lookup = await desk.look_up(ws.samples["unattached"][0])
-    desk.save_form(lookup.application_id, {"phone": "+7 70"})
-    assert desk.get(lookup.application_id).form == {"phone": "+7 70"}
-    desk.save_form(lookup.application_id, {"phone": "+7 701 234 56 78", "district": "2"})
-    assert desk.get(lookup.application_id).form == {"phone": "+7 701 234 56 78", "district": "2"}
+    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    desk.form.save_form(lookup.application_id, {"phone": "+7 70"})
+    assert desk.form.get(lookup.application_id).form == {"phone": "+7 70"}
+    desk.form.save_form(lookup.application_id, {"phone": "+7 701 234 56 78", "district": "2"})
+    assert desk.form.get(lookup.application_id).form == {
+        "phone": "+7 701 234 56 78",
+        "district": "2",
+    }
 
 
 async def test_idle_lock_unlocks_with_the_same_password(
     desk: Desk, receptionist: tuple[str, ...]
 ) -> None:
-    assert desk.check_password("not her password") is False
+    assert desk.session.check_password("not her password") is False
     assert desk.employee is not None and desk.employee.iin == receptionist[1]
-    assert desk.check_password(receptionist[2]) is True
+    assert desk.session.check_password(receptionist[2]) is True
 
 
 async def test_sign_out_hides_the_work(ws: demo.DemoWorkspace, desk: Desk) -> None:
-    await desk.look_up(ws.samples["unattached"][0])
-    desk.sign_out()
+    await desk.intake.look_up(ws.samples["unattached"][0])
+    desk.session.sign_out()
     assert desk.employee is None
     with pytest.raises(DeskError) as caught:
-        desk.open_drafts()
+        desk.session.open_drafts()
     assert caught.value.key == "desk.not_signed_in"
     assert_explained(caught.value)
     with pytest.raises(DeskError):
-        await desk.look_up(ws.samples["unattached"][0])
+        await desk.intake.look_up(ws.samples["unattached"][0])
 
 
 async def test_failed_sign_ins_lock_the_account_and_say_so(
@@ -89,14 +92,14 @@ async def test_failed_sign_ins_lock_the_account_and_say_so(
         errors = []
         for _ in range(ws.config.security.lockout_attempts + 1):
             with pytest.raises(SignInError) as caught:
-                desk.sign_in(receptionist[1], "Wrong-password-1")
+                desk.session.sign_in(receptionist[1], "Wrong-password-1")
             errors.append(caught.value)
         for error in errors:
             assert_explained(error)
         assert errors[0].key != errors[-1].key  # the last one says the account is locked
         with pytest.raises(SignInError):
-            desk.sign_in(receptionist[1], receptionist[2])  # locked even with the right one
+            desk.session.sign_in(receptionist[1], receptionist[2])  # locked even with the right one
         clock.advance(minutes=ws.config.security.lockout_minutes + 1)
-        assert desk.sign_in(receptionist[1], receptionist[2]).iin == receptionist[1]
+        assert desk.session.sign_in(receptionist[1], receptionist[2]).iin == receptionist[1]
     finally:
         desk.close()

@@ -39,43 +39,55 @@ async def test_every_error_reaching_the_ui_is_explained_in_three_languages(
     admin: tuple[str, ...],
 ) -> None:
     own_key = ws.key_paths[receptionist[1]]
-    registered = await desk.look_up(ws.samples["unattached"][0])
-    blocked = await desk.look_up(ws.samples["foreign_temporary_uninsured"][0])
-    empty = await desk.look_up(ws.samples["unattached"][1])
-    desk.save_form(
+    registered = await desk.intake.look_up(ws.samples["unattached"][0])
+    blocked = await desk.intake.look_up(ws.samples["foreign_temporary_uninsured"][0])
+    empty = await desk.intake.look_up(ws.samples["unattached"][1])
+    desk.form.save_form(
         registered.application_id, {"basis": "free_choice", "documents_seen": "identity"}
     )
-    desk.save_form(blocked.application_id, {"basis": "free_choice", "documents_seen": "identity"})
-    check = desk.open_key(own_key, demo.KEY_PASSWORD)
-    desk.register(registered.application_id, check)
-    admin_key = desk.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
+    desk.form.save_form(
+        blocked.application_id, {"basis": "free_choice", "documents_seen": "identity"}
+    )
+    check = desk.registration.open_key(own_key, demo.KEY_PASSWORD)
+    desk.registration.register(registered.application_id, check)
+    admin_key = desk.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
     stranger = Desk(ws.config, clock=clock)
 
     cases: dict[str, Callable[[], Any]] = {
-        "sign-in, wrong password": lambda: stranger.sign_in(receptionist[1], "Not-her-pass-1"),
-        "sign-in, unknown IIN": lambda: stranger.sign_in("000000000000", "whatever-123"),
-        "look-up before sign-in": lambda: stranger.look_up(ws.samples["adult"][0]),
-        "journal before sign-in": lambda: stranger.detail(registered.application_id),
-        "invalid IIN": lambda: desk.look_up("98010335137X"),
-        "key password": lambda: desk.open_key(own_key, "wrong"),
-        "key file missing": lambda: desk.open_key(str(Path(own_key).with_name("x.p12")), "a"),
-        "not a key store": lambda: desk.open_key(str(ws.scan_dir / "zametki.txt"), "a"),
-        "another person's key": lambda: desk.register(empty.application_id, admin_key),
-        "documents missing": lambda: desk.register(empty.application_id, check),
-        "rules block": lambda: desk.register(blocked.application_id, check),
-        "registered twice": lambda: desk.register(registered.application_id, check),
-        "form after registration": lambda: desk.save_form(registered.application_id, {}),
-        "scan not a scan": lambda: desk.attach(
+        "sign-in, wrong password": lambda: stranger.session.sign_in(
+            receptionist[1], "Not-her-pass-1"
+        ),
+        "sign-in, unknown IIN": lambda: stranger.session.sign_in("000000000000", "whatever-123"),
+        "look-up before sign-in": lambda: stranger.intake.look_up(ws.samples["adult"][0]),
+        "journal before sign-in": lambda: stranger.journal.detail(registered.application_id),
+        "invalid IIN": lambda: desk.intake.look_up("98010335137X"),
+        "key password": lambda: desk.registration.open_key(own_key, "wrong"),
+        "key file missing": lambda: desk.registration.open_key(
+            str(Path(own_key).with_name("x.p12")), "a"
+        ),
+        "not a key store": lambda: desk.registration.open_key(
+            str(ws.scan_dir / "zametki.txt"), "a"
+        ),
+        "another person's key": lambda: desk.registration.register(empty.application_id, admin_key),
+        "documents missing": lambda: desk.registration.register(empty.application_id, check),
+        "rules block": lambda: desk.registration.register(blocked.application_id, check),
+        "registered twice": lambda: desk.registration.register(registered.application_id, check),
+        "form after registration": lambda: desk.form.save_form(registered.application_id, {}),
+        "scan not a scan": lambda: desk.form.attach(
             empty.application_id, ws.scan_dir / "zametki.txt", "identity"
         ),
-        "scan damaged": lambda: desk.attach(
+        "scan damaged": lambda: desk.form.attach(
             empty.application_id, ws.scan_dir / "povrezhdennyi-fail.pdf", "identity"
         ),
-        "scan gone": lambda: desk.attach(empty.application_id, ws.scan_dir / "x.pdf", "identity"),
-        "no document yet": lambda: desk.issue(empty.application_id),
-        "unknown printer": lambda: desk.issue(registered.application_id, "no-such-printer"),
-        "refusal without note": lambda: desk.refuse(empty.application_id, "other", "  "),
-        "no such application": lambda: desk.detail(999_999),
+        "scan gone": lambda: desk.form.attach(
+            empty.application_id, ws.scan_dir / "x.pdf", "identity"
+        ),
+        "no document yet": lambda: desk.issuance.issue(empty.application_id),
+        "unknown printer": lambda: desk.issuance.issue(
+            registered.application_id, "no-such-printer"
+        ),
+        "refusal without note": lambda: desk.intake.refuse(empty.application_id, "other", "  "),
+        "no such application": lambda: desk.journal.detail(999_999),
     }
     try:
         seen: dict[str, str] = {}
@@ -85,7 +97,7 @@ async def test_every_error_reaching_the_ui_is_explained_in_three_languages(
             assert_explained(error)
             seen[label] = error.key
         ws.simulator.set_faults(Faults(fail_rate=1.0))
-        down = await _raised(lambda: desk.look_up(ws.samples["adult"][0]))
+        down = await _raised(lambda: desk.intake.look_up(ws.samples["adult"][0]))
         assert_explained(down)
     finally:
         stranger.close()

@@ -30,7 +30,7 @@ async def test_registry_down_writes_nothing_then_retry_succeeds(
     ws.simulator.set_faults(Faults(fail_rate=1.0))
     ws.simulator.clear_log()
     with pytest.raises(Unavailable) as caught:
-        await desk.look_up(iin)
+        await desk.intake.look_up(iin)
     assert_explained(caught.value)
     statuses = {r.status for r in ws.simulator.requests() if r.path.startswith("/v1/persons")}
     assert statuses and statuses <= {502, 503, 504}
@@ -38,9 +38,9 @@ async def test_registry_down_writes_nothing_then_retry_succeeds(
 
     # The registry is back: the same IIN goes through and opens exactly one draft.
     ws.simulator.set_faults(Faults())
-    lookup = await desk.look_up(iin)
+    lookup = await desk.intake.look_up(iin)
     assert lookup.person is not None and lookup.person.iin == iin
-    assert desk.get(lookup.application_id).state == State.DRAFT
+    assert desk.form.get(lookup.application_id).state == State.DRAFT
     counts = journal_counts(ws)
     assert counts["applications"] == 1
     assert counts["events"] >= 2
@@ -50,7 +50,7 @@ async def test_one_503_is_retried_by_the_client(ws: demo.DemoWorkspace, desk: De
     # demo config: retries = 1, so a single 503 is absorbed without the receptionist noticing.
     ws.simulator.clear_log()
     ws.simulator.inject(Fault("status", status=503, path="/v1/persons/", method="GET"))
-    lookup = await desk.look_up(ws.samples["unattached"][0])
+    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
     assert lookup.person is not None
     person_requests = [
         r
@@ -69,7 +69,7 @@ async def test_closed_port_is_unavailable_and_writes_nothing(
     config = with_registry(ws.config, base_url=f"http://127.0.0.1:{port}", connect_timeout=0.5)
     async with signed_in(config, clock, receptionist[1], receptionist[2]) as desk:
         with pytest.raises(Unavailable) as caught:
-            await desk.look_up(ws.samples["adult"][0])
+            await desk.intake.look_up(ws.samples["adult"][0])
     assert_explained(caught.value)
     assert journal_counts(ws) == EMPTY
 
@@ -81,11 +81,11 @@ async def test_hung_registry_times_out_and_writes_nothing(
     ws.simulator.set_faults(Faults(hang_rate=1.0))
     async with signed_in(config, clock, receptionist[1], receptionist[2]) as desk:
         with pytest.raises(Unavailable) as caught:
-            await desk.look_up(ws.samples["adult"][0])
+            await desk.intake.look_up(ws.samples["adult"][0])
         assert_explained(caught.value)
         assert journal_counts(ws) == EMPTY
         ws.simulator.set_faults(Faults())
-        lookup = await desk.look_up(ws.samples["adult"][0])
+        lookup = await desk.intake.look_up(ws.samples["adult"][0])
         assert lookup.person is not None
     assert journal_counts(ws)["applications"] == 1
 
@@ -94,7 +94,7 @@ async def test_cancelled_look_up_writes_nothing(ws: demo.DemoWorkspace, desk: De
     # Esc on the progress indicator cancels the worker while the registry has not answered.
     ws.simulator.clear_log()
     ws.simulator.set_faults(Faults(hang_rate=1.0))
-    task = asyncio.create_task(desk.look_up(ws.samples["adult"][0]))
+    task = asyncio.create_task(desk.intake.look_up(ws.samples["adult"][0]))
     for _ in range(200):
         if any(r.outcome == "hung" for r in ws.simulator.requests()):
             break
@@ -106,7 +106,7 @@ async def test_cancelled_look_up_writes_nothing(ws: demo.DemoWorkspace, desk: De
         await task
     assert journal_counts(ws) == EMPTY
     ws.simulator.set_faults(Faults())
-    lookup = await desk.look_up(ws.samples["adult"][0])
+    lookup = await desk.intake.look_up(ws.samples["adult"][0])
     assert lookup.person is not None
     assert journal_counts(ws)["applications"] == 1
 
@@ -116,7 +116,7 @@ async def test_garbled_answer_is_bad_answer_and_writes_nothing(
 ) -> None:
     ws.simulator.set_faults(Faults(garbage_rate=1.0))
     with pytest.raises(BadAnswer) as caught:
-        await desk.look_up(ws.samples["adult"][0])
+        await desk.intake.look_up(ws.samples["adult"][0])
     assert_explained(caught.value)
     assert journal_counts(ws) == EMPTY
 
@@ -127,7 +127,7 @@ async def test_wrong_token_is_refused_and_writes_nothing(
     config = with_registry(ws.config, token="not-the-token")
     async with signed_in(config, clock, receptionist[1], receptionist[2]) as desk:
         with pytest.raises(Refused) as caught:
-            await desk.look_up(ws.samples["adult"][0])
+            await desk.intake.look_up(ws.samples["adult"][0])
     assert_explained(caught.value)
     assert journal_counts(ws) == EMPTY
 
@@ -146,7 +146,7 @@ async def test_invalid_iin_is_explained_before_any_request(
     }
     for text, key in cases.items():
         with pytest.raises(IinError) as caught:
-            await desk.look_up(text)
+            await desk.intake.look_up(text)
         assert caught.value.key.startswith(key), (text, caught.value.key)
         assert_explained(caught.value)
     assert ws.simulator.requests() == []
@@ -159,9 +159,9 @@ async def test_kazakh_layout_digit_row_is_accepted(ws: demo.DemoWorkspace, desk:
     kazakh_row = dict(zip("1234567890", '"әіңғ,.үұқ', strict=True))
     typed = "".join(kazakh_row[c] for c in iin)
     assert not any(c.isdigit() for c in typed)
-    lookup = await desk.look_up(f" {typed}\n")
+    lookup = await desk.intake.look_up(f" {typed}\n")
     assert lookup.mapped_layout is True
     assert lookup.iin == iin
     assert lookup.person is not None and lookup.person.iin == iin
-    plain = await desk.look_up(iin)
+    plain = await desk.intake.look_up(iin)
     assert plain.mapped_layout is False

@@ -18,8 +18,8 @@ from regdesk.signing.errors import FileUnreadable, NotAKeyStore, Problem, WrongP
 
 
 async def _ready_draft(ws: demo.DemoWorkspace, desk: Desk) -> int:
-    lookup = await desk.look_up(ws.samples["unattached"][0])
-    desk.save_form(
+    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    desk.form.save_form(
         lookup.application_id,
         {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
     )
@@ -32,26 +32,26 @@ async def test_wrong_key_password_then_the_right_one(
     app_id = await _ready_draft(ws, desk)
     key_path = ws.key_paths[receptionist[1]]
     with pytest.raises(WrongPassword) as caught:
-        desk.open_key(key_path, demo.KEY_PASSWORD.upper())
+        desk.registration.open_key(key_path, demo.KEY_PASSWORD.upper())
     assert_explained(caught.value)
     for lang in ("kk", "ru", "en"):
         assert caught.value.message(lang) == t(
             "signing.keystore.wrong_password", lang, **caught.value.params
         )
-    assert desk.get(app_id).state == State.DRAFT
+    assert desk.form.get(app_id).state == State.DRAFT
 
-    check = desk.open_key(f"  {key_path}  ", demo.KEY_PASSWORD)
+    check = desk.registration.open_key(f"  {key_path}  ", demo.KEY_PASSWORD)
     assert check.can_sign
-    number = desk.register(app_id, check)
-    assert desk.get(app_id).number == number
-    assert desk.detail(app_id).signature_ok is True
+    number = desk.registration.register(app_id, check)
+    assert desk.form.get(app_id).number == number
+    assert desk.journal.detail(app_id).signature_ok is True
 
 
 async def test_key_of_another_employee_is_refused(
     ws: demo.DemoWorkspace, desk: Desk, admin: tuple[str, ...]
 ) -> None:
     app_id = await _ready_draft(ws, desk)
-    check = desk.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
+    check = desk.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
     assert check.info.iin == admin[1]
     assert not check.can_sign
     blocking = [p for p in check.problems if isinstance(p, Problem) and p.blocking]
@@ -60,9 +60,9 @@ async def test_key_of_another_employee_is_refused(
     for problem in check.problems:
         assert_explained(problem)
     with pytest.raises(Problem) as caught:
-        desk.register(app_id, check)
+        desk.registration.register(app_id, check)
     assert caught.value.key == "signing.problem.other_person"
-    assert desk.get(app_id).state == State.DRAFT
+    assert desk.form.get(app_id).state == State.DRAFT
     assert journal_counts(ws)["signatures"] == 0
 
 
@@ -72,11 +72,11 @@ async def test_key_checked_for_one_employee_cannot_sign_for_the_next(
     # The receptionist opened her key, then the admin signed in at the same terminal: the key
     # checked a minute ago is still not the signed-in employee's own.
     app_id = await _ready_draft(ws, desk)
-    check = desk.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+    check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     assert check.can_sign
-    desk.sign_in(admin[1], admin[2])
+    desk.session.sign_in(admin[1], admin[2])
     with pytest.raises(Problem) as caught:
-        desk.register(app_id, check)
+        desk.registration.register(app_id, check)
     assert caught.value.key == "signing.problem.other_person"
     assert_explained(caught.value)
     assert journal_counts(ws)["signatures"] == 0
@@ -87,22 +87,24 @@ async def test_expired_key_cannot_sign(
 ) -> None:
     app_id = await _ready_draft(ws, desk)
     clock.advance(days=400)  # the demo key is valid for 365 days
-    check = desk.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+    check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     assert not check.can_sign
     assert "signing.problem.expired" in [p.key for p in check.problems]
     with pytest.raises(Problem) as caught:
-        desk.register(app_id, check)
+        desk.registration.register(app_id, check)
     assert caught.value.blocking
     assert_explained(caught.value)
-    assert desk.get(app_id).state == State.DRAFT
+    assert desk.form.get(app_id).state == State.DRAFT
 
 
 async def test_unusable_key_files_are_explained(ws: demo.DemoWorkspace, desk: Desk) -> None:
     with pytest.raises(FileUnreadable) as missing:
-        desk.open_key(str(ws.root / "keys" / "nobody.p12"), demo.KEY_PASSWORD)
+        desk.registration.open_key(str(ws.root / "keys" / "nobody.p12"), demo.KEY_PASSWORD)
     assert_explained(missing.value)
     with pytest.raises(NotAKeyStore) as not_p12:
-        desk.open_key(str(ws.scan_dir / "udostoverenie-lichnosti.pdf"), demo.KEY_PASSWORD)
+        desk.registration.open_key(
+            str(ws.scan_dir / "udostoverenie-lichnosti.pdf"), demo.KEY_PASSWORD
+        )
     assert_explained(not_p12.value)
 
 
@@ -113,12 +115,12 @@ async def test_key_store_is_remembered_per_employee(
     receptionist: tuple[str, ...],
     admin: tuple[str, ...],
 ) -> None:
-    assert desk.key_store_hint() == ""
-    desk.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+    assert desk.registration.key_store_hint() == ""
+    desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     async with signed_in(ws.config, clock, receptionist[1], receptionist[2]) as again:
-        assert again.key_store_hint() == ws.key_paths[receptionist[1]]
+        assert again.registration.key_store_hint() == ws.key_paths[receptionist[1]]
     async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
-        assert other.key_store_hint() == ""
+        assert other.registration.key_store_hint() == ""
 
 
 async def test_key_folder_is_offered_until_a_key_store_is_remembered(
@@ -138,16 +140,16 @@ async def test_key_folder_is_offered_until_a_key_store_is_remembered(
     )
     async with signed_in(config, clock, receptionist[1], receptionist[2]) as desk:
         # The only signing key store on the stick is offered whole.
-        assert desk.key_store_hint() == str(stick / "RSA256_a1b2.p12")
+        assert desk.registration.key_store_hint() == str(stick / "RSA256_a1b2.p12")
         (stick / "RSA256_e5f6.p12").write_bytes(b"a second one")
         # Two of them: the folder, for the employee to type the file name after it.
-        assert desk.key_store_hint() == str(stick) + os.sep
-        desk.open_key(str(signing_key), demo.KEY_PASSWORD)
+        assert desk.registration.key_store_hint() == str(stick) + os.sep
+        desk.registration.open_key(str(signing_key), demo.KEY_PASSWORD)
         # Once a key store was used, it is offered again instead.
-        assert desk.key_store_hint() == str(signing_key)
+        assert desk.registration.key_store_hint() == str(signing_key)
     # A relative folder is taken from the config's folder, as every path in the config is.
     relative = dataclasses.replace(
         ws.config, signing=dataclasses.replace(ws.config.signing, key_folder="keys")
     )
     async with signed_in(relative, clock, admin[1], admin[2]) as other:
-        assert other.key_store_hint() == str(ws.root / "keys") + os.sep
+        assert other.registration.key_store_hint() == str(ws.root / "keys") + os.sep

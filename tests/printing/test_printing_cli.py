@@ -302,3 +302,38 @@ def test_unknown_number_and_unprintable_application(
     assert "nowhere" in capsys.readouterr().err
     assert run(clinic, "verify", "not a payload") == 1
     assert "нет кода проверки" in capsys.readouterr().err
+
+
+def test_printing_a_registered_talon_makes_it_issued_as_at_the_desk(
+    clinic: Clinic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One rule for the desk and the CLI (the desk's issuance use case prints for both).
+    journal = clinic.journal()
+    app_id = journal.drafts.create_draft(
+        applicant_iin="850505300011",
+        actor_iin=EMPLOYEE,
+        role=Role.RECEPTIONIST,
+        now=NOW,
+        surname="Қасымов",
+        first_name="Ерұлан",
+    )
+    number = journal.registration.register(
+        app_id, clinic_code="CLINIC", actor_iin=EMPLOYEE, role=Role.RECEPTIONIST, now=NOW
+    )
+    journal.db.conn.close()
+
+    assert run(clinic, "print", number, "--printer", "receipt") == 1  # nothing was printed
+    assert clinic.journal().search.get(app_id).state == State.REGISTERED
+    assert run(clinic, "print", number, "--format", "text") == 0
+    journal = clinic.journal()
+    assert journal.search.get(app_id).state == State.ISSUED
+    issued = [e for e in journal.events.history(app_id) if e.to_state == State.ISSUED]
+    assert len(issued) == 1 and issued[0].actor_iin.startswith("cli:")
+    # Reprinting an issued talon, or printing a refusal notice, changes no state.
+    assert run(clinic, "print", number, "--format", "text") == 0
+    assert run(clinic, "print", f"CLINIC-ID{clinic.refused_id}", "--format", "text") == 0
+    journal = clinic.journal()
+    moves = [e.to_state for e in journal.events.history(app_id) if e.to_state]
+    assert moves == [State.DRAFT, State.REGISTERED, State.ISSUED]
+    assert journal.search.get(clinic.refused_id).state == State.REFUSED
+    capsys.readouterr()

@@ -64,5 +64,5 @@ async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(
         assert result._survey_timer is None and result.answers == []  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: not result.is_attached, "the result screen closed")
         await app.workers.wait_for_complete()
-        assert app.desk.journal.issuance.survey(app_id) is None
+        assert app.desk.context.journal.issuance.survey(app_id) is None
     await finish(app)

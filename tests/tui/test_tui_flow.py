@@ -71,7 +71,7 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
         await press("enter")  # the first kind offered: the identity document
         await wait_for_screen(pilot, "FormScreen")
         await wait_for_text(pilot, "udostoverenie-lichnosti.pdf  (Identity document")
-        attached = app.desk.attachments(app_id)
+        attached = app.desk.form.attachments(app_id)
         assert [(a.original_name, a.doc_kind) for a in attached] == [
             ("udostoverenie-lichnosti.pdf", "identity")
         ]
@@ -84,7 +84,7 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
         await wait_for_text(pilot, key_name)
         await press(*demo.KEY_PASSWORD, "enter")
         result = await wait_for_screen(pilot, "ResultScreen")
-        record = app.desk.get(app_id)
+        record = app.desk.form.get(app_id)
         assert record.state == State.REGISTERED
         assert record.number == f"DEMO-{record.registered_at.year}-000001"  # type: ignore[union-attr]
         await wait_for_text(pilot, f"Application number: {record.number}")
@@ -97,7 +97,7 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
         assert talon.is_file()
         pages = "".join(page.extract_text() for page in PdfReader(talon).pages)
         assert record.number in pages  # type: ignore[operator]
-        assert app.desk.get(app_id).state == State.ISSUED
+        assert app.desk.form.get(app_id).state == State.ISSUED
 
         control = [k for k in keys_after_iin if len(k) > 1]
         typed = len(keys_after_iin) - len(control)
@@ -110,9 +110,9 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
 
         await pilot.press("3", "3")
         await wait_until(
-            pilot, lambda: app.desk.journal.issuance.survey(app_id), "the survey stored"
+            pilot, lambda: app.desk.context.journal.issuance.survey(app_id), "the survey stored"
         )
-        survey = app.desk.journal.issuance.survey(app_id)
+        survey = app.desk.context.journal.issuance.survey(app_id)
         assert survey is not None and (survey.q1, survey.q2) == (3, 3)
         await wait_for_text(pilot, "Thank you!")
 
@@ -146,7 +146,7 @@ async def test_refusal_when_the_registry_has_no_data(workspace: demo.DemoWorkspa
         await pilot.press("f10")
         await wait_for_screen(pilot, "ResultScreen")
         await wait_for_text(pilot, "Motivated refusal formed")
-        record = app.desk.get(app_id)
+        record = app.desk.form.get(app_id)
         assert (record.state, record.refusal_code) == (State.REFUSED, "no_data")
         # The refusal notice: previewed on screen, printed into the prints folder on F6.
         assert "no_data" in screen_text(app)
@@ -175,7 +175,7 @@ async def test_refusal_for_a_deceased_person(workspace: demo.DemoWorkspace) -> N
         # Enter takes the suggested reason and goes to the note; Enter on the note refuses.
         await pilot.press("enter", *"death record", "enter")
         await wait_for_screen(pilot, "ResultScreen")
-        record = app.desk.get(app_id)
+        record = app.desk.form.get(app_id)
         assert (record.state, record.refusal_code) == (State.REFUSED, "deceased")
         assert record.refusal_note == "death record"
         await wait_for_text(pilot, "Motivated refusal formed")
@@ -196,7 +196,7 @@ async def test_registry_down_then_retry(workspace: demo.DemoWorkspace) -> None:
         assert "The registry is not answering right now." in text
         assert "f5 Retry" in text
         assert "f10 Form" not in text
-        assert app.desk.find(iin) == []  # nothing was written for a failed request
+        assert app.desk.journal.find(iin) == []  # nothing was written for a failed request
 
         ws.simulator.set_faults(Faults())
         await pilot.press("f5")
@@ -220,18 +220,20 @@ async def test_wrong_key_password_then_the_right_one(workspace: demo.DemoWorkspa
         await wait_for_screen(pilot, "FormScreen")
         # The identity document seen in the original: ticked in the checklist instead of a scan.
         await pilot.press("tab", "tab", "tab", "tab", "space")
-        await wait_until(pilot, lambda: not app.desk.missing_documents(app_id), "the tick saved")
+        await wait_until(
+            pilot, lambda: not app.desk.form.missing_documents(app_id), "the tick saved"
+        )
         await pilot.press("f10")
         sign = await wait_for_screen(pilot, "SignScreen")
         await pilot.press(*"not-the-password", "enter")
         await wait_for_text(pilot, "Wrong key password")
         assert sign.query_one("#key-password").value == ""  # type: ignore[attr-defined]
-        assert app.desk.get(app_id).state == State.DRAFT
+        assert app.desk.form.get(app_id).state == State.DRAFT
         assert top(app) == "SignScreen"
 
         await pilot.press(*demo.KEY_PASSWORD, "enter")
         await wait_for_screen(pilot, "ResultScreen")
-        assert app.desk.get(app_id).state == State.REGISTERED
+        assert app.desk.form.get(app_id).state == State.REGISTERED
         await wait_for_text(pilot, "Application registered")
     await finish(app)
 
@@ -264,6 +266,6 @@ async def test_language_switch_mid_flow_keeps_what_was_typed(
         await pilot.press(*"-5")
         assert form.query_one("#actual_address").value == "Abay 12-5"  # type: ignore[attr-defined]
         # The employee's choice is remembered for the next sign-in.
-        employee = app.desk.staff.get(receptionist(ws)[0])
+        employee = app.desk.context.staff.get(receptionist(ws)[0])
         assert employee is not None and employee.lang == "ru"
     await finish(app)

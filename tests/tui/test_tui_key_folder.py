@@ -44,5 +44,5 @@ async def test_the_key_folder_is_offered_for_the_file_name_to_be_typed_after_it(
         assert field.value == str(stick / "RSA256_mine.p12")
         await pilot.press("enter", *demo.KEY_PASSWORD, "enter")
         await wait_for_screen(pilot, "ResultScreen")
-        assert app.desk.get(app_id).state == State.REGISTERED
+        assert app.desk.form.get(app_id).state == State.REGISTERED
     await finish(app)

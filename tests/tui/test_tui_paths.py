@@ -88,5 +88,5 @@ async def test_the_eds_dialog_shows_a_deep_key_path_by_its_file_name(
         assert sign.query_one("#key-path").value == str(key)  # type: ignore[attr-defined]
         await pilot.press(*demo.KEY_PASSWORD, "enter")
         await wait_for_screen(pilot, "ResultScreen")
-        assert app.desk.get(app_id).state == State.REGISTERED
+        assert app.desk.form.get(app_id).state == State.REGISTERED
     await finish(app)

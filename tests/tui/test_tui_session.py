@@ -47,7 +47,7 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["unattached"][0])
         app_id = applicant.lookup.application_id
-        surname = app.desk.get(app_id).surname
+        surname = app.desk.form.get(app_id).surname
         await pilot.press("f10")
         form = await wait_for_screen(pilot, "FormScreen")
         await pilot.press(*PHONE)
@@ -73,7 +73,7 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
         assert form.query_one("#phone", Input).value == PHONE + " 8"
         await wait_until(
             pilot,
-            lambda: (app.desk.get(app_id).form or {}).get("phone") == PHONE + " 8",
+            lambda: (app.desk.form.get(app_id).form or {}).get("phone") == PHONE + " 8",
             "the draft saved",
         )
 
@@ -85,11 +85,11 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
         assert app.desk.employee is None
         await sign_in(pilot, admin_iin, admin_password)
         assert top(app) == "MenuScreen"  # no offer of someone else's draft
-        assert app.desk.open_drafts() == []
+        assert app.desk.session.open_drafts() == []
         text = screen_text(app)
         assert surname not in text and PHONE not in text
         # The owner's draft is untouched, waiting for them.
-        record = app.desk.get(app_id)
+        record = app.desk.form.get(app_id)
         assert record.state == State.DRAFT and record.created_by == iin
         assert (record.form or {}).get("phone") == PHONE + " 8"
     await finish(app)
@@ -113,7 +113,7 @@ async def test_a_draft_survives_a_crash_and_is_offered_after_sign_in(
         # The autosave (0.3 s after the last key) reaches the database on its own.
         await wait_until(
             pilot,
-            lambda: (app.desk.get(app_id).form or {}).get("actual_address") == ADDRESS,
+            lambda: (app.desk.form.get(app_id).form or {}).get("actual_address") == ADDRESS,
             "the autosave",
         )
     # The app is gone without Esc, sign-out or quit: as after a crash or a power cut. Only the
@@ -133,7 +133,7 @@ async def test_a_draft_survives_a_crash_and_is_offered_after_sign_in(
         assert getattr(form, "app_id", None) == app_id
         assert form.query_one("#phone", Input).value == PHONE
         assert form.query_one("#actual_address", Input).value == ADDRESS
-        assert again.desk.get(app_id).state == State.DRAFT
+        assert again.desk.form.get(app_id).state == State.DRAFT
         # Esc from the resumed form goes back to the applicant screen, as in the normal flow.
         await pilot.press("escape")
         await wait_for_screen(pilot, "ApplicantScreen")
@@ -161,6 +161,8 @@ async def test_a_not_found_draft_resumes_at_its_refusal(workspace: demo.DemoWork
         refusal = await wait_for_screen(pilot, "RefuseScreen")
         assert getattr(refusal, "app_id", None) == app_id
         await pilot.press("f10")
-        await wait_until(pilot, lambda: again.desk.get(app_id).state == State.REFUSED, "refused")
-        assert again.desk.get(app_id).refusal_code == "no_data"
+        await wait_until(
+            pilot, lambda: again.desk.form.get(app_id).state == State.REFUSED, "refused"
+        )
+        assert again.desk.form.get(app_id).refusal_code == "no_data"
     await finish(again)

@@ -120,16 +120,18 @@ def _journal_data(ws: demo.DemoWorkspace) -> None:
     async def make() -> None:
         desk = Desk(ws.config, clock=pinned_clock(FIXED_NOW))
         try:
-            desk.sign_in(*_staff(ws))
-            found = await desk.look_up(ws.samples["unattached"][0])
-            desk.save_form(found.application_id, {"documents_seen": "identity", "district": "1"})
+            desk.session.sign_in(*_staff(ws))
+            found = await desk.intake.look_up(ws.samples["unattached"][0])
+            desk.form.save_form(
+                found.application_id, {"documents_seen": "identity", "district": "1"}
+            )
             employee = desk.employee
             assert employee is not None
-            check = desk.open_key(ws.key_paths[employee.iin], demo.KEY_PASSWORD)
-            desk.register(found.application_id, check)
-            desk.issue(found.application_id)
-            missing = await desk.look_up(ws.samples["no_record"][0])
-            desk.refuse(missing.application_id, "no_data", "")
+            check = desk.registration.open_key(ws.key_paths[employee.iin], demo.KEY_PASSWORD)
+            desk.registration.register(found.application_id, check)
+            desk.issuance.issue(found.application_id)
+            missing = await desk.intake.look_up(ws.samples["no_record"][0])
+            desk.intake.refuse(missing.application_id, "no_data", "")
         finally:
             await desk.aclose()
             desk.close()

@@ -105,7 +105,7 @@ class ApplicantScreen(DeskScreen):
     @work(exclusive=True, group="lookup")
     async def _run_lookup(self, iin: str) -> None:
         try:
-            lookup = await self.desk_app.desk.look_up(iin)
+            lookup = await self.desk_app.desk.intake.look_up(iin)
         except asyncio.CancelledError:
             self._set_busy(False)
             self._status(self.tr("applicant.cancelled"))
@@ -148,7 +148,8 @@ class ApplicantScreen(DeskScreen):
             findings.update(self.tr("applicant.hint_refuse"))
             return
         self._status(mapped + self.tr("applicant.found"))
-        card.update(person_card(lookup.person, lookup.attachment, self.tr, self.desk_app.desk))
+        age = lookup.age.years if lookup.age is not None else 0
+        card.update(person_card(lookup.person, lookup.attachment, self.tr, age))
         findings.update(findings_text(lookup, self.tr))
 
     # -- keys ---------------------------------------------------------------------------------
@@ -201,7 +202,7 @@ class ApplicantScreen(DeskScreen):
         if self.lookup is not None:
             app_id = self.lookup.application_id
             self.lookup = None
-            self.run_worker(lambda: self.desk_app.desk.abandon(app_id), thread=True)
+            self.run_worker(lambda: self.desk_app.desk.intake.abandon(app_id), thread=True)
 
     def action_lock(self) -> None:
         self.desk_app.lock()

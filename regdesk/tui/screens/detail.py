@@ -45,7 +45,7 @@ class DetailScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="detail")
     def _load(self) -> None:
         # Verifying the signature parses CMS and certificates: off the UI thread.
-        detail = self.desk_app.desk.detail(self.app_id)
+        detail = self.desk_app.desk.journal.detail(self.app_id)
         self.from_worker(self._loaded, detail)
 
     def _loaded(self, detail: Detail) -> None:
@@ -69,9 +69,9 @@ class DetailScreen(DeskScreen):
             title.update(self.tr("detail.loading"))
             return
         record = self.detail.record
-        title.update(self.tr("detail.title", number=self.desk_app.desk.reference(record)))
+        title.update(self.tr("detail.title", number=self.desk_app.desk.journal.reference(record)))
         if self.showing_preview:
-            body.update(self.desk_app.desk.preview(self.app_id))
+            body.update(self.desk_app.desk.issuance.preview(self.app_id))
         else:
             body.update(
                 detail_text(self.detail, self.tr, self.desk_app.lang, self.desk_app.desk.clock)
@@ -95,7 +95,7 @@ class DetailScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="print")
     def _reprint(self) -> None:
         try:
-            issued = self.desk_app.desk.reprint(self.app_id)
+            issued = self.desk_app.desk.issuance.reprint(self.app_id)
         except Exception as exc:
             self.from_worker(self._reprint_failed, self.desk_app.explain(exc))
             return

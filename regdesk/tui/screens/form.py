@@ -71,7 +71,7 @@ class FormScreen(DeskScreen):
     # -- loading and texts -------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.record = self.desk_app.desk.get(self.app_id)
+        self.record = self.desk_app.desk.form.get(self.app_id)
         super().on_mount()
         form = self.record.form or {}
         self.query_one("#phone", Input).value = str(form.get("phone", ""))
@@ -84,7 +84,7 @@ class FormScreen(DeskScreen):
         self.query_one("#phone", Input).focus()
         self.call_after_refresh(self._loaded)
         desk = self.desk_app.desk
-        self.run_worker(lambda: desk.begin_step(self.app_id, "form_and_eds"), thread=True)
+        self.run_worker(lambda: desk.form.begin_step(self.app_id, "form_and_eds"), thread=True)
 
     def _loaded(self) -> None:
         self._loading = False
@@ -108,7 +108,7 @@ class FormScreen(DeskScreen):
             self.query_one(wid, Label).update(self.tr(key))
         needs_rep = any(
             d.value in ("representative_identity", "guardianship_decision")
-            for d in desk.required_documents(self.record)
+            for d in desk.form.required_documents(self.record)
         )
         self.query_one("#rep-row").display = needs_rep
         if not self._loading:
@@ -126,24 +126,25 @@ class FormScreen(DeskScreen):
                 self.tr("form.district_option", number=d.number, doctor=d.doctor or "—"),
                 str(d.number),
             )
-            for d in desk.districts()
+            for d in desk.form.districts()
         )
         actual = str(form.get("actual_address", ""))
-        chosen = form.get("district") or desk.suggest_district(self.record, actual).district
+        chosen = form.get("district") or desk.form.suggest_district(self.record, actual).district
         if chosen is not None:
             district.value = str(chosen)
         docs = self.query_one("#documents", SelectionList)
         seen = set(str(form.get("documents_seen", "")).split(","))
         docs.clear_options()
         docs.add_options(
-            (self.tr(d.key), d.value, d.value in seen) for d in desk.required_documents(self.record)
+            (self.tr(d.key), d.value, d.value in seen)
+            for d in desk.form.required_documents(self.record)
         )
         # Without a highlighted row, Space on the focused checklist would tick nothing.
         if docs.option_count:
             docs.highlighted = 0
 
     def _show_attachments(self) -> None:
-        files = self.desk_app.desk.attachments(self.app_id)
+        files = self.desk_app.desk.form.attachments(self.app_id)
         lines = [self.tr("form.attachments", count=len(files))]
         for a in files:
             kind = document_name(a.doc_kind, self.tr)
@@ -180,7 +181,7 @@ class FormScreen(DeskScreen):
 
     @work(thread=True, group="save")
     def _save_worker(self, form: dict[str, Any]) -> None:
-        self.desk_app.desk.save_form(self.app_id, form)
+        self.desk_app.desk.form.save_form(self.app_id, form)
 
     def _save_then(self, after: Callable[[], object]) -> None:
         """Write the form now (off the UI thread: another terminal may hold the database for a
@@ -195,7 +196,7 @@ class FormScreen(DeskScreen):
 
         def save() -> None:
             try:
-                desk.save_form(self.app_id, form)
+                desk.form.save_form(self.app_id, form)
             except Exception as exc:
                 self.from_worker(self._save_failed, self.desk_app.explain(exc))
                 return
@@ -228,7 +229,7 @@ class FormScreen(DeskScreen):
     def _pick_scan(self) -> None:
         from regdesk.tui.screens.scans import ScanPickerScreen
 
-        self.record = self.desk_app.desk.get(self.app_id)
+        self.record = self.desk_app.desk.form.get(self.app_id)
         self.app.push_screen(ScanPickerScreen(self.app_id, self.record), self._scan_added)
 
     def _scan_added(self, added: object) -> None:
@@ -240,11 +241,12 @@ class FormScreen(DeskScreen):
 
     def _to_signing(self) -> None:
         desk = self.desk_app.desk
-        missing = desk.missing_documents(self.app_id)
+        missing = desk.form.missing_documents(self.app_id)
         message = self.query_one("#form-message", Static)
         if missing:
             names = {
-                d.value: self.tr(d.key) for d in desk.required_documents(desk.get(self.app_id))
+                d.value: self.tr(d.key)
+                for d in desk.form.required_documents(desk.form.get(self.app_id))
             }
             message.update(
                 self.tr("form.missing", names=", ".join(names.get(m, m) for m in missing))
@@ -266,7 +268,7 @@ class FormScreen(DeskScreen):
         """What the rules say on the basis now chosen; True when they forbid the attachment."""
         desk = self.desk_app.desk
         basis = self._form()["basis"] or "free_choice"
-        findings = desk.findings_for(desk.get(self.app_id), basis)
+        findings = desk.form.findings_for(desk.form.get(self.app_id), basis)
         findings = [f for f in findings if str(f.severity) != "info"]
         message = self.query_one("#form-message", Static)
         message.update("\n".join(self.tr(f.key, **dict(f.params)) for f in findings))

@@ -72,7 +72,7 @@ class JournalScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="search")
     def _run_search(self, query: str, state: str | None) -> None:
-        rows = self.desk_app.desk.find(query, state=state)
+        rows = self.desk_app.desk.journal.find(query, state=state)
         self.from_worker(self._fill, rows)
 
     def _fill(self, rows: list[Any]) -> None:

@@ -51,7 +51,7 @@ class LockScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="unlock")
     def _check(self, password: str) -> None:
-        ok = self.desk_app.desk.check_password(password)
+        ok = self.desk_app.desk.session.check_password(password)
         self.from_worker(self._checked, ok)
 
     def _checked(self, ok: bool) -> None:
@@ -69,7 +69,7 @@ class LockScreen(DeskScreen):
         from regdesk.tui.screens.signin import SignInScreen
 
         app = self.desk_app
-        app.desk.sign_out()
+        app.desk.session.sign_out()
         app.locked = False
         while len(app.screen_stack) > 1 and not isinstance(app.screen, SignInScreen):
             app.pop_screen()

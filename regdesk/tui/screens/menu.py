@@ -57,7 +57,7 @@ class MenuScreen(DeskScreen):
         self._offer_drafts()
 
     def _offer_drafts(self) -> None:
-        drafts = self.desk_app.desk.open_drafts()
+        drafts = self.desk_app.desk.session.open_drafts()
         if drafts:
             from regdesk.tui.screens.resume import ResumeScreen
 
@@ -81,5 +81,5 @@ class MenuScreen(DeskScreen):
         self.desk_app.lock()
 
     def action_sign_out(self) -> None:
-        self.desk_app.desk.sign_out()
+        self.desk_app.desk.session.sign_out()
         self.app.pop_screen()

@@ -68,7 +68,7 @@ class RefuseScreen(DeskModal):
         self.query_one("#reasons", OptionList).focus()
         desk = self.desk_app.desk
         step = "no_data_refusal" if self.suggested == "no_data" else "refusal"
-        self.run_worker(lambda: desk.begin_step(self.app_id, step), thread=True)
+        self.run_worker(lambda: desk.intake.begin_step(self.app_id, step), thread=True)
 
     @on(OptionList.OptionSelected, "#reasons")
     def _to_note(self) -> None:
@@ -94,7 +94,7 @@ class RefuseScreen(DeskModal):
     def _refuse(self, code: str, note: str) -> None:
         desk = self.desk_app.desk
         try:
-            desk.refuse(self.app_id, code, note)
+            desk.intake.refuse(self.app_id, code, note)
         except Exception as exc:
             self.from_worker(self._failed, self.desk_app.explain(exc))
             return

@@ -65,7 +65,7 @@ class ResultScreen(DeskScreen):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        self.record = self.desk_app.desk.get(self.app_id)
+        self.record = self.desk_app.desk.journal.get(self.app_id)
         super().on_mount()
         self.query_one("#preview-scroll").focus()
         self._send_outbox()
@@ -75,13 +75,13 @@ class ResultScreen(DeskScreen):
         # The registration is already safe in the journal; telling the attachment register can
         # wait for the next registration when the registry is down, so errors stay quiet here.
         try:
-            await self.desk_app.desk.flush_outbox()
+            await self.desk_app.desk.registration.flush_outbox()
         except Exception:
             logging.getLogger("regdesk.tui").warning("outbox not sent", exc_info=True)
 
     def retranslate(self) -> None:
         super().retranslate()
-        record = self.desk_app.desk.get(self.app_id)
+        record = self.desk_app.desk.journal.get(self.app_id)
         self.record = record
         registered = record.state in (State.REGISTERED, State.ISSUED)
         title = self.query_one("#result-title", Static)
@@ -99,7 +99,7 @@ class ResultScreen(DeskScreen):
             text = reason(record.refusal_code or "other").text(self.desk_app.lang)
             note = f" — {record.refusal_note}" if record.refusal_note else ""
             number.update(self.tr("result.refusal_reason", code=text) + note)
-        self.query_one("#preview", Static).update(self.desk_app.desk.preview(self.app_id))
+        self.query_one("#preview", Static).update(self.desk_app.desk.issuance.preview(self.app_id))
         self._show_survey()
         if self.printed is not None:
             self._show_printed(self.printed)
@@ -130,7 +130,7 @@ class ResultScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="print")
     def _print_document(self, printer: str | None) -> None:
         try:
-            issued = self.desk_app.desk.issue(self.app_id, printer)
+            issued = self.desk_app.desk.issuance.issue(self.app_id, printer)
         except Exception as exc:
             self.from_worker(self._print_failed, self.desk_app.explain(exc))
             return
@@ -222,7 +222,7 @@ class ResultScreen(DeskScreen):
         if len(self.answers) == len(SURVEY_QUESTIONS):
             q1, q2 = self.answers
             desk = self.desk_app.desk
-            self.run_worker(lambda: desk.save_survey(self.app_id, q1, q2), thread=True)
+            self.run_worker(lambda: desk.issuance.save_survey(self.app_id, q1, q2), thread=True)
 
     def action_skip_survey(self) -> None:
         self.survey_done = True

@@ -70,7 +70,7 @@ class ResumeScreen(DeskModal):
             return
         key = str(drafts.get_option_at_index(drafts.highlighted).id)
         desk, draft = self.desk_app.desk, self.drafts.pop(key)
-        self.run_worker(lambda: desk.abandon(draft.id), thread=True, group="abandon")
+        self.run_worker(lambda: desk.intake.abandon(draft.id), thread=True, group="abandon")
         if not self.drafts:
             self.dismiss(None)
         else:

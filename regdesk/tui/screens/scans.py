@@ -61,7 +61,7 @@ class ScanPickerScreen(DeskModal):
         desk = self.desk_app.desk
         title = self.query_one("#scan-title", Static)
         if self.chosen is None:
-            folder = short_path(str(desk.scan_folder()), FOLDER_WIDTH)
+            folder = short_path(str(desk.form.scan_folder()), FOLDER_WIDTH)
             title.update(self.tr("scans.title", folder=folder))
             self.action_reload()
         else:
@@ -71,7 +71,7 @@ class ScanPickerScreen(DeskModal):
     def action_reload(self) -> None:
         files = self.query_one("#files", OptionList)
         files.clear_options()
-        scans = self.desk_app.desk.list_scans()
+        scans = self.desk_app.desk.form.list_scans()
         if not scans:
             files.add_option(Option(self.tr("scans.empty"), disabled=True))
             return
@@ -90,7 +90,7 @@ class ScanPickerScreen(DeskModal):
     def _fill_kinds(self) -> None:
         kinds = self.query_one("#kinds", OptionList)
         kinds.clear_options()
-        docs = self.desk_app.desk.required_documents(self.record)
+        docs = self.desk_app.desk.form.required_documents(self.record)
         kinds.add_options(Option(self.tr(d.key), id=d.value) for d in docs)
         kinds.add_option(Option(self.tr("scans.other_document"), id="other"))
         kinds.highlighted = 0
@@ -114,7 +114,7 @@ class ScanPickerScreen(DeskModal):
     @work(thread=True, exclusive=True, group="attach")
     def _store_scan(self, path: Path, kind: str) -> None:
         try:
-            self.desk_app.desk.attach(self.app_id, path, kind)
+            self.desk_app.desk.form.attach(self.app_id, path, kind)
         except Exception as exc:
             text = self.desk_app.explain(exc)
             self.from_worker(self._failed, text)

@@ -45,7 +45,7 @@ class SignScreen(DeskModal):
     def on_mount(self) -> None:
         super().on_mount()
         desk = self.desk_app.desk
-        path = desk.key_store_hint()
+        path = desk.registration.key_store_hint()
         demo = self.desk_app.demo
         if not path and demo is not None and desk.employee is not None:
             path = demo.key_paths.get(desk.employee.iin, "")
@@ -71,7 +71,7 @@ class SignScreen(DeskModal):
         self.query_one("#sign-title", Static).update(self.tr("sign.title"))
         desk = self.desk_app.desk
         self.query_one("#sign-summary", Static).update(
-            sign_summary(desk.get(self.app_id), desk.attachments(self.app_id), self.tr)
+            sign_summary(desk.form.get(self.app_id), desk.form.attachments(self.app_id), self.tr)
         )
         self.query_one("#key-label", Label).update(self.tr("sign.key_path"))
         self.query_one("#key-password-label", Label).update(self.tr("sign.password"))
@@ -111,7 +111,7 @@ class SignScreen(DeskModal):
     def _sign(self, path: str, password: str) -> None:
         desk = self.desk_app.desk
         try:
-            check = desk.open_key(path, password)
+            check = desk.registration.open_key(path, password)
         except Exception as exc:
             self.from_worker(self._key_failed, self.desk_app.explain(exc))
             return
@@ -119,7 +119,7 @@ class SignScreen(DeskModal):
         if not check.can_sign:
             return
         try:
-            number = desk.register(self.app_id, check)
+            number = desk.registration.register(self.app_id, check)
         except Exception as exc:
             self.from_worker(self._register_failed, self.desk_app.explain(exc))
             return

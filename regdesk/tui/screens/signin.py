@@ -86,7 +86,7 @@ class SignInScreen(DeskScreen):
         # Argon2id takes a noticeable fraction of a second: never on the UI thread.
         try:
             # The database opens in the background at start; typing the password hides it.
-            self.desk_app.wait_desk().sign_in(iin, password)
+            self.desk_app.wait_desk().session.sign_in(iin, password)
         except Exception as exc:
             self.from_worker(self._failed, self.desk_app.explain(exc))
             return
@@ -115,4 +115,4 @@ class SignInScreen(DeskScreen):
         iin.focus()
         self._say("")
         app.push_screen(MenuScreen())
-        self.run_worker(app.desk.warm_up, thread=True, group="warm-up")
+        self.run_worker(app.desk.session.warm_up, thread=True, group="warm-up")

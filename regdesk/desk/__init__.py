@@ -1,0 +1,57 @@
+"""The front desk's use cases: one module per step of the regulation's Table 2, no Textual.
+
+=====================  ==================================================  =================
+Table 2                what the desk does                                  module
+=====================  ==================================================  =================
+step 1                 sign in, lock and unlock, sign out, language,       ``session``
+                       the drafts left unfinished
+steps 3-4              the IIN, the registry's answer, the checks, the     ``intake``
+                       motivated refusal before a number
+step 5                 the form: fields, documents, district, scans        ``form``
+steps 5-6              the key, the EDS signature, the number, the outbox  ``registration``
+step 7                 a refusal found in the form (still ``intake``)      ``intake``
+step 8                 the talon or the refusal notice: preview, print,    ``issuance``
+                       reprint; the survey
+—                      the journal: search, one application in detail      ``journal``
+=====================  ==================================================  =================
+
+They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
+lock) and are composed per workstation by ``Desk`` (``workstation``). The portal channel
+(Table 1) and the reports add their own modules beside these. Errors: ``errors``.
+"""
+
+from __future__ import annotations
+
+from regdesk.core.districts import DistrictSuggestion
+from regdesk.desk.context import Actor, DeskContext
+from regdesk.desk.errors import DeskError, DocumentsMissing, NotSignedIn, RulesBlock
+from regdesk.desk.form import ApplicationForm, ScanFile
+from regdesk.desk.intake import Intake, Lookup
+from regdesk.desk.issuance import Issuance, Issued
+from regdesk.desk.journal import Detail, JournalView
+from regdesk.desk.registration import KeyCheck, Registration, key_folder_offer
+from regdesk.desk.session import Session
+from regdesk.desk.workstation import Desk
+
+__all__ = [
+    "Actor",
+    "ApplicationForm",
+    "Desk",
+    "DeskContext",
+    "DeskError",
+    "Detail",
+    "DistrictSuggestion",
+    "DocumentsMissing",
+    "Intake",
+    "Issuance",
+    "Issued",
+    "JournalView",
+    "KeyCheck",
+    "Lookup",
+    "NotSignedIn",
+    "Registration",
+    "RulesBlock",
+    "ScanFile",
+    "Session",
+    "key_folder_offer",
+]

@@ -1,0 +1,158 @@
+"""What every use case of one workstation shares: config, database, clinic clock, who acts, lock.
+
+One ``DeskContext`` per workstation (or per CLI command). The use cases hold it and nothing
+else of each other, apart from the few they build on (registration reads the form's checks).
+
+Threads: the TUI calls the blocking use cases from worker threads and the ``async`` ones on its
+event loop. One SQLite connection is shared, so every use of it holds ``locked()``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+from regdesk.config import Config
+from regdesk.core.application import Role
+from regdesk.core.clock import ClinicClock
+from regdesk.core.rules import RuleSettings
+from regdesk.desk.errors import NotSignedIn
+from regdesk.store.db import open_db
+from regdesk.store.journal import ApplicationRecord, Journal
+from regdesk.store.paths import DataPaths
+from regdesk.store.staff import Employee, Staff
+from regdesk.store.vault import Vault
+
+if TYPE_CHECKING:  # heavy modules, loaded on first use
+    from regdesk.registry.client import RegistryClient
+    from regdesk.signing.policy import SigningPolicy
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who the journal and the audit name for what the desk does: an employee, or the CLI."""
+
+    iin: str
+    """The employee's IIN, or ``cli:<os user>`` for the command line."""
+    role: Role
+    name: str = ""
+
+
+class DeskContext:
+    """One workstation of the clinic: the config, the database, the clock, who is acting."""
+
+    def __init__(
+        self, config: Config, *, clock: ClinicClock | None = None, db: Database | None = None
+    ) -> None:
+        self.config = config
+        # The one clock of the desk: clinic time for all a person reads or the rules count.
+        self.clock = clock if clock is not None else ClinicClock(config.work_hours.timezone)
+        self.paths = DataPaths(config.data_path())
+        self.db = db if db is not None else open_db(self.paths.database)
+        self._lock = threading.RLock()
+        self.journal = Journal(self.db)
+        self.staff = Staff(self.db, config.security, timezone=config.work_hours.timezone)
+        self.employee: Employee | None = None
+        """The employee signed in at this workstation (set by the session)."""
+        self.operator: Actor | None = None
+        """Who acts when no employee is signed in: the CLI (``cli:<os user>``)."""
+        self._registry: RegistryClient | None = None
+        self._vault: Vault | None = None
+        self._policy: SigningPolicy | None = None
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the workstation's one database connection."""
+        with self._lock:
+            yield
+
+    def actor(self) -> Actor:
+        """The signed-in employee (or the CLI's operator); NotSignedIn otherwise."""
+        if self.employee is not None:
+            e = self.employee
+            return Actor(e.iin, Role(e.role), e.full_name)
+        if self.operator is not None:
+            return self.operator
+        raise NotSignedIn()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    @property
+    def rules(self) -> RuleSettings:
+        """The year's rules of attachment (the config's ``[rules]``)."""
+        return self.config.rules
+
+    def record(self, app_id: int) -> ApplicationRecord:
+        with self.locked():
+            return self.journal.search.get(app_id)
+
+    # -- the parts made on first use ----------------------------------------------------------
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            max_bytes = int(self.config.storage.max_attachment_mb * 1024 * 1024)
+            self._vault = Vault(self.paths.vault_dir, self.paths.vault_key, max_bytes)
+        return self._vault
+
+    def registry(self) -> RegistryClient:
+        """The registry client, created on first use (httpx is not imported at start-up)."""
+        if self._registry is None:
+            from regdesk.registry.client import RegistryClient
+
+            base = Path(self.config.source).parent if self.config.source else None
+            self._registry = RegistryClient(self.config.registry, base_dir=base)
+        return self._registry
+
+    def signing_policy(self) -> SigningPolicy:
+        if self._policy is None:
+            from regdesk.signing.policy import SigningPolicy
+
+            self._policy = SigningPolicy.from_config(self.config.signing, self.config.resolve)
+        return self._policy
+
+    # -- time norms: each step's start and end as events --------------------------------------
+
+    def begin_step(self, app_id: int, step: str) -> None:
+        """Note that a step of the regulation started, once (a form reopened keeps its start)."""
+        actor = self.actor()
+        with self.locked():
+            history = self.journal.events.history(app_id)
+            if not any(e.kind == "step_start" and e.step == step for e in history):
+                self.journal.events.record_step(
+                    app_id, step, "step_start", actor.iin, actor.role, self.now()
+                )
+
+    def end_step(self, app_id: int, step: str, started: datetime | None = None) -> None:
+        """Note that a step ended (and when it started, for a step timed in one call)."""
+        actor = self.actor()
+        with self.locked():
+            events = self.journal.events
+            if started is not None:
+                events.record_step(app_id, step, "step_start", actor.iin, actor.role, started)
+            events.record_step(app_id, step, "step_end", actor.iin, actor.role, self.now())
+
+    # -- closing --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self.locked():
+            self.db.conn.close()
+
+    async def aclose(self) -> None:
+        if self._registry is not None:
+            await self._registry.aclose()
+            self._registry = None
+
+
+__all__ = ["Actor", "DeskContext"]

@@ -1,0 +1,57 @@
+"""The desk's own errors: a step that cannot be done as asked, said in the user's language.
+
+Errors of the parts below (the registry, the key store, the journal, the vault) are their own
+``UserError`` subclasses and reach the screen unchanged; these are the desk's decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from regdesk.core.errors import UserError
+from regdesk.core.rules import Finding
+
+
+class DeskError(UserError):
+    """A desk step that cannot be done as asked; the key says why."""
+
+
+class NotSignedIn(DeskError):
+    """A step that needs a signed-in employee (the idle lock or a sign-out came first)."""
+
+    key = "desk.not_signed_in"
+
+
+class RulesBlock(DeskError):
+    """The rules forbid the attachment on the basis chosen in the form."""
+
+    key = "desk.rules_block"
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__()
+        self.findings = list(findings)
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        parts = [t(f.key, lang, **dict(f.params)) for f in self.findings]
+        return " ".join([t(self.key, lang), *parts])
+
+
+class DocumentsMissing(DeskError):
+    """Required documents neither attached nor ticked as seen; named in the user's language."""
+
+    key = "desk.documents_missing"
+
+    def __init__(self, kinds: Sequence[str]) -> None:
+        super().__init__(names=", ".join(kinds))
+        self.kinds = list(kinds)
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        names = ", ".join(t(f"core.document.{kind}", lang) for kind in self.kinds)
+        return t(self.key, lang, names=names)
+
+
+__all__ = ["DeskError", "DocumentsMissing", "NotSignedIn", "RulesBlock"]

@@ -1,0 +1,185 @@
+"""Table 2 step 5: the application form: its fields, the documents, the district, the scans.
+
+The form is kept as typed (a crash loses at most the field being edited). What it asks for
+follows the rules: the documents from the applicant's category, age and flags
+(``core.rules.required_documents``, with the pension age of ``[rules]``), the district from the
+address (``core.districts``), and the checks again on the basis and representative it now gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from regdesk.config import District
+from regdesk.core.districts import DistrictSuggestion, suggest_district
+from regdesk.core.json_types import JsonObject
+from regdesk.core.person import RegistryFacts
+from regdesk.core.rules import DocumentFlag, DocumentKind, Finding, effective_date
+from regdesk.core.rules import required_documents as documents_for
+from regdesk.desk.context import DeskContext
+from regdesk.desk.intake import age_of, check
+from regdesk.store.journal import ApplicationRecord, AttachmentRecord
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    """A file in the scanner's folder, as the attachment picker lists it."""
+
+    path: Path
+    name: str
+    size: int
+    modified: datetime
+    media_type: str | None
+    """The type detected from the content; None when it is not a PDF, JPEG, PNG or TIFF."""
+    too_big: bool
+
+
+class ApplicationForm:
+    """The application being filled in: fields, documents, district, scans."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        self._ctx = ctx
+
+    def get(self, app_id: int) -> ApplicationRecord:
+        return self._ctx.record(app_id)
+
+    def begin_step(self, app_id: int, step: str = "form_and_eds") -> None:
+        """Note that the form opened (step 5 starts; it ends with the signature)."""
+        self._ctx.begin_step(app_id, step)
+
+    def save_form(self, app_id: int, form: JsonObject) -> None:
+        """Keep the form as typed, so a crash loses at most the field being edited."""
+        ctx = self._ctx
+        with ctx.locked():
+            ctx.journal.drafts.save_form(app_id, form, ctx.now())
+
+    # -- what the rules ask of this applicant ---------------------------------------------------
+
+    def findings_for(self, record: ApplicationRecord, basis: str) -> list[Finding]:
+        """The rules again, on the basis and representative the form now gives."""
+        facts = RegistryFacts.from_json(record.registry_data)
+        if facts.person is None:
+            return []
+        form = record.form or {}
+        representative = (
+            bool(form.get("representative_iin")) or bool(facts.person.representatives) or None
+        )
+        return check(self._ctx, facts, basis, representative=representative)
+
+    def required_documents(self, record: ApplicationRecord) -> list[DocumentKind]:
+        """The documents this applicant presents, by category, age and what the form says.
+
+        A person of pension age (``[rules]``) shows the pension certificate; one retired earlier
+        is ticked as a pensioner in the form.
+        """
+        person = RegistryFacts.from_json(record.registry_data).person
+        category = person.residency if person is not None else "citizen"
+        age = age_of(self._ctx, record.applicant_iin, person)
+        form = record.form or {}
+        flags = {f.value for f in DocumentFlag if form.get(f"flag_{f.value}")}
+        if age.of_pension_age:
+            flags.add(DocumentFlag.PENSIONER.value)
+        return documents_for(category, age.years, sorted(flags))
+
+    def missing_documents(self, app_id: int) -> list[str]:
+        """Required document kinds with neither a scan attached nor a tick in the checklist."""
+        record = self.get(app_id)
+        ticked = set(str((record.form or {}).get("documents_seen", "")).split(","))
+        have = {a.doc_kind for a in self.attachments(app_id)}
+        return [
+            d.value
+            for d in self.required_documents(record)
+            if d.value not in have and d.value not in ticked
+        ]
+
+    def effective_date(self, basis: str, *, first_attachment: bool = False) -> date:
+        """The day the attachment takes effect if registered today on ``basis``."""
+        ctx = self._ctx
+        return effective_date(basis, ctx.today(), ctx.rules, first_attachment=first_attachment)
+
+    # -- the district ---------------------------------------------------------------------------
+
+    def districts(self) -> list[District]:
+        return list(self._ctx.config.districts)
+
+    def suggest_district(self, record: ApplicationRecord, actual: str = "") -> DistrictSuggestion:
+        """The district whose ranges hold the actual address (else the registered one), and why.
+
+        No district when none matches: the receptionist chooses (``core.districts``).
+        """
+        person = RegistryFacts.from_json(record.registry_data).person
+        return suggest_district(
+            self._ctx.config.districts,
+            actual=actual,
+            registered=person.address if person is not None else None,
+        )
+
+    # -- scans ----------------------------------------------------------------------------------
+
+    def scan_folder(self) -> Path:
+        config = self._ctx.config
+        if config.storage.scan_dir:
+            return config.resolve(config.storage.scan_dir)
+        return Path.home() / "Scans"
+
+    def list_scans(self) -> list[ScanFile]:
+        """The scanner's files, newest first, with the type detected from their content."""
+        from regdesk.store.vault import detect_type
+
+        folder = self.scan_folder()
+        limit = int(self._ctx.config.storage.max_attachment_mb * 1024 * 1024)
+        files: list[ScanFile] = []
+        try:
+            entries = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        except OSError:
+            return []
+        for p in entries:
+            try:
+                st = p.stat()
+                with p.open("rb") as fh:
+                    head = fh.read(16)
+            except OSError:
+                continue
+            files.append(
+                ScanFile(
+                    path=p,
+                    name=p.name,
+                    size=st.st_size,
+                    modified=datetime.fromtimestamp(st.st_mtime, UTC),
+                    media_type=detect_type(head),
+                    too_big=st.st_size > limit,
+                )
+            )
+        files.sort(key=lambda f: f.modified, reverse=True)
+        return files
+
+    def attach(self, app_id: int, path: Path, doc_kind: str) -> int:
+        """Check, hash, encrypt and keep a scan with the application; returns the scan's id."""
+        ctx = self._ctx
+        actor = ctx.actor()
+        stored = ctx.vault.put(path)
+        try:
+            with ctx.locked():
+                return ctx.journal.drafts.add_attachment(
+                    app_id,
+                    doc_kind=doc_kind,
+                    original_name=path.name,
+                    media_type=stored.media_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    vault_name=stored.vault_name,
+                    actor_iin=actor.iin,
+                    now=ctx.now(),
+                )
+        except BaseException:
+            ctx.vault.remove(stored.vault_name)  # not recorded: no file without its row
+            raise
+
+    def attachments(self, app_id: int) -> list[AttachmentRecord]:
+        with self._ctx.locked():
+            return list(self._ctx.journal.drafts.attachments(app_id))
+
+
+__all__ = ["ApplicationForm", "ScanFile"]

@@ -1,0 +1,202 @@
+"""Table 2 step 8: the result handed over: the talon or the refusal notice, printed; the survey.
+
+One rule for every print, at the desk and from ``regdesk talon print`` alike: a talon printed
+for a registered application makes it issued (the applicant has the result); a document printed
+before is marked as a duplicate; every print, failed ones too, is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from regdesk.config import Printer
+from regdesk.core.application import State
+from regdesk.core.errors import UserError
+from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import DeskError
+from regdesk.store.db import transaction
+from regdesk.store.journal import ApplicationRecord
+
+if TYPE_CHECKING:  # the printing package (fpdf, segno) is loaded when a document is made
+    from regdesk.printing.documents import Document
+    from regdesk.printing.printers import PrintResult
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The result of printing a talon or a refusal notice."""
+
+    document: str
+    """``talon`` or ``refusal``."""
+    path: Path | None
+    status: str
+    """``queued``, ``sent``, ``written`` or ``failed`` (``regdesk.printing.printers``)."""
+    detail: str = ""
+    job: str | None = None
+    """The CUPS job id, when the printer gave one."""
+    duplicate: bool = False
+    """Printed before: the document says "duplicate"."""
+    error: UserError | None = None
+    """Why the print failed, to be said in the user's language."""
+    printer: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def message(self, lang: str) -> str:
+        """The failure in ``lang``, or the detail when the print did not fail."""
+        return self.error.message(lang) if self.error is not None else self.detail
+
+
+class Issuance:
+    """The document of an application: built, previewed, printed and reprinted; the survey."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        self._ctx = ctx
+
+    def document(self, app_id: int, *, duplicate: bool = False) -> Document:
+        """The talon (registered, issued) or the refusal notice (refused) of an application.
+
+        Built by the same recipe as ``regdesk talon verify`` checks, so a talon printed here
+        verifies there.
+        """
+        from regdesk.printing.records import build_document
+
+        ctx = self._ctx
+        record = ctx.record(app_id)
+        with ctx.locked():
+            signature = ctx.journal.registration.signature(app_id)
+        signer = signature.signer_name if signature is not None else ""
+        return build_document(
+            record,
+            ctx.config,
+            employee=self._decided_by(record) or signer or self._acting_name(),
+            issued_at=ctx.now(),
+            duplicate=duplicate,
+            signature_sha256=signature.content_sha256 if signature is not None else "",
+        )
+
+    def preview(self, app_id: int) -> str:
+        """The document as the 48-column receipt text, for the screen before printing."""
+        from regdesk.printing.text import render_text
+
+        return render_text(self.document(app_id), width=48)
+
+    def issue(self, app_id: int, printer: str | None = None) -> Issued:
+        """Step 8 at the desk: print the result for the applicant in front of the desk."""
+        started = self._ctx.now()
+        issued = self.reprint(app_id, printer)
+        if not issued.failed:
+            self._ctx.end_step(app_id, "issue", started)
+        return issued
+
+    def reprint(
+        self,
+        app_id: int,
+        printer: str | None = None,
+        *,
+        out: Path | None = None,
+        fmt: str | None = None,
+    ) -> Issued:
+        """Print the document on ``printer`` (default: the config's), or write it to ``out``.
+
+        ``fmt`` overrides the printer's format (``pdf-a5``, ``text-80``…). A registered
+        application whose talon was printed becomes issued.
+        """
+        from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
+        from regdesk.printing.records import document_kind
+
+        ctx = self._ctx
+        actor = ctx.actor()
+        config = ctx.config.printing
+        chosen: Printer | Path
+        if out is not None:
+            name, chosen, fmt = "file", out, fmt or "pdf-a5"
+        else:
+            name = printer or config.default
+            found = next((p for p in config.printers if p.name == name), None)
+            if found is None:
+                known = ", ".join(p.name for p in config.printers)
+                raise DeskError("printing.unknown_printer", name=name, known=known)
+            chosen, fmt = found, fmt or found.format
+        with ctx.locked():
+            kind = document_kind(ctx.journal.search.get(app_id))
+            duplicate = ctx.journal.issuance.printed_before(app_id, kind)
+        doc = self.document(app_id, duplicate=duplicate)
+        result: PrintResult
+        if isinstance(chosen, Path):
+            try:
+                write_atomic(chosen, render(doc, fmt).data)
+                result = PrintResult("written", detail=str(chosen), path=chosen)
+            except UserError as exc:
+                result = PrintResult("failed", detail=exc.message("en"), error=exc)
+        else:
+            result = print_document(chosen, doc, ctx.paths.root, fmt)
+        with ctx.locked(), transaction(ctx.db):
+            ctx.journal.issuance.record_print(
+                app_id,
+                document=doc.kind,
+                printer=name,
+                format=fmt,
+                by_iin=actor.iin,
+                status=result.status,
+                detail=result.detail or None,
+                duplicate=duplicate,
+                now=ctx.now(),
+            )
+            record = ctx.journal.search.get(app_id)
+            if (
+                doc.kind == "talon"
+                and record.state == State.REGISTERED
+                and result.status != "failed"
+            ):
+                ctx.journal.registration.transition(
+                    app_id, State.ISSUED, actor_iin=actor.iin, role=actor.role, now=ctx.now()
+                )
+        return Issued(
+            document=doc.kind,
+            path=result.path,
+            status=result.status,
+            detail=result.detail or "",
+            job=result.job,
+            duplicate=duplicate,
+            error=result.error,
+            printer=name,
+        )
+
+    def save_survey(self, app_id: int, q1: int | None, q2: int | None) -> None:
+        """The applicant's two answers about the service (either may be left out)."""
+        ctx = self._ctx
+        with ctx.locked():
+            ctx.journal.issuance.save_survey(app_id, q1, q2, ctx.now())
+
+    def _decided_by(self, record: ApplicationRecord) -> str:
+        """The name of the employee who registered or refused the application, if known."""
+        ctx = self._ctx
+        with ctx.locked():
+            events = ctx.journal.events.history(record.id)
+        actor = next(
+            (
+                e.actor_iin
+                for e in reversed(events)
+                if e.to_state in (State.REGISTERED, State.REFUSED)
+            ),
+            None,
+        )
+        if not actor:
+            return ""
+        with ctx.locked():
+            account = ctx.staff.get(actor)
+        return account.full_name if account is not None else ""
+
+    def _acting_name(self) -> str:
+        ctx = self._ctx
+        if ctx.employee is not None:
+            return ctx.employee.full_name
+        return ctx.operator.name if ctx.operator is not None else ""
+
+
+__all__ = ["Issuance", "Issued"]

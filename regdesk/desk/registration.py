@@ -1,0 +1,241 @@
+"""Table 2 steps 5-6: the employee's key, the EDS signature, the number, the outbox.
+
+The signature covers the application and the SHA-256 of every scan (``document_for_signing``).
+Registration checks the documents and the rules once more, signs, gives the next
+number and queues the attachment for the register in one transaction: a registry that is down
+never loses a registration, and a retry never doubles it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from regdesk.core.json_types import JsonValue
+from regdesk.core.person import RegistryFacts
+from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import DocumentsMissing, RulesBlock
+from regdesk.desk.form import ApplicationForm
+from regdesk.store.db import transaction
+
+if TYPE_CHECKING:  # cryptography is loaded when a key is opened, not at start-up
+    from regdesk.signing.certinfo import CertInfo
+    from regdesk.signing.errors import Problem
+    from regdesk.signing.keystore import KeyStore
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """An opened key store and what the signing policy says about it now."""
+
+    key_store: KeyStore
+    info: CertInfo
+    problems: tuple[Problem, ...]
+
+    @property
+    def can_sign(self) -> bool:
+        return not any(p.blocking for p in self.problems)
+
+
+def key_folder_offer(folder: Path) -> str:
+    """What the EDS dialog offers from the key folder: its one signing key store, or else the
+    folder itself (ending in a separator) for the employee to complete with the file name.
+
+    NCA issues a signing key (``RSA256_….p12``) and an authentication key (``AUTH_RSA256_….p12``)
+    side by side; only the first can sign, so the second is not counted.
+    """
+    try:
+        stores = [
+            p
+            for p in folder.iterdir()
+            if p.suffix.lower() == ".p12" and not p.name.upper().startswith("AUTH_") and p.is_file()
+        ]
+    except OSError:
+        stores = []
+    if len(stores) == 1:
+        return str(stores[0])
+    return str(folder) + os.sep
+
+
+class Registration:
+    """Sign with the employee's key and register with a number."""
+
+    def __init__(self, ctx: DeskContext, form: ApplicationForm) -> None:
+        self._ctx = ctx
+        self._form = form
+
+    def key_store_hint(self) -> str:
+        """The key store this employee used last time, to offer it again; before the first
+        time, what ``signing.key_folder`` offers (``key_folder_offer``)."""
+        ctx = self._ctx
+        if ctx.employee is None:
+            return ""
+        with ctx.locked():
+            current = ctx.staff.get(ctx.employee.iin)
+        remembered = (current.key_store_path or "") if current is not None else ""
+        if remembered or not ctx.config.signing.key_folder:
+            return remembered
+        return key_folder_offer(ctx.config.resolve(ctx.config.signing.key_folder))
+
+    def open_key(self, path_text: str, password: str) -> KeyCheck:
+        """Open the employee's key store and check it against the clinic's signing policy."""
+        from regdesk.signing.keystore import open_key_store
+
+        ctx = self._ctx
+        actor = ctx.actor()
+        path = Path(path_text.strip()).expanduser()
+        key_store = open_key_store(path, password)
+        problems = ctx.signing_policy().check(
+            key_store,
+            employee_iin=actor.iin if ctx.config.signing.signer_must_be_employee else None,
+            now=ctx.now(),
+        )
+        with ctx.locked():
+            ctx.staff.set_key_store_path(actor.iin, str(path), ctx.now())
+        return KeyCheck(key_store, key_store.info, tuple(problems))
+
+    def document_for_signing(self, app_id: int) -> dict[str, JsonValue]:
+        """What the employee's signature covers: the application and the hash of every scan."""
+        record = self._form.get(app_id)
+        form = dict(record.form or {})
+        return {
+            "kind": "regdesk.attachment-application",
+            "version": 1,
+            "clinic_bin": self._ctx.config.clinic.bin,
+            "application_id": record.id,
+            "channel": str(record.channel),
+            "applicant_iin": record.applicant_iin,
+            "surname": record.surname,
+            "first_name": record.first_name,
+            "patronymic": record.patronymic,
+            "birth_date": str(record.birth_date or ""),
+            "form": {k: str(v) for k, v in sorted(form.items())},
+            "attachments": [
+                {"name": a.original_name, "kind": a.doc_kind, "sha256": a.sha256}
+                for a in self._form.attachments(app_id)
+            ],
+        }
+
+    def register(self, app_id: int, check: KeyCheck) -> str:
+        """Sign the application with the employee's key and register it with its number."""
+        from regdesk.signing import canonical_bytes, sign
+
+        ctx, form_uc = self._ctx, self._form
+        actor = ctx.actor()
+        if not check.can_sign:
+            raise next(p for p in check.problems if p.blocking)
+        # The key was checked for whoever was signed in then; after a change of employee at this
+        # terminal it is still not the signer's own.
+        if ctx.config.signing.signer_must_be_employee and check.info.iin != actor.iin:
+            from regdesk.signing.errors import Problem
+
+            raise Problem("signing.problem.other_person", owner=check.info.full_name)
+        record = form_uc.get(app_id)
+        form = record.form or {}
+        basis = str(form.get("basis") or "free_choice")
+        missing = form_uc.missing_documents(app_id)
+        if missing:
+            raise DocumentsMissing(missing)
+        district = _district(form.get("district"))
+        blocking = [f for f in form_uc.findings_for(record, basis) if f.blocks]
+        if blocking:
+            raise RulesBlock(blocking)
+        content = canonical_bytes(self.document_for_signing(app_id))
+        now = ctx.now()
+        cms = sign(check.key_store, content, signing_time=now)
+        info = check.info
+        signature: dict[str, object] = {
+            "signer_iin": info.iin,
+            "signer_name": info.common_name,
+            "cert_serial": info.serial,
+            "cert_issuer": info.issuer,
+            "signed_at": now,
+            "content_sha256": hashlib.sha256(content).hexdigest(),
+            "canonical": content,
+            "cms": cms,
+        }
+        attached = RegistryFacts.from_json(record.registry_data).attachment is not None
+        effective = form_uc.effective_date(basis, first_attachment=not attached)
+        journal = ctx.journal
+        with ctx.locked(), transaction(ctx.db):
+            number = journal.registration.register(
+                app_id,
+                clinic_code=ctx.config.clinic.code,
+                actor_iin=actor.iin,
+                role=actor.role,
+                now=now,
+                signature=signature,
+                basis=basis,
+                district=district,
+                effective_date=effective,
+            )
+            # The attachment register learns of it through the outbox, in the same transaction.
+            journal.outbox.enqueue(
+                "attachment",
+                f"{ctx.config.clinic.bin}:{number}",
+                {
+                    "iin": record.applicant_iin,
+                    "district": district or 0,
+                    "basis": basis,
+                    "effective_date": effective.isoformat(),
+                    "application": number,
+                },
+                now,
+            )
+        ctx.end_step(app_id, "form_and_eds")
+        return number
+
+    async def flush_outbox(self) -> int:
+        """Send queued attachments to the registry; returns how many went through.
+
+        A failure stays queued with its error and is tried again at the next flush.
+        """
+        from regdesk.registry.errors import RegistryError
+
+        ctx = self._ctx
+        with ctx.locked():
+            pending = ctx.journal.outbox.pending()
+        sent = 0
+        for item in pending:
+            if item.kind != "attachment":
+                continue
+            p = item.payload
+            try:
+                await ctx.registry().record_attachment(
+                    str(p["iin"]),
+                    ctx.config.clinic.bin,
+                    int(p["district"]),
+                    str(p["basis"]),
+                    date.fromisoformat(str(p["effective_date"])),
+                    item.idempotency_key,
+                )
+            except RegistryError as exc:
+                await asyncio.to_thread(self._outbox_failed, item.id, exc.message("en"))
+                continue
+            await asyncio.to_thread(self._outbox_done, item.id)
+            sent += 1
+        return sent
+
+    def _outbox_done(self, item_id: int) -> None:
+        with self._ctx.locked():
+            self._ctx.journal.outbox.done(item_id, self._ctx.now())
+
+    def _outbox_failed(self, item_id: int, error: str) -> None:
+        with self._ctx.locked():
+            self._ctx.journal.outbox.failed(item_id, error)
+
+
+def _district(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+__all__ = ["KeyCheck", "Registration", "key_folder_offer"]

@@ -1,0 +1,78 @@
+"""Table 2 step 1: the employee signs in, locks and unlocks the terminal, signs out.
+
+Also what belongs to the person at the terminal rather than to an application: their language
+and the drafts they left unfinished (a crash, a power cut, an idle lock).
+"""
+
+from __future__ import annotations
+
+from regdesk.core.errors import UserError
+from regdesk.desk.context import DeskContext
+from regdesk.store import audit
+from regdesk.store.db import transaction
+from regdesk.store.journal import ApplicationRecord
+from regdesk.store.staff import Employee
+
+
+class Session:
+    """Who works at this terminal."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        self._ctx = ctx
+
+    @property
+    def employee(self) -> Employee | None:
+        return self._ctx.employee
+
+    def sign_in(self, iin_text: str, password: str) -> Employee:
+        ctx = self._ctx
+        with ctx.locked():
+            employee = ctx.staff.authenticate(
+                iin_text.strip(), password, ctx.now(), ctx.config.security
+            )
+        ctx.employee = employee
+        return employee
+
+    def warm_up(self) -> None:
+        """Import the heavy parts (HTTP, PDF, CMS) in the background after sign-in.
+
+        They are left out of start-up so the sign-in screen is quick, and loaded here so the
+        first look-up or the first talon does not wait for them either.
+        """
+        import regdesk.printing.pdf
+        import regdesk.registry.client
+        import regdesk.signing.signature  # noqa: F401
+
+    def check_password(self, password: str) -> bool:
+        """The signed-in employee's password, for unlocking an idle terminal."""
+        ctx = self._ctx
+        if ctx.employee is None:
+            return False
+        try:
+            with ctx.locked():
+                ctx.staff.authenticate(ctx.employee.iin, password, ctx.now(), ctx.config.security)
+        except UserError:
+            return False
+        return True
+
+    def sign_out(self) -> None:
+        ctx = self._ctx
+        if ctx.employee is not None:
+            with ctx.locked(), transaction(ctx.db):
+                audit.append(ctx.db, actor_iin=ctx.employee.iin, action="sign_out")
+        ctx.employee = None
+
+    def set_language(self, lang: str) -> None:
+        ctx = self._ctx
+        if ctx.employee is not None:
+            with ctx.locked():
+                ctx.staff.set_lang(ctx.employee.iin, lang)
+
+    def open_drafts(self) -> list[ApplicationRecord]:
+        """Drafts this employee left unfinished, to resume or abandon."""
+        actor = self._ctx.actor()
+        with self._ctx.locked():
+            return self._ctx.journal.search.open_drafts(actor.iin)
+
+
+__all__ = ["Session"]

@@ -1,0 +1,50 @@
+"""``Desk``: one workstation, composed of one context and one use case per step of Table 2."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from regdesk.config import Config
+from regdesk.core.clock import ClinicClock
+from regdesk.desk.context import DeskContext
+from regdesk.desk.form import ApplicationForm
+from regdesk.desk.intake import Intake
+from regdesk.desk.issuance import Issuance
+from regdesk.desk.journal import JournalView
+from regdesk.desk.registration import Registration
+from regdesk.desk.session import Session
+from regdesk.store.staff import Employee
+
+
+class Desk:
+    """The use cases of one workstation, sharing its context (config, database, clock, who).
+
+    ``desk.session`` (step 1), ``desk.intake`` (steps 3-4), ``desk.form`` (step 5),
+    ``desk.registration`` (steps 5-6), ``desk.issuance`` (step 8), ``desk.journal``.
+    """
+
+    def __init__(
+        self, config: Config, *, clock: ClinicClock | None = None, db: Database | None = None
+    ) -> None:
+        self.config = config
+        self.context = DeskContext(config, clock=clock, db=db)
+        self.session = Session(self.context)
+        self.intake = Intake(self.context)
+        self.form = ApplicationForm(self.context)
+        self.registration = Registration(self.context, self.form)
+        self.issuance = Issuance(self.context)
+        self.journal = JournalView(self.context)
+
+    @property
+    def employee(self) -> Employee | None:
+        """The employee signed in at this workstation, if any."""
+        return self.context.employee
+
+    def close(self) -> None:
+        self.context.close()
+
+    async def aclose(self) -> None:
+        await self.context.aclose()
+
+
+__all__ = ["Desk"]
