@@ -28,6 +28,8 @@ class Desk:
     ) -> None:
         self.config = config
         self.context = DeskContext(config, clock=clock, db=db)
+        self.clock = self.context.clock
+        """The clinic's clock: the screens show every time in clinic time through it."""
         self.session = Session(self.context)
         self.intake = Intake(self.context)
         self.form = ApplicationForm(self.context)

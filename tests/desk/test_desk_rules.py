@@ -208,3 +208,16 @@ async def test_free_choice_goes_through_on_the_campaign_s_last_clinic_day_and_no
     assert desk.context.today() == date(2027, 11, 2)
     again = await desk.intake.look_up(ws.samples["attached_elsewhere_recent"][0])
     assert again.suggested_refusal == "outside_campaign"
+
+
+async def test_the_card_gives_a_dead_persons_age_at_death(
+    ws: demo.DemoWorkspace, desk: Desk
+) -> None:
+    from regdesk.core.age import age_on
+
+    lookup = await desk.intake.look_up(ws.samples["deceased"][0])
+    person, age = lookup.person, lookup.age
+    assert person is not None and person.death_date is not None and age is not None
+    assert age.on == person.death_date < desk.context.today()
+    assert age.years == age_on(person.birth_date, person.death_date)
+    assert age.source == "registry"

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
 from regdesk.core.rules import Basis
+from regdesk.desk import DistrictSuggestion
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import document_name, human_size, short_person
 from regdesk.tui.widgets import IinInput
@@ -39,6 +40,8 @@ class FormScreen(DeskScreen):
         self.record: Any = None
         self._save_timer: Timer | None = None
         self._loading = True
+        self._suggested: int | None = None
+        """The district last suggested from the address (None: none matched)."""
         self._leaving = False
         """Esc, F4 or F10 is being carried out (the form is written first): a second press must
         not open a second dialog or close the screen twice."""
@@ -59,6 +62,7 @@ class FormScreen(DeskScreen):
             with Horizontal(classes="field"):
                 yield Label(id="district-label", classes="field-label")
                 yield Select[str]([], id="district", compact=True)
+            yield Static(id="district-why", classes="hint")
             with Horizontal(classes="field", id="rep-row"):
                 yield Label(id="rep-label", classes="field-label")
                 yield IinInput(id="representative_iin")
@@ -128,8 +132,9 @@ class FormScreen(DeskScreen):
             )
             for d in desk.form.districts()
         )
-        actual = str(form.get("actual_address", ""))
-        chosen = form.get("district") or desk.form.suggest_district(self.record, actual).district
+        suggestion = desk.form.suggest_district(self.record, str(form.get("actual_address", "")))
+        self._show_district_why(suggestion)
+        chosen = form.get("district") or suggestion.district
         if chosen is not None:
             district.value = str(chosen)
         docs = self.query_one("#documents", SelectionList)
@@ -150,6 +155,40 @@ class FormScreen(DeskScreen):
             kind = document_name(a.doc_kind, self.tr)
             lines.append(f"  • {escape(a.original_name)}  ({kind}, {human_size(a.size)})")
         self.query_one("#attachments", Static).update("\n".join(lines))
+
+    # -- the district, suggested from the address -------------------------------------------
+
+    def _show_district_why(self, suggestion: DistrictSuggestion) -> None:
+        """Say why a district is suggested (which range the address falls in), or that none is."""
+        self._suggested = suggestion.district
+        if suggestion.district is not None:
+            text = self.tr(
+                f"form.district_why_{suggestion.source}",
+                entry=suggestion.entry,
+                number=suggestion.district,
+            )
+        elif suggestion.source is None:
+            text = self.tr("form.district_why_no_address")
+        else:
+            text = self.tr("form.district_why_none", address=suggestion.address)
+        self.query_one("#district-why", Static).update(escape(text))
+
+    @on(Input.Changed, "#actual_address")
+    def _address_changed(self, event: Input.Changed) -> None:
+        # The address the applicant gives wins over the registered one; a district the
+        # receptionist chose by hand (not the previous suggestion) is left alone.
+        if self._loading or self.record is None:
+            return
+        before = self._suggested
+        suggestion = self.desk_app.desk.form.suggest_district(self.record, event.value)
+        self._show_district_why(suggestion)
+        district = self.query_one("#district", Select)
+        untouched = district.is_blank() or district.value == str(before)
+        if untouched and suggestion.district != before:
+            if suggestion.district is None:
+                district.clear()
+            else:
+                district.value = str(suggestion.district)
 
     # -- saving as typed --------------------------------------------------------------------
 
