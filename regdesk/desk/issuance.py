@@ -8,6 +8,7 @@ before is marked as a duplicate; every print, failed ones too, is recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,12 +87,11 @@ class Issuance:
         return render_text(self.document(app_id), width=48)
 
     def issue(self, app_id: int, printer: str | None = None) -> Issued:
-        """Step 8 at the desk: print the result for the applicant in front of the desk."""
-        started = self._ctx.now()
-        issued = self.reprint(app_id, printer)
-        if not issued.failed:
-            self._ctx.end_step(app_id, "issue", started)
-        return issued
+        """Step 8 at the desk: print the result for the applicant in front of the desk.
+
+        The step is timed (the time-norm report reads it) when the print went through.
+        """
+        return self._print(app_id, printer, step_started=self._ctx.now())
 
     def reprint(
         self,
@@ -106,6 +106,17 @@ class Issuance:
         ``fmt`` overrides the printer's format (``pdf-a5``, ``text-80``…). A registered
         application whose talon was printed becomes issued.
         """
+        return self._print(app_id, printer, out=out, fmt=fmt)
+
+    def _print(
+        self,
+        app_id: int,
+        printer: str | None,
+        *,
+        out: Path | None = None,
+        fmt: str | None = None,
+        step_started: datetime | None = None,
+    ) -> Issued:
         from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
         from regdesk.printing.records import document_kind
 
@@ -147,12 +158,11 @@ class Issuance:
                 duplicate=duplicate,
                 now=ctx.now(),
             )
+            printed = result.status != "failed"
+            if printed and step_started is not None:
+                ctx.end_step(app_id, "issue", step_started)
             record = ctx.journal.search.get(app_id)
-            if (
-                doc.kind == "talon"
-                and record.state == State.REGISTERED
-                and result.status != "failed"
-            ):
+            if printed and doc.kind == "talon" and record.state == State.REGISTERED:
                 ctx.journal.registration.transition(
                     app_id, State.ISSUED, actor_iin=actor.iin, role=actor.role, now=ctx.now()
                 )
