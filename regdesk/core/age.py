@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from regdesk.core.ids import Sex, parse_iin
-
 if TYPE_CHECKING:
+    from regdesk.core.ids import Sex
     from regdesk.core.rules import RuleSettings
 
 
@@ -65,6 +64,10 @@ def applicant_age(
     used (see the module's docstring). A dead person's age is their age at death. Raises
     ``IinError`` for a number that is not a valid IIN (the desk never stores one).
     """
+    # core.ids is loaded here, not at import: the config loads core.rules (and this module)
+    # before the sign-in screen, which has no use for it.
+    from regdesk.core.ids import parse_iin
+
     source: Literal["registry", "iin"] = "registry"
     if birth_date is None or sex is None:
         encoded = parse_iin(iin)
