@@ -1,19 +1,124 @@
 """The journal of applications at the desk: search as typed, and one application in detail.
 
-A search takes what the receptionist has at hand: an IIN, an application's number, or the start
-of a surname. The detail shows the history, the scans, the prints and the signature checked
+A search takes what the receptionist has at hand (``parse_query`` reads it):
+
+- an IIN in full (12 digits) or its first 6 to 11 digits, also typed on the Kazakh layout's
+  digit row (``core.ids.normalize_digits``, as the IIN field reads it);
+- an application's number in full, in any case and with Cyrillic letters that look like the
+  Latin ones of the clinic code (ЕМН for EMH), or its tail: "2026-000003", or the sequence
+  alone "000003" / "3" (any year). Six digits are both a tail and an IIN prefix, so both are
+  looked up (the numbers first);
+- otherwise the start of "surname first patronymic", with Kazakh and Russian letters folded
+  together (``store.journal.names``).
+
+The detail shows the history, the scans, the prints and the signature checked
 again; opening it is a view of personal data and leaves an audit record.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from regdesk.core.ids import normalize_digits
 from regdesk.desk.context import DeskContext
 from regdesk.store import audit
 from regdesk.store.db import transaction
-from regdesk.store.journal import ApplicationRecord, AttachmentRecord, EventRecord, PrintRecord
+from regdesk.store.journal import (
+    ApplicationRecord,
+    AttachmentRecord,
+    EventRecord,
+    PrintRecord,
+    Search,
+    format_number,
+)
+
+IIN_PREFIX_MIN = 6
+"""The fewest digits searched as the start of an IIN (the birth date): fewer are a number's tail."""
+
+_TAIL = re.compile(r"(\d{4})\s*-\s*(\d{1,6})")
+_FULL_NUMBER = re.compile(r"([A-Z0-9][A-Z0-9-]*?)\s*-\s*(\d{4})\s*-\s*(\d{1,6})")
+
+LOOKALIKES = str.maketrans(
+    {
+        "А": "A",
+        "В": "B",
+        "С": "C",
+        "Е": "E",
+        "Н": "H",
+        "І": "I",
+        "Ј": "J",
+        "К": "K",
+        "М": "M",
+        "О": "O",
+        "Р": "P",
+        "Т": "T",
+        "Х": "X",
+        "У": "Y",
+        "Ү": "Y",
+    }
+)
+"""Capital Cyrillic letters drawn like a Latin capital: a clinic code typed on a Cyrillic layout."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a journal search text asks for; None fields are not searched."""
+
+    iin: str | None = None
+    iin_prefix: str | None = None
+    number: str | None = None
+    number_seq: int | None = None
+    number_year: int | None = None
+    name_prefix: str | None = None
+
+
+def parse_query(text: str) -> Query:
+    """Read a typed search text as an IIN or its prefix, a number or its tail, or a name prefix."""
+    text = text.strip()
+    if not text:
+        return Query()
+    mapped, via_layout = normalize_digits(text)
+    if mapped.isascii() and mapped.isdigit():
+        if len(mapped) == 12:
+            return Query(iin=mapped)
+        if IIN_PREFIX_MIN <= len(mapped) < 12:
+            seq = int(mapped) if len(mapped) == IIN_PREFIX_MIN else None
+            return Query(iin_prefix=mapped, number_seq=seq)
+        if len(mapped) < IIN_PREFIX_MIN and not via_layout:
+            return Query(number_seq=int(mapped))
+    if tail := _TAIL.fullmatch(mapped):
+        return Query(number_year=int(tail[1]), number_seq=int(tail[2]))
+    if full := _FULL_NUMBER.fullmatch(text.upper().translate(LOOKALIKES)):
+        code, year, seq = full[1], int(full[2]), int(full[3])
+        return Query(number=format_number(code, year, seq))
+    # A few Kazakh letters of the digit row ("ә", "ұқ") are the start of a name, not a number.
+    return Query(name_prefix=text)
+
+
+def search_journal(
+    search: Search, text: str, *, state: str | None = None, limit: int = 50
+) -> list[ApplicationRecord]:
+    """The applications ``text`` asks for (``parse_query``), at most ``limit``."""
+    q = parse_query(text)
+    if q.iin_prefix is not None and q.number_seq is not None:
+        # Six digits: a number's tail and the start of an IIN; numbers come first.
+        found = list(search.find(number_seq=q.number_seq, state=state, limit=limit))
+        seen = {r.id for r in found}
+        more = search.find(iin_prefix=q.iin_prefix, state=state, limit=limit)
+        return (found + [r for r in more if r.id not in seen])[:limit]
+    return list(
+        search.find(
+            iin=q.iin,
+            iin_prefix=q.iin_prefix,
+            number=q.number,
+            number_seq=q.number_seq,
+            number_year=q.number_year,
+            name_prefix=q.name_prefix,
+            state=state,
+            limit=limit,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -39,19 +144,10 @@ class JournalView:
     def find(
         self, query: str, *, state: str | None = None, limit: int = 50
     ) -> list[ApplicationRecord]:
-        """Search by IIN (12 digits), application number, or name prefix, as typed."""
+        """Search as typed (``parse_query``): IIN or its prefix, number or its tail, or a name."""
         ctx = self._ctx
-        search = ctx.journal.search
-        text = query.strip()
-        digits, _ = normalize_digits(text)
         with ctx.locked():
-            if not text:
-                return list(search.find(state=state, limit=limit))
-            if digits.isdigit() and len(digits) == 12:
-                return list(search.find(iin=digits, state=state, limit=limit))
-            if text.upper().startswith(ctx.config.clinic.code.upper() + "-"):
-                return list(search.find(number=text.upper(), state=state, limit=limit))
-            return list(search.find(name_prefix=text, state=state, limit=limit))
+            return search_journal(ctx.journal.search, query, state=state, limit=limit)
 
     def get(self, app_id: int) -> ApplicationRecord:
         return self._ctx.record(app_id)
@@ -91,4 +187,4 @@ class JournalView:
         return Detail(record, events, attachments, ok, text, prints)
 
 
-__all__ = ["Detail", "JournalView"]
+__all__ = ["Detail", "JournalView", "Query", "parse_query", "search_journal"]

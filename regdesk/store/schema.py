@@ -168,7 +168,15 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (sent_at, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1,)
+MIGRATION_2 = """
+-- Journal search (issue 11, item 9): names folded across Kazakh and Russian letters, so every
+-- stored key is recomputed by the current make_name_key (registered as regdesk_name_key by
+-- migrate); a number found by its tail (the sequence, with or without the year).
+UPDATE applications SET name_key = regdesk_name_key(surname, first_name, patronymic);
+CREATE INDEX applications_number_seq ON applications (number_seq, number_year);
+"""
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2)
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -208,11 +216,14 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
     for a file from a newer regdesk.
     """
     from regdesk.store.db import SchemaTooNewError
+    from regdesk.store.journal.names import make_name_key
 
     current = version(conn)
     if current > SCHEMA_VERSION:
         raise SchemaTooNewError(path=str(path), found=current, known=SCHEMA_VERSION)
     applied = 0
+    # Migrations that recompute a derived column call the code that derives it now.
+    conn.create_function("regdesk_name_key", 3, make_name_key, deterministic=True)
     while current < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -114,6 +114,18 @@ async def test_happy_path_from_look_up_to_survey(
     assert [r.id for r in desk.journal.find(iin)] == [app_id]
     assert [r.id for r in desk.journal.find(number.lower())] == [app_id]
     assert app_id in [r.id for r in desk.journal.find(record.surname[:4])]
+    # ... and by what is at hand: the number's tail, the start of the IIN, the surname typed in
+    # the other alphabet (issue 11, item 9).
+    year = clock().year
+    for tail in ("000001", "1", f"{year}-000001", f"dеmо-{year}-000001"):  # Cyrillic е, м, о
+        assert [r.id for r in desk.journal.find(tail)] == [app_id], tail
+    kk_row = {"0": "қ", "1": '"', "2": "ә", "3": "і", "4": "ң", "5": "ғ", "6": ",", "7": "."}
+    kk_row |= {"8": "ү", "9": "ұ"}
+    assert app_id in [r.id for r in desk.journal.find(iin[:6])]
+    assert [r.id for r in desk.journal.find(iin[:11])] == [app_id]
+    assert [r.id for r in desk.journal.find("".join(kk_row[d] for d in iin[:8]))] == [app_id]
+    ru_spelt = record.surname.translate(str.maketrans("ҒҚҢҮҰӨӘІҺғқңүұөәіһ", "ГКНУУОАИХгкнууоаих"))
+    assert app_id in [r.id for r in desk.journal.find(ru_spelt.upper())]
 
 
 async def test_numbers_follow_each_other_without_gaps(

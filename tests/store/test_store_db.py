@@ -76,12 +76,13 @@ def test_a_failing_migration_leaves_the_file_as_it_was(
     path = tmp_path / "regdesk.sqlite3"
     open_db(path).conn.close()
     broken = "CREATE TABLE half (id INTEGER);\nCREATE TABLE staff (id INTEGER);"
+    known = schema.SCHEMA_VERSION
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, broken))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
     with pytest.raises(UserError):
         open_db(path)
     conn = sqlite3.connect(path)
-    assert schema.version(conn) == 1
+    assert schema.version(conn) == known
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
 
 
@@ -160,3 +161,30 @@ def test_statements_splits_scripts_and_rejects_a_cut_one() -> None:
     assert parts == ["CREATE TABLE a (x TEXT DEFAULT ';');", "-- note\nCREATE TABLE b (y);"]
     with pytest.raises(ValueError):
         schema.statements("CREATE TABLE a (x);\nCREATE TABLE b (")
+
+
+def test_migration_2_folds_the_name_keys_of_existing_applications(tmp_path: Path) -> None:
+    path = tmp_path / "regdesk.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in schema.statements(schema.MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    # Keys as schema 1 wrote them: casefolded only, Kazakh letters kept.
+    rows = [
+        ("Ғабдуллин", "Әлішер", "Қайратұлы", "ғабдуллин әлішер қайратұлы"),
+        ("ИВАНОВА", "Ёлка", "", "иванова елка"),
+    ]
+    for surname, first, patronymic, key in rows:
+        conn.execute(
+            "INSERT INTO applications (channel, state, applicant_iin, surname, first_name,"
+            " patronymic, name_key, created_by, created_at, updated_at)"
+            " VALUES ('desk', 'draft', '900101300011', ?, ?, ?, ?, 'x', 't', 't')",
+            (surname, first, patronymic, key),
+        )
+    conn.close()
+    db = open_db(path)
+    assert schema.version(db.conn) == schema.SCHEMA_VERSION
+    keys = [r[0] for r in db.conn.execute("SELECT name_key FROM applications ORDER BY id")]
+    assert keys == ["габдуллин алишер кайратулы", "иванова елка"]
+    indexes = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "applications_number_seq" in indexes

@@ -59,15 +59,16 @@ def test_init_upgrades_an_older_database(
 ) -> None:
     cfg = write_config(tmp_path)
     assert init(cfg) == 0
+    v = schema.SCHEMA_VERSION
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, "CREATE TABLE later (x);"))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
     capsys.readouterr()
     assert init(cfg, "ru") == 0
-    assert "схема 1 → 2" in capsys.readouterr().out
+    assert f"схема {v} → {v + 1}" in capsys.readouterr().out
     db = open_db(DataPaths(tmp_path / "clinic" / "data").database)
     assert audit.recent(db, action="admin.init")[0].detail == {
-        "schema_from": 1,
-        "schema_to": 2,
+        "schema_from": v,
+        "schema_to": v + 1,
     }
 
 

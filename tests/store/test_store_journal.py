@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
@@ -56,7 +57,7 @@ def test_a_draft_is_stored_with_its_history_and_audit(journal: Journal, db: Data
     rec = journal.search.get(app_id)
     assert rec.state is State.DRAFT and rec.channel is Channel.DESK
     assert rec.full_name == "Әлиев Асқар Серікұлы"
-    assert rec.name_key == "әлиев асқар серікұлы"
+    assert rec.name_key == "алиев аскар серикулы"  # folded: ә→а, қ→к, і→и, ұ→у
     assert rec.registry_data == {"found": True, "name": "Әлиев"}
     assert rec.birth_date == date(1990, 1, 1)
     assert rec.created_at == NOW and rec.created_at.tzinfo is not None
@@ -287,10 +288,51 @@ def test_name_prefix_ignores_case_in_kazakh_and_russian(journal: Journal) -> Non
     assert len(journal.search.find(name_prefix="к", limit=1)) == 1
 
 
+def test_surnames_are_found_across_kazakh_and_russian_letters(journal: Journal) -> None:
+    kazakh = draft(journal, "900101300011", "Ғабдуллин", "Әлішер")
+    russian = draft(journal, "900101300022", "Габдуллина", "Алишер")
+    other = draft(journal, "900101300033", "Өмірбеков", "Ұлан", "Һадиұлы")
+
+    def found(prefix: str) -> list[int]:
+        return [r.id for r in journal.search.find(name_prefix=prefix)]
+
+    # Typed in Russian letters, typed in Kazakh letters, in either case: the same people.
+    assert found("Габдуллин") == found("Ғабдуллин") == found("ҒАБДУЛЛИН") == [kazakh, russian]
+    assert found("габдуллина") == found("Ғабдуллина") == [russian]
+    assert found("Габдуллин Али") == found("ғабдуллин әлі") == [kazakh]
+    assert found("Омирбеков Улан Хадиулы") == found("ӨМІРБЕКОВ ҰЛАН ҺАДИҰЛЫ") == [other]
+    assert found("Умир") == found("Үмір") == []  # у and о stay apart
+
+
+def test_iin_prefix_and_number_tail(journal: Journal) -> None:
+    a = draft(journal, "900101300011", "Ахметов", at=NOW)
+    b = draft(journal, "900102400022", "Бекова", at=NOW + timedelta(hours=1))
+    c = draft(journal, "850202400033", "Сейітов", at=NOW + timedelta(hours=2))
+    for app_id in (a, b, c):
+        journal.registration.register(app_id, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW)
+    old = draft(journal, "850202400044", "Ким", at=NOW - timedelta(days=400))
+    journal.registration.register(
+        old, clinic_code="EMH", actor_iin=CLERK, role=R, now=NOW - timedelta(days=400)
+    )
+    # 2026: a is 000001, b 000002, c 000003; 2025: old is 000001.
+    assert [r.id for r in journal.search.find(iin_prefix="900101")] == [a]
+    assert [r.id for r in journal.search.find(iin_prefix="9001")] == [b, a]
+    assert [r.id for r in journal.search.find(iin_prefix="8502024")] == [c, old]
+    assert journal.search.find(iin_prefix="900103") == []
+    assert [r.id for r in journal.search.find(number_seq=3)] == [c]
+    assert [r.id for r in journal.search.find(number_seq=1)] == [a, old]
+    assert [r.id for r in journal.search.find(number_seq=1, number_year=2025)] == [old]
+    assert journal.search.find(number_seq=4) == []
+
+
 def test_name_keys() -> None:
-    assert make_name_key("ҚАЙРАТ", "", "Ёрмекұлы") == "қайрат ермекұлы"
-    assert normalise_name_query("ІЛИЯС ") == "ілияс "
-    assert normalise_name_query("Іли") == "іли"
+    assert make_name_key("ҚАЙРАТ", "", "Ёрмекұлы") == "кайрат ермекулы"
+    assert normalise_name_query("ІЛИЯС ") == "илияс "
+    assert normalise_name_query("Іли") == "или"
+    # Every folded pair, capital and small: the Kazakh letter reads as the Russian one.
+    kazakh, russian = "ҒҚҢҮҰӨӘІҺЁ", "ГКНУУОАИХЕ"
+    assert make_name_key(kazakh) == make_name_key(russian) == "гкнууоаихе"
+    assert make_name_key(kazakh.lower()) == make_name_key(russian.lower()) == "гкнууоаихе"
 
 
 @pytest.mark.parametrize(
@@ -299,6 +341,10 @@ def test_name_keys() -> None:
         ({"iin": "900101300011"}, "applications_iin"),
         ({"number": "EMH-2026-000001"}, "sqlite_autoindex_applications_1"),
         ({"name_prefix": "әлі"}, "applications_name_key"),
+        ({"name_prefix": "Габд"}, "applications_name_key"),
+        ({"iin_prefix": "900101"}, "applications_iin"),
+        ({"number_seq": 3}, "applications_number_seq"),
+        ({"number_seq": 3, "number_year": 2026}, "applications_number_seq"),
         ({"state": "draft"}, "applications_state_created"),
         ({"date_from": NOW}, "applications_created_at"),
     ],
@@ -306,7 +352,7 @@ def test_name_keys() -> None:
 def test_searches_use_an_index(
     journal: Journal,
     db: Database,
-    criteria: dict[str, object],
+    criteria: dict[str, Any],
     index: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -1,4 +1,5 @@
-"""Finding applications: by id, number, portal id, IIN, name prefix, state and dates.
+"""Finding applications: by id, number or its tail, portal id, IIN or its prefix, name prefix,
+state and dates.
 
 Every criterion of ``find`` has an index (``tests/store/test_store_journal.py`` reads the plans).
 """
@@ -38,7 +39,10 @@ class Search(JournalPart):
         self,
         *,
         iin: str | None = None,
+        iin_prefix: str | None = None,
         number: str | None = None,
+        number_seq: int | None = None,
+        number_year: int | None = None,
         name_prefix: str | None = None,
         date_from: datetime | None = None,
         date_to: datetime | None = None,
@@ -47,18 +51,31 @@ class Search(JournalPart):
     ) -> list[ApplicationRecord]:
         """Applications matching every criterion given, at most ``limit``.
 
-        ``name_prefix`` matches the start of "surname first patronymic", whatever the case;
-        results are then in name order. Otherwise the newest come first. ``date_from`` is
-        inclusive and ``date_to`` exclusive, on ``created_at``. Every criterion has an index.
+        ``iin_prefix`` matches IINs starting with those digits; ``number_seq`` (optionally with
+        ``number_year``) is a number's tail, the sequence within its year.
+        ``name_prefix`` matches the start of "surname first patronymic", whatever the case and
+        whether typed with Kazakh or Russian letters (``names``); results are then in name
+        order. Otherwise the newest come first. ``date_from`` is inclusive and ``date_to``
+        exclusive, on ``created_at``. Every criterion has an index.
         """
         where: list[str] = []
         params: list[object] = []
         if iin is not None:
             where.append("applicant_iin = ?")
             params.append(iin.strip())
+        if iin_prefix is not None:
+            # A range on the index; ':' is the character after '9'.
+            where.append("applicant_iin >= ? AND applicant_iin < ?")
+            params += [iin_prefix.strip(), iin_prefix.strip() + ":"]
         if number is not None:
             where.append("number = ?")
             params.append(number.strip())
+        if number_seq is not None:
+            where.append("number_seq = ?")
+            params.append(number_seq)
+        if number_year is not None:
+            where.append("number_year = ?")
+            params.append(number_year)
         prefix = normalise_name_query(name_prefix) if name_prefix is not None else ""
         if prefix:
             where.append("name_key >= ? AND name_key < ?")
