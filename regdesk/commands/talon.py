@@ -78,18 +78,22 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         db.conn.close()
 
 
-def find_record(journal: Journal, reference: str) -> ApplicationRecord | None:
-    """The application with this number, or with this internal reference (a refusal notice)."""
-    from regdesk.printing.documents import parse_internal_reference
+def find_record(journal: Journal, reference: str, config: Config) -> ApplicationRecord | None:
+    """The application with this number, or with this refusal reference (a refusal notice
+    before registration); a refusal reference whose clinic or year is not the record's finds
+    nothing."""
+    from regdesk.printing.documents import parse_refusal_reference
+    from regdesk.printing.records import reference_of
     from regdesk.store.journal import NotFoundError
 
-    app_id = parse_internal_reference(reference)
-    if app_id is None:
+    parsed = parse_refusal_reference(reference)
+    if parsed is None:
         return journal.search.get_by_number(reference.strip())
     try:
-        return journal.search.get(app_id)
+        record = journal.search.get(parsed[2])
     except NotFoundError:
         return None
+    return record if reference_of(record, config).upper() == reference.strip().upper() else None
 
 
 def _issuance(config: Config, journal: Journal, clock: ClinicClock) -> Issuance:
@@ -118,7 +122,7 @@ def _format(choice: str | None, default: str) -> str:
 def _print(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal) -> int:
     """Print through the desk's issuance, so the rule is the desk's: a registered talon printed
     makes the application issued, a second print is a duplicate, every print is recorded."""
-    record = find_record(journal, ns.number)
+    record = find_record(journal, ns.number, config)
     if record is None:
         ctx.warn("printing.cli.not_found", number=ns.number)
         return EXIT_FAILED
@@ -200,7 +204,7 @@ def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journ
             ctx.warn("printing.payload_invalid")
         return EXIT_FAILED
 
-    record = find_record(journal, payload.reference)
+    record = find_record(journal, payload.reference, config)
     if record is None:
         ctx.warn("printing.cli.unknown_document", number=payload.reference)
         return EXIT_FAILED

@@ -8,6 +8,8 @@ A search takes what the receptionist has at hand (``parse_query`` reads it):
   Latin ones of the clinic code (ЕМН for EMH), or its tail: "2026-000003", or the sequence
   alone "000003" / "3" (any year). Six digits are both a tail and an IIN prefix, so both are
   looked up (the numbers first);
+- a refusal notice's reference (DEMO-2026-R000004), for an application refused before it had
+  a number;
 - otherwise the start of "surname first patronymic", with Kazakh and Russian letters folded
   together (``store.journal.names``).
 
@@ -18,16 +20,20 @@ again; opening it is a view of personal data and leaves an audit record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from regdesk.core.application import State
 from regdesk.core.ids import normalize_digits
 from regdesk.desk.context import DeskContext
+from regdesk.printing.documents import parse_refusal_reference, refusal_reference
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import (
     ApplicationRecord,
     AttachmentRecord,
     EventRecord,
+    NotFoundError,
     PrintRecord,
     Search,
     format_number,
@@ -71,6 +77,8 @@ class Query:
     number_seq: int | None = None
     number_year: int | None = None
     name_prefix: str | None = None
+    refusal: str | None = None
+    """A refusal notice's reference, upper case (``printing.documents.refusal_reference``)."""
 
 
 def parse_query(text: str) -> Query:
@@ -89,18 +97,48 @@ def parse_query(text: str) -> Query:
             return Query(number_seq=int(mapped))
     if tail := _TAIL.fullmatch(mapped):
         return Query(number_year=int(tail[1]), number_seq=int(tail[2]))
-    if full := _FULL_NUMBER.fullmatch(text.upper().translate(LOOKALIKES)):
+    folded = text.upper().translate(LOOKALIKES)
+    if full := _FULL_NUMBER.fullmatch(folded):
         code, year, seq = full[1], int(full[2]), int(full[3])
-        return Query(number=format_number(code, year, seq))
+        return Query(number=format_number(code, year, seq), number_year=year, number_seq=seq)
+    if refusal := parse_refusal_reference(folded.replace("-P", "-R")):
+        # A refusal notice's reference (CODE-2026-R000004); Р typed for R reads as P above.
+        return Query(refusal=refusal_reference(*refusal))
     # A few Kazakh letters of the digit row ("ә", "ұқ") are the start of a name, not a number.
     return Query(name_prefix=text)
 
 
 def search_journal(
-    search: Search, text: str, *, state: str | None = None, limit: int = 50
+    search: Search,
+    text: str,
+    *,
+    state: str | None = None,
+    limit: int = 50,
+    reference: Callable[[ApplicationRecord], str] | None = None,
 ) -> list[ApplicationRecord]:
-    """The applications ``text`` asks for (``parse_query``), at most ``limit``."""
+    """The applications ``text`` asks for (``parse_query``), at most ``limit``.
+
+    ``reference`` gives a record's printed reference (``JournalView.reference``): a refusal
+    reference typed must be the record's own, clinic and year included; without it the id alone
+    decides.
+    """
     q = parse_query(text)
+    if q.number is not None:
+        # By year and sequence on their index, the clinic code compared whatever its case.
+        found = search.find(
+            number_seq=q.number_seq, number_year=q.number_year, state=state, limit=limit
+        )
+        return [r for r in found if (r.number or "").upper() == q.number]
+    if q.refusal is not None:
+        parsed = parse_refusal_reference(q.refusal)
+        assert parsed is not None  # parse_query made it
+        try:
+            record = search.get(parsed[2])
+        except NotFoundError:
+            return []
+        own = reference(record) if reference is not None else q.refusal
+        matches = record.state == State.REFUSED and own.upper() == q.refusal
+        return [record] if matches and state in (None, record.state) else []
     if q.iin_prefix is not None and q.number_seq is not None:
         # Six digits: a number's tail and the start of an IIN; numbers come first.
         found = list(search.find(number_seq=q.number_seq, state=state, limit=limit))
@@ -147,16 +185,19 @@ class JournalView:
         """Search as typed (``parse_query``): IIN or its prefix, number or its tail, or a name."""
         ctx = self._ctx
         with ctx.locked():
-            return search_journal(ctx.journal.search, query, state=state, limit=limit)
+            return search_journal(
+                ctx.journal.search, query, state=state, limit=limit, reference=self.reference
+            )
 
     def get(self, app_id: int) -> ApplicationRecord:
         return self._ctx.record(app_id)
 
     def reference(self, record: ApplicationRecord) -> str:
-        """The number, or for an application refused before it had one, its internal reference."""
-        from regdesk.printing.documents import internal_reference
+        """The number, or for an application refused before it had one, its refusal reference
+        (as printed on the notice)."""
+        from regdesk.printing.records import reference_of
 
-        return record.number or internal_reference(self._ctx.config.clinic.code, record.id)
+        return reference_of(record, self._ctx.config)
 
     def detail(self, app_id: int) -> Detail:
         """The application with its history, scans, prints, and its signature verified now."""

@@ -19,18 +19,28 @@ if TYPE_CHECKING:
 
 DocKind = Literal["talon", "refusal"]
 
-_INTERNAL_RE = re.compile(r"-ID(\d+)$")
+_REFUSAL_RE = re.compile(r"-(\d{4})-R(\d{6,})", re.IGNORECASE)
 
 
-def internal_reference(clinic_code: str, application_id: int) -> str:
-    """The reference of a refusal notice for an application refused before it had a number."""
-    return f"{clinic_code}-ID{application_id}"
+def refusal_reference(clinic_code: str, year: int, application_id: int) -> str:
+    """The reference of a refusal notice for an application refused before it had a number.
+
+    ``CODE-YEAR-R000004``: the clinic, the year of the refusal and the application's id in the
+    journal, so it is unique (the id is), derived from the stored record (nothing new to store),
+    shaped like an application number for a person to read out, and found again by
+    ``regdesk talon verify``/``print`` and the journal's search. The ``R`` keeps it apart from
+    application numbers, whose tail is digits only.
+    """
+    return f"{clinic_code}-{year}-R{application_id:06d}"
 
 
-def parse_internal_reference(reference: str) -> int | None:
-    """The application id inside an ``internal_reference``; None for an application number."""
-    found = _INTERNAL_RE.search(reference)
-    return int(found.group(1)) if found else None
+def parse_refusal_reference(reference: str) -> tuple[str, int, int] | None:
+    """(clinic code, year, application id) of a ``refusal_reference``; None for anything else."""
+    text = reference.strip()
+    found = _REFUSAL_RE.search(text)
+    if found is None or found.end() != len(text) or found.start() == 0:
+        return None
+    return text[: found.start()].upper(), int(found[1]), int(found[2])
 
 
 @dataclass(frozen=True)
@@ -128,14 +138,14 @@ class RefusalData:
     employee: str
     issued_at: dt.datetime
     internal_id: str = ""
-    """``internal_reference(...)`` of an application refused before it had a number."""
+    """``refusal_reference(...)`` of an application refused before it had a number."""
     note: str = ""
     duplicate: bool = False
     signature_sha256: str = ""
 
     def __post_init__(self) -> None:
         if not self.number and not self.internal_id:
-            raise ValueError("a refusal notice needs a number or an internal reference")
+            raise ValueError("a refusal notice needs a number or a refusal reference")
 
     @property
     def kind(self) -> DocKind:

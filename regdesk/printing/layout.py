@@ -86,12 +86,12 @@ def sheet(doc: Document, lang: str) -> Sheet:
         if doc.number:
             fields.append((tr("number"), doc.number))
         else:
-            fields.append((tr("internal_number"), doc.internal_id))
+            fields.append((tr("refusal_reference"), doc.internal_id))
+        # The reason is given in words below; its code is for the journal and the QR only.
         fields += [
             (tr("refusal_date"), format_date(doc.date)),
             (tr("full_name"), person.full_name),
             (tr("iin"), person.iin),
-            (tr("reason_code"), doc.reason_code),
         ]
         reason = doc.reason_kk if lang == "kk" else doc.reason_ru
         paragraphs.append((tr("reason"), reason))

@@ -4,7 +4,8 @@ A payload reads ``RD1/T/CLINIC-2026-000001/123456789012/20261125/<digest>``:
 
 - ``RD1`` the format and its version;
 - ``T`` (talon) or ``R`` (refusal notice);
-- the application number, or for a refusal before registration the journal's internal reference;
+- the application number, or for a refusal before registration its refusal reference
+  (CLINIC-2026-R000004, ``documents.refusal_reference``);
 - the clinic's BIN and the document's date (registration date of a talon, refusal date);
 - a digest: the first 16 bytes, base32 without padding, of SHA-256 over the canonical fields below.
 
@@ -60,7 +61,7 @@ class DigestFields:
 
     kind: DocKind
     reference: str
-    """The application number, or the internal reference of a refusal before registration."""
+    """The application number, or the refusal reference of a refusal before registration."""
     clinic_bin: str
     date: dt.date
     iin: str

@@ -27,8 +27,8 @@ from regdesk.printing.documents import (
     PersonInfo,
     RefusalData,
     TalonData,
-    internal_reference,
     reason_texts,
+    refusal_reference,
 )
 
 if TYPE_CHECKING:
@@ -94,6 +94,18 @@ def address_text(registry_data: Mapping[str, Any] | None) -> str:
     return ", ".join(str(p) for p in parts if p)
 
 
+def reference_of(record: RecordLike, config: Config) -> str:
+    """What a person quotes for ``record``: its number, or for an application refused before it
+    had one, its refusal reference (``documents.refusal_reference``, the year of the refusal in
+    the clinic's time); for a draft with neither, the id alone as ``#id``."""
+    if record.number:
+        return record.number
+    if record.state == State.REFUSED and record.decided_at is not None:
+        day = local_day(record.decided_at, config.work_hours.timezone)
+        return refusal_reference(config.clinic.code, day.year, record.id)
+    return f"#{record.id}"
+
+
 def document_kind(record: RecordLike) -> str:
     """``talon`` or ``refusal``; NotPrintable for an application that has neither yet."""
     if record.state == State.REFUSED:
@@ -127,17 +139,20 @@ def build_document(
     if document_kind(record) == "refusal":
         code = record.refusal_code or "other"
         kk, ru = reason_texts(code)
+        day = local_day(record.decided_at or issued_at, tz)
         return RefusalData(
             clinic=clinic,
             number=record.number,
-            date=local_day(record.decided_at or issued_at, tz),
+            date=day,
             person=person,
             reason_code=code,
             reason_kk=kk,
             reason_ru=ru,
             employee=employee,
             issued_at=issued_at,
-            internal_id="" if record.number else internal_reference(config.clinic.code, record.id),
+            internal_id=""
+            if record.number
+            else refusal_reference(config.clinic.code, day.year, record.id),
             note=record.refusal_note or "",
             duplicate=duplicate,
             signature_sha256=signature_sha256,

@@ -168,7 +168,7 @@ async def test_tampered_signature_is_reported_invalid(
 
 
 async def test_not_found_is_refused_with_no_data_and_notice_printed(
-    ws: demo.DemoWorkspace, desk: Desk
+    ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock
 ) -> None:
     iin = ws.samples["no_record"][0]
     lookup = await desk.intake.look_up(iin)
@@ -194,6 +194,14 @@ async def test_not_found_is_refused_with_no_data_and_notice_printed(
     assert issued.document == "refusal" and issued.status == "written"
     assert issued.path is not None and issued.path.exists()
     assert iin in pdf_text(issued.path)
+    # No internal code on paper (issue 11, item 10): the reason in words and a reference to
+    # quote, DEMO-<year of the refusal>-R<id>, which the journal finds again.
+    reference = f"DEMO-{clock().year}-R{lookup.application_id:06d}"
+    assert "no_data" not in flat and "no_data" not in pdf_text(issued.path)
+    assert reference in flat and reference in pdf_text(issued.path)
+    assert desk.journal.reference(refused) == reference
+    assert [r.id for r in desk.journal.find(reference.lower())] == [lookup.application_id]
+    assert desk.journal.find(f"DEMO-{clock().year - 1}-R{lookup.application_id:06d}") == []
     assert desk.form.get(lookup.application_id).state == State.REFUSED
     assert [p.document for p in desk.journal.detail(lookup.application_id).prints] == ["refusal"]
 

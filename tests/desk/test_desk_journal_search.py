@@ -30,13 +30,20 @@ from regdesk.desk.journal import Query, parse_query
         ("2026-000003", Query(number_year=2026, number_seq=3)),
         ("2026 - 3", Query(number_year=2026, number_seq=3)),
         # The whole number in any case, Cyrillic look-alikes in the code read as Latin.
-        ("EMH-2026-000003", Query(number="EMH-2026-000003")),
-        ("emh-2026-000003", Query(number="EMH-2026-000003")),
-        ("ЕМН-2026-000003", Query(number="EMH-2026-000003")),
-        ("емн-2026-3", Query(number="EMH-2026-000003")),
-        ("DEMO-2026-000012", Query(number="DEMO-2026-000012")),
-        ("dемо-2026-000012", Query(number="DEMO-2026-000012")),
-        ("MY-CLINIC-2026-000012", Query(number="MY-CLINIC-2026-000012")),
+        ("EMH-2026-000003", Query(number="EMH-2026-000003", number_year=2026, number_seq=3)),
+        ("emh-2026-000003", Query(number="EMH-2026-000003", number_year=2026, number_seq=3)),
+        ("ЕМН-2026-000003", Query(number="EMH-2026-000003", number_year=2026, number_seq=3)),
+        ("емн-2026-3", Query(number="EMH-2026-000003", number_year=2026, number_seq=3)),
+        ("DEMO-2026-000012", Query(number="DEMO-2026-000012", number_year=2026, number_seq=12)),
+        ("dемо-2026-000012", Query(number="DEMO-2026-000012", number_year=2026, number_seq=12)),
+        (
+            "MY-CLINIC-2026-000012",
+            Query(number="MY-CLINIC-2026-000012", number_year=2026, number_seq=12),
+        ),
+        # A refusal notice's reference; Cyrillic Р typed for the R too.
+        ("DEMO-2026-R000004", Query(refusal="DEMO-2026-R000004")),
+        ("demo-2026-r000004", Query(refusal="DEMO-2026-R000004")),
+        ("dемо-2026-р000004", Query(refusal="DEMO-2026-R000004")),
         # Anything else is the start of a name, kept as typed (the journal folds it).
         ("Габдуллин", Query(name_prefix="Габдуллин")),
         ("Ғабдуллин ", Query(name_prefix="Ғабдуллин")),

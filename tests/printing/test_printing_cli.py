@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from regdesk.cli import main
 from regdesk.core.application import Role, State
-from regdesk.core.clock import PinnedClock
+from regdesk.core.clock import ClinicClock, PinnedClock
 from regdesk.printing.qr import parse_payload
 from regdesk.signing import testca
 from regdesk.signing.keystore import open_key_store
@@ -274,17 +274,28 @@ def test_verify_notices_a_changed_record_and_a_broken_signature(
 def test_refusal_before_registration_prints_and_verifies(
     clinic: Clinic, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    reference = f"CLINIC-ID{clinic.refused_id}"
+    # The notice's reference: the clinic, the year of the refusal in the clinic's time, the id.
+    year = ClinicClock("Asia/Almaty").local_date(NOW).year
+    reference = f"CLINIC-{year}-R{clinic.refused_id:06d}"
     out = tmp_path / "notice.txt"
-    assert run(clinic, "print", reference, "--out", str(out)) == 0
+    assert run(clinic, "print", reference.lower(), "--out", str(out)) == 0
     text = out.read_text(encoding="utf-8")
     assert reference in text and "Қасымов Ерұлан" in text
+    assert "no_data" not in text and f"ID{clinic.refused_id}" not in text
     assert "ЖТ" in text or "«Жеке тұлғалар»" in text  # the no_data reason in Kazakh
     assert "Порядок обжалования решения" in text and "ЖСН тексерілді" in text
     capsys.readouterr()
     payload = next(line for line in text.splitlines() if line.startswith("RD1/R/"))
     assert run(clinic, "verify", str(out)) == 0, payload
     assert "ЭЦП" in capsys.readouterr().out  # "the application has no EDS"
+    # Another year or clinic, or an id that is no refusal, is no notice of this journal.
+    for wrong in (
+        f"CLINIC-{year + 1}-R{clinic.refused_id:06d}",
+        f"OTHER-{year}-R{clinic.refused_id:06d}",
+        f"CLINIC-{year}-R{clinic.app_id:06d}",
+    ):
+        assert run(clinic, "print", wrong) == 1, wrong
+        assert wrong in capsys.readouterr().err
 
 
 def test_unknown_number_and_unprintable_application(
@@ -296,8 +307,8 @@ def test_unknown_number_and_unprintable_application(
     draft = journal.drafts.create_draft(
         applicant_iin="010101500019", actor_iin=EMPLOYEE, role=Role.RECEPTIONIST, now=NOW
     )
-    assert run(clinic, "print", f"CLINIC-ID{draft}") == 1
-    assert "draft" in capsys.readouterr().err
+    assert run(clinic, "print", f"CLINIC-{NOW.year}-R{draft:06d}") == 1
+    assert f"CLINIC-{NOW.year}-R{draft:06d}" in capsys.readouterr().err
     assert run(clinic, "print", clinic.number, "--printer", "nowhere") == 1
     assert "nowhere" in capsys.readouterr().err
     assert run(clinic, "verify", "not a payload") == 1
@@ -331,7 +342,9 @@ def test_printing_a_registered_talon_makes_it_issued_as_at_the_desk(
     assert len(issued) == 1 and issued[0].actor_iin.startswith("cli:")
     # Reprinting an issued talon, or printing a refusal notice, changes no state.
     assert run(clinic, "print", number, "--format", "text") == 0
-    assert run(clinic, "print", f"CLINIC-ID{clinic.refused_id}", "--format", "text") == 0
+    year = ClinicClock("Asia/Almaty").local_date(NOW).year
+    reference = f"CLINIC-{year}-R{clinic.refused_id:06d}"
+    assert run(clinic, "print", reference, "--format", "text") == 0
     journal = clinic.journal()
     moves = [e.to_state for e in journal.events.history(app_id) if e.to_state]
     assert moves == [State.DRAFT, State.REGISTERED, State.ISSUED]

@@ -11,7 +11,7 @@ from conftest import KAZAKH_LETTERS, make_refusal, make_talon
 from pypdf import PdfReader
 
 from regdesk.i18n import t
-from regdesk.printing.documents import Document, RefusalData, TalonData
+from regdesk.printing.documents import Document, RefusalData, TalonData, refusal_reference
 from regdesk.printing.layout import format_date
 from regdesk.printing.pdf import render_pdf
 from regdesk.printing.qr import payload_for
@@ -31,8 +31,8 @@ def _labels(doc: Document) -> list[str]:
         keys += ["talon_title", "number", "reg_date", "effective_date", "birth_date", "address"]
         keys += ["district", "doctor", "nurse", "note"]
     else:
-        keys += ["refusal_title", "refusal_date", "reason_code", "reason", "appeal_heading"]
-        keys += ["appeal_text", "note", "number" if doc.number else "internal_number"]
+        keys += ["refusal_title", "refusal_date", "reason", "appeal_heading"]
+        keys += ["appeal_text", "note", "number" if doc.number else "refusal_reference"]
     return [t(f"printing.doc.{key}", lang) for key in keys for lang in ("kk", "ru")]
 
 
@@ -46,7 +46,7 @@ def _values(doc: Document) -> list[str]:
         values += [p.address, format_date(p.birth_date), format_date(doc.effective_date)]
         values += [f"№ {doc.district.number}", doc.district.doctor, doc.district.nurse]
     else:
-        values += [doc.reason_code, doc.reason_kk, doc.reason_ru]
+        values += [doc.reason_kk, doc.reason_ru]
     return values
 
 
@@ -58,6 +58,29 @@ def test_every_field_is_printed_in_both_languages(doc: Document, size: str) -> N
     assert missing == []
     assert set(KAZAKH_LETTERS + KAZAKH_LETTERS.upper()) <= set(text)
     assert payload_for(doc) in text
+
+
+@pytest.mark.parametrize("code", ["no_data", "already_attached_here", "deceased"])
+def test_a_refusal_notice_gives_the_reason_in_words_and_a_quotable_reference(code: str) -> None:
+    # Issue 11, item 10: no internal code on paper. The reason is the refusal catalogue's text in
+    # both paper languages; a notice before registration is quoted as CODE-YEAR-R<id, 6 digits>.
+    from regdesk.core.refusals import reason
+
+    doc = make_refusal(
+        number=None,
+        internal_id=refusal_reference("CLINIC", 2026, 42),
+        reason_code=code,
+        reason_kk=reason(code).kk,
+        reason_ru=reason(code).ru,
+    )
+    text = _text(render_pdf(doc))
+    assert " ".join(reason(code).kk.split()) in text and " ".join(reason(code).ru.split()) in text
+    assert code not in text
+    assert "ID42" not in text
+    # The two columns (kk, ru) each label the reference; pypdf reads them side by side.
+    assert "Хабарламаның нөмірі" in text and "Номер уведомления" in text
+    assert text.count("CLINIC-2026-R000042") >= 3  # kk, ru, and inside the QR's payload line
+    assert "себебінің коды" not in text and "Код причины" not in text
 
 
 def test_page_size_and_a_single_page() -> None:
@@ -126,7 +149,7 @@ def _qr_modules(pdf: bytes) -> set[tuple[int, int]]:
 
 
 def test_qr_drawn_on_the_page_is_the_payload_s_code() -> None:
-    doc = make_refusal(number=None, internal_id="CLINIC-ID42")
+    doc = make_refusal(number=None, internal_id="CLINIC-2026-R000042")
     assert isinstance(doc, RefusalData)
     code = segno.make(payload_for(doc), error="m", micro=False, mask=0)
     expected = {

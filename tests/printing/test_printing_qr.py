@@ -11,7 +11,13 @@ from conftest import make_refusal, make_talon
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regdesk.printing.documents import DistrictInfo, PersonInfo, digest_fields
+from regdesk.printing.documents import (
+    DistrictInfo,
+    PersonInfo,
+    digest_fields,
+    parse_refusal_reference,
+    refusal_reference,
+)
 from regdesk.printing.qr import (
     PayloadError,
     mismatches,
@@ -74,11 +80,20 @@ def test_refusal_payload_and_its_kind() -> None:
     assert "kind" in mismatches(payload, as_talon)
 
 
-def test_refusal_before_registration_uses_the_internal_reference() -> None:
-    doc = make_refusal(number=None, internal_id="CLINIC-ID42")
+def test_refusal_before_registration_uses_the_refusal_reference() -> None:
+    doc = make_refusal(number=None, internal_id=refusal_reference("CLINIC", 2026, 42))
     payload = parse_payload(payload_for(doc))
-    assert payload.reference == "CLINIC-ID42"
+    assert payload.reference == "CLINIC-2026-R000042"
     assert verify_payload(payload, digest_fields(doc))
+
+
+def test_refusal_references_are_read_back() -> None:
+    assert refusal_reference("MY-CLINIC", 2027, 1234567) == "MY-CLINIC-2027-R1234567"
+    assert parse_refusal_reference("CLINIC-2026-R000042") == ("CLINIC", 2026, 42)
+    assert parse_refusal_reference(" clinic-2026-r000042 ") == ("CLINIC", 2026, 42)
+    assert parse_refusal_reference("MY-CLINIC-2027-R1234567") == ("MY-CLINIC", 2027, 1234567)
+    for other in ("CLINIC-2026-000042", "CLINIC-ID42", "2026-R000042", "CLINIC-2026-R42", ""):
+        assert parse_refusal_reference(other) is None, other
 
 
 def test_payload_is_found_inside_other_text() -> None:

@@ -39,6 +39,26 @@ def test_text_fits_the_paper_and_has_kk_then_ru(doc: Document, width: int) -> No
     assert payload_for(doc) in "".join(lines[-3:])
 
 
+@pytest.mark.parametrize("width", [48, 32])
+def test_the_refusal_slip_gives_the_reason_in_words_and_no_code(width: int) -> None:
+    from regdesk.core.refusals import reason
+
+    found = reason("no_data")
+    doc = make_refusal(
+        number=None,
+        internal_id="CLINIC-2026-R000007",
+        reason_code="no_data",
+        reason_kk=found.kk,
+        reason_ru=found.ru,
+    )
+    flat = " ".join(render_text(doc, width).split())
+    assert " ".join(found.kk.split()) in flat and " ".join(found.ru.split()) in flat
+    assert "no_data" not in flat and "ID7" not in flat
+    # The reference, quotable, in the kk block and in the ru block (the QR line is apart).
+    assert flat.count("CLINIC-2026-R000007") >= 2
+    assert "Хабарламаның нөмірі" in flat and "Номер уведомления" in flat
+
+
 def test_too_narrow_is_refused() -> None:
     with pytest.raises(ValueError):
         render_text(make_talon(), 10)
