@@ -148,8 +148,10 @@ async def test_refusal_when_the_registry_has_no_data(workspace: demo.DemoWorkspa
         await wait_for_text(pilot, "Motivated refusal formed")
         record = app.desk.form.get(app_id)
         assert (record.state, record.refusal_code) == (State.REFUSED, "no_data")
-        # The refusal notice: previewed on screen, printed into the prints folder on F6.
-        assert "no_data" in screen_text(app)
+        # The refusal notice: previewed on screen, printed into the prints folder on F6; the
+        # reason in words and a reference to quote, never the internal code (issue 11, item 10).
+        assert "no_data" not in screen_text(app)
+        assert app.desk.journal.reference(record) in screen_text(app)
         await pilot.press("f6")
         await wait_for_text(pilot, "Sent to print:")
         notices = [p for p in ws.prints_dir.iterdir() if p.suffix == ".pdf"]
