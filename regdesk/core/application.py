@@ -24,6 +24,9 @@ class State(StrEnum):
     """Table 2 step 8: the applicant received the talon."""
     ABANDONED = "abandoned"
     """A front-desk draft the applicant walked away from; kept for the journal."""
+    ANNULLED = "annulled"
+    """A registration made in error, undone in the open (issue 11, "Corrections after the
+    fact"): the number stays with it and is never given again; the register is told."""
 
 
 class Channel(StrEnum):
@@ -38,9 +41,13 @@ class Role(StrEnum):
     """The program itself, e.g. fetching portal applications from the registry."""
 
 
-FINAL_STATES = frozenset({State.REFUSED, State.ISSUED, State.ABANDONED})
+FINAL_STATES = frozenset({State.REFUSED, State.ISSUED, State.ABANDONED, State.ANNULLED})
 
 _STAFF = frozenset({Role.RECEPTIONIST, Role.ADMIN})
+
+ANNULLERS = frozenset({Role.ADMIN})
+"""Who may annul a registration. Issue 11 gives it to the admin role; DESIGN.md names a head
+role for annulments, which the staff accounts do not have yet: when it exists, add it here."""
 
 # (from, to) -> roles allowed to make the move. None as "from" is the creation of the record.
 TRANSITIONS: dict[tuple[State | None, State], frozenset[Role]] = {
@@ -53,10 +60,13 @@ TRANSITIONS: dict[tuple[State | None, State], frozenset[Role]] = {
     (State.RECEIVED, State.REFUSED): _STAFF,  # portal action 7 before registration
     (State.REGISTERED, State.REFUSED): _STAFF,  # step 7: violation found after registration
     (State.REGISTERED, State.ISSUED): _STAFF,  # step 8
+    # A registration made in error, with or without its talon handed over (issue 11).
+    (State.REGISTERED, State.ANNULLED): ANNULLERS,
+    (State.ISSUED, State.ANNULLED): ANNULLERS,
 }
 
-# Moves that must carry a refusal reason code.
-NEEDS_REASON = frozenset({State.REFUSED})
+# Moves that must carry a reason code (a refusal's, an annulment's).
+NEEDS_REASON = frozenset({State.REFUSED, State.ANNULLED})
 
 
 class TransitionError(ValueError):
@@ -81,7 +91,7 @@ def check_transition(
     if role not in allowed:
         raise TransitionError(current, target, role, "this role may not make this step")
     if target in NEEDS_REASON and not reason_code:
-        raise TransitionError(current, target, role, "a refusal needs a reason code")
+        raise TransitionError(current, target, role, f"{target.value} needs a reason code")
 
 
 def next_states(current: State | None, role: Role) -> list[State]:

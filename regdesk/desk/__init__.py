@@ -13,6 +13,8 @@ step 7                 a refusal found in the form (still ``intake``)      ``int
 step 8                 the talon or the refusal notice: preview, print,    ``issuance``
                        reprint; the survey
 —                      the journal: search, one application in detail      ``journal``
+—                      corrections: a registration annulled, the survey    ``corrections``
+                       entered afterwards (issue 11)
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from regdesk.core.districts import DistrictSuggestion
 from regdesk.desk.context import Actor, DeskContext
+from regdesk.desk.corrections import Corrections
 from regdesk.desk.errors import DeskError, DocumentsMissing, NotSignedIn, RulesBlock
 from regdesk.desk.form import ApplicationForm, ScanFile
 from regdesk.desk.intake import Intake, Lookup
@@ -36,6 +39,7 @@ from regdesk.desk.workstation import Desk
 __all__ = [
     "Actor",
     "ApplicationForm",
+    "Corrections",
     "Desk",
     "DeskContext",
     "DeskError",

@@ -30,6 +30,7 @@ from regdesk.printing.documents import parse_refusal_reference, refusal_referenc
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import (
+    AnnulmentRecord,
     ApplicationRecord,
     AttachmentRecord,
     EventRecord,
@@ -171,6 +172,10 @@ class Detail:
     signature_text: str
     """The signer's name as the certificate gives it."""
     prints: list[PrintRecord] = field(default_factory=list)
+    annulment: AnnulmentRecord | None = None
+    """The annulment of an annulled application (ground, note, who), else None."""
+    annulment_ok: bool | None = None
+    """The annulment's EDS checked again now; None when there is none."""
 
 
 class JournalView:
@@ -210,6 +215,7 @@ class JournalView:
             attachments = list(journal.drafts.attachments(app_id))
             signature = journal.registration.signature(app_id)
             prints = list(journal.issuance.prints(app_id))
+            annulment = journal.corrections.annulment(app_id)
             with transaction(ctx.db):
                 audit.append(
                     ctx.db,
@@ -225,7 +231,13 @@ class JournalView:
             result = verify(signature.cms, signature.canonical, policy=ctx.signing_policy())
             ok = result.valid
             text = result.signer.common_name
-        return Detail(record, events, attachments, ok, text, prints)
+        annulment_ok: bool | None = None
+        if annulment is not None:
+            from regdesk.signing import verify
+
+            checked = verify(annulment.cms, annulment.canonical, policy=ctx.signing_policy())
+            annulment_ok = checked.valid
+        return Detail(record, events, attachments, ok, text, prints, annulment, annulment_ok)
 
 
 __all__ = ["Detail", "JournalView", "Query", "parse_query", "search_journal"]

@@ -191,7 +191,7 @@ class Registration:
         return number
 
     async def flush_outbox(self) -> int:
-        """Send queued attachments to the registry; returns how many went through.
+        """Send queued attachments (and annulments) to the registry; returns how many went through.
 
         A failure stays queued with its error and is tried again at the next flush.
         """
@@ -202,18 +202,27 @@ class Registration:
             pending = ctx.journal.outbox.pending()
         sent = 0
         for item in pending:
-            if item.kind != "attachment":
-                continue
             p = item.payload
             try:
-                await ctx.registry().record_attachment(
-                    str(p["iin"]),
-                    ctx.config.clinic.bin,
-                    int(p["district"]),
-                    str(p["basis"]),
-                    date.fromisoformat(str(p["effective_date"])),
-                    item.idempotency_key,
-                )
+                if item.kind == "attachment":
+                    await ctx.registry().record_attachment(
+                        str(p["iin"]),
+                        ctx.config.clinic.bin,
+                        int(p["district"]),
+                        str(p["basis"]),
+                        date.fromisoformat(str(p["effective_date"])),
+                        item.idempotency_key,
+                    )
+                elif item.kind == "annulment":  # desk.corrections: a registration annulled
+                    await ctx.registry().annul_attachment(
+                        str(p["iin"]),
+                        ctx.config.clinic.bin,
+                        str(p["application"]),
+                        str(p["reason_code"]),
+                        item.idempotency_key,
+                    )
+                else:
+                    continue
             except RegistryError as exc:
                 await asyncio.to_thread(self._outbox_failed, item.id, exc.message("en"))
                 continue

@@ -7,6 +7,7 @@ from sqlite_utils import Database
 from regdesk.config import Config
 from regdesk.core.clock import ClinicClock
 from regdesk.desk.context import DeskContext
+from regdesk.desk.corrections import Corrections
 from regdesk.desk.form import ApplicationForm
 from regdesk.desk.intake import Intake
 from regdesk.desk.issuance import Issuance
@@ -20,7 +21,8 @@ class Desk:
     """The use cases of one workstation, sharing its context (config, database, clock, who).
 
     ``desk.session`` (step 1), ``desk.intake`` (steps 3-4), ``desk.form`` (step 5),
-    ``desk.registration`` (steps 5-6), ``desk.issuance`` (step 8), ``desk.journal``.
+    ``desk.registration`` (steps 5-6), ``desk.issuance`` (step 8), ``desk.journal``,
+    ``desk.corrections`` (annulment, the survey afterwards).
     """
 
     def __init__(
@@ -36,6 +38,7 @@ class Desk:
         self.registration = Registration(self.context, self.form)
         self.issuance = Issuance(self.context)
         self.journal = JournalView(self.context)
+        self.corrections = Corrections(self.context)
 
     @property
     def employee(self) -> Employee | None:

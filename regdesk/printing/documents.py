@@ -1,4 +1,5 @@
-"""The printed documents as plain data: the talon of attachment and the refusal notice.
+"""The printed documents as plain data: the talon of attachment, the refusal notice and the
+notice of an annulled registration.
 
 The renderers (PDF, receipt text, ESC/POS) read only these objects, so the desk, the CLI and the
 tests build a document from whatever they hold (the journal, the config, a form) and print it the
@@ -17,7 +18,7 @@ from regdesk.printing.qr import DigestFields
 if TYPE_CHECKING:
     from regdesk.config import Clinic, District
 
-DocKind = Literal["talon", "refusal"]
+DocKind = Literal["talon", "refusal", "annulment"]
 
 _REFUSAL_RE = re.compile(r"-(\d{4})-R(\d{6,})", re.IGNORECASE)
 
@@ -156,7 +157,37 @@ class RefusalData:
         return self.number or self.internal_id
 
 
-Document = TalonData | RefusalData
+@dataclass(frozen=True)
+class AnnulmentData:
+    """The notice that a registration made in error was annulled (issue 11)."""
+
+    clinic: ClinicInfo
+    number: str
+    """The annulled application's number; it is never given to another application."""
+    date: dt.date
+    """The day of the annulment in the clinic's time."""
+    person: PersonInfo
+    reason_code: str
+    reason_kk: str
+    reason_ru: str
+    employee: str
+    """The employee who annulled it (and signed the annulment with their EDS)."""
+    issued_at: dt.datetime
+    note: str = ""
+    duplicate: bool = False
+    signature_sha256: str = ""
+    """Hex SHA-256 of the annulment's signed content; bound into the QR."""
+
+    @property
+    def kind(self) -> DocKind:
+        return "annulment"
+
+    @property
+    def reference(self) -> str:
+        return self.number
+
+
+Document = TalonData | RefusalData | AnnulmentData
 
 
 def reason_texts(code: str) -> tuple[str, str]:
@@ -179,6 +210,16 @@ def digest_fields(doc: Document) -> DigestFields:
             signature_sha256=doc.signature_sha256,
             district=doc.district.number if doc.district else None,
             effective_date=doc.effective_date,
+        )
+    if isinstance(doc, AnnulmentData):
+        return DigestFields(
+            kind="annulment",
+            reference=doc.number,
+            clinic_bin=doc.clinic.bin,
+            date=doc.date,
+            iin=doc.person.iin,
+            signature_sha256=doc.signature_sha256,
+            reason_code=doc.reason_code,
         )
     return DigestFields(
         kind="refusal",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from regdesk.i18n import t
-from regdesk.printing.documents import Document, TalonData
+from regdesk.printing.documents import AnnulmentData, Document, TalonData
 
 PAPER_LANGS: tuple[str, str] = ("kk", "ru")
 """The languages of every printed document, in the order they are printed."""
@@ -81,6 +81,20 @@ def sheet(doc: Document, lang: str) -> Sheet:
                 (tr("nurse"), doc.district.nurse),
             ]
         fields.append((tr("note"), doc.note))
+    elif isinstance(doc, AnnulmentData):
+        title = tr("annulment_title")
+        fields += [
+            (tr("number"), doc.number),
+            (tr("annulment_date"), format_date(doc.date)),
+            (tr("full_name"), person.full_name),
+            (tr("iin"), person.iin),
+            (tr("annulment_reason_code"), doc.reason_code),
+        ]
+        reason = doc.reason_kk if lang == "kk" else doc.reason_ru
+        paragraphs.append((tr("annulment_reason"), reason))
+        if doc.note:
+            paragraphs.append((tr("note"), doc.note))
+        paragraphs.append((tr("annulment_heading"), tr("annulment_text")))
     else:
         title = tr("refusal_title")
         if doc.number:

@@ -3,7 +3,7 @@
 A payload reads ``RD1/T/CLINIC-2026-000001/123456789012/20261125/<digest>``:
 
 - ``RD1`` the format and its version;
-- ``T`` (talon) or ``R`` (refusal notice);
+- ``T`` (talon), ``R`` (refusal notice) or ``A`` (notice of an annulled registration);
 - the application number, or for a refusal before registration its refusal reference
   (CLINIC-2026-R000004, ``documents.refusal_reference``);
 - the clinic's BIN and the document's date (registration date of a talon, refusal date);
@@ -41,12 +41,12 @@ VERSION = "RD1"
 SEPARATOR = "/"
 DIGEST_BYTES = 16
 
-DocKind = Literal["talon", "refusal"]
-_KIND_CODE: dict[str, str] = {"talon": "T", "refusal": "R"}
-_CODE_KIND: dict[str, DocKind] = {"T": "talon", "R": "refusal"}
+DocKind = Literal["talon", "refusal", "annulment"]
+_KIND_CODE: dict[str, str] = {"talon": "T", "refusal": "R", "annulment": "A"}
+_CODE_KIND: dict[str, DocKind] = {"T": "talon", "R": "refusal", "A": "annulment"}
 
 # Finds a payload inside other text (PDF metadata, extracted page text, a scanner's output).
-PAYLOAD_RE = re.compile(r"RD1/[TR]/[A-Za-z0-9-]{1,40}/\d{12}/\d{8}/[A-Z2-7]{26}")
+PAYLOAD_RE = re.compile(r"RD1/[TRA]/[A-Za-z0-9-]{1,40}/\d{12}/\d{8}/[A-Z2-7]{26}")
 
 
 class PayloadError(UserError):
@@ -72,7 +72,7 @@ class DigestFields:
     effective_date: dt.date | None = None
     """Talon: the day the attachment takes effect."""
     reason_code: str = ""
-    """Refusal: the reason code."""
+    """Refusal, annulment: the reason code."""
 
     def canonical(self) -> bytes:
         """The bytes the digest is computed over: one field a line, in a fixed order."""

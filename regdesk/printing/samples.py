@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from regdesk.printing.documents import (
+    AnnulmentData,
     ClinicInfo,
     DistrictInfo,
     PersonInfo,
@@ -70,3 +71,23 @@ def make_talon(**changes: Any) -> TalonData:
 def make_refusal(**changes: Any) -> RefusalData:
     """The sample refusal notice, with the fields in ``changes`` replaced."""
     return replace(_REFUSAL, **changes)
+
+
+_ANNULMENT = AnnulmentData(
+    clinic=CLINIC,
+    number="CLINIC-2026-000125",
+    date=date(2026, 11, 26),
+    person=PERSON,
+    reason_code="wrong_person",
+    reason_kk="Өтініш өтініш берушінің орнына басқа адамға тіркелген",
+    reason_ru="Заявление зарегистрировано на другое лицо вместо заявителя",
+    employee="Құрманғазиева Һажар Ұлықбекқызы",
+    issued_at=datetime(2026, 11, 26, 9, 15),
+    note="ЖСН шатастырылды / перепутан ИИН. Әліпби: ӘІҢҒҮҰҚӨҺ әіңғүұқөһ",
+    signature_sha256="cd" * 32,
+)
+
+
+def make_annulment(**changes: Any) -> AnnulmentData:
+    """The sample annulment notice, with the fields in ``changes`` replaced."""
+    return replace(_ANNULMENT, **changes)

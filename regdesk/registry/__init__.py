@@ -17,6 +17,7 @@ from typing import Any
 from regdesk.registry.errors import BadAnswer, NotFound, Refused, RegistryError, Unavailable
 from regdesk.registry.models import (
     Address,
+    AnnulmentReceipt,
     Attachment,
     AttachmentReceipt,
     CodeName,
@@ -55,6 +56,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Address",
+    "AnnulmentReceipt",
     "Attachment",
     "AttachmentReceipt",
     "Backoff",

@@ -45,6 +45,7 @@ from regdesk.core.ids import parse_bin, parse_iin
 from regdesk.registry import contract as c
 from regdesk.registry.errors import BadAnswer, NotFound, Refused, Unavailable
 from regdesk.registry.models import (
+    AnnulmentReceipt,
     Attachment,
     AttachmentReceipt,
     ContractError,
@@ -55,6 +56,7 @@ from regdesk.registry.models import (
     PortalApplicationItem,
     PortalOutcome,
     PortalResultReceipt,
+    parse_annulment_receipt,
     parse_attachment_answer,
     parse_attachment_receipt,
     parse_health,
@@ -232,6 +234,29 @@ class RegistryClient:
         )
         replayed = answer.headers.get(c.REPLAYED, "").lower() == "true"
         return self._parse(answer, lambda d: parse_attachment_receipt(d, replayed))
+
+    async def annul_attachment(
+        self,
+        iin: str,
+        clinic_bin: str,
+        application_number: str,
+        reason_code: str,
+        idempotency_key: str,
+    ) -> AnnulmentReceipt:
+        """Annul the attachment this clinic recorded for the person by mistake (issue 11); the
+        register goes back to the person's attachment before it. A repeated key returns the
+        first receipt, so the outbox may retry after a lost answer."""
+        body = {
+            "iin": parse_iin(iin).value,
+            "clinic_bin": parse_bin(clinic_bin).value,
+            "application_number": application_number,
+            "reason_code": reason_code,
+        }
+        answer = await self._call(
+            "POST", c.ANNULMENTS, c.ANNULMENTS, body=body, idempotency_key=idempotency_key
+        )
+        replayed = answer.headers.get(c.REPLAYED, "").lower() == "true"
+        return self._parse(answer, lambda d: parse_annulment_receipt(d, replayed))
 
     async def portal_list(self, status: str = "new") -> list[PortalApplicationItem]:
         """The portal's applications for this clinic in ``status`` (new ones by default)."""
@@ -518,6 +543,20 @@ class SyncRegistryClient:
         return self.run(
             lambda cl: cl.record_attachment(
                 iin, clinic_bin, district, basis, effective_date, idempotency_key
+            )
+        )
+
+    def annul_attachment(
+        self,
+        iin: str,
+        clinic_bin: str,
+        application_number: str,
+        reason_code: str,
+        idempotency_key: str,
+    ) -> AnnulmentReceipt:
+        return self.run(
+            lambda cl: cl.annul_attachment(
+                iin, clinic_bin, application_number, reason_code, idempotency_key
             )
         )
 

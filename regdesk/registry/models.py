@@ -87,6 +87,20 @@ class AttachmentReceipt:
 
 
 @dataclass(frozen=True, slots=True)
+class AnnulmentReceipt:
+    """The register's confirmation that an attachment recorded by this clinic was annulled."""
+
+    annulment_id: str
+    iin: str
+    clinic_bin: str
+    application_number: str
+    reason_code: str
+    annulled_at: datetime
+    replayed: bool
+    """True when this is the stored answer to an earlier request with the same idempotency key."""
+
+
+@dataclass(frozen=True, slots=True)
 class PortalApplicationItem:
     """One application in the portal's list for this clinic."""
 
@@ -435,6 +449,19 @@ def parse_attachment_receipt(data: object, replayed: bool) -> AttachmentReceipt:
         basis=f.text("basis"),
         effective_date=f.day("effective_date"),
         recorded_at=f.moment("recorded_at"),
+        replayed=replayed,
+    )
+
+
+def parse_annulment_receipt(data: object, replayed: bool) -> AnnulmentReceipt:
+    f = Fields(data, "receipt")
+    return AnnulmentReceipt(
+        annulment_id=f.text("annulment_id"),
+        iin=f.iin("iin"),
+        clinic_bin=f.bin("clinic_bin"),
+        application_number=f.text("application_number"),
+        reason_code=f.text("reason_code"),
+        annulled_at=f.moment("annulled_at"),
         replayed=replayed,
     )
 

@@ -176,7 +176,27 @@ UPDATE applications SET name_key = regdesk_name_key(surname, first_name, patrony
 CREATE INDEX applications_number_seq ON applications (number_seq, number_year);
 """
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2)
+MIGRATION_3 = """
+-- A registration annulled after the fact (issue 11): why, by whom, and the employee's EDS over
+-- the annulment's canonical bytes. One per application: an annulled application stays annulled.
+CREATE TABLE annulments (
+    application_id INTEGER PRIMARY KEY REFERENCES applications (id),
+    number TEXT NOT NULL,
+    reason_code TEXT NOT NULL,
+    note TEXT,
+    at TEXT NOT NULL,
+    by_iin TEXT NOT NULL,
+    signer_iin TEXT NOT NULL,
+    signer_name TEXT NOT NULL,
+    cert_serial TEXT NOT NULL,
+    cert_issuer TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    canonical BLOB NOT NULL,
+    cms BLOB NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2, MIGRATION_3)
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

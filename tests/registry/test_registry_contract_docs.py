@@ -94,6 +94,11 @@ def _probe(sim: SimulatorHandle) -> dict[tuple[str, str], set[int]]:
                 "effective_date": today}  # fmt: skip
         return json.dumps(body).encode()
 
+    def annul(iin: str, clinic: str = sim.clinic_bin, reason: str = "duplicate") -> bytes:
+        body = {"iin": iin, "clinic_bin": clinic, "application_number": "DEMO-2026-000001",
+                "reason_code": reason}  # fmt: skip
+        return json.dumps(body).encode()
+
     refuse = json.dumps({"outcome": "refused", "reason_code": "no_data"}).encode()
     too_big = b'{"x": "' + b"x" * ((1 << 20) + 10) + b'"}'
     with httpx.Client(base_url=sim.url, headers={"Authorization": f"Bearer {sim.token}"}) as http:
@@ -122,6 +127,18 @@ def _probe(sim: SimulatorHandle) -> dict[tuple[str, str], set[int]]:
             ("POST", c.ATTACHMENTS, c.ATTACHMENTS, {"Idempotency-Key": "a1"},
              attach(adult, district=4)),
             ("POST", c.ATTACHMENTS, c.ATTACHMENTS, {"Idempotency-Key": "a7"}, too_big),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n1"}, annul(adult)),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {}, annul(adult)),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n2"}, b"{not json"),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n3"},
+             annul(adult, reason="No!")),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n4"},
+             annul(adult, clinic=other_bin)),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n5"}, annul(nobody)),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n6"}, annul(adult)),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n1"},
+             annul(adult, reason="other")),
+            ("POST", c.ANNULMENTS, c.ANNULMENTS, {"Idempotency-Key": "n7"}, too_big),
             ("GET", c.PORTAL_APPLICATIONS, c.PORTAL_APPLICATIONS + "?status=refused", {}, None),
             ("GET", c.PORTAL_APPLICATIONS, c.PORTAL_APPLICATIONS + "?status=lost", {}, None),
             ("GET", c.PORTAL_APPLICATION, c.PORTAL_APPLICATION.format(id=app_a), {}, None),
@@ -166,7 +183,7 @@ def test_every_status_the_simulator_answers_is_in_the_spec_for_that_operation(
     sim: SimulatorHandle,
 ) -> None:
     spec = _spec_statuses()
-    assert len(spec) == 8 and all(spec.values())
+    assert len(spec) == 9 and all(spec.values())
     seen = _probe(sim)
     assert set(seen) == set(spec), "every operation of the spec was probed"
     for operation, statuses in seen.items():

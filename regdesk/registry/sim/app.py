@@ -66,6 +66,10 @@ class SimulatorApp:
             self.recorded = dict(data.get("attachments", {}))
             self.idempotency = dict(data.get("idempotency", {}))
             decided = dict(data.get("portal", {}))
+        # What the register held before this clinic's attachments: an annulment goes back to it.
+        self.before: dict[str, dict[str, Any] | None] = {
+            iin: self.population.attachments.get(iin) for iin in self.recorded
+        }
         for iin, record in self.recorded.items():
             self.population.attachments[iin] = record
         self.portal = Portal(
@@ -150,6 +154,8 @@ class SimulatorApp:
             return self._organisation(rest[1])
         if rest == ["attachments"] and method == "POST":
             return self._idempotent("attachments", headers, body, self._record_attachment)
+        if rest == ["attachments", "annulments"] and method == "POST":
+            return self._idempotent("annulments", headers, body, self._annul_attachment)
         if rest[:2] == ["portal", "applications"]:
             if len(rest) == 2 and get:
                 status = parse_qs(parts.query).get("status", ["new"])[0]
@@ -298,6 +304,8 @@ class SimulatorApp:
             "since": effective_date.isoformat(),
         }
         # The simulator applies an attachment at once, whatever its effective date.
+        if iin not in self.recorded:
+            self.before[iin] = self.population.attachments.get(iin)
         self.recorded[iin] = record
         self.population.attachments[iin] = record
         receipt = {
@@ -310,3 +318,46 @@ class SimulatorApp:
             "recorded_at": now().isoformat(),
         }
         return Reply(201, json_bytes(receipt))
+
+    def _annul_attachment(self, data: object) -> Reply:
+        """Undo this clinic's attachment of a person: the register goes back to what it held
+        before the clinic recorded it (another clinic, or nowhere)."""
+        if not isinstance(data, dict):
+            return error(400, c.E_INVALID_REQUEST, "body must be an object")
+        iin = data.get("iin")
+        clinic_bin = data.get("clinic_bin")
+        number = data.get("application_number")
+        reason = data.get("reason_code")
+        try:
+            if not isinstance(iin, str) or not isinstance(clinic_bin, str):
+                raise ValueError
+            parse_iin(iin)
+            parse_bin(clinic_bin)
+            if not isinstance(number, str) or not 1 <= len(number) <= 40:
+                raise ValueError
+            if not isinstance(reason, str) or not _BASIS.match(reason):
+                raise ValueError
+        except (ValueError, IinError, BinError):
+            return error(400, c.E_INVALID_REQUEST, "iin, clinic_bin, application_number, reason")
+        if clinic_bin != self.clinic_bin:
+            return error(403, c.E_FORBIDDEN, "this client may annul only its own attachments")
+        if iin not in self.population.persons:
+            return error(404, c.E_NOT_FOUND, "no person with this IIN")
+        current = self.population.attachments.get(iin)
+        if iin not in self.recorded or current is None or current["clinic_bin"] != clinic_bin:
+            return error(409, c.E_NOT_ATTACHED_HERE, "the person is not attached to this clinic")
+        del self.recorded[iin]
+        previous = self.before.pop(iin, None)
+        if previous is None:
+            self.population.attachments.pop(iin, None)
+        else:
+            self.population.attachments[iin] = previous
+        receipt = {
+            "annulment_id": f"ANN-{uuid.uuid4().hex[:12].upper()}",
+            "iin": iin,
+            "clinic_bin": clinic_bin,
+            "application_number": number,
+            "reason_code": reason,
+            "annulled_at": now().isoformat(),
+        }
+        return Reply(200, json_bytes(receipt))

@@ -13,6 +13,7 @@ It is split by what each part serves; ``Journal(db)`` holds one of each, as attr
     journal.events.history(app_id)          # events: history and time-norm steps
     journal.issuance.record_print(...)      # issuance: prints and the survey
     journal.outbox.enqueue(...)             # outbox: messages waiting for the registry
+    journal.corrections.annul(...)          # corrections: annulments, surveys entered later
 
 Each part is a ``JournalPart`` over the same database and can also be built alone
 (``Search(db)``). To add a part (the portal's or the reports' queries): a module here with a
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from regdesk.store.journal.corrections import Corrections
 from regdesk.store.journal.drafts import Drafts
 from regdesk.store.journal.errors import IllegalTransitionError, NotEditableError, NotFoundError
 from regdesk.store.journal.events import Events
@@ -34,6 +36,7 @@ from regdesk.store.journal.names import make_name_key, normalise_name_query
 from regdesk.store.journal.outbox import Outbox
 from regdesk.store.journal.part import JournalPart
 from regdesk.store.journal.records import (
+    AnnulmentRecord,
     ApplicationRecord,
     AttachmentRecord,
     EventKind,
@@ -47,8 +50,10 @@ from regdesk.store.journal.registration import Registration, format_number
 from regdesk.store.journal.search import Search
 
 __all__ = [
+    "AnnulmentRecord",
     "ApplicationRecord",
     "AttachmentRecord",
+    "Corrections",
     "Drafts",
     "EventKind",
     "EventRecord",
@@ -83,3 +88,4 @@ class Journal:
         self.events = Events(db)
         self.issuance = Issuance(db)
         self.outbox = Outbox(db)
+        self.corrections = Corrections(db)

@@ -22,6 +22,7 @@ from regdesk.store import audit
 from regdesk.store.db import from_utc_text, utc_text
 from regdesk.store.journal.errors import NotEditableError, NotFoundError
 from regdesk.store.journal.records import (
+    AnnulmentRecord,
     ApplicationRecord,
     AttachmentRecord,
     EventRecord,
@@ -105,6 +106,7 @@ EVENTS = Rows(
 ATTACHMENTS = Rows(AttachmentRecord, {"added_at": from_utc_text})
 SIGNATURES = Rows(SignatureRecord, {"signed_at": from_utc_text, "canonical": bytes, "cms": bytes})
 PRINTS = Rows(PrintRecord, {"at": from_utc_text, "duplicate": bool})
+ANNULMENTS = Rows(AnnulmentRecord, {"at": from_utc_text, "canonical": bytes, "cms": bytes})
 SURVEYS = Rows(SurveyAnswer, {"at": from_utc_text})
 OUTBOX = Rows(OutboxItem, {"payload": json.loads, "created_at": from_utc_text, "sent_at": _ts})
 

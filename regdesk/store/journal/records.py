@@ -54,10 +54,10 @@ class ApplicationRecord:
 
     @property
     def is_final(self) -> bool:
-        return self.state in (State.REFUSED, State.ISSUED, State.ABANDONED)
+        return self.state in (State.REFUSED, State.ISSUED, State.ABANDONED, State.ANNULLED)
 
 
-EventKind = Literal["transition", "step_start", "step_end"]
+EventKind = Literal["transition", "step_start", "step_end", "survey_recorded"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,25 @@ class SignatureRecord:
     cert_serial: str
     cert_issuer: str
     signed_at: datetime
+    content_sha256: str
+    canonical: bytes
+    cms: bytes
+
+
+@dataclass(frozen=True)
+class AnnulmentRecord:
+    """A registration annulled after the fact, with the employee's EDS over ``canonical``."""
+
+    application_id: int
+    number: str
+    reason_code: str
+    note: str | None
+    at: datetime
+    by_iin: str
+    signer_iin: str
+    signer_name: str
+    cert_serial: str
+    cert_issuer: str
     content_sha256: str
     canonical: bytes
     cms: bytes

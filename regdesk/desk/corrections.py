@@ -1,0 +1,300 @@
+"""Corrections after the fact (issue 11): a registration made in error annulled in the open, and
+a survey the applicant answered on paper entered later from the journal.
+
+An annulment is the admin's (``core.application.ANNULLERS``), checked here and not only in a
+menu. It needs a ground from the catalogue (``core.annulments``; ``other`` with a note) and the
+employee's EDS over the annulment's canonical bytes, under the same signing policy as a
+registration. The state change, the signature, the event, the audit record and the message to
+the attachment register (outbox kind ``annulment``) are one transaction; the application keeps
+its number and the numbering is not touched, so the number is never given again. The notice of
+the annulment is printed on request, bilingual like every paper of the desk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from regdesk.config import Printer
+from regdesk.core.annulments import REASONS, AnnulmentReason, annulment_reason
+from regdesk.core.application import ANNULLERS, State
+from regdesk.core.errors import UserError
+from regdesk.core.json_types import JsonValue
+from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import DeskError
+from regdesk.desk.issuance import Issued
+from regdesk.desk.registration import KeyCheck
+from regdesk.store.db import transaction
+from regdesk.store.journal import AnnulmentRecord, ApplicationRecord
+
+if TYPE_CHECKING:  # the printing package (fpdf, segno) is loaded when a notice is made
+    from regdesk.printing.documents import AnnulmentData
+
+ANNULLABLE = frozenset({State.REGISTERED, State.ISSUED})
+"""The states a registration made in error can be annulled from."""
+
+SURVEY_STATES = frozenset({State.REGISTERED, State.ISSUED, State.REFUSED, State.ANNULLED})
+"""The states in which the applicant has had a result to answer the survey about."""
+
+
+class StateRefused(DeskError):
+    """A correction the application's state does not allow; the state said in the user's words."""
+
+    def __init__(self, key: str, record: ApplicationRecord) -> None:
+        super().__init__(key, number=record.number or f"#{record.id}", state=record.state.value)
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        params = dict(self.params)
+        params["state"] = t(f"state.{params['state']}", lang)
+        return t(self.key, lang, **params)
+
+
+class Corrections:
+    """Annulling a registration made in error; the survey entered afterwards."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        self._ctx = ctx
+
+    # -- annulment ----------------------------------------------------------------------------
+
+    def may_annul(self) -> bool:
+        """Whether the employee acting now may annul (menus offer the key only then)."""
+        try:
+            return self._ctx.actor().role in ANNULLERS
+        except UserError:
+            return False
+
+    @staticmethod
+    def reasons() -> tuple[AnnulmentReason, ...]:
+        """The grounds of annulment, in the order a picker offers them."""
+        return REASONS
+
+    @staticmethod
+    def reason_text(code: str, lang: str) -> str:
+        from regdesk.i18n import t
+
+        return t(f"core.annul_reason.{code}", lang)
+
+    def check_request(self, app_id: int, reason_code: str, note: str) -> ApplicationRecord:
+        """Everything an annulment needs before the EDS dialog: the role, the application's
+        state, the ground and its note. Raises a ``DeskError`` saying what is wrong."""
+        ctx = self._ctx
+        if ctx.actor().role not in ANNULLERS:
+            raise DeskError("desk.annul.not_allowed")
+        record = ctx.record(app_id)
+        if record.state not in ANNULLABLE:
+            raise StateRefused("desk.annul.not_annullable", record)
+        reason = annulment_reason(reason_code)
+        if reason is None:
+            raise DeskError("desk.annul.unknown_reason", code=reason_code)
+        if reason.needs_note and not note.strip():
+            raise DeskError("desk.annul.note_required")
+        return record
+
+    def document_for_signing(
+        self, app_id: int, reason_code: str, note: str
+    ) -> dict[str, JsonValue]:
+        """What the employee's signature of an annulment covers: the application (bound by its
+        registration's signed hash), the ground and the note, who and when."""
+        ctx = self._ctx
+        actor = ctx.actor()
+        record = ctx.record(app_id)
+        with ctx.locked():
+            registered = ctx.journal.registration.signature(app_id)
+        return {
+            "kind": "regdesk.attachment-annulment",
+            "version": 1,
+            "clinic_bin": ctx.config.clinic.bin,
+            "application_id": record.id,
+            "number": record.number or "",
+            "applicant_iin": record.applicant_iin,
+            "registration_sha256": registered.content_sha256 if registered is not None else "",
+            "reason_code": reason_code,
+            "note": note.strip(),
+            "annulled_by": actor.iin,
+            "annulled_at": ctx.now().isoformat(),
+        }
+
+    def annul(self, app_id: int, reason_code: str, note: str, check: KeyCheck) -> str:
+        """Annul a registration made in error, signed with the employee's key; returns its
+        number (kept by the application, never given again)."""
+        from regdesk.signing import canonical_bytes, sign
+
+        ctx = self._ctx
+        actor = ctx.actor()
+        record = self.check_request(app_id, reason_code, note)
+        if not check.can_sign:
+            raise next(p for p in check.problems if p.blocking)
+        if ctx.config.signing.signer_must_be_employee and check.info.iin != actor.iin:
+            from regdesk.signing.errors import Problem
+
+            raise Problem("signing.problem.other_person", owner=check.info.full_name)
+        content = canonical_bytes(self.document_for_signing(app_id, reason_code, note))
+        now = ctx.now()
+        cms = sign(check.key_store, content, signing_time=now)
+        info = check.info
+        signature: dict[str, object] = {
+            "signer_iin": info.iin,
+            "signer_name": info.common_name,
+            "cert_serial": info.serial,
+            "cert_issuer": info.issuer,
+            "content_sha256": hashlib.sha256(content).hexdigest(),
+            "canonical": content,
+            "cms": cms,
+        }
+        journal = ctx.journal
+        with ctx.locked(), transaction(ctx.db):
+            number = journal.corrections.annul(
+                app_id,
+                reason_code=reason_code,
+                note=note.strip(),
+                actor_iin=actor.iin,
+                role=actor.role,
+                now=now,
+                signature=signature,
+            )
+            # The register learns of it through the outbox, in the same transaction; sent after
+            # the attachment's own message (the outbox goes oldest first).
+            journal.outbox.enqueue(
+                "annulment",
+                f"{ctx.config.clinic.bin}:{number}:annul",
+                {"iin": record.applicant_iin, "application": number, "reason_code": reason_code},
+                now,
+            )
+        return number
+
+    def annulment(self, app_id: int) -> AnnulmentRecord | None:
+        ctx = self._ctx
+        with ctx.locked():
+            return ctx.journal.corrections.annulment(app_id)
+
+    def verify_annulment(self, app_id: int) -> bool | None:
+        """The annulment's EDS checked again now; None when the application was not annulled."""
+        from regdesk.signing import verify
+
+        found = self.annulment(app_id)
+        if found is None:
+            return None
+        result = verify(found.cms, found.canonical, policy=self._ctx.signing_policy())
+        return result.valid
+
+    # -- the notice -----------------------------------------------------------------------------
+
+    def notice(self, app_id: int, *, duplicate: bool = False) -> AnnulmentData:
+        """The notice of the annulment: number, ground in words, the day in clinic time, who."""
+        from regdesk.i18n import t
+        from regdesk.printing.documents import AnnulmentData, ClinicInfo, PersonInfo
+        from regdesk.printing.records import address_text
+
+        ctx = self._ctx
+        record = ctx.record(app_id)
+        found = self.annulment(app_id)
+        if found is None:
+            raise DeskError("desk.annul.no_notice", number=record.number or f"#{record.id}")
+        with ctx.locked():
+            account = ctx.staff.get(found.by_iin)
+        employee = account.full_name if account is not None else found.signer_name
+        key = f"core.annul_reason.{found.reason_code}"
+        return AnnulmentData(
+            clinic=ClinicInfo.from_config(ctx.config.clinic),
+            number=found.number,
+            date=ctx.clock.local_date(found.at),
+            person=PersonInfo(
+                full_name=record.full_name,
+                iin=record.applicant_iin,
+                birth_date=record.birth_date,
+                address=address_text(record.registry_data),
+            ),
+            reason_code=found.reason_code,
+            reason_kk=t(key, "kk"),
+            reason_ru=t(key, "ru"),
+            employee=employee,
+            issued_at=ctx.clock.local(ctx.now()),
+            note=found.note or "",
+            duplicate=duplicate,
+            signature_sha256=found.content_sha256,
+        )
+
+    def print_notice(
+        self,
+        app_id: int,
+        printer: str | None = None,
+        *,
+        out: Path | None = None,
+        fmt: str | None = None,
+    ) -> Issued:
+        """Print the annulment notice on ``printer`` (default: the config's) or into ``out``;
+        a second print is marked as a duplicate; every print is recorded."""
+        from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
+
+        ctx = self._ctx
+        actor = ctx.actor()
+        config = ctx.config.printing
+        chosen: Printer | Path
+        if out is not None:
+            name, chosen, fmt = "file", out, fmt or "pdf-a5"
+        else:
+            name = printer or config.default
+            found = next((p for p in config.printers if p.name == name), None)
+            if found is None:
+                known = ", ".join(p.name for p in config.printers)
+                raise DeskError("printing.unknown_printer", name=name, known=known)
+            chosen, fmt = found, fmt or found.format
+        with ctx.locked():
+            duplicate = ctx.journal.issuance.printed_before(app_id, "annulment")
+        doc = self.notice(app_id, duplicate=duplicate)
+        result: PrintResult
+        if isinstance(chosen, Path):
+            try:
+                write_atomic(chosen, render(doc, fmt).data)
+                result = PrintResult("written", detail=str(chosen), path=chosen)
+            except UserError as exc:
+                result = PrintResult("failed", detail=exc.message("en"), error=exc)
+        else:
+            result = print_document(chosen, doc, ctx.paths.root, fmt)
+        with ctx.locked():
+            ctx.journal.issuance.record_print(
+                app_id,
+                document=doc.kind,
+                printer=name,
+                format=fmt,
+                by_iin=actor.iin,
+                status=result.status,
+                detail=result.detail or None,
+                duplicate=duplicate,
+                now=ctx.now(),
+            )
+        return Issued(
+            document=doc.kind,
+            path=result.path,
+            status=result.status,
+            detail=result.detail or "",
+            job=result.job,
+            duplicate=duplicate,
+            error=result.error,
+            printer=name,
+        )
+
+    # -- the survey afterwards ------------------------------------------------------------------
+
+    def record_survey(self, app_id: int, q1: int | None, q2: int | None) -> None:
+        """Enter the survey the applicant answered on paper; the journal notes that it was
+        entered later, and by whom."""
+        ctx = self._ctx
+        actor = ctx.actor()
+        for answer in (q1, q2):
+            if answer is not None and answer not in (1, 2, 3):
+                raise DeskError("desk.survey.bad_answer", value=answer)
+        record = ctx.record(app_id)
+        if record.state not in SURVEY_STATES:
+            raise StateRefused("desk.survey.not_now", record)
+        with ctx.locked():
+            ctx.journal.corrections.record_survey_later(
+                app_id, q1, q2, actor_iin=actor.iin, role=actor.role, now=ctx.now()
+            )
+
+
+__all__ = ["ANNULLABLE", "SURVEY_STATES", "Corrections", "StateRefused"]
