@@ -1,15 +1,16 @@
 """``regdesk talon print|verify``: print a talon or refusal notice from the journal, check one.
 
 ``print`` builds the document of an application in the journal (the talon of a registered or
-issued one, the refusal notice of a refused one), sends it to a configured printer or writes it
-to a file, and records the print; a document printed before is marked as a duplicate, and a
-registered application whose talon is printed becomes issued, as at the desk (the desk's
-issuance use case does it). Exit status 0 when the printer took it, 1 otherwise (the failure is
-recorded too).
+issued one, the refusal notice of a refused one, the annulment notice of an annulled one),
+sends it to a configured printer or writes it to a file, and records the print; a document
+printed before is marked as a duplicate, and a registered application whose talon is printed
+becomes issued, as at the desk (the desk's issuance use case does it). Exit status 0 when the
+printer took it, 1 otherwise (the failure is recorded too).
 
 ``verify`` reads the QR payload from a talon's PDF (its metadata, or its text) or from the text
 given, and checks it against the journal: kind, number, clinic BIN, date and the digest over
-what the QR does not show, then the application's EDS signature. Exit status 0 when everything
+what the QR does not show, then the application's EDS signature (an annulment notice's: the
+annulment's). A talon of an annulled application no longer matches. Exit status 0 when everything
 matches, 1 when something does not (it says what).
 """
 
@@ -24,8 +25,14 @@ from regdesk.cli import Context
 if TYPE_CHECKING:
     from regdesk.config import Config
     from regdesk.core.clock import ClinicClock
-    from regdesk.desk import Issuance
-    from regdesk.store.journal import ApplicationRecord, Journal, SignatureRecord
+    from regdesk.desk import DeskContext, Issuance
+    from regdesk.printing.documents import Document
+    from regdesk.store.journal import (
+        AnnulmentRecord,
+        ApplicationRecord,
+        Journal,
+        SignatureRecord,
+    )
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -96,15 +103,22 @@ def find_record(journal: Journal, reference: str, config: Config) -> Application
     return record if reference_of(record, config).upper() == reference.strip().upper() else None
 
 
-def _issuance(config: Config, journal: Journal, clock: ClinicClock) -> Issuance:
-    """The desk's issuance use case over the CLI's database, acting as ``cli:<os user>``."""
+def _desk(config: Config, journal: Journal, clock: ClinicClock) -> DeskContext:
+    """The desk's context over the CLI's database, acting as ``cli:<os user>``."""
     from regdesk.commands.common import cli_actor
     from regdesk.core.application import Role
-    from regdesk.desk import Actor, DeskContext, Issuance
+    from regdesk.desk import Actor, DeskContext
 
     desk = DeskContext(config, clock=clock, db=journal.db)
     desk.operator = Actor(cli_actor(), Role.ADMIN)
-    return Issuance(desk)
+    return desk
+
+
+def _issuance(config: Config, journal: Journal, clock: ClinicClock) -> Issuance:
+    """The desk's issuance use case over the CLI's database, acting as ``cli:<os user>``."""
+    from regdesk.desk import Issuance
+
+    return Issuance(_desk(config, journal, clock))
 
 
 def _format(choice: str | None, default: str) -> str:
@@ -126,11 +140,21 @@ def _print(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journa
     if record is None:
         ctx.warn("printing.cli.not_found", number=ns.number)
         return EXIT_FAILED
-    issuance = _issuance(config, journal, ctx.clock())
+    from regdesk.core.application import State
+
+    desk = _desk(config, journal, ctx.clock())
+    if record.state == State.ANNULLED:  # its paper now is the notice of the annulment
+        from regdesk.desk import Corrections
+
+        reprint = Corrections(desk).print_notice
+    else:
+        from regdesk.desk import Issuance
+
+        reprint = Issuance(desk).reprint
     if ns.out:
         out = Path(ns.out)
         fmt = _format(ns.format, _BY_SUFFIX.get(out.suffix.lower(), "pdf-a5"))
-        issued = issuance.reprint(record.id, out=out, fmt=fmt)
+        issued = reprint(record.id, out=out, fmt=fmt)
     else:
         printers = {p.name: p for p in config.printing.printers}
         printer_name = ns.printer or config.printing.default
@@ -140,7 +164,7 @@ def _print(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journa
                 "printing.unknown_printer", name=printer_name, known=", ".join(sorted(printers))
             )
             return EXIT_FAILED
-        issued = issuance.reprint(record.id, printer_name, fmt=_format(ns.format, printer.format))
+        issued = reprint(record.id, printer_name, fmt=_format(ns.format, printer.format))
     if issued.duplicate:
         ctx.say("printing.cli.duplicate")
     if issued.failed:
@@ -188,6 +212,7 @@ def payload_text(source: str) -> str | None:
 
 
 def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal) -> int:
+    from regdesk.desk import DeskError
     from regdesk.printing.documents import digest_fields
     from regdesk.printing.qr import PayloadError, mismatches, parse_payload
     from regdesk.printing.records import NotPrintable
@@ -208,11 +233,20 @@ def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journ
     if record is None:
         ctx.warn("printing.cli.unknown_document", number=payload.reference)
         return EXIT_FAILED
-    signature = journal.registration.signature(record.id)
+    signature: SignatureRecord | AnnulmentRecord | None
     try:
-        doc = _issuance(config, journal, ctx.clock()).document(record.id)
+        if payload.kind == "annulment":
+            # The notice of an annulment: checked against the annulment and its own EDS.
+            from regdesk.desk import Corrections
+
+            signature = journal.corrections.annulment(record.id)
+            doc: Document = Corrections(_desk(config, journal, ctx.clock())).notice(record.id)
+        else:
+            # A talon of an annulled application no longer verifies: its kind is now "annulment".
+            signature = journal.registration.signature(record.id)
+            doc = _issuance(config, journal, ctx.clock()).document(record.id)
         bad = mismatches(payload, digest_fields(doc))
-    except NotPrintable:
+    except (NotPrintable, DeskError):
         bad = ("kind",)
     ok = not bad
     if ok:
@@ -223,8 +257,11 @@ def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journ
     return EXIT_OK if _check_signature(ctx, config, signature) and ok else EXIT_FAILED
 
 
-def _check_signature(ctx: Context, config: Config, signature: SignatureRecord | None) -> bool:
-    """Verify the application's EDS over its stored canonical bytes; says the outcome."""
+def _check_signature(
+    ctx: Context, config: Config, signature: SignatureRecord | AnnulmentRecord | None
+) -> bool:
+    """Verify the application's (or its annulment's) EDS over its stored canonical bytes; says
+    the outcome."""
     import hashlib
 
     from regdesk.core.errors import UserError

@@ -350,3 +350,50 @@ def test_printing_a_registered_talon_makes_it_issued_as_at_the_desk(
     assert moves == [State.DRAFT, State.REGISTERED, State.ISSUED]
     assert journal.search.get(clinic.refused_id).state == State.REFUSED
     capsys.readouterr()
+
+
+def test_an_annulled_talon_no_longer_verifies_and_its_notice_does(
+    clinic: Clinic,
+    ca_material: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    talon = tmp_path / "talon.pdf"
+    assert run(clinic, "print", clinic.number, "--out", str(talon)) == 0
+    journal = clinic.journal()
+    canonical = f'{{"kind":"regdesk.attachment-annulment","number":"{clinic.number}"}}'.encode()
+    key_store = open_key_store(ca_material[1], "Құпия-сөз 1")
+    journal.corrections.annul(
+        clinic.app_id,
+        reason_code="duplicate",
+        note="",
+        actor_iin=EMPLOYEE,
+        role=Role.ADMIN,
+        now=NOW,
+        signature={
+            "signer_iin": EMPLOYEE,
+            "signer_name": "ТЕСТОВА ӘЛИЯ",
+            "cert_serial": str(key_store.certificate.serial_number),
+            "cert_issuer": "Test ҰКО",
+            "content_sha256": hashlib.sha256(canonical).hexdigest(),
+            "canonical": canonical,
+            "cms": sign(key_store, canonical, signing_time=NOW),
+        },
+    )
+    journal.db.conn.close()
+    capsys.readouterr()
+    assert run(clinic, "verify", str(talon)) == 1
+    assert "вид документа" in capsys.readouterr().err
+
+    notice = tmp_path / "notice.pdf"
+    assert run(clinic, "print", clinic.number, "--out", str(notice)) == 0
+    text = " ".join(_pdf_text(notice).split())
+    assert "Уведомление об аннулировании" in text and "ТЕСТОВА ӘЛИЯ" in text
+    assert "Заявление того же лица зарегистрировано повторно" in text
+    capsys.readouterr()
+    assert run(clinic, "verify", str(notice)) == 0
+    said = capsys.readouterr().out
+    assert f"Документ {clinic.number} соответствует журналу" in said
+    assert "действительна" in said
+    prints = clinic.journal().issuance.prints(clinic.app_id)
+    assert prints[-1].document == "annulment"
