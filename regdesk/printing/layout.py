@@ -88,7 +88,6 @@ def sheet(doc: Document, lang: str) -> Sheet:
             (tr("annulment_date"), format_date(doc.date)),
             (tr("full_name"), person.full_name),
             (tr("iin"), person.iin),
-            (tr("annulment_reason_code"), doc.reason_code),
         ]
         reason = doc.reason_kk if lang == "kk" else doc.reason_ru
         paragraphs.append((tr("annulment_reason"), reason))
