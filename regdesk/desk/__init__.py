@@ -27,7 +27,13 @@ from __future__ import annotations
 from regdesk.core.districts import DistrictSuggestion
 from regdesk.desk.context import Actor, DeskContext
 from regdesk.desk.corrections import Corrections
-from regdesk.desk.errors import DeskError, DocumentsMissing, NotSignedIn, RulesBlock
+from regdesk.desk.errors import (
+    DeskError,
+    DistrictMissing,
+    DocumentsMissing,
+    NotSignedIn,
+    RulesBlock,
+)
 from regdesk.desk.form import ApplicationForm, ScanFile
 from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
@@ -44,6 +50,7 @@ __all__ = [
     "DeskContext",
     "DeskError",
     "Detail",
+    "DistrictMissing",
     "DistrictSuggestion",
     "DocumentsMissing",
     "Intake",

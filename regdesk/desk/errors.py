@@ -38,6 +38,12 @@ class RulesBlock(DeskError):
         return " ".join([t(self.key, lang), *parts])
 
 
+class DistrictMissing(DeskError):
+    """No district chosen: the register refuses an attachment without one, so it is never sent."""
+
+    key = "desk.district_missing"
+
+
 class DocumentsMissing(DeskError):
     """Required documents neither attached nor ticked as seen; named in the user's language."""
 
@@ -54,4 +60,4 @@ class DocumentsMissing(DeskError):
         return t(self.key, lang, names=names)
 
 
-__all__ = ["DeskError", "DocumentsMissing", "NotSignedIn", "RulesBlock"]
+__all__ = ["DeskError", "DistrictMissing", "DocumentsMissing", "NotSignedIn", "RulesBlock"]

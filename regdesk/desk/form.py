@@ -18,6 +18,7 @@ from regdesk.core.json_types import JsonObject
 from regdesk.core.person import RegistryFacts
 from regdesk.core.rules import DocumentFlag, DocumentKind, Finding, effective_date
 from regdesk.core.rules import required_documents as documents_for
+from regdesk.desk import same_person
 from regdesk.desk.context import DeskContext
 from regdesk.desk.intake import age_of, check
 from regdesk.store.journal import ApplicationRecord, AttachmentRecord
@@ -34,6 +35,13 @@ class ScanFile:
     media_type: str | None
     """The type detected from the content; None when it is not a PDF, JPEG, PNG or TIFF."""
     too_big: bool
+    damaged: bool = False
+    """It starts as a PDF or an image but does not open as one (``store.scan_check``)."""
+
+    @property
+    def usable(self) -> bool:
+        """Whether the picker offers it: an accepted type, whole, within the size limit."""
+        return self.media_type is not None and not self.too_big and not self.damaged
 
 
 class ApplicationForm:
@@ -41,6 +49,9 @@ class ApplicationForm:
 
     def __init__(self, ctx: DeskContext) -> None:
         self._ctx = ctx
+        self._opened: dict[tuple[str, int, int], bool] = {}
+        """Whether a scanner file opened whole, by (path, size, modification time): a folder
+        listed again is not opened again."""
 
     def get(self, app_id: int) -> ApplicationRecord:
         return self._ctx.record(app_id)
@@ -58,7 +69,8 @@ class ApplicationForm:
     # -- what the rules ask of this applicant ---------------------------------------------------
 
     def findings_for(self, record: ApplicationRecord, basis: str) -> list[Finding]:
-        """The rules again, on the basis and representative the form now gives."""
+        """The rules again, on the basis and representative the form now gives, and what the
+        journal knows of the person now (``same_person``)."""
         facts = RegistryFacts.from_json(record.registry_data)
         if facts.person is None:
             return []
@@ -66,7 +78,8 @@ class ApplicationForm:
         representative = (
             bool(form.get("representative_iin")) or bool(facts.person.representatives) or None
         )
-        return check(self._ctx, facts, basis, representative=representative)
+        found = check(self._ctx, facts, basis, representative=representative)
+        return found + same_person.findings(self._ctx, record.applicant_iin, besides=record.id)
 
     def required_documents(self, record: ApplicationRecord) -> list[DocumentKind]:
         """The documents this applicant presents, by category, age and what the form says.
@@ -104,6 +117,15 @@ class ApplicationForm:
     def districts(self) -> list[District]:
         return list(self._ctx.config.districts)
 
+    def chosen_district(self, app_id: int) -> int | None:
+        """The district the form names, or None while none is chosen (which blocks signing)."""
+        value = (self.get(app_id).form or {}).get("district")
+        try:
+            number = int(str(value))
+        except (TypeError, ValueError):
+            return None
+        return number if number > 0 else None
+
     def suggest_district(self, record: ApplicationRecord, actual: str = "") -> DistrictSuggestion:
         """The district whose ranges hold the actual address (else the registered one), and why.
 
@@ -125,8 +147,9 @@ class ApplicationForm:
         return Path.home() / "Scans"
 
     def list_scans(self) -> list[ScanFile]:
-        """The scanner's files, newest first, with the type detected from their content."""
-        from regdesk.store.vault import detect_type
+        """The scanner's files, newest first, with the type detected from their content and
+        whether they open whole (each file opened once while it stays unchanged)."""
+        from regdesk.store.vault import MAGIC_READ, detect_type
 
         folder = self.scan_folder()
         limit = int(self._ctx.config.storage.max_attachment_mb * 1024 * 1024)
@@ -139,21 +162,39 @@ class ApplicationForm:
             try:
                 st = p.stat()
                 with p.open("rb") as fh:
-                    head = fh.read(16)
+                    head = fh.read(MAGIC_READ)
             except OSError:
                 continue
+            media_type = detect_type(head)
+            too_big = st.st_size > limit
+            damaged = False
+            if media_type is not None and not too_big:
+                damaged = not self._opens(p, st.st_size, st.st_mtime_ns)
             files.append(
                 ScanFile(
                     path=p,
                     name=p.name,
                     size=st.st_size,
                     modified=datetime.fromtimestamp(st.st_mtime, UTC),
-                    media_type=detect_type(head),
-                    too_big=st.st_size > limit,
+                    media_type=media_type,
+                    too_big=too_big,
+                    damaged=damaged,
                 )
             )
         files.sort(key=lambda f: f.modified, reverse=True)
         return files
+
+    def _opens(self, path: Path, size: int, mtime_ns: int) -> bool:
+        from regdesk.store.vault import VaultError, check_scan
+
+        key = (str(path), size, mtime_ns)
+        if key not in self._opened:
+            try:
+                check_scan(path.read_bytes(), name=path.name)
+                self._opened[key] = True
+            except (OSError, VaultError):
+                self._opened[key] = False
+        return self._opened[key]
 
     def attach(self, app_id: int, path: Path, doc_kind: str) -> int:
         """Check, hash, encrypt and keep a scan with the application; returns the scan's id."""

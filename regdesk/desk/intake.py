@@ -20,6 +20,7 @@ from regdesk.core.ids import normalize_digits, parse_iin
 from regdesk.core.person import Attachment, Person, RegistryFacts
 from regdesk.core.refusals import reason as refusal_reason
 from regdesk.core.rules import AttachmentFacts, Finding, PersonFacts, check_applicant
+from regdesk.desk import same_person
 from regdesk.desk.context import Actor, DeskContext
 from regdesk.desk.errors import DeskError
 from regdesk.store import audit
@@ -122,6 +123,9 @@ class Intake:
         if person is not None:
             representative = bool(person.representatives) or None
             findings = tuple(check(ctx, facts, basis, representative=representative))
+            # The journal too: registered here this year, or open at another desk (read before
+            # this look-up's own draft exists).
+            findings += tuple(await asyncio.to_thread(same_person.findings, ctx, iin))
             age = age_of(ctx, iin, person)
         app_id = await asyncio.to_thread(self._open_draft, iin, facts, started, ended, actor)
         return Lookup(app_id, iin, person, attachment, findings, mapped, age)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from regdesk.core.json_types import JsonValue
 from regdesk.core.person import RegistryFacts
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DocumentsMissing, RulesBlock
+from regdesk.desk.errors import DistrictMissing, DocumentsMissing, RulesBlock
 from regdesk.desk.form import ApplicationForm
 from regdesk.store.db import transaction
 
@@ -141,7 +141,9 @@ class Registration:
         missing = form_uc.missing_documents(app_id)
         if missing:
             raise DocumentsMissing(missing)
-        district = _district(form.get("district"))
+        district = form_uc.chosen_district(app_id)
+        if district is None:
+            raise DistrictMissing()
         blocking = [f for f in form_uc.findings_for(record, basis) if f.blocks]
         if blocking:
             raise RulesBlock(blocking)
@@ -180,7 +182,7 @@ class Registration:
                 f"{ctx.config.clinic.bin}:{number}",
                 {
                     "iin": record.applicant_iin,
-                    "district": district or 0,
+                    "district": district,
                     "basis": basis,
                     "effective_date": effective.isoformat(),
                     "application": number,
@@ -237,14 +239,6 @@ class Registration:
     def _outbox_failed(self, item_id: int, error: str) -> None:
         with self._ctx.locked():
             self._ctx.journal.outbox.failed(item_id, error)
-
-
-def _district(value: object) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 __all__ = ["KeyCheck", "Registration", "key_folder_offer"]

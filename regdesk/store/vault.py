@@ -1,10 +1,12 @@
 """The attachment vault: scans kept inside the data folder, checked, hashed and encrypted at rest.
 
-A scan is accepted only when its content (not its name) is a PDF, JPEG, PNG or TIFF and it is no
-larger than ``storage.max_attachment_mb``. Its SHA-256 goes into the database; the file goes into
-``vault/<random name>`` as ``nonce || AES-256-GCM(ciphertext and tag)``, with a fresh random 96-bit
-nonce per file and the SHA-256 (hex) as associated data, so a stored file cannot be swapped for
-another one's without the read failing. Reading back decrypts and checks the hash again.
+A scan is accepted only when its content (not its name) is a PDF, JPEG, PNG or TIFF that opens
+whole (``scan_check``: pypdf for a PDF, Pillow for an image) and it is no larger than
+``storage.max_attachment_mb``; a file that starts right and does not open is "damaged". Its
+SHA-256 goes into the database; the file goes into ``vault/<random name>`` as
+``nonce || AES-256-GCM(ciphertext and tag)``, with a fresh random 96-bit nonce per file and the
+SHA-256 (hex) as associated data, so a stored file cannot be swapped for another one's without
+the read failing. Reading back decrypts and checks the hash again.
 
 The key is 32 random bytes in ``vault.key`` (mode 0600), made once by ``regdesk init``. Losing it
 loses every scan: back it up together with the database, but not in the same place.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -58,6 +61,12 @@ class VaultError(UserError):
 
 class UnsupportedTypeError(VaultError):
     key = "store.vault_unsupported_type"
+
+
+class DamagedError(VaultError):
+    """The file starts as a PDF or an image but does not open as one: cut short or broken."""
+
+    key = "store.vault_damaged"
 
 
 class TooLargeError(VaultError):
@@ -123,6 +132,32 @@ def detect_type(head: bytes) -> str | None:
     if head.startswith((b"II*\x00", b"MM\x00*")):
         return "image/tiff"
     return None
+
+
+_KIND_NAMES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/tiff": "TIFF",
+}
+
+
+def check_scan(data: bytes, *, name: str = "") -> str:
+    """The media type of a scan that opens whole; ``UnsupportedTypeError`` or ``DamagedError``.
+
+    What failed is logged (``regdesk.store``), the person is told the scan is damaged.
+    """
+    from regdesk.store import scan_check
+
+    media_type = detect_type(data[:MAGIC_READ])
+    if media_type is None:
+        raise UnsupportedTypeError(name=name)
+    try:
+        scan_check.check(data, media_type)
+    except scan_check.Damaged as exc:
+        logging.getLogger("regdesk.store").info("scan %r is damaged: %s", name, exc)
+        raise DamagedError(name=name, kind=_KIND_NAMES[media_type]) from None
+    return media_type
 
 
 class Vault:
@@ -219,9 +254,7 @@ class Vault:
         """Check, hash, encrypt and store ``data`` (``name`` only appears in error messages)."""
         if len(data) > self.max_bytes:
             raise self._too_large(name, len(data))
-        media_type = detect_type(data[:MAGIC_READ])
-        if media_type is None:
-            raise UnsupportedTypeError(name=name)
+        media_type = check_scan(data, name=name)
         digest = hashlib.sha256(data).hexdigest()
         aead = self._aead()
         nonce = secrets.token_bytes(NONCE_BYTES)

@@ -60,7 +60,9 @@ def _pdf_text(data: bytes) -> str:
 async def _register(ws: demo.DemoWorkspace, desk: Desk, iin: str) -> int:
     found = await desk.intake.look_up(iin)
     app_id = found.application_id
-    desk.form.save_form(app_id, {"basis": "free_choice", "documents_seen": "identity"})
+    desk.form.save_form(
+        app_id, {"basis": "free_choice", "district": "1", "documents_seen": "identity"}
+    )
     employee = desk.employee
     assert employee is not None
     desk.registration.register(

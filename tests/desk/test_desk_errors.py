@@ -43,10 +43,12 @@ async def test_every_error_reaching_the_ui_is_explained_in_three_languages(
     blocked = await desk.intake.look_up(ws.samples["foreign_temporary_uninsured"][0])
     empty = await desk.intake.look_up(ws.samples["unattached"][1])
     desk.form.save_form(
-        registered.application_id, {"basis": "free_choice", "documents_seen": "identity"}
+        registered.application_id,
+        {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
     )
     desk.form.save_form(
-        blocked.application_id, {"basis": "free_choice", "documents_seen": "identity"}
+        blocked.application_id,
+        {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
     )
     check = desk.registration.open_key(own_key, demo.KEY_PASSWORD)
     desk.registration.register(registered.application_id, check)

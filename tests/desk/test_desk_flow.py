@@ -136,7 +136,8 @@ async def test_numbers_follow_each_other_without_gaps(
     for iin in ws.samples["unattached"][:2]:
         lookup = await desk.intake.look_up(iin)
         desk.form.save_form(
-            lookup.application_id, {"basis": "free_choice", "documents_seen": "identity"}
+            lookup.application_id,
+            {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
         )
         numbers.append(desk.registration.register(lookup.application_id, check))
     year = numbers[0].split("-")[1]
@@ -148,7 +149,9 @@ async def test_tampered_signature_is_reported_invalid(
 ) -> None:
     lookup = await desk.intake.look_up(ws.samples["unattached"][0])
     app_id = lookup.application_id
-    desk.form.save_form(app_id, {"basis": "free_choice", "documents_seen": "identity"})
+    desk.form.save_form(
+        app_id, {"basis": "free_choice", "district": "1", "documents_seen": "identity"}
+    )
     desk.registration.register(
         app_id, desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     )

@@ -71,7 +71,9 @@ async def test_pensioner_needs_the_pension_certificate_as_well(
     lookup = await desk.intake.look_up(ws.samples["pensioner"][0], basis="residence_change")
     app_id = lookup.application_id
     assert lookup.blocking == ()
-    desk.form.save_form(app_id, {"basis": "residence_change", "documents_seen": "identity"})
+    desk.form.save_form(
+        app_id, {"basis": "residence_change", "district": "1", "documents_seen": "identity"}
+    )
     assert desk.form.missing_documents(app_id) == ["pension_certificate"]
     with pytest.raises(DeskError) as caught:
         desk.registration.register(app_id, key)
@@ -92,7 +94,9 @@ async def test_free_choice_outside_the_campaign_is_refused_residence_change_allo
     assert lookup.attachment is not None
     assert lookup.suggested_refusal == "outside_campaign"
 
-    desk.form.save_form(app_id, {"basis": "free_choice", "documents_seen": "identity"})
+    desk.form.save_form(
+        app_id, {"basis": "free_choice", "district": "1", "documents_seen": "identity"}
+    )
     with pytest.raises(RulesBlock) as caught:
         desk.registration.register(app_id, key)
     assert [f.code for f in caught.value.findings] == ["outside_campaign"]
@@ -102,7 +106,9 @@ async def test_free_choice_outside_the_campaign_is_refused_residence_change_allo
         assert t(finding.key, lang, **dict(finding.params)) in caught.value.message(lang)
     assert desk.form.get(app_id).state == State.DRAFT
 
-    desk.form.save_form(app_id, {"basis": "residence_change", "documents_seen": "identity"})
+    desk.form.save_form(
+        app_id, {"basis": "residence_change", "district": "1", "documents_seen": "identity"}
+    )
     number = desk.registration.register(app_id, key)
     record = desk.form.get(app_id)
     assert record.state == State.REGISTERED and record.number == number
@@ -121,7 +127,8 @@ async def test_rules_are_checked_again_on_the_basis_the_form_gives(
     )
     assert lookup.blocking == ()
     desk.form.save_form(
-        lookup.application_id, {"basis": "free_choice", "documents_seen": "identity"}
+        lookup.application_id,
+        {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
     )
     with pytest.raises(RulesBlock) as caught:
         desk.registration.register(lookup.application_id, key)
@@ -137,7 +144,11 @@ async def test_temporary_foreigner_without_insurance_is_never_eligible(
     assert lookup.suggested_refusal == "not_eligible"
     desk.form.save_form(
         lookup.application_id,
-        {"basis": "residence_change", "documents_seen": "identity,insurance_policy"},
+        {
+            "basis": "residence_change",
+            "district": "1",
+            "documents_seen": "identity,insurance_policy",
+        },
     )
     with pytest.raises(RulesBlock) as caught:
         desk.registration.register(lookup.application_id, key)
@@ -161,7 +172,8 @@ async def test_child_needs_birth_certificate_and_representative(
     desk.form.attach(app_id, ws.scan_dir / "svidetelstvo-o-rozhdenii.png", "birth_certificate")
     assert desk.form.missing_documents(app_id) == ["representative_identity"]
     desk.form.save_form(
-        app_id, {"basis": "residence_change", "documents_seen": "representative_identity"}
+        app_id,
+        {"basis": "residence_change", "district": "1", "documents_seen": "representative_identity"},
     )
     desk.registration.register(app_id, key)
     assert desk.form.get(app_id).state == State.REGISTERED
@@ -197,7 +209,9 @@ async def test_free_choice_goes_through_on_the_campaign_s_last_clinic_day_and_no
     assert lookup.blocking == ()
     assert lookup.suggested_refusal is None
     app_id = lookup.application_id
-    desk.form.save_form(app_id, {"basis": "free_choice", "documents_seen": "identity"})
+    desk.form.save_form(
+        app_id, {"basis": "free_choice", "district": "1", "documents_seen": "identity"}
+    )
     number = desk.registration.register(app_id, key)
     assert number.startswith("DEMO-2027-")
     record = desk.form.get(app_id)

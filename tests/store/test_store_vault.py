@@ -11,16 +11,21 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from scan_samples import SAMPLES, damaged, image, pdf
 
 from regdesk.core.clock import PinnedClock
 from regdesk.core.errors import UserError
 from regdesk.i18n import t
+from regdesk.store import scan_check
 from regdesk.store.vault import (
     STALE_PART_AGE,
     CorruptError,
+    DamagedError,
     DiskFullError,
     KeyFileError,
     MissingError,
@@ -30,16 +35,10 @@ from regdesk.store.vault import (
     UnsupportedTypeError,
     Vault,
     VerifyFailedError,
+    check_scan,
     detect_type,
     max_bytes,
 )
-
-SAMPLES = {
-    "application/pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n%%EOF\n",
-    "image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4,
-    "image/png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64,
-    "image/tiff": b"II*\x00\x08\x00\x00\x00" + b"\x01" * 40,
-}
 
 
 @pytest.fixture
@@ -90,12 +89,59 @@ def test_type_is_judged_by_content_not_name(vault: Vault, tmp_path: Path) -> Non
     assert not vault.folder.exists() or not any(vault.folder.iterdir())
 
 
+DAMAGED = damaged()
+
+
+@pytest.mark.parametrize("what", sorted(DAMAGED))
+def test_a_scan_that_does_not_open_is_damaged_and_not_kept(
+    vault: Vault, tmp_path: Path, what: str
+) -> None:
+    # Issue 11, item 16: these passed on their first bytes alone.
+    source = tmp_path / "passport.pdf"
+    source.write_bytes(DAMAGED[what])
+    with pytest.raises(DamagedError) as caught:
+        vault.put(source)
+    words = {"kk": "бүлінген", "ru": "повреждён", "en": "damaged"}
+    for lang, word in words.items():
+        text = caught.value.message(lang)
+        assert word in text and "passport.pdf" in text, (lang, text)
+        assert "{" not in text
+    assert not vault.folder.exists() or leftovers(vault.folder) == []
+    with pytest.raises(DamagedError):
+        check_scan(DAMAGED[what], name="passport.pdf")
+
+
+def test_whole_scans_open_with_their_pages(tmp_path: Path) -> None:
+    assert scan_check.check(pdf(pages=3), "application/pdf") == 3
+    assert scan_check.check(image("JPEG", (40, 30)), "image/jpeg") == 1
+    # A multi-page TIFF, as a document feeder writes one.
+    pages = [Image.new("L", (20, 20), shade) for shade in (0, 128, 255)]
+    out = BytesIO()
+    pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:])
+    assert scan_check.check(out.getvalue(), "image/tiff") == 3
+
+
+def test_an_image_too_large_to_unpack_is_refused_before_it_is_unpacked() -> None:
+    # 10,000 x 10,000 pixels of one colour: a PNG of a few kilobytes that would unpack to 100 MB.
+    bomb = BytesIO()
+    Image.new("L", (10_000, 10_000), 0).save(bomb, "PNG", optimize=True)
+    assert len(bomb.getvalue()) < 200_000
+    assert scan_check.MAX_PIXELS < 10_000 * 10_000
+    with pytest.raises(DamagedError):
+        check_scan(bomb.getvalue(), name="bomb.png")
+
+
 def test_size_limit(vault: Vault, tmp_path: Path) -> None:
     big = tmp_path / "big.pdf"
-    big.write_bytes(b"%PDF-" + b"x" * 4092)
+    padding = 4096 - len(pdf())
+    exact = pdf(padding=padding)
+    padding += 4096 - len(exact)  # the padding's own digits may shift the offsets
+    exact = pdf(padding=padding)
+    assert len(exact) == 4096
+    big.write_bytes(pdf(padding=padding + 1))
     with pytest.raises(TooLargeError):
         vault.put(big)
-    big.write_bytes(b"%PDF-" + b"x" * 4091)  # exactly the limit is accepted
+    big.write_bytes(exact)  # exactly the limit is accepted
     assert vault.put(big).size == 4096
     assert max_bytes(20.0) == 20 * 1024 * 1024
     message = TooLargeError(name="a.pdf", size_mb="25.0", max_mb="20").message("ru")
@@ -177,7 +223,8 @@ def test_another_key_cannot_read_and_a_bad_key_file_is_reported(tmp_path: Path) 
 
 # The incident this guards against: on a full disk a 500,009-byte scan was kept as 98,304 bytes
 # and reported as stored. Scans of that size are stored below with a limit that lets them in.
-SCAN = b"%PDF-1.7\n" + bytes(range(256)) * 1953  # 500,009 bytes, a PDF by its first bytes
+SCAN = pdf(padding=500_000)  # a whole PDF of about 500,000 bytes
+SMALLER = pdf(padding=200 * 1024)
 FULL_AT = 98_304
 
 
@@ -365,7 +412,7 @@ def test_a_real_full_file_system_keeps_nothing_and_the_next_scan_fits(
     )
     # With room again, a scan is stored whole and reads back as it was.
     filler.unlink()
-    smaller = SCAN[: 200 * 1024]
+    smaller = SMALLER
     stored = vault.put_bytes(smaller, name="passport.pdf")
     assert leftovers(vault.folder) == [stored.vault_name]
     assert vault.get(stored.vault_name, stored.sha256) == smaller

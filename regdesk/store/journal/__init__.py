@@ -14,6 +14,7 @@ It is split by what each part serves; ``Journal(db)`` holds one of each, as attr
     journal.issuance.record_print(...)      # issuance: prints and the survey
     journal.outbox.enqueue(...)             # outbox: messages waiting for the registry
     journal.corrections.annul(...)          # corrections: annulments, surveys entered later
+    journal.same_person.registered(...)     # same_person: this IIN's other applications here
 
 Each part is a ``JournalPart`` over the same database and can also be built alone
 (``Search(db)``). To add a part (the portal's or the reports' queries): a module here with a
@@ -29,7 +30,13 @@ from sqlite_utils import Database
 
 from regdesk.store.journal.corrections import Corrections
 from regdesk.store.journal.drafts import Drafts
-from regdesk.store.journal.errors import IllegalTransitionError, NotEditableError, NotFoundError
+from regdesk.store.journal.errors import (
+    AlreadyRegisteredError,
+    IllegalTransitionError,
+    NotEditableError,
+    NotFoundError,
+    RegisteredByColleagueError,
+)
 from regdesk.store.journal.events import Events
 from regdesk.store.journal.issuance import Issuance
 from regdesk.store.journal.names import make_name_key, normalise_name_query
@@ -47,9 +54,11 @@ from regdesk.store.journal.records import (
     SurveyAnswer,
 )
 from regdesk.store.journal.registration import Registration, format_number
+from regdesk.store.journal.same_person import OtherApplication, SamePerson
 from regdesk.store.journal.search import Search
 
 __all__ = [
+    "AlreadyRegisteredError",
     "AnnulmentRecord",
     "ApplicationRecord",
     "AttachmentRecord",
@@ -64,10 +73,13 @@ __all__ = [
     "JournalPart",
     "NotEditableError",
     "NotFoundError",
+    "OtherApplication",
     "Outbox",
     "OutboxItem",
     "PrintRecord",
+    "RegisteredByColleagueError",
     "Registration",
+    "SamePerson",
     "Search",
     "SignatureRecord",
     "SurveyAnswer",
@@ -89,3 +101,4 @@ class Journal:
         self.issuance = Issuance(db)
         self.outbox = Outbox(db)
         self.corrections = Corrections(db)
+        self.same_person = SamePerson(db)

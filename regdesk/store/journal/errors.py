@@ -39,3 +39,17 @@ class IllegalTransitionError(UserError, TransitionError):
         self.target = error.target
         self.role = error.role
         self.why = error.why
+
+
+class AlreadyRegisteredError(UserError):
+    """This person already has a registered application here this year (another terminal's,
+    a moment ago, or an earlier one): a second number is not given."""
+
+    key = "store.already_registered"
+
+
+class RegisteredByColleagueError(UserError):
+    """The application itself was registered a moment ago at another terminal (or by a second
+    press here): it has its number, nothing is left to sign."""
+
+    key = "store.registered_by_colleague"

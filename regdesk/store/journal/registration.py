@@ -5,6 +5,11 @@ Numbers ``{clinic code}-{year}-{000001}`` come from ``number_counters``, increme
 upsert inside the registration transaction: a registration that fails rolls its number back with
 it (no gap), and the write lock taken by ``BEGIN IMMEDIATE`` makes two terminals registering at
 the same moment take turns (no duplicate).
+
+The same lock serialises registrations of one person: inside the transaction, before a number is
+taken, no other application of the same IIN may be registered or issued in the numbering year
+(``same_person``). Of two terminals registering one person at once, the second is told who
+registered the person and under which number, and takes no number.
 """
 
 from __future__ import annotations
@@ -14,9 +19,14 @@ from datetime import date, datetime
 
 from regdesk.core.application import Role, State, TransitionError, check_transition
 from regdesk.store.db import transaction, utc_text
-from regdesk.store.journal.errors import IllegalTransitionError
+from regdesk.store.journal.errors import (
+    AlreadyRegisteredError,
+    IllegalTransitionError,
+    RegisteredByColleagueError,
+)
 from regdesk.store.journal.part import SIGNATURES, JournalPart, stored_value
 from regdesk.store.journal.records import SignatureRecord
+from regdesk.store.journal.same_person import OtherApplication, SamePerson
 
 
 def format_number(clinic_code: str, year: int, seq: int) -> str:
@@ -100,16 +110,31 @@ class Registration(JournalPart):
         canonical, cms) are one transaction; ``basis``, ``district`` and ``effective_date``, when
         given, are set in it too. ``year`` defaults to ``now.year``: pass ``now`` in
         the clinic's time zone so that numbering turns over at the clinic's midnight.
+
+        ``RegisteredByColleagueError`` when the application already has its number (another
+        terminal signed the same draft first); ``AlreadyRegisteredError`` when another
+        application of the same person is registered or issued in the numbering year.
         """
         number_year = year if year is not None else now.year
         at = utc_text(now)
         with transaction(self.db):
             conn = self.db.conn
             current = self._state(app_id)
+            same_person = SamePerson(self.db)
+            if current in (State.REGISTERED, State.ISSUED):
+                done = same_person.registration_of(app_id)
+                if done is not None:
+                    raise RegisteredByColleagueError(**_said(done))
             try:
                 check_transition(current, State.REGISTERED, role)
             except TransitionError as exc:
                 raise IllegalTransitionError(app_id, exc) from exc
+            iin = conn.execute(
+                "SELECT applicant_iin FROM applications WHERE id = ?", (app_id,)
+            ).fetchone()[0]
+            other = same_person.registered(iin, number_year, besides=app_id)
+            if other is not None:
+                raise AlreadyRegisteredError(**_said(other))
             seq = int(
                 conn.execute(
                     "INSERT INTO number_counters (clinic_code, year, last_seq) VALUES (?, ?, 1)"
@@ -180,6 +205,11 @@ class Registration(JournalPart):
             "FROM signatures WHERE application_id = ? ORDER BY id DESC LIMIT 1",
             (app_id,),
         )
+
+
+def _said(other: OtherApplication) -> dict[str, object]:
+    """The parameters of the messages that name another registration."""
+    return {"number": other.number or "", "name": other.by_name, "id": other.id}
 
 
 def _bytes(value: object) -> bytes:

@@ -292,6 +292,10 @@ class FormScreen(DeskScreen):
             )
             message.add_class("error")
             return
+        if desk.form.chosen_district(self.app_id) is None:  # the register refuses district 0
+            message.update(self.tr("desk.district_missing"))
+            message.add_class("error")
+            return
         if self._show_rules():
             return  # the basis does not allow it: say so before the key password is typed
         from regdesk.tui.screens.sign import SignScreen

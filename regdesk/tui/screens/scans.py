@@ -77,14 +77,13 @@ class ScanPickerScreen(DeskModal):
             return
         for s in scans:
             kind = SHORT_TYPES.get(s.media_type or "", self.tr("scans.unsupported"))
+            kind = self.tr("scans.damaged") if s.damaged else kind
             when = self.desk_app.desk.clock.local(s.modified).strftime("%d.%m %H:%M")
             label = f"{s.name[:32]:32} {kind[:14]:14} {human_size(s.size):>7} {when}"
             if s.too_big:
                 label += " " + self.tr("scans.too_big")
-            files.add_option(
-                Option(label, id=str(s.path), disabled=s.media_type is None or s.too_big)
-            )
-        usable = [i for i, scan in enumerate(scans) if scan.media_type and not scan.too_big]
+            files.add_option(Option(label, id=str(s.path), disabled=not s.usable))
+        usable = [i for i, scan in enumerate(scans) if scan.usable]
         files.highlighted = usable[0] if usable else None
 
     def _fill_kinds(self) -> None:
