@@ -11,6 +11,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from textual.widgets import Static
 from tui_support import (
+    choose_district,
     finish,
     look_up,
     make_app,
@@ -62,6 +63,7 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
 
         await press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        await choose_district(pilot)
         await press("f4")
         await wait_for_screen(pilot, "ScanPickerScreen")
         await wait_for_text(pilot, "udostoverenie-lichnosti.pdf")
@@ -220,6 +222,7 @@ async def test_wrong_key_password_then_the_right_one(workspace: demo.DemoWorkspa
         app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        await choose_district(pilot)
         # The identity document seen in the original: ticked in the checklist instead of a scan.
         await pilot.press("tab", "tab", "tab", "tab", "space")
         await wait_until(

@@ -8,7 +8,15 @@ import shutil
 from pathlib import Path
 
 from textual.widgets import Input
-from tui_support import finish, look_up, make_app, sign_in, wait_for_screen, wait_until
+from tui_support import (
+    choose_district,
+    finish,
+    look_up,
+    make_app,
+    sign_in,
+    wait_for_screen,
+    wait_until,
+)
 
 from regdesk import demo
 from regdesk.core.application import State
@@ -34,6 +42,7 @@ async def test_the_key_folder_is_offered_for_the_file_name_to_be_typed_after_it(
         app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        await choose_district(pilot)
         await pilot.press("f3", "f10")
         sign = await wait_for_screen(pilot, "SignScreen")
         field = sign.query_one("#key-path", Input)

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from tui_support import (
+    choose_district,
     finish,
     look_up,
     make_app,
@@ -66,6 +67,7 @@ async def test_the_eds_dialog_shows_a_deep_key_path_by_its_file_name(
         app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        await choose_district(pilot)
         await pilot.press("f3", "f10")
         sign = await wait_for_screen(pilot, "SignScreen")
 

@@ -24,7 +24,14 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_support import make_app, pinned_clock, sign_in, wait_for_screen, wait_until
+from tui_support import (
+    choose_district,
+    make_app,
+    pinned_clock,
+    sign_in,
+    wait_for_screen,
+    wait_until,
+)
 
 from regdesk import demo
 from regdesk.desk import Desk
@@ -109,6 +116,7 @@ async def _form(pilot: Pilot[Any], ws: demo.DemoWorkspace) -> None:
 
 async def _sign_dialog(pilot: Pilot[Any], ws: demo.DemoWorkspace) -> None:
     await _form(pilot, ws)
+    await choose_district(pilot)
     # F3: the identity document's original seen, ticked in the checklist.
     await pilot.press("f3", "f10")
     await wait_for_screen(pilot, "SignScreen")

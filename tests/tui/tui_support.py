@@ -120,3 +120,14 @@ async def look_up(pilot: Pilot[Any], iin: str) -> Any:
         f"the registry's answer for {iin}",
     )
     return screen
+
+
+async def choose_district(pilot: Pilot[Any], number: str = "1") -> None:
+    """Choose the district in the form, as the receptionist does before signing: the demo's
+    applicants live outside the districts' ranges, so none is suggested (issue 11, items 3, 15)."""
+    from textual.widgets import Select
+
+    form = await wait_for_screen(pilot, "FormScreen")
+    district = form.query_one("#district", Select)
+    district.value = number
+    await wait_until(pilot, lambda: district.value == number, f"district {number} chosen")
