@@ -139,10 +139,15 @@ async def test_a_receptionist_is_refused_and_an_admin_annuls_in_the_open(
         assert t("state.annulled", "ru") in twice.value.message("ru")
         assert await head.registration.flush_outbox() == 0
 
-    # The number is never given again: the next registration takes the next one.
-    _, following = await registered(desk, ws, ws.samples["unattached"][1], receptionist)
+    # The number is never given again: the next registration takes the next one. The person
+    # may be registered anew (an annulled registration does not count as this year's one).
+    again_id, following = await registered(desk, ws, iin, receptionist)
     prefix, seq = number.rsplit("-", 1)
-    assert following == f"{prefix}-{int(seq) + 1:06d}"
+    assert following == f"{prefix}-{int(seq) + 1:06d}" and again_id != app_id
+    assert desk.form.get(app_id).number == number  # the annulled one keeps its own
+    assert await desk.registration.flush_outbox() == 1
+    again = await desk.context.registry().attachment(iin)
+    assert again is not None and again.clinic_bin == ws.config.clinic.bin
 
 
 async def test_an_issued_talon_is_annulled_and_the_notice_is_printed_in_clinic_time(
