@@ -176,6 +176,8 @@ class Detail:
     """The annulment of an annulled application (ground, note, who), else None."""
     annulment_ok: bool | None = None
     """The annulment's EDS checked again now; None when there is none."""
+    actor_names: dict[str, str] = field(default_factory=dict)
+    """The employees named in the events, by IIN: the journal shows who, not a number."""
 
 
 class JournalView:
@@ -216,6 +218,11 @@ class JournalView:
             signature = journal.registration.signature(app_id)
             prints = list(journal.issuance.prints(app_id))
             annulment = journal.corrections.annulment(app_id)
+            names = {}
+            for iin in {e.actor_iin for e in events}:
+                account = ctx.staff.get(iin)
+                if account is not None:
+                    names[iin] = account.full_name
             with transaction(ctx.db):
                 audit.append(
                     ctx.db,
@@ -237,7 +244,7 @@ class JournalView:
 
             checked = verify(annulment.cms, annulment.canonical, policy=ctx.signing_policy())
             annulment_ok = checked.valid
-        return Detail(record, events, attachments, ok, text, prints, annulment, annulment_ok)
+        return Detail(record, events, attachments, ok, text, prints, annulment, annulment_ok, names)
 
 
 __all__ = ["Detail", "JournalView", "Query", "parse_query", "search_journal"]

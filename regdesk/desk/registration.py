@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from regdesk.core.json_types import JsonValue
 from regdesk.core.person import RegistryFacts
+from regdesk.core.phone import normalise_phone
 from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DistrictMissing, DocumentsMissing, RulesBlock
 from regdesk.desk.form import ApplicationForm
@@ -141,6 +142,7 @@ class Registration:
         missing = form_uc.missing_documents(app_id)
         if missing:
             raise DocumentsMissing(missing)
+        normalise_phone(str(form.get("phone") or ""))  # PhoneError: not +7 and ten digits
         district = form_uc.chosen_district(app_id)
         if district is None:
             raise DistrictMissing()

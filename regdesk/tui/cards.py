@@ -74,14 +74,23 @@ def document_name(kind: str, tr: Tr) -> str:
     return _named(key, kind, tr)
 
 
+def validity(issued: Any, expires: Any, tr: Tr) -> str:
+    """A document's validity: ``24.07.2022–23.07.2032``, or ``from 24.07.2022`` when it has no
+    end (a birth certificate)."""
+    if expires in (None, ""):
+        return tr("card.valid_from", date=_d(issued))
+    return f"{_d(issued)}–{_d(expires)}"
+
+
 def person_card(person: Any, attachment: Any | None, tr: Tr, age: int) -> str:
     """The registry's answer in words: Table 2 step 3 as the receptionist reads it.
 
     ``age``: the desk's (``Lookup.age``): today's, or at death for a dead person.
     """
+    age_key = "card.age_at_death" if person.life_status == "dead" else "card.age"
     lines = [
         f"[b]{escape(_full_name(person))}[/b]   {tr('card.iin')}: {person.iin}",
-        f"{tr('card.born')}: {_d(person.birth_date)} ({tr('card.age', age=age)})   "
+        f"{tr('card.born')}: {_d(person.birth_date)} ({tr(age_key, age=age)})   "
         f"{tr('card.sex')}: {tr(f'sex.{person.sex}')}",
         f"{tr('card.citizenship')}: {escape(person.citizenship.name)}   "
         f"{tr('card.residency')}: {tr(f'core.citizenship.{person.residency}')}",
@@ -93,7 +102,8 @@ def person_card(person: Any, attachment: Any | None, tr: Tr, age: int) -> str:
         lines.append(f"{tr('card.status')}: {tr('card.alive')}")
     if person.document is not None:
         doc = person.document
-        lines.append(f"{tr('card.document')}: {doc.number}, {_d(doc.issued)}–{_d(doc.expires)}")
+        kind = _named(f"card.doc_type.{doc.type}", tr("card.document"), tr)
+        lines.append(f"{kind}: {escape(doc.number)}, {validity(doc.issued, doc.expires, tr)}")
     if attachment is None:
         lines.append(f"{tr('card.attachment')}: {tr('card.not_attached')}")
     else:
@@ -154,6 +164,7 @@ def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:
         f"[b]{escape(r.full_name)}[/b]  {tr('card.iin')}: {r.applicant_iin}",
         f"{tr('detail.state')}: {tr(f'state.{r.state}')}   "
         f"{tr('detail.channel')}: {tr(f'channel.{r.channel}')}",
+        *_contact_lines(r.form or {}, tr),
     ]
     if r.refusal_code:
         from regdesk.core.refusals import reason
@@ -169,7 +180,8 @@ def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:
             what = "→ " + tr(f"state.{e.to_state}")
         else:
             what = f"{tr(f'core.step.{e.step}')} — {tr(f'detail.{e.kind}')}"
-        lines.append(f"  {when}  {what}  {e.actor_iin}")
+        who = detail.actor_names.get(e.actor_iin) or e.actor_iin
+        lines.append(f"  {when}  {what}  {escape(who)}")
     lines.append("")
     lines.append(f"[b]{tr('detail.attachments')}[/b] ({len(detail.attachments)})")
     for a in detail.attachments:
@@ -193,6 +205,16 @@ def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:
     return "\n".join(lines)
 
 
+def _contact_lines(form: Any, tr: Tr) -> list[str]:
+    """The phone and the actual address the form gives, a line each ("—" when not given)."""
+    phone = str(form.get("phone") or "").strip() or "—"
+    address = str(form.get("actual_address") or "").strip() or "—"
+    return [
+        f"{tr('form.phone')}: {escape(phone)}",
+        f"{tr('form.actual_address')}: {escape(address)}",
+    ]
+
+
 def sign_summary(record: Any, attachments: list[Any], tr: Tr) -> str:
     """What the employee is about to sign, in two lines, to review before the key password."""
     form = record.form or {}
@@ -209,5 +231,6 @@ def sign_summary(record: Any, attachments: list[Any], tr: Tr) -> str:
                 scans=len(attachments),
                 documents=documents,
             ),
+            *_contact_lines(form, tr),
         ]
     )
