@@ -91,7 +91,10 @@ async def sign_in(pilot: Pilot[Any], iin: str, password: str) -> None:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Wait for the app's workers and pending messages."""
-    await pilot.app.workers.wait_for_complete()
+    """Wait for the app's workers (but the flow's, which waits for its screens) and pending
+    messages."""
+    others = [w for w in pilot.app.workers if w.group != "flow"]
+    if others:  # an empty list would mean "all of them" to Textual
+        await pilot.app.workers.wait_for_complete(others)
     await pilot.pause()
     await asyncio.sleep(0)

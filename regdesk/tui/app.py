@@ -1,30 +1,39 @@
-"""The Textual application of the front desk. It talks only to ``regdesk.desk`` (its use cases)."""
+"""The Textual application of the front desk. It talks only to ``regdesk.desk.Desk``."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.worker import WorkerFailed
+from textual.worker import Worker, WorkerFailed, get_current_worker
 
 from regdesk.config import Config
 from regdesk.core.errors import UserError
 from regdesk.i18n import LANGS, Translator
+from regdesk.tui import calls
 from regdesk.tui.base import Translated, named_bindings, translate_bindings
+from regdesk.tui.runner import DeskRunner
 
 if TYPE_CHECKING:
+    from regdesk.core.clock import ClinicClock
     from regdesk.desk import Desk
+    from regdesk.tui.calls import Employee
 
 log = logging.getLogger("regdesk.tui")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,8 @@ class DeskApp(App[None]):
         self._idle_check_seconds = idle_check_seconds
         self.locked = False
         self.unexpected: list[BaseException] = []
-        self.pending_iin = ""
-        """An IIN scanned on the result screen, for the applicant screen to look up next."""
+        """Errors that are not a user's mistake nor the world's (a bug): tests assert none."""
+        self.runner = DeskRunner()
 
     # -- the desk behind the screens ----------------------------------------------------------
 
@@ -101,6 +110,28 @@ class DeskApp(App[None]):
             raise RuntimeError("the desk is not open yet")
         return self._desk
 
+    @property
+    def clock(self) -> ClinicClock:
+        """The clinic's clock (the desk's): every time a screen shows is clinic time."""
+        return self.desk.clock
+
+    @property
+    def employee(self) -> Employee | None:
+        """Who is signed in (read from memory: no call into the desk)."""
+        return self._desk.employee if self._desk is not None else None
+
+    def sign_out(self) -> None:
+        """Back to the sign-in screen at once; the sign-out is written in the background.
+
+        The employee's drafts stay in the journal for them, unseen by whoever signs in next.
+        """
+        from regdesk.tui.screens.signin import SignInScreen
+
+        self.call_desk(self, calls.sign_out, group="sign-out")
+        self.locked = False
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):
+            self.pop_screen()
+
     def wait_desk(self, timeout: float = 60.0) -> Desk:
         """From a worker thread: the desk once it is open, or the error that kept it closed."""
         self._desk_ready.wait(timeout)
@@ -109,9 +140,90 @@ class DeskApp(App[None]):
         return self.desk
 
     def close_desk(self) -> None:
-        """Close the database when the app has ended (the CLI calls it after ``run``)."""
+        """Close the registry client and the database once the app has ended (the CLI calls it
+        after ``run``, the tests after ``run_test``)."""
         if self._desk is not None:
-            self._desk.close()
+            try:
+                self.runner.close(self._desk.aclose)
+            finally:
+                self._desk.close()
+
+    # -- calls into the desk, off the UI thread ------------------------------------------------
+
+    @overload
+    def call_desk(
+        self,
+        node: DOMNode,
+        job: Callable[..., Awaitable[T]],
+        *args: object,
+        then: Callable[[T], object] | None = None,
+        failed: Callable[[str], object] | None = None,
+        group: str = "desk",
+        exclusive: bool = False,
+    ) -> Worker[None]: ...
+
+    @overload
+    def call_desk(
+        self,
+        node: DOMNode,
+        job: Callable[..., T],
+        *args: object,
+        then: Callable[[T], object] | None = None,
+        failed: Callable[[str], object] | None = None,
+        group: str = "desk",
+        exclusive: bool = False,
+    ) -> Worker[None]: ...
+
+    def call_desk(
+        self,
+        node: DOMNode,
+        job: Callable[..., Any],
+        *args: object,
+        then: Callable[[Any], object] | None = None,
+        failed: Callable[[str], object] | None = None,
+        group: str = "desk",
+        exclusive: bool = False,
+    ) -> Worker[None]:
+        """Run ``job(desk, *args)`` (one of ``regdesk.tui.calls``) in a worker of ``node``.
+
+        ``then(result)`` follows on the UI thread, unless meanwhile the screen was closed or
+        the worker cancelled or superseded (``exclusive`` in its ``group``), so a late result
+        never lands on a screen that no longer shows it. An error is said in the user's words
+        by ``failed(text)`` (a notification without it); one that is not a ``UserError`` is
+        also kept in ``unexpected``. This is the one place the desk's errors are handled.
+        """
+
+        def with_desk(*args: object) -> Any:
+            return job(self.wait_desk(), *args)
+
+        async def with_desk_async(*args: object) -> Any:
+            return await job(self.wait_desk(), *args)
+
+        call = with_desk_async if inspect.iscoroutinefunction(job) else with_desk
+
+        async def run() -> None:
+            worker = get_current_worker()
+            try:
+                result = await self.runner.run(call, *args)
+            except Exception as exc:
+                text = self.explain(exc)
+                if self._still_wanted(node, worker):
+                    if failed is None:
+                        self.notify(text, severity="error", timeout=8)
+                    else:
+                        failed(text)
+                return
+            if then is not None and self._still_wanted(node, worker):
+                then(result)
+
+        name = getattr(job, "__name__", "desk")
+        return node.run_worker(run, name=name, group=group, exclusive=exclusive)
+
+    def _still_wanted(self, node: DOMNode, worker: Worker[Any]) -> bool:
+        if worker.is_cancelled:
+            return False
+        screen = node if isinstance(node, Screen) else None
+        return screen is None or screen in self.screen_stack
 
     def _open_desk(self) -> None:
         from regdesk.desk import Desk
@@ -131,8 +243,8 @@ class DeskApp(App[None]):
     def set_lang(self, lang: str) -> None:
         self.lang = lang
         self._tr = Translator(lang)
-        if self._desk is not None and self._desk.employee is not None:
-            self._desk.session.set_language(lang)
+        if self.employee is not None:
+            self.call_desk(self, calls.set_language, lang, group="language", exclusive=True)
         translate_bindings(self, self.tr)
         for screen in self.screen_stack:
             if isinstance(screen, Translated):
@@ -198,7 +310,7 @@ class DeskApp(App[None]):
 
     def _check_idle(self) -> None:
         limit = self.config.security.idle_lock_minutes * 60
-        signed_in = self._desk is not None and self._desk.employee is not None
+        signed_in = self.employee is not None
         if signed_in and not self.locked and self.idle_seconds() >= limit:
             self.lock()
 
@@ -211,9 +323,11 @@ class DeskApp(App[None]):
     # -- errors -----------------------------------------------------------------------------
 
     def explain(self, error: BaseException) -> str:
-        """The error in the user's words; anything unexpected is logged, never shown raw."""
+        """The error in the user's words; anything unexpected is kept in ``unexpected`` and
+        logged, never shown raw."""
         if isinstance(error, UserError):
             return error.message(self.lang)
+        self.unexpected.append(error)
         log.error("unexpected error", exc_info=error)
         return self.tr("error.unexpected")
 
@@ -237,5 +351,6 @@ class DeskApp(App[None]):
 
     async def action_quit(self) -> None:
         if self._desk is not None:
-            await self._desk.aclose()
+            # The registry client lives on the desk's loop: it is closed there.
+            await asyncio.wrap_future(self.runner.submit(self._desk.aclose))
         self.exit()

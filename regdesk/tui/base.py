@@ -6,17 +6,20 @@ gives both the footer and the help screen, and the config's ``[keymap]`` remaps 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker
 
 if TYPE_CHECKING:
     from regdesk.tui.app import DeskApp
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def translate_bindings(node: DOMNode, tr: Any) -> None:
@@ -55,25 +58,54 @@ class Translated:
     def on_mount(self) -> None:
         self.retranslate()
 
-    def from_worker(self, callback: Callable[..., object], *args: object) -> None:
-        """From a worker thread: run ``callback(*args)`` on the UI thread, unless meanwhile the
-        screen was closed (Esc while the worker ran) or the worker was cancelled or superseded
-        (an exclusive worker started after it), so a late result never lands on a screen that
-        no longer shows it, nor overwrites a newer one."""
+    @overload
+    def desk_call(
+        self,
+        job: Callable[..., Awaitable[T]],
+        *args: object,
+        then: Callable[[T], object] | None = None,
+        failed: Callable[[str], object] | None = None,
+        group: str = "desk",
+        exclusive: bool = False,
+    ) -> Worker[None]: ...
+
+    @overload
+    def desk_call(
+        self,
+        job: Callable[..., T],
+        *args: object,
+        then: Callable[[T], object] | None = None,
+        failed: Callable[[str], object] | None = None,
+        group: str = "desk",
+        exclusive: bool = False,
+    ) -> Worker[None]: ...
+
+    def desk_call(
+        self,
+        job: Callable[..., Any],
+        *args: object,
+        then: Callable[[Any], object] | None = None,
+        failed: Callable[[str], object] | None = None,
+        group: str = "desk",
+        exclusive: bool = False,
+    ) -> Worker[None]:
+        """``job(desk, *args)`` in a worker of this screen; see ``DeskApp.call_desk``."""
         screen = cast(Screen[Any], self)
-        worker = get_current_worker()
+        return self.desk_app.call_desk(
+            screen, job, *args, then=then, failed=failed, group=group, exclusive=exclusive
+        )
 
-        def apply() -> None:
-            if worker.is_cancelled or screen not in screen.app.screen_stack:
-                return
-            callback(*args)
-
-        screen.app.call_from_thread(apply)
-
-
-class DeskScreen(Translated, Screen[Any]):
-    """A full screen of the desk."""
+    def desk_do(self, job: Callable[..., object], *args: object, group: str = "desk") -> None:
+        """A write that must be done even when this screen closes at once (a draft abandoned
+        on Esc, a survey stored on Enter): run by the app, not by the screen's workers, which
+        end with it."""
+        app = self.desk_app
+        app.call_desk(app, job, *args, group=group)
 
 
-class DeskModal(Translated, ModalScreen[Any]):
-    """A dialog over the current screen."""
+class DeskScreen(Translated, Screen[R]):
+    """A full screen of the desk; ``R`` is what it gives back when dismissed."""
+
+
+class DeskModal(Translated, ModalScreen[R]):
+    """A dialog over the current screen; ``R`` is what it gives back when dismissed."""

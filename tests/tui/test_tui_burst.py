@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual import events
-from tui_support import finish, look_up, make_app, sign_in, wait_for_screen, wait_until
+from tui_support import finish, look_up, make_app, settle, sign_in, wait_for_screen, wait_until
 
 from regdesk import demo
 
@@ -63,6 +63,6 @@ async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(
         # timers end with it) is gone; nothing that could store a survey is left running.
         assert result._survey_timer is None and result.answers == []  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: not result.is_attached, "the result screen closed")
-        await app.workers.wait_for_complete()
+        await settle(app)
         assert app.desk.context.journal.issuance.survey(app_id) is None
     await finish(app)

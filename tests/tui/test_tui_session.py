@@ -82,7 +82,7 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
         await wait_for_screen(pilot, "LockScreen")
         await pilot.press("f12")
         await wait_for_screen(pilot, "SignInScreen")
-        assert app.desk.employee is None
+        await wait_until(pilot, lambda: app.desk.employee is None, "the sign-out written")
         await sign_in(pilot, admin_iin, admin_password)
         assert top(app) == "MenuScreen"  # no offer of someone else's draft
         assert app.desk.session.open_drafts() == []

@@ -28,6 +28,7 @@ from tui_support import (
     choose_district,
     make_app,
     pinned_clock,
+    settle,
     sign_in,
     wait_for_screen,
     wait_until,
@@ -69,7 +70,7 @@ def snap_ws(monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.DemoWorkspace]:
 def snap_app(snap_ws: demo.DemoWorkspace) -> Iterator[DeskApp]:
     app = make_app(snap_ws, clock=pinned_clock(FIXED_NOW))
     yield app
-    app.desk.close()
+    app.close_desk()
     assert app.unexpected == [], app.unexpected
 
 
@@ -81,6 +82,9 @@ def _shot(snap_compare: Snap, app: DeskApp, run: Callable[[Pilot[Any]], Awaitabl
 
     async def run_then_steady(pilot: Pilot[Any]) -> None:
         await run(pilot)
+        # What the screen loads from the desk arrives from workers: the picture waits for it.
+        await settle(app)
+        await pilot.pause()
         for screen in app.screen_stack:
             for field in screen.query(Input):
                 field.cursor_blink = False
@@ -217,7 +221,7 @@ def test_snapshot_result(
         await pilot.press(*demo.KEY_PASSWORD, "enter")
         await wait_for_screen(pilot, "ResultScreen")
         # The number is safe; the attachment register is told in the background: let it finish.
-        await pilot.app.workers.wait_for_complete()
+        await settle(snap_app)
 
     assert _shot(snap_compare, snap_app, run)
 

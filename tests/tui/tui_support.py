@@ -53,10 +53,10 @@ def make_app(
 
 
 async def finish(app: DeskApp) -> None:
-    """After ``run_test``: no error reached the app's last-resort handler; close the desk."""
+    """After ``run_test``: no unexpected error was met anywhere (a screen's handler, a worker,
+    the last-resort handler all keep it in ``unexpected``); close the desk."""
+    app.close_desk()
     assert app.unexpected == [], app.unexpected
-    await app.desk.aclose()
-    app.desk.close()
 
 
 def screen_text(app: DeskApp) -> str:
@@ -68,6 +68,14 @@ def screen_text(app: DeskApp) -> str:
 def top(app: DeskApp) -> str:
     """The class name of the screen on top, for short assertions."""
     return type(app.screen).__name__
+
+
+async def settle(app: DeskApp) -> None:
+    """Wait for every worker to end, but the flow's: it waits for the screens it opened
+    (flow.py) and ends only when the applicant's way through them does."""
+    others = [w for w in app.workers if w.group != "flow"]
+    if others:  # an empty list would mean "all of them" to Textual
+        await app.workers.wait_for_complete(others)
 
 
 async def wait_until(

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
+from textual.worker import Worker
 
 from regdesk.desk import Lookup
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.calls import ApplicationRecord
 from regdesk.tui.cards import findings_text, person_card
 from regdesk.tui.widgets import IinInput
 
+if TYPE_CHECKING:
+    from regdesk.tui.flow import AttachFlow
 
-class ApplicantScreen(DeskScreen):
-    """Type or scan the IIN, Enter asks the registry; the answer and the desk's checks follow."""
+
+class ApplicantScreen(DeskScreen[None]):
+    """Type or scan the IIN, Enter asks the registry; the answer and the desk's checks follow.
+
+    F9 or F10 hands the application to the flow (flow.py) and waits for it to come back.
+    """
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
@@ -27,11 +37,13 @@ class ApplicantScreen(DeskScreen):
         Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, resume: ApplicationRecord | None = None) -> None:
         super().__init__()
         self.lookup: Lookup | None = None
         self.busy = False
         self._last_error = False
+        self._resume = resume
+        """An unfinished draft chosen after sign-in: its flow starts as this screen opens."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", classes="title")
@@ -57,14 +69,16 @@ class ApplicantScreen(DeskScreen):
         super().on_mount()
         self.query_one("#progress", LoadingIndicator).display = False
         self.query_one("#iin", IinInput).focus()
+        draft, self._resume = self._resume, None
+        if draft is not None:
+            if (draft.registry_data or {}).get("person"):
+                self._run_flow(self.flow.fill, draft.id)
+            else:
+                # The registry had no data for this person: the only step left is the refusal.
+                self._run_flow(self.flow.refuse, draft.id, "no_data")
 
     def on_screen_resume(self) -> None:
         self.refresh_bindings()
-        pending, self.desk_app.pending_iin = self.desk_app.pending_iin, ""
-        if pending:
-            # Scanned on the result screen before Enter: look it up as if scanned here.
-            self.query_one("#iin", IinInput).value = pending
-            self.start_lookup()
 
     # -- which keys make sense now ------------------------------------------------------------
 
@@ -95,34 +109,33 @@ class ApplicantScreen(DeskScreen):
             self._status(exc.message(self.desk_app.lang), error=True)
             return
         self._drop_current_draft()
-        self.lookup = None
         self._set_busy(True)
         self._status(self.tr("applicant.asking"))
         self.query_one("#card", Static).update("")
         self.query_one("#findings", Static).update("")
-        self._run_lookup(iin.value)
+        self.desk_call(
+            calls.look_up,
+            iin.value,
+            then=self._found,
+            failed=self._lookup_failed,
+            group="lookup",
+            exclusive=True,
+        )
 
-    @work(exclusive=True, group="lookup")
-    async def _run_lookup(self, iin: str) -> None:
-        try:
-            lookup = await self.desk_app.desk.intake.look_up(iin)
-        except asyncio.CancelledError:
-            self._set_busy(False)
-            self._status(self.tr("applicant.cancelled"))
-            raise
-        except Exception as exc:
-            self._set_busy(False)
-            self._last_error = True
-            self._status(self.desk_app.explain(exc), error=True)
-            self.refresh_bindings()
-            self.query_one("#iin", IinInput).select_all()
-            return
+    def _found(self, lookup: Lookup) -> None:
         self._last_error = False
         self.lookup = lookup
         self._set_busy(False)
         self._show()
         self.refresh_bindings()
         # The next scan or typing replaces this IIN instead of being refused by a full field.
+        self.query_one("#iin", IinInput).select_all()
+
+    def _lookup_failed(self, text: str) -> None:
+        self._set_busy(False)
+        self._last_error = True
+        self._status(text, error=True)
+        self.refresh_bindings()
         self.query_one("#iin", IinInput).select_all()
 
     def _set_busy(self, busy: bool) -> None:
@@ -166,43 +179,52 @@ class ApplicantScreen(DeskScreen):
     def action_retry(self) -> None:
         self.start_lookup()
 
-    def action_refuse(self) -> None:
-        if self.lookup is None:
-            return
-        from regdesk.tui.screens.refuse import RefuseScreen
+    @property
+    def flow(self) -> AttachFlow:
+        from regdesk.tui.flow import AttachFlow
 
-        lookup = self.lookup
-        self.app.push_screen(
-            RefuseScreen(lookup.application_id, lookup.suggested_refusal, before_registration=True),
-            self._after_decision,
-        )
+        return AttachFlow(self.desk_app)
+
+    def action_refuse(self) -> None:
+        if self.lookup is not None:
+            lookup = self.lookup
+            self._run_flow(self.flow.refuse, lookup.application_id, lookup.suggested_refusal)
 
     def action_form(self) -> None:
-        if self.lookup is None or self.lookup.person is None:
-            return
-        from regdesk.tui.screens.form import FormScreen
+        if self.lookup is not None and self.lookup.person is not None:
+            self._run_flow(self.flow.fill, self.lookup.application_id)
 
-        self.app.push_screen(FormScreen(self.lookup.application_id), self._after_decision)
+    def _run_flow(self, steps: Callable[..., Awaitable[str | None]], *args: object) -> None:
+        """Run the flow's ``steps`` in this screen's worker (they wait for the screens they
+        open); back here, clear for the next applicant, unless the receptionist went back."""
 
-    def _after_decision(self, done: object) -> None:
-        """Back from a refusal or a registration: clear for the next person (step 3 again)."""
-        if not done:
-            return
+        async def run() -> None:
+            next_iin = await steps(*args)
+            if next_iin is not None:
+                self.next_applicant(next_iin)
+
+        _: Worker[None] = self.run_worker(run, name="flow", group="flow", exclusive=True)
+
+    def next_applicant(self, iin: str) -> None:
+        """Back from a refusal or a registration: clear for the next person (step 3 again);
+        an IIN scanned on the result screen is looked up at once, as if scanned here."""
         self.lookup = None
-        iin = self.query_one("#iin", IinInput)
-        iin.value = ""
+        field = self.query_one("#iin", IinInput)
+        field.value = iin
         self.query_one("#card", Static).update("")
         self.query_one("#findings", Static).update("")
         self._status(self.tr("applicant.next"))
-        iin.focus()
+        field.focus()
         self.refresh_bindings()
+        if iin:
+            self.start_lookup()
 
     def _drop_current_draft(self) -> None:
         # A person who walked away: the draft is closed as abandoned, not left open.
         if self.lookup is not None:
             app_id = self.lookup.application_id
             self.lookup = None
-            self.run_worker(lambda: self.desk_app.desk.intake.abandon(app_id), thread=True)
+            self.desk_do(calls.abandon, app_id, group="abandon")
 
     def action_lock(self) -> None:
         self.desk_app.lock()

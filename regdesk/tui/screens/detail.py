@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,11 +9,12 @@ from textual.widgets import Footer, Static
 
 from regdesk.core.application import State
 from regdesk.desk import Detail, Issued
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import detail_text
 
 
-class DetailScreen(DeskScreen):
+class DetailScreen(DeskScreen[None]):
     """Read-only view; F6 reprints the talon or the refusal notice, marked as a duplicate."""
 
     BINDINGS = [
@@ -27,6 +27,7 @@ class DetailScreen(DeskScreen):
         super().__init__()
         self.app_id = app_id
         self.detail: Detail | None = None
+        self.entry: calls.Entry | None = None
         self.showing_preview = False
         self.printing = False
 
@@ -42,14 +43,12 @@ class DetailScreen(DeskScreen):
         self.query_one("#detail-scroll").focus()
         self._load()
 
-    @work(thread=True, exclusive=True, group="detail")
     def _load(self) -> None:
-        # Verifying the signature parses CMS and certificates: off the UI thread.
-        detail = self.desk_app.desk.journal.detail(self.app_id)
-        self.from_worker(self._loaded, detail)
+        self.desk_call(calls.entry, self.app_id, then=self._loaded, group="detail", exclusive=True)
 
-    def _loaded(self, detail: Detail) -> None:
-        self.detail = detail
+    def _loaded(self, entry: calls.Entry) -> None:
+        self.entry = entry
+        self.detail = entry.detail
         self.retranslate()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -65,17 +64,14 @@ class DetailScreen(DeskScreen):
         super().retranslate()
         title = self.query_one("#detail-title", Static)
         body = self.query_one("#detail-body", Static)
-        if self.detail is None:
+        if self.detail is None or self.entry is None:
             title.update(self.tr("detail.loading"))
             return
-        record = self.detail.record
-        title.update(self.tr("detail.title", number=self.desk_app.desk.journal.reference(record)))
+        title.update(self.tr("detail.title", number=self.entry.reference))
         if self.showing_preview:
-            body.update(self.desk_app.desk.issuance.preview(self.app_id))
+            body.update(self.entry.preview)
         else:
-            body.update(
-                detail_text(self.detail, self.tr, self.desk_app.lang, self.desk_app.desk.clock)
-            )
+            body.update(detail_text(self.detail, self.tr, self.desk_app.lang, self.desk_app.clock))
         self.refresh_bindings()
 
     def action_preview(self) -> None:
@@ -90,16 +86,14 @@ class DetailScreen(DeskScreen):
         self.printing = True
         self.refresh_bindings()
         self.query_one("#detail-status", Static).update(self.tr("result.printing"))
-        self._reprint()
-
-    @work(thread=True, exclusive=True, group="print")
-    def _reprint(self) -> None:
-        try:
-            issued = self.desk_app.desk.issuance.reprint(self.app_id)
-        except Exception as exc:
-            self.from_worker(self._reprint_failed, self.desk_app.explain(exc))
-            return
-        self.from_worker(self._printed, issued)
+        self.desk_call(
+            calls.reprint,
+            self.app_id,
+            then=self._printed,
+            failed=self._reprint_failed,
+            group="print",
+            exclusive=True,
+        )
 
     def _reprint_failed(self, text: str) -> None:
         self.printing = False

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 from typing import Any
 
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
-from regdesk.core.rules import Basis
+from regdesk.core.rules import Basis, Finding
 from regdesk.desk import DistrictSuggestion
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import document_name, human_size, short_person
 from regdesk.tui.widgets import IinInput
@@ -22,9 +23,15 @@ from regdesk.tui.widgets import IinInput
 SAVE_DELAY = 0.3
 """Seconds of quiet before the draft is written: a crash loses at most the field being edited."""
 
+TEXT_FIELDS = ("phone", "actual_address", "representative_iin")
 
-class FormScreen(DeskScreen):
-    """Registry data read-only; phone, address, basis, district, documents and scans editable."""
+
+class FormScreen(DeskScreen[bool]):
+    """Registry data read-only; phone, address, basis, district, documents and scans editable.
+
+    Dismissed with True once the application is registered (its EDS dialog said so), False
+    when the receptionist went back; what follows is the flow's (flow.py).
+    """
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
@@ -37,14 +44,15 @@ class FormScreen(DeskScreen):
     def __init__(self, app_id: int) -> None:
         super().__init__()
         self.app_id = app_id
-        self.record: Any = None
+        self.view: calls.Form | None = None
+        """The draft as loaded (in a worker); None until then, and nothing is saved before."""
+        self.latest = calls.LatestForm(app_id)
         self._save_timer: Timer | None = None
         self._loading = True
+        self._checking = False
         self._suggested: int | None = None
         """The district last suggested from the address (None: none matched)."""
-        self._leaving = False
-        """Esc, F4 or F10 is being carried out (the form is written first): a second press must
-        not open a second dialog or close the screen twice."""
+        """F10's save and check are under way: a second F10 must not open a second dialog."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", classes="title")
@@ -75,32 +83,35 @@ class FormScreen(DeskScreen):
     # -- loading and texts -------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.record = self.desk_app.desk.form.get(self.app_id)
         super().on_mount()
-        form = self.record.form or {}
-        self.query_one("#phone", Input).value = str(form.get("phone", ""))
-        self.query_one("#actual_address", Input).value = str(form.get("actual_address", ""))
-        self.query_one("#representative_iin", IinInput).value = str(
-            form.get("representative_iin", "")
-        )
-        self._fill_choices(form)
-        self._show_attachments()
         self.query_one("#phone", Input).focus()
-        self.call_after_refresh(self._loaded)
-        desk = self.desk_app.desk
-        self.run_worker(lambda: desk.form.begin_step(self.app_id, "form_and_eds"), thread=True)
+        self.desk_call(calls.open_form, self.app_id, then=self._loaded, group="load")
+        self.desk_do(calls.begin_form, self.app_id)
 
-    def _loaded(self) -> None:
+    def _loaded(self, view: calls.Form) -> None:
+        self.view = view
+        form = view.record.form or {}
+        # Keys typed before the draft arrived stay: the stored value fills an empty field only.
+        for wid in TEXT_FIELDS:
+            field = self.query_one(f"#{wid}", Input)
+            if not field.value:
+                field.value = str(form.get(wid, ""))
+        self.retranslate()
+        self._fill_choices(form)
+        self._show_attachments(view.attachments)
+        self.call_after_refresh(self._ready)
+
+    def _ready(self) -> None:
         self._loading = False
-        self._show_rules()
+        self._check_rules()
+        stored = (self.view.record.form if self.view else None) or {}
+        typed = self._form()
+        if any(typed[k] != str(stored.get(k, "")) for k in TEXT_FIELDS):
+            self._changed()  # typed while the draft loaded: saved like any other typing
 
     def retranslate(self) -> None:
         super().retranslate()
-        if self.record is None:
-            return
-        desk = self.desk_app.desk
         self.query_one("#step-title", Static).update(self.tr("form.title"))
-        self.query_one("#summary", Static).update(short_person(self.record, self.tr))
         for wid, key in (
             ("#phone-label", "form.phone"),
             ("#address-label", "form.actual_address"),
@@ -110,17 +121,22 @@ class FormScreen(DeskScreen):
             ("#docs-label", "form.documents"),
         ):
             self.query_one(wid, Label).update(self.tr(key))
+        view = self.view
+        if view is None:
+            return
+        self.query_one("#summary", Static).update(short_person(view.record, self.tr))
         needs_rep = any(
-            d.value in ("representative_identity", "guardianship_decision")
-            for d in desk.form.required_documents(self.record)
+            d.value in ("representative_identity", "guardianship_decision") for d in view.documents
         )
         self.query_one("#rep-row").display = needs_rep
         if not self._loading:
             self._fill_choices(self._form())
-            self._show_attachments()
+            self._show_attachments(view.attachments)
 
     def _fill_choices(self, form: dict[str, Any]) -> None:
-        desk = self.desk_app.desk
+        view = self.view
+        if view is None:
+            return
         basis = self.query_one("#basis", Select)
         basis.set_options((self.tr(b.key), b.value) for b in Basis)
         basis.value = str(form.get("basis") or Basis.FREE_CHOICE.value)
@@ -130,26 +146,23 @@ class FormScreen(DeskScreen):
                 self.tr("form.district_option", number=d.number, doctor=d.doctor or "—"),
                 str(d.number),
             )
-            for d in desk.form.districts()
+            for d in view.districts
         )
-        suggestion = desk.form.suggest_district(self.record, str(form.get("actual_address", "")))
-        self._show_district_why(suggestion)
-        chosen = form.get("district") or suggestion.district
+        self._show_district_why(view.suggestion)
+        chosen = form.get("district") or view.suggestion.district
         if chosen is not None:
             district.value = str(chosen)
         docs = self.query_one("#documents", SelectionList)
         seen = set(str(form.get("documents_seen", "")).split(","))
         docs.clear_options()
-        docs.add_options(
-            (self.tr(d.key), d.value, d.value in seen)
-            for d in desk.form.required_documents(self.record)
-        )
+        docs.add_options((self.tr(d.key), d.value, d.value in seen) for d in view.documents)
         # Without a highlighted row, Space on the focused checklist would tick nothing.
         if docs.option_count:
             docs.highlighted = 0
 
-    def _show_attachments(self) -> None:
-        files = self.desk_app.desk.form.attachments(self.app_id)
+    def _show_attachments(self, files: tuple[Any, ...]) -> None:
+        if self.view is not None:
+            self.view = dataclasses.replace(self.view, attachments=files)
         lines = [self.tr("form.attachments", count=len(files))]
         for a in files:
             kind = document_name(a.doc_kind, self.tr)
@@ -175,12 +188,21 @@ class FormScreen(DeskScreen):
 
     @on(Input.Changed, "#actual_address")
     def _address_changed(self, event: Input.Changed) -> None:
+        if self._loading or self.view is None:
+            return
+        self.desk_call(
+            calls.suggest_district,
+            self.view.record,
+            event.value,
+            then=self._district_suggested,
+            group="district",
+            exclusive=True,
+        )
+
+    def _district_suggested(self, suggestion: DistrictSuggestion) -> None:
         # The address the applicant gives wins over the registered one; a district the
         # receptionist chose by hand (not the previous suggestion) is left alone.
-        if self._loading or self.record is None:
-            return
         before = self._suggested
-        suggestion = self.desk_app.desk.form.suggest_district(self.record, event.value)
         self._show_district_why(suggestion)
         district = self.query_one("#district", Select)
         untouched = district.is_blank() or district.value == str(before)
@@ -216,115 +238,113 @@ class FormScreen(DeskScreen):
         self._save_timer = self.set_timer(SAVE_DELAY, self._save)
 
     def _save(self) -> None:
-        self._save_worker(self._form())
-
-    @work(thread=True, group="save")
-    def _save_worker(self, form: dict[str, Any]) -> None:
-        self.desk_app.desk.form.save_form(self.app_id, form)
-
-    def _save_then(self, after: Callable[[], object]) -> None:
-        """Write the form now (off the UI thread: another terminal may hold the database for a
-        moment), then carry on with ``after`` on the UI thread."""
-        if self._leaving:
-            return
-        self._leaving = True
+        """Write the form as it is now. Saves that wait for the database (another terminal's
+        transaction) may run in several threads: each writes the latest form, so the last
+        write is the last typing. The app runs it: it is done even if the form closes."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        form, desk = self._form(), self.desk_app.desk
-
-        def save() -> None:
-            try:
-                desk.form.save_form(self.app_id, form)
-            except Exception as exc:
-                self.from_worker(self._save_failed, self.desk_app.explain(exc))
-                return
-            self.from_worker(self._saved, after)
-
-        self.run_worker(save, thread=True, group="save")
-
-    def _saved(self, after: Callable[[], object]) -> None:
-        self._leaving = False
-        after()
-
-    def _save_failed(self, text: str) -> None:
-        self._leaving = False
-        message = self.query_one("#form-message", Static)
-        message.update(text)
-        message.add_class("error")
+        if self._loading:
+            return
+        self.latest.typed = self._form()
+        self.desk_do(calls.save_form, self.latest, group="save")
 
     # -- keys -----------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self._save_then(lambda: self.dismiss(False))
+        self._save()
+        self.dismiss(False)
 
     def action_documents_seen(self) -> None:
         """Tick every required document whose original the receptionist has in hand."""
         self.query_one("#documents", SelectionList).select_all()
 
     def action_add_scan(self) -> None:
-        self._save_then(self._pick_scan)
-
-    def _pick_scan(self) -> None:
         from regdesk.tui.screens.scans import ScanPickerScreen
 
-        self.record = self.desk_app.desk.form.get(self.app_id)
-        self.app.push_screen(ScanPickerScreen(self.app_id, self.record), self._scan_added)
+        self._save()
+        documents = self.view.documents if self.view is not None else None
+        self.app.push_screen(ScanPickerScreen(self.app_id, documents), self._scan_added)
 
-    def _scan_added(self, added: object) -> None:
+    def _scan_added(self, added: bool | None) -> None:
         if added:
-            self._show_attachments()
+            self.desk_call(
+                calls.attachments, self.app_id, then=self._show_attachments, group="attachments"
+            )
 
     def action_sign(self) -> None:
-        self._save_then(self._to_signing)
+        if self._loading or self._checking:
+            return
+        self._checking = True
+        self._save()
+        self.desk_call(
+            calls.check_saved,
+            self.latest,
+            self._basis(),
+            then=self._to_signing,
+            failed=self._check_failed,
+            group="check",
+            exclusive=True,
+        )
 
-    def _to_signing(self) -> None:
-        desk = self.desk_app.desk
-        missing = desk.form.missing_documents(self.app_id)
-        message = self.query_one("#form-message", Static)
-        if missing:
-            names = {
-                d.value: self.tr(d.key)
-                for d in desk.form.required_documents(desk.form.get(self.app_id))
-            }
-            message.update(
-                self.tr("form.missing", names=", ".join(names.get(m, m) for m in missing))
+    def _check_failed(self, text: str) -> None:
+        self._checking = False
+        self._say(text, error=True)
+
+    def _to_signing(self, readiness: calls.Readiness) -> None:
+        self._checking = False
+        view = self.view
+        if view is None:
+            return
+        if readiness.missing:
+            names = {d.value: self.tr(d.key) for d in view.documents}
+            text = self.tr(
+                "form.missing", names=", ".join(names.get(m, m) for m in readiness.missing)
             )
-            message.add_class("error")
+            self._say(text, error=True)
             return
-        if desk.form.chosen_district(self.app_id) is None:  # the register refuses district 0
-            message.update(self.tr("desk.district_missing"))
-            message.add_class("error")
+        if readiness.no_district:  # the register refuses district 0
+            self._say(self.tr("desk.district_missing"), error=True)
             return
-        if self._show_rules():
+        if self._show_rules(readiness.findings):
             return  # the basis does not allow it: say so before the key password is typed
         from regdesk.tui.screens.sign import SignScreen
 
         self.app.push_screen(SignScreen(self.app_id), self._signed)
 
+    def _basis(self) -> str:
+        return self._form()["basis"] or "free_choice"
+
     @on(Select.Changed, "#basis")
     def _basis_changed(self) -> None:
         if not self._loading:
-            self._show_rules()
+            self._check_rules()
 
-    def _show_rules(self) -> bool:
+    def _check_rules(self) -> None:
+        self.desk_call(
+            calls.rules_on,
+            self.app_id,
+            self._basis(),
+            then=self._show_rules,
+            group="rules",
+            exclusive=True,
+        )
+
+    def _show_rules(self, found: list[Finding] | tuple[Finding, ...]) -> bool:
         """What the rules say on the basis now chosen; True when they forbid the attachment."""
-        desk = self.desk_app.desk
-        basis = self._form()["basis"] or "free_choice"
-        findings = desk.form.findings_for(desk.form.get(self.app_id), basis)
-        findings = [f for f in findings if str(f.severity) != "info"]
-        message = self.query_one("#form-message", Static)
-        message.update("\n".join(self.tr(f.key, **dict(f.params)) for f in findings))
+        findings = [f for f in found if str(f.severity) != "info"]
         blocked = any(f.blocks for f in findings)
-        message.set_class(blocked, "error")
+        self._say("\n".join(self.tr(f.key, **dict(f.params)) for f in findings), error=blocked)
         return blocked
 
-    def _signed(self, number: object) -> None:
-        if number:
-            from regdesk.tui.screens.result import ResultScreen
+    def _say(self, text: str, *, error: bool) -> None:
+        message = self.query_one("#form-message", Static)
+        message.update(text)
+        message.set_class(error, "error")
 
+    def _signed(self, number: str | None) -> None:
+        if number:
             self.dismiss(True)
-            self.app.push_screen(ResultScreen(self.app_id))
 
     def action_lock(self) -> None:
         self.desk_app.lock()

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Static
 from regdesk.tui.base import DeskModal, named_bindings
 
 
-class HelpScreen(DeskModal):
+class HelpScreen(DeskModal[None]):
     """Context help for the screen under it: its purpose, then its keys and the global ones."""
 
     BINDINGS = [Binding("escape,f1", "close", "Close", id="close")]

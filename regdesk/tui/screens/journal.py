@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from regdesk.core.application import State
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import journal_row
 
 
-class JournalScreen(DeskScreen):
+class JournalScreen(DeskScreen[None]):
     """Type to search (IIN, number or surname); Enter on a row opens it."""
 
     BINDINGS = [
@@ -68,20 +69,31 @@ class JournalScreen(DeskScreen):
     def _search_now(self) -> None:
         query = self.query_one("#query", Input).value
         state = self.query_one("#state", Select).value
-        self._run_search(query, state if isinstance(state, str) else None)
+        chosen = state if isinstance(state, str) else None
+        self.desk_call(
+            calls.find,
+            query,
+            chosen,
+            then=self._fill,
+            failed=self._failed,
+            group="search",
+            exclusive=True,
+        )
 
-    @work(thread=True, exclusive=True, group="search")
-    def _run_search(self, query: str, state: str | None) -> None:
-        rows = self.desk_app.desk.journal.find(query, state=state)
-        self.from_worker(self._fill, rows)
+    def _failed(self, text: str) -> None:
+        count = self.query_one("#journal-count", Static)
+        count.update(text)
+        count.add_class("error")
 
     def _fill(self, rows: list[Any]) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
-        clock = self.desk_app.desk.clock
+        clock = self.desk_app.clock
         for r in rows:
             table.add_row(*journal_row(r, self.tr, clock), key=str(r.id))
-        self.query_one("#journal-count", Static).update(self.tr("journal.count", count=len(rows)))
+        count = self.query_one("#journal-count", Static)
+        count.update(self.tr("journal.count", count=len(rows)))
+        count.remove_class("error")
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Static
 
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 
 
-class LockScreen(DeskScreen):
+class LockScreen(DeskScreen[None]):
     """Covers the work in progress; nothing of it is shown until the owner's password is typed."""
 
     BINDINGS = [
@@ -35,7 +36,7 @@ class LockScreen(DeskScreen):
 
     def retranslate(self) -> None:
         super().retranslate()
-        employee = self.desk_app.desk.employee
+        employee = self.desk_app.employee
         self.query_one("#lock-title", Static).update(self.tr("lock.title"))
         self.query_one("#lock-owner", Static).update(
             self.tr("lock.owner", name=employee.full_name if employee else "")
@@ -47,12 +48,19 @@ class LockScreen(DeskScreen):
         if self.busy:
             return
         self.busy = True
-        self._check(event.value)
+        self.desk_call(
+            calls.check_password,
+            event.value,
+            then=self._checked,
+            failed=self._failed,
+            group="unlock",
+            exclusive=True,
+        )
 
-    @work(thread=True, exclusive=True, group="unlock")
-    def _check(self, password: str) -> None:
-        ok = self.desk_app.desk.session.check_password(password)
-        self.from_worker(self._checked, ok)
+    def _failed(self, text: str) -> None:
+        self.busy = False
+        self.query_one("#unlock-password", Input).value = ""
+        self.query_one("#lock-message", Static).update(text)
 
     def _checked(self, ok: bool) -> None:
         self.busy = False
@@ -66,10 +74,4 @@ class LockScreen(DeskScreen):
 
     def action_switch_user(self) -> None:
         """Another employee: the owner's drafts stay in the journal for them, unseen."""
-        from regdesk.tui.screens.signin import SignInScreen
-
-        app = self.desk_app
-        app.desk.session.sign_out()
-        app.locked = False
-        while len(app.screen_stack) > 1 and not isinstance(app.screen, SignInScreen):
-            app.pop_screen()
+        self.desk_app.sign_out()

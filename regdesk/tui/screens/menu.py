@@ -9,12 +9,14 @@ from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.calls import ApplicationRecord
 
 SERVICES = ("attach", "journal")
 
 
-class MenuScreen(DeskScreen):
+class MenuScreen(DeskScreen[None]):
     """The services of this workstation."""
 
     BINDINGS = [
@@ -35,7 +37,7 @@ class MenuScreen(DeskScreen):
     def retranslate(self) -> None:
         super().retranslate()
         self.query_one("#menu-title", Static).update(self.tr("menu.title"))
-        employee = self.desk_app.desk.employee
+        employee = self.desk_app.employee
         if employee is not None:
             self.query_one("#menu-employee", Static).update(
                 self.tr(
@@ -57,11 +59,20 @@ class MenuScreen(DeskScreen):
         self._offer_drafts()
 
     def _offer_drafts(self) -> None:
-        drafts = self.desk_app.desk.session.open_drafts()
-        if drafts:
+        self.desk_call(calls.open_drafts, then=self._drafts, group="drafts", exclusive=True)
+
+    def _drafts(self, drafts: list[ApplicationRecord]) -> None:
+        if drafts and self.is_current:
             from regdesk.tui.screens.resume import ResumeScreen
 
-            self.app.push_screen(ResumeScreen(drafts))
+            self.app.push_screen(ResumeScreen(drafts), self._resume)
+
+    def _resume(self, draft: ApplicationRecord | None) -> None:
+        """A draft chosen to continue: the applicant screen opens at its step."""
+        if draft is not None:
+            from regdesk.tui.screens.applicant import ApplicantScreen
+
+            self.app.push_screen(ApplicantScreen(resume=draft))
 
     @on(OptionList.OptionSelected, "#services")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -81,5 +92,4 @@ class MenuScreen(DeskScreen):
         self.desk_app.lock()
 
     def action_sign_out(self) -> None:
-        self.desk_app.desk.session.sign_out()
-        self.app.pop_screen()
+        self.desk_app.sign_out()

@@ -12,8 +12,8 @@ from textual.widgets.option_list import Option
 from regdesk.tui.base import DeskModal
 
 
-class PrinterScreen(DeskModal):
-    """The configured printers; Enter prints on the highlighted one."""
+class PrinterScreen(DeskModal[str | None]):
+    """The configured printers; Enter prints on the highlighted one (its name given back)."""
 
     BINDINGS = [Binding("escape", "cancel", "Back", id="back")]
 
@@ -28,7 +28,7 @@ class PrinterScreen(DeskModal):
         self.query_one("#printer-title", Static).update(self.tr("printers.title"))
         printers = self.query_one("#printers", OptionList)
         printers.clear_options()
-        config = self.desk_app.desk.config.printing
+        config = self.desk_app.config.printing
         for p in config.printers:
             mark = " *" if p.name == config.default else ""
             printers.add_option(Option(f"{p.name}{mark}  ({p.kind}, {p.format})", id=p.name))

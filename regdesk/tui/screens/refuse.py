@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,11 +12,15 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from regdesk.core.refusals import RefusalStep, for_step
+from regdesk.tui import calls
 from regdesk.tui.base import DeskModal
 
 
-class RefuseScreen(DeskModal):
-    """Choose the reason (the registry's suggestion is highlighted), add a note, F10 refuses."""
+class RefuseScreen(DeskModal[bool]):
+    """Choose the reason (the registry's suggestion is highlighted), add a note, F10 refuses.
+
+    Dismissed with True once the refusal is written, False when the receptionist went back.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="back"),
@@ -66,9 +70,8 @@ class RefuseScreen(DeskModal):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#reasons", OptionList).focus()
-        desk = self.desk_app.desk
         step = "no_data_refusal" if self.suggested == "no_data" else "refusal"
-        self.run_worker(lambda: desk.intake.begin_step(self.app_id, step), thread=True)
+        self.desk_do(calls.begin_refusal, self.app_id, step)
 
     @on(OptionList.OptionSelected, "#reasons")
     def _to_note(self) -> None:
@@ -88,17 +91,17 @@ class RefuseScreen(DeskModal):
             return
         option = reasons.get_option_at_index(reasons.highlighted)
         self.busy = True
-        self._refuse(str(option.id), self.query_one("#note", Input).value)
-
-    @work(thread=True, exclusive=True, group="refuse")
-    def _refuse(self, code: str, note: str) -> None:
-        desk = self.desk_app.desk
-        try:
-            desk.intake.refuse(self.app_id, code, note)
-        except Exception as exc:
-            self.from_worker(self._failed, self.desk_app.explain(exc))
-            return
-        self.from_worker(self._done)
+        note = self.query_one("#note", Input).value
+        self.desk_call(
+            calls.refuse,
+            self.app_id,
+            str(option.id),
+            note,
+            then=lambda _: self.dismiss(True),
+            failed=self._failed,
+            group="refuse",
+            exclusive=True,
+        )
 
     def _failed(self, text: str) -> None:
         self.busy = False
@@ -107,9 +110,3 @@ class RefuseScreen(DeskModal):
         message.add_class("error")
         # The usual cause is a reason that needs a note: the cursor goes where to type it.
         self.query_one("#note", Input).focus()
-
-    def _done(self) -> None:
-        from regdesk.tui.screens.result import ResultScreen
-
-        self.dismiss(True)
-        self.app.push_screen(ResultScreen(self.app_id))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,6 +14,7 @@ from textual.widgets import Digits, Footer, Static
 from regdesk.core.application import State
 from regdesk.core.ids import normalize_digits
 from regdesk.desk import Issued
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 
 SURVEY_QUESTIONS = ("survey.q1", "survey.q2")
@@ -27,8 +27,11 @@ SAVE_DELAY = 0.3
 """Seconds the survey waits before it is stored, so a scan starting with 1-3 takes it back."""
 
 
-class ResultScreen(DeskScreen):
-    """The result of the application and the Annex 3 survey (keys 1/2/3, S skips)."""
+class ResultScreen(DeskScreen[str]):
+    """The result of the application and the Annex 3 survey (keys 1/2/3, S skips).
+
+    Dismissed (Enter) with the next applicant's IIN when one was scanned here, else ``""``.
+    """
 
     BINDINGS = [
         Binding("f6", "print", "Print", id="print"),
@@ -53,6 +56,7 @@ class ResultScreen(DeskScreen):
         self._last_key = 0.0
         self._scanned = False
         self._survey_timer: Timer | None = None
+        self.view: calls.Result | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="result-title", classes="title")
@@ -65,24 +69,26 @@ class ResultScreen(DeskScreen):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        self.record = self.desk_app.desk.journal.get(self.app_id)
         super().on_mount()
         self.query_one("#preview-scroll").focus()
-        self._send_outbox()
-
-    @work(group="outbox")
-    async def _send_outbox(self) -> None:
+        self.desk_call(calls.result_of, self.app_id, then=self._loaded, group="load")
         # The registration is already safe in the journal; telling the attachment register can
-        # wait for the next registration when the registry is down, so errors stay quiet here.
-        try:
-            await self.desk_app.desk.registration.flush_outbox()
-        except Exception:
-            logging.getLogger("regdesk.tui").warning("outbox not sent", exc_info=True)
+        # wait for the next registration when the registry is down, so its errors stay quiet
+        # here (an unexpected one is still kept by the app).
+        self.desk_call(calls.send_outbox, failed=lambda _: None, group="outbox")
+
+    def _loaded(self, view: calls.Result) -> None:
+        self.view = view
+        self.retranslate()
 
     def retranslate(self) -> None:
         super().retranslate()
-        record = self.desk_app.desk.journal.get(self.app_id)
-        self.record = record
+        self._show_survey()
+        if self.printed is not None:
+            self._show_printed(self.printed)
+        if self.view is None:
+            return
+        record = self.view.record
         registered = record.state in (State.REGISTERED, State.ISSUED)
         title = self.query_one("#result-title", Static)
         digits = self.query_one("#number-digits", Digits)
@@ -99,10 +105,7 @@ class ResultScreen(DeskScreen):
             text = reason(record.refusal_code or "other").text(self.desk_app.lang)
             note = f" — {record.refusal_note}" if record.refusal_note else ""
             number.update(self.tr("result.refusal_reason", code=text) + note)
-        self.query_one("#preview", Static).update(self.desk_app.desk.issuance.preview(self.app_id))
-        self._show_survey()
-        if self.printed is not None:
-            self._show_printed(self.printed)
+        self.query_one("#preview", Static).update(self.view.preview)
 
     def _show_survey(self) -> None:
         survey = self.query_one("#survey", Static)
@@ -125,16 +128,15 @@ class ResultScreen(DeskScreen):
         self.printing = True
         self.refresh_bindings()
         self.query_one("#print-status", Static).update(self.tr("result.printing"))
-        self._print_document(self.printer)
-
-    @work(thread=True, exclusive=True, group="print")
-    def _print_document(self, printer: str | None) -> None:
-        try:
-            issued = self.desk_app.desk.issuance.issue(self.app_id, printer)
-        except Exception as exc:
-            self.from_worker(self._print_failed, self.desk_app.explain(exc))
-            return
-        self.from_worker(self._printed, issued)
+        self.desk_call(
+            calls.issue,
+            self.app_id,
+            self.printer,
+            then=self._printed,
+            failed=self._print_failed,
+            group="print",
+            exclusive=True,
+        )
 
     def _print_failed(self, text: str) -> None:
         self._print_done()
@@ -221,8 +223,7 @@ class ResultScreen(DeskScreen):
         self._survey_timer = None
         if len(self.answers) == len(SURVEY_QUESTIONS):
             q1, q2 = self.answers
-            desk = self.desk_app.desk
-            self.run_worker(lambda: desk.issuance.save_survey(self.app_id, q1, q2), thread=True)
+            self.desk_do(calls.save_survey, self.app_id, q1, q2, group="survey")
 
     def action_skip_survey(self) -> None:
         self.survey_done = True
@@ -233,7 +234,6 @@ class ResultScreen(DeskScreen):
         if self._survey_timer is not None:
             self._survey_timer.stop()
             self._save_survey()
-        if self._scanned and len(self._run) == 12:
-            # The next applicant's ID was scanned here: the applicant screen looks it up.
-            self.desk_app.pending_iin = "".join(self._run)
-        self.dismiss(True)
+        # The next applicant's ID scanned here: the flow has the applicant screen look it up.
+        scanned = self._scanned and len(self._run) == 12
+        self.dismiss("".join(self._run) if scanned else "")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,18 +9,21 @@ from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from regdesk.tui import calls
 from regdesk.tui.base import DeskModal
+from regdesk.tui.calls import ApplicationRecord
 
 
-class ResumeScreen(DeskModal):
-    """Enter continues the highlighted draft; D closes it as abandoned; Esc: later."""
+class ResumeScreen(DeskModal[ApplicationRecord | None]):
+    """Enter continues the highlighted draft (given back to the menu); D closes it as
+    abandoned; Esc: later."""
 
     BINDINGS = [
         Binding("escape", "later", "Later", id="later"),
         Binding("d", "abandon", "Abandon", id="abandon"),
     ]
 
-    def __init__(self, drafts: list[Any]) -> None:
+    def __init__(self, drafts: list[ApplicationRecord]) -> None:
         super().__init__()
         self.drafts = {str(d.id): d for d in drafts}
 
@@ -37,7 +38,7 @@ class ResumeScreen(DeskModal):
         self.query_one("#resume-title", Static).update(self.tr("resume.title"))
         drafts = self.query_one("#drafts", OptionList)
         drafts.clear_options()
-        clock = self.desk_app.desk.clock
+        clock = self.desk_app.clock
         for key, d in self.drafts.items():
             when = clock.local(d.updated_at).strftime("%d.%m.%Y %H:%M")
             drafts.add_option(Option(f"{d.applicant_iin}  {d.full_name[:30]:30}  {when}", id=key))
@@ -49,28 +50,15 @@ class ResumeScreen(DeskModal):
 
     @on(OptionList.OptionSelected, "#drafts")
     def _continue(self, event: OptionList.OptionSelected) -> None:
-        draft = self.drafts[str(event.option.id)]
-        from regdesk.tui.screens.applicant import ApplicantScreen
-        from regdesk.tui.screens.form import FormScreen
-        from regdesk.tui.screens.refuse import RefuseScreen
-
-        self.dismiss(None)
-        applicant = ApplicantScreen()
-        self.app.push_screen(applicant)
-        if draft.registry_data and (draft.registry_data.get("person")):
-            self.app.push_screen(FormScreen(draft.id), applicant._after_decision)
-        else:
-            # The registry had no data for this person: the only step left is the refusal.
-            refusal = RefuseScreen(draft.id, "no_data", before_registration=True)
-            self.app.push_screen(refusal, applicant._after_decision)
+        self.dismiss(self.drafts[str(event.option.id)])
 
     def action_abandon(self) -> None:
         drafts = self.query_one("#drafts", OptionList)
         if drafts.highlighted is None:
             return
         key = str(drafts.get_option_at_index(drafts.highlighted).id)
-        desk, draft = self.desk_app.desk, self.drafts.pop(key)
-        self.run_worker(lambda: desk.intake.abandon(draft.id), thread=True, group="abandon")
+        draft = self.drafts.pop(key)
+        self.desk_do(calls.abandon, draft.id, group="abandon")
         if not self.drafts:
             self.dismiss(None)
         else:

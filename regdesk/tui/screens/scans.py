@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from regdesk.core.rules import DocumentKind
+from regdesk.tui import calls
 from regdesk.tui.base import DeskModal
 from regdesk.tui.cards import human_size, short_path
 
@@ -27,18 +28,24 @@ SHORT_TYPES = {
 }
 
 
-class ScanPickerScreen(DeskModal):
-    """Files newest first with their type and size; Enter picks, then the document kind."""
+class ScanPickerScreen(DeskModal[bool]):
+    """Files newest first with their type and size; Enter picks, then the document kind.
+
+    Dismissed with True once a scan is stored with the application, False otherwise.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="back"),
         Binding("f5", "reload", "Reload", id="reload"),
     ]
 
-    def __init__(self, app_id: int, record: Any) -> None:
+    def __init__(self, app_id: int, documents: tuple[DocumentKind, ...] | None = None) -> None:
         super().__init__()
         self.app_id = app_id
-        self.record = record
+        self.documents = documents
+        """The kinds this applicant presents, offered for the chosen file (loaded here when
+        the form had not loaded them yet)."""
+        self.scans: calls.Scans | None = None
         self.chosen: Path | None = None
         self.storing = False
         """A scan is being stored: Enter again must not attach it twice."""
@@ -51,34 +58,50 @@ class ScanPickerScreen(DeskModal):
             yield Static(id="scan-message", classes="message")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#kinds").display = False
-        self.query_one("#files", OptionList).focus()
-
     def retranslate(self) -> None:
         super().retranslate()
-        desk = self.desk_app.desk
         title = self.query_one("#scan-title", Static)
         if self.chosen is None:
-            folder = short_path(str(desk.form.scan_folder()), FOLDER_WIDTH)
+            folder = short_path(str(self.scans.folder), FOLDER_WIDTH) if self.scans else ""
             title.update(self.tr("scans.title", folder=folder))
-            self.action_reload()
+            self._fill_files()
         else:
             title.update(self.tr("scans.kind", name=self.chosen.name))
             self._fill_kinds()
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#kinds").display = False
+        self.query_one("#files", OptionList).focus()
+        self.action_reload()
+
     def action_reload(self) -> None:
+        self.desk_call(calls.scans, then=self._listed, group="scans", exclusive=True)
+        if self.documents is None:
+            self.desk_call(calls.documents, self.app_id, then=self._documents, group="kinds")
+
+    def _documents(self, documents: tuple[DocumentKind, ...]) -> None:
+        self.documents = documents
+        if self.chosen is not None:
+            self._fill_kinds()
+
+    def _listed(self, scans: calls.Scans) -> None:
+        self.scans = scans
+        self.retranslate()
+
+    def _fill_files(self) -> None:
         files = self.query_one("#files", OptionList)
         files.clear_options()
-        scans = self.desk_app.desk.form.list_scans()
+        if self.scans is None:
+            return
+        scans = self.scans.files
         if not scans:
             files.add_option(Option(self.tr("scans.empty"), disabled=True))
             return
         for s in scans:
             kind = SHORT_TYPES.get(s.media_type or "", self.tr("scans.unsupported"))
             kind = self.tr("scans.damaged") if s.damaged else kind
-            when = self.desk_app.desk.clock.local(s.modified).strftime("%d.%m %H:%M")
+            when = self.desk_app.clock.local(s.modified).strftime("%d.%m %H:%M")
             label = f"{s.name[:32]:32} {kind[:14]:14} {human_size(s.size):>7} {when}"
             if s.too_big:
                 label += " " + self.tr("scans.too_big")
@@ -89,8 +112,7 @@ class ScanPickerScreen(DeskModal):
     def _fill_kinds(self) -> None:
         kinds = self.query_one("#kinds", OptionList)
         kinds.clear_options()
-        docs = self.desk_app.desk.form.required_documents(self.record)
-        kinds.add_options(Option(self.tr(d.key), id=d.value) for d in docs)
+        kinds.add_options(Option(self.tr(d.key), id=d.value) for d in self.documents or ())
         kinds.add_option(Option(self.tr("scans.other_document"), id="other"))
         kinds.highlighted = 0
 
@@ -108,17 +130,16 @@ class ScanPickerScreen(DeskModal):
         if self.chosen is not None and not self.storing:
             self.storing = True
             self.query_one("#scan-message", Static).update(self.tr("scans.storing"))
-            self._store_scan(self.chosen, str(event.option.id))
-
-    @work(thread=True, exclusive=True, group="attach")
-    def _store_scan(self, path: Path, kind: str) -> None:
-        try:
-            self.desk_app.desk.form.attach(self.app_id, path, kind)
-        except Exception as exc:
-            text = self.desk_app.explain(exc)
-            self.from_worker(self._failed, text)
-            return
-        self.from_worker(self.dismiss, True)
+            self.desk_call(
+                calls.attach,
+                self.app_id,
+                self.chosen,
+                str(event.option.id),
+                then=lambda _: self.dismiss(True),
+                failed=self._failed,
+                group="attach",
+                exclusive=True,
+            )
 
     def _failed(self, text: str) -> None:
         self.storing = False

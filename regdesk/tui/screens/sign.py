@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from regdesk.desk import KeyCheck
+from regdesk.tui import calls
 from regdesk.tui.base import DeskModal
 from regdesk.tui.cards import key_owner, short_path, sign_summary
 
@@ -17,8 +18,12 @@ PATH_WIDTH = 56
 language) it stays on one line of the 76-column dialog, so the file name is never wrapped."""
 
 
-class SignScreen(DeskModal):
-    """The key store (remembered per employee), its password; Enter signs and registers."""
+class SignScreen(DeskModal[str | None]):
+    """The key store (remembered per employee), its password; Enter signs and registers.
+
+    Dismissed with the application's number once registered, None when the receptionist
+    went back.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="back"),
@@ -28,6 +33,7 @@ class SignScreen(DeskModal):
         super().__init__()
         self.app_id = app_id
         self.busy = False
+        self.view: calls.Signing | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sign-box"):
@@ -44,11 +50,17 @@ class SignScreen(DeskModal):
 
     def on_mount(self) -> None:
         super().on_mount()
-        desk = self.desk_app.desk
-        path = desk.registration.key_store_hint()
+        self.query_one("#key-password", Input).focus()
+        self.desk_call(calls.open_signing, self.app_id, then=self._loaded, group="load")
+
+    def _loaded(self, view: calls.Signing) -> None:
+        self.view = view
+        self.retranslate()
+        path = view.key_hint
         demo = self.desk_app.demo
-        if not path and demo is not None and desk.employee is not None:
-            path = demo.key_paths.get(desk.employee.iin, "")
+        employee = self.desk_app.employee
+        if not path and demo is not None and employee is not None:
+            path = demo.key_paths.get(employee.iin, "")
         key_path = self.query_one("#key-path", Input)
         key_path.value = path
         if path.endswith(("/", "\\")):
@@ -56,8 +68,8 @@ class SignScreen(DeskModal):
             key_path.select_on_focus = False
             key_path.cursor_position = len(path)
         self.call_after_refresh(self._show_path_end)
-        target = "#key-password" if path and key_path.select_on_focus else "#key-path"
-        self.query_one(target, Input).focus()
+        if not path or not key_path.select_on_focus:
+            key_path.focus()
 
     def _show_path_end(self) -> None:
         # Once the field has its width, it scrolls to its end: the key's file name shows, not
@@ -69,15 +81,14 @@ class SignScreen(DeskModal):
     def retranslate(self) -> None:
         super().retranslate()
         self.query_one("#sign-title", Static).update(self.tr("sign.title"))
-        desk = self.desk_app.desk
-        self.query_one("#sign-summary", Static).update(
-            sign_summary(desk.form.get(self.app_id), desk.form.attachments(self.app_id), self.tr)
-        )
+        if self.view is not None:
+            summary = sign_summary(self.view.record, list(self.view.attachments), self.tr)
+            self.query_one("#sign-summary", Static).update(summary)
         self.query_one("#key-label", Label).update(self.tr("sign.key_path"))
         self.query_one("#key-password-label", Label).update(self.tr("sign.password"))
         demo = self.desk_app.demo
         hint = self.query_one("#demo-key", Static)
-        employee = self.desk_app.desk.employee
+        employee = self.desk_app.employee
         if demo is None or employee is None:
             hint.display = False
         else:
@@ -105,29 +116,32 @@ class SignScreen(DeskModal):
             return
         self.busy = True
         self._say(self.tr("sign.working"))
-        self._sign(path, password)
+        self.desk_call(
+            calls.open_key,
+            path,
+            password,
+            then=self._opened,
+            failed=self._key_failed,
+            group="sign",
+            exclusive=True,
+        )
 
-    @work(thread=True, exclusive=True, group="sign")
-    def _sign(self, path: str, password: str) -> None:
-        desk = self.desk_app.desk
-        try:
-            check = desk.registration.open_key(path, password)
-        except Exception as exc:
-            self.from_worker(self._key_failed, self.desk_app.explain(exc))
-            return
-        self.from_worker(self._show_owner, check)
-        if not check.can_sign:
-            return
-        try:
-            number = desk.registration.register(self.app_id, check)
-        except Exception as exc:
-            self.from_worker(self._register_failed, self.desk_app.explain(exc))
-            return
-        self.from_worker(self.dismiss, number)
+    def _opened(self, check: KeyCheck) -> None:
+        self._show_owner(check)
+        if check.can_sign:
+            self.desk_call(
+                calls.register,
+                self.app_id,
+                check,
+                then=self.dismiss,
+                failed=self._register_failed,
+                group="sign",
+                exclusive=True,
+            )
 
     def _show_owner(self, check: KeyCheck) -> None:
         lang = self.desk_app.lang
-        owner = key_owner(check.info, self.tr, self.desk_app.desk.clock)
+        owner = key_owner(check.info, self.tr, self.desk_app.clock)
         self.query_one("#key-owner", Static).update(owner)
         if check.problems:
             lines = [p.message(lang) for p in check.problems]

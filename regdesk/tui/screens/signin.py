@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
+from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.calls import Employee
 from regdesk.tui.widgets import IinInput
 
 
-class SignInScreen(DeskScreen):
+class SignInScreen(DeskScreen[None]):
     """IIN, password, Enter. The demo's accounts are shown under the form."""
 
     BINDINGS = [
@@ -76,21 +78,20 @@ class SignInScreen(DeskScreen):
             self._say(self.tr("signin.fill_both"))
             return
         self.busy = True
-        self._sign_in(iin, password)
+        # Argon2id takes a noticeable fraction of a second, and the database opens in the
+        # background at start (typing the password hides it): both off the UI thread.
+        self.desk_call(
+            calls.sign_in,
+            iin,
+            password,
+            then=self._signed_in,
+            failed=self._failed,
+            group="signin",
+            exclusive=True,
+        )
 
     def _say(self, text: str) -> None:
         self.query_one("#signin-message", Static).update(text)
-
-    @work(thread=True, exclusive=True, group="signin")
-    def _sign_in(self, iin: str, password: str) -> None:
-        # Argon2id takes a noticeable fraction of a second: never on the UI thread.
-        try:
-            # The database opens in the background at start; typing the password hides it.
-            self.desk_app.wait_desk().session.sign_in(iin, password)
-        except Exception as exc:
-            self.from_worker(self._failed, self.desk_app.explain(exc))
-            return
-        self.from_worker(self._signed_in)
 
     def _failed(self, text: str) -> None:
         self.busy = False
@@ -99,11 +100,10 @@ class SignInScreen(DeskScreen):
         password.value = ""
         password.focus()
 
-    def _signed_in(self) -> None:
+    def _signed_in(self, employee: Employee) -> None:
         self.busy = False
         app = self.desk_app
-        employee = app.desk.employee
-        if employee is not None and employee.lang:
+        if employee.lang:
             app.set_lang(employee.lang)
         from regdesk.tui.screens.menu import MenuScreen
 
@@ -115,4 +115,4 @@ class SignInScreen(DeskScreen):
         iin.focus()
         self._say("")
         app.push_screen(MenuScreen())
-        self.run_worker(app.desk.session.warm_up, thread=True, group="warm-up")
+        self.desk_call(calls.warm_up, group="warm-up")

@@ -1,0 +1,280 @@
+"""Every call the screens make into the desk, in one module, each run off the UI thread.
+
+A screen never calls the desk itself: it hands one of these functions to ``desk_call`` (base.py),
+which runs it in a worker (a thread for the blocking ones, the desk's own event loop for the
+registry's coroutines) and gives the result back on the UI thread. A read waits on the desk's
+database lock, which a write may hold while SQLite waits for another terminal's transaction, so
+not even a read may run on the UI thread. Keeping the calls here also keeps a rename of the desk's
+API to one file.
+
+Each function takes the desk first; what a screen needs at once is gathered into one frozen view,
+so a screen makes one call where it used to make five.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from regdesk.core.application import State
+
+if TYPE_CHECKING:
+    from regdesk.config import District
+    from regdesk.core.rules import DocumentKind, Finding
+    from regdesk.desk import (
+        Desk,
+        Detail,
+        DistrictSuggestion,
+        Issued,
+        KeyCheck,
+        Lookup,
+        ScanFile,
+    )
+
+ApplicationRecord = Any
+"""An application as the journal keeps it: the desk's package does not export the store's
+record types, and the screens import nothing else of the desk."""
+Employee = Any
+"""The employee signed in (the store's record, as ``ApplicationRecord``)."""
+
+# -- sign-in, session, language (Table 2 step 1) ---------------------------------------------
+
+
+def sign_in(desk: Desk, iin: str, password: str) -> Employee:
+    return desk.session.sign_in(iin, password)
+
+
+def warm_up(desk: Desk) -> None:
+    desk.session.warm_up()
+
+
+def check_password(desk: Desk, password: str) -> bool:
+    return desk.session.check_password(password)
+
+
+def sign_out(desk: Desk) -> None:
+    desk.session.sign_out()
+
+
+def set_language(desk: Desk, lang: str) -> None:
+    desk.session.set_language(lang)
+
+
+def open_drafts(desk: Desk) -> list[ApplicationRecord]:
+    return desk.session.open_drafts()
+
+
+def abandon(desk: Desk, app_id: int) -> None:
+    desk.intake.abandon(app_id)
+
+
+def begin_refusal(desk: Desk, app_id: int, step: str) -> None:
+    """The refusal dialog opened: its step's clock starts (``refusal`` or ``no_data_refusal``)."""
+    desk.intake.begin_step(app_id, step)
+
+
+def begin_form(desk: Desk, app_id: int) -> None:
+    """The form opened: step 5's clock starts."""
+    desk.form.begin_step(app_id, "form_and_eds")
+
+
+# -- the applicant (steps 3-4) ----------------------------------------------------------------
+
+
+async def look_up(desk: Desk, iin: str) -> Lookup:
+    return await desk.intake.look_up(iin)
+
+
+def refuse(desk: Desk, app_id: int, code: str, note: str) -> None:
+    desk.intake.refuse(app_id, code, note)
+
+
+# -- the form (step 5) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the form shows of a draft: its record, choices, scans and the rules' word."""
+
+    record: ApplicationRecord
+    documents: tuple[DocumentKind, ...]
+    """The documents this applicant presents (the checklist and the scan kinds)."""
+    districts: tuple[District, ...]
+    suggestion: DistrictSuggestion
+    """The district the address suggests (the one typed in the form, else the registered)."""
+    attachments: tuple[Any, ...]
+
+
+def open_form(desk: Desk, app_id: int) -> Form:
+    """The draft as the form opens it."""
+    record = desk.form.get(app_id)
+    form = record.form or {}
+    return Form(
+        record=record,
+        documents=tuple(desk.form.required_documents(record)),
+        districts=tuple(desk.form.districts()),
+        suggestion=desk.form.suggest_district(record, str(form.get("actual_address", ""))),
+        attachments=tuple(desk.form.attachments(app_id)),
+    )
+
+
+class LatestForm:
+    """The form as last typed, for whichever save runs next to write.
+
+    Saves that wait for the database (another terminal's transaction) may run in several
+    threads and get the lock in any order; each writes the latest form, under a lock of its
+    own, so the last write is always the last typing.
+    """
+
+    def __init__(self, app_id: int) -> None:
+        self.app_id = app_id
+        self.typed: dict[str, Any] | None = None
+        self._written: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+
+def suggest_district(desk: Desk, record: ApplicationRecord, address: str) -> DistrictSuggestion:
+    """The district the address typed in the form falls in (or why none)."""
+    return desk.form.suggest_district(record, address)
+
+
+def save_form(desk: Desk, latest: LatestForm) -> None:
+    with latest._lock:
+        form = latest.typed
+        if form is None or form == latest._written:
+            return
+        desk.form.save_form(latest.app_id, form)
+        latest._written = form
+
+
+def rules_on(desk: Desk, app_id: int, basis: str) -> list[Finding]:
+    """The rules again on the basis the form now gives (what they say shows before signing)."""
+    return desk.form.findings_for(desk.form.get(app_id), basis)
+
+
+def attachments(desk: Desk, app_id: int) -> tuple[Any, ...]:
+    return tuple(desk.form.attachments(app_id))
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the saved form can go to the EDS dialog: what is missing, what the rules say."""
+
+    missing: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    no_district: bool = False
+    """No district chosen (the attachment register refuses district 0)."""
+
+
+def check_saved(desk: Desk, latest: LatestForm, basis: str) -> Readiness:
+    """Once the latest form is written: what would stop its registration."""
+    save_form(desk, latest)
+    app_id = latest.app_id
+    missing = tuple(desk.form.missing_documents(app_id))
+    findings = tuple(desk.form.findings_for(desk.form.get(app_id), basis))
+    return Readiness(missing, findings, desk.form.chosen_district(app_id) is None)
+
+
+def documents(desk: Desk, app_id: int) -> tuple[DocumentKind, ...]:
+    """The documents this applicant presents (the kinds a scan may be)."""
+    return tuple(desk.form.required_documents(desk.form.get(app_id)))
+
+
+@dataclass(frozen=True)
+class Scans:
+    folder: Path
+    files: tuple[ScanFile, ...]
+
+
+def scans(desk: Desk) -> Scans:
+    return Scans(desk.form.scan_folder(), tuple(desk.form.list_scans()))
+
+
+def attach(desk: Desk, app_id: int, path: Path, kind: str) -> None:
+    desk.form.attach(app_id, path, kind)
+
+
+# -- EDS and registration (steps 5-6) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signing:
+    """What the EDS dialog shows: the application under review and the key store offered."""
+
+    record: ApplicationRecord
+    attachments: tuple[Any, ...]
+    key_hint: str
+
+
+def open_signing(desk: Desk, app_id: int) -> Signing:
+    return Signing(
+        desk.form.get(app_id),
+        tuple(desk.form.attachments(app_id)),
+        desk.registration.key_store_hint(),
+    )
+
+
+def open_key(desk: Desk, path: str, password: str) -> KeyCheck:
+    return desk.registration.open_key(path, password)
+
+
+def register(desk: Desk, app_id: int, check: KeyCheck) -> str:
+    return desk.registration.register(app_id, check)
+
+
+# -- the result, printing, survey (steps 6-8) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    record: ApplicationRecord
+    preview: str
+
+
+def result_of(desk: Desk, app_id: int) -> Result:
+    return Result(desk.journal.get(app_id), desk.issuance.preview(app_id))
+
+
+async def send_outbox(desk: Desk) -> int:
+    return await desk.registration.flush_outbox()
+
+
+def issue(desk: Desk, app_id: int, printer: str | None) -> Issued:
+    return desk.issuance.issue(app_id, printer)
+
+
+def save_survey(desk: Desk, app_id: int, q1: int, q2: int) -> None:
+    desk.issuance.save_survey(app_id, q1, q2)
+
+
+# -- the journal ------------------------------------------------------------------------------
+
+
+def find(desk: Desk, query: str, state: str | None) -> list[Any]:
+    return desk.journal.find(query, state=state)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An application opened from the journal, with its reference and its paper as text."""
+
+    detail: Detail
+    reference: str
+    preview: str
+
+
+def entry(desk: Desk, app_id: int) -> Entry:
+    detail = desk.journal.detail(app_id)
+    # Only a decided application has a talon or a refusal notice to show.
+    paper = detail.record.state in (State.REGISTERED, State.ISSUED, State.REFUSED)
+    return Entry(
+        detail,
+        desk.journal.reference(detail.record),
+        desk.issuance.preview(app_id) if paper else "",
+    )
+
+
+def reprint(desk: Desk, app_id: int) -> Issued:
+    return desk.issuance.reprint(app_id)
