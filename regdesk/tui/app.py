@@ -132,7 +132,7 @@ class DeskApp(App[None]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):
             self.pop_screen()
 
-    def wait_desk(self, timeout: float = 60.0) -> Desk:
+    def _wait_desk(self, timeout: float = 60.0) -> Desk:
         """From a worker thread: the desk once it is open, or the error that kept it closed."""
         self._desk_ready.wait(timeout)
         if self._desk_error is not None:
@@ -194,10 +194,10 @@ class DeskApp(App[None]):
         """
 
         def with_desk(*args: object) -> Any:
-            return job(self.wait_desk(), *args)
+            return job(self._wait_desk(), *args)
 
         async def with_desk_async(*args: object) -> Any:
-            return await job(self.wait_desk(), *args)
+            return await job(self._wait_desk(), *args)
 
         call = with_desk_async if inspect.iscoroutinefunction(job) else with_desk
 
