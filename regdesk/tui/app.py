@@ -22,7 +22,6 @@ from textual.worker import Worker, WorkerFailed, get_current_worker
 from regdesk.config import Config
 from regdesk.core.errors import UserError
 from regdesk.i18n import LANGS, Translator
-from regdesk.tui import calls
 from regdesk.tui.base import Translated, named_bindings, translate_bindings
 from regdesk.tui.runner import DeskRunner
 
@@ -125,6 +124,7 @@ class DeskApp(App[None]):
 
         The employee's drafts stay in the journal for them, unseen by whoever signs in next.
         """
+        from regdesk.tui import calls
         from regdesk.tui.screens.signin import SignInScreen
 
         self.call_desk(self, calls.sign_out, group="sign-out")
@@ -244,6 +244,8 @@ class DeskApp(App[None]):
         self.lang = lang
         self._tr = Translator(lang)
         if self.employee is not None:
+            from regdesk.tui import calls
+
             self.call_desk(self, calls.set_language, lang, group="language", exclusive=True)
         translate_bindings(self, self.tr)
         for screen in self.screen_stack:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from regdesk.core.application import State
-
 if TYPE_CHECKING:
     from regdesk.config import District
     from regdesk.core.rules import DocumentKind, Finding
@@ -266,6 +264,8 @@ class Entry:
 
 
 def entry(desk: Desk, app_id: int) -> Entry:
+    from regdesk.core.application import State
+
     detail = desk.journal.detail(app_id)
     # Only a decided application has a talon or a refusal notice to show.
     paper = detail.record.state in (State.REGISTERED, State.ISSUED, State.REFUSED)

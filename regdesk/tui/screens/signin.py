@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
-from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
-from regdesk.tui.calls import Employee
 from regdesk.tui.widgets import IinInput
+
+if TYPE_CHECKING:
+    from regdesk.tui.calls import Employee
 
 
 class SignInScreen(DeskScreen[None]):
@@ -77,6 +80,8 @@ class SignInScreen(DeskScreen[None]):
         if not iin or not password:
             self._say(self.tr("signin.fill_both"))
             return
+        from regdesk.tui import calls  # not before the first paint: start-up stays quick
+
         self.busy = True
         # Argon2id takes a noticeable fraction of a second, and the database opens in the
         # background at start (typing the password hides it): both off the UI thread.
@@ -115,4 +120,6 @@ class SignInScreen(DeskScreen[None]):
         iin.focus()
         self._say("")
         app.push_screen(MenuScreen())
+        from regdesk.tui import calls
+
         self.desk_call(calls.warm_up, group="warm-up")
