@@ -75,17 +75,8 @@ class Corrections(JournalPart):
                     _bytes(signature["cms"]),
                 ),
             )
-            self._event(
-                app_id,
-                at,
-                actor_iin,
-                role,
-                "transition",
-                None,
-                current,
-                State.ANNULLED,
-                reason_code,
-                note or None,
+            self._transition_event(
+                app_id, at, actor_iin, role, current, State.ANNULLED, reason_code, note or None
             )
             self._audit_state_change(
                 app_id,

@@ -180,6 +180,22 @@ class JournalPart:
             ),
         )
 
+    def _transition_event(
+        self,
+        app_id: int,
+        at: str,
+        actor_iin: str,
+        role: Role | str,
+        from_state: State,
+        to_state: State,
+        reason_code: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """The event of a state change (no step: it is the whole application that moves)."""
+        self._event(
+            app_id, at, actor_iin, role, "transition", None, from_state, to_state, reason_code, note
+        )
+
     def _audit_state_change(
         self, app_id: int, actor_iin: str, detail: Mapping[str, object], now: datetime
     ) -> None:

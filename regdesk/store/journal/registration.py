@@ -72,17 +72,8 @@ class Registration(JournalPart):
                 params += [reason_code, note or None]
             params.append(app_id)
             self.db.conn.execute(f"UPDATE applications SET {', '.join(sets)} WHERE id = ?", params)
-            self._event(
-                app_id,
-                at,
-                actor_iin,
-                role,
-                "transition",
-                None,
-                current,
-                to_state,
-                reason_code,
-                note or None,
+            self._transition_event(
+                app_id, at, actor_iin, role, current, to_state, reason_code, note or None
             )
             detail: dict[str, str] = {"from": current.value, "to": to_state.value}
             if reason_code:
@@ -156,18 +147,7 @@ class Registration(JournalPart):
                     params.append(stored_value(name, value))
             params += [at, app_id]
             conn.execute(f"UPDATE applications SET {sets}, updated_at = ? WHERE id = ?", params)
-            self._event(
-                app_id,
-                at,
-                actor_iin,
-                role,
-                "transition",
-                None,
-                current,
-                State.REGISTERED,
-                None,
-                None,
-            )
+            self._transition_event(app_id, at, actor_iin, role, current, State.REGISTERED)
             if signature is not None:
                 self._add_signature(app_id, signature)
             self._audit_state_change(
