@@ -199,34 +199,17 @@ def reason_texts(code: str) -> tuple[str, str]:
 
 
 def digest_fields(doc: Document) -> DigestFields:
-    """What the QR digest of ``doc`` covers (``regdesk.printing.qr``)."""
-    if isinstance(doc, TalonData):
-        return DigestFields(
-            kind="talon",
-            reference=doc.number,
-            clinic_bin=doc.clinic.bin,
-            date=doc.date,
-            iin=doc.person.iin,
-            signature_sha256=doc.signature_sha256,
-            district=doc.district.number if doc.district else None,
-            effective_date=doc.effective_date,
-        )
-    if isinstance(doc, AnnulmentData):
-        return DigestFields(
-            kind="annulment",
-            reference=doc.number,
-            clinic_bin=doc.clinic.bin,
-            date=doc.date,
-            iin=doc.person.iin,
-            signature_sha256=doc.signature_sha256,
-            reason_code=doc.reason_code,
-        )
+    """What the QR digest of ``doc`` covers (``regdesk.printing.qr``): the same fields for every
+    document, with the talon's district and effective date, the notices' reason code."""
+    talon = doc if isinstance(doc, TalonData) else None
     return DigestFields(
-        kind="refusal",
+        kind=doc.kind,
         reference=doc.reference,
         clinic_bin=doc.clinic.bin,
         date=doc.date,
         iin=doc.person.iin,
         signature_sha256=doc.signature_sha256,
-        reason_code=doc.reason_code,
+        district=talon.district.number if talon is not None and talon.district else None,
+        effective_date=talon.effective_date if talon is not None else None,
+        reason_code="" if isinstance(doc, TalonData) else doc.reason_code,
     )
