@@ -12,19 +12,17 @@ the annulment is printed on request, bilingual like every paper of the desk.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from regdesk.config import Printer
 from regdesk.core.annulments import REASONS, AnnulmentReason, annulment_reason
 from regdesk.core.application import ANNULLERS, State
 from regdesk.core.errors import UserError
 from regdesk.core.json_types import JsonValue
 from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DeskError
-from regdesk.desk.issuance import Issued
-from regdesk.desk.registration import KeyCheck
+from regdesk.desk.issuance import Issued, choose_output, output
+from regdesk.desk.registration import KeyCheck, require_signer, sign_document
 from regdesk.store.db import transaction
 from regdesk.store.journal import AnnulmentRecord, ApplicationRecord
 
@@ -121,30 +119,13 @@ class Corrections:
     def annul(self, app_id: int, reason_code: str, note: str, check: KeyCheck) -> str:
         """Annul a registration made in error, signed with the employee's key; returns its
         number (kept by the application, never given again)."""
-        from regdesk.signing import canonical_bytes, sign
-
         ctx = self._ctx
         actor = ctx.actor()
         record = self.check_request(app_id, reason_code, note)
-        if not check.can_sign:
-            raise next(p for p in check.problems if p.blocking)
-        if ctx.config.signing.signer_must_be_employee and check.info.iin != actor.iin:
-            from regdesk.signing.errors import Problem
-
-            raise Problem("signing.problem.other_person", owner=check.info.full_name)
-        content = canonical_bytes(self.document_for_signing(app_id, reason_code, note))
+        require_signer(ctx, check, actor.iin)
         now = ctx.now()
-        cms = sign(check.key_store, content, signing_time=now)
-        info = check.info
-        signature: dict[str, object] = {
-            "signer_iin": info.iin,
-            "signer_name": info.common_name,
-            "cert_serial": info.serial,
-            "cert_issuer": info.issuer,
-            "content_sha256": hashlib.sha256(content).hexdigest(),
-            "canonical": content,
-            "cms": cms,
-        }
+        # The annulment row keeps its own time; the signing time in the row is not read.
+        signature = sign_document(check, self.document_for_signing(app_id, reason_code, note), now)
         journal = ctx.journal
         with ctx.locked(), transaction(ctx.db):
             number = journal.corrections.annul(
@@ -228,33 +209,13 @@ class Corrections:
     ) -> Issued:
         """Print the annulment notice on ``printer`` (default: the config's) or into ``out``;
         a second print is marked as a duplicate; every print is recorded."""
-        from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
-
         ctx = self._ctx
         actor = ctx.actor()
-        config = ctx.config.printing
-        chosen: Printer | Path
-        if out is not None:
-            name, chosen, fmt = "file", out, fmt or "pdf-a5"
-        else:
-            name = printer or config.default
-            found = next((p for p in config.printers if p.name == name), None)
-            if found is None:
-                known = ", ".join(p.name for p in config.printers)
-                raise DeskError("printing.unknown_printer", name=name, known=known)
-            chosen, fmt = found, fmt or found.format
+        name, chosen, fmt = choose_output(ctx.config.printing, printer, out, fmt)
         with ctx.locked():
             duplicate = ctx.journal.issuance.printed_before(app_id, "annulment")
         doc = self.notice(app_id, duplicate=duplicate)
-        result: PrintResult
-        if isinstance(chosen, Path):
-            try:
-                write_atomic(chosen, render(doc, fmt).data)
-                result = PrintResult("written", detail=str(chosen), path=chosen)
-            except UserError as exc:
-                result = PrintResult("failed", detail=exc.message("en"), error=exc)
-        else:
-            result = print_document(chosen, doc, ctx.paths.root, fmt)
+        result = output(chosen, doc, ctx.paths.root, fmt)
         with ctx.locked():
             ctx.journal.issuance.record_print(
                 app_id,
@@ -267,16 +228,7 @@ class Corrections:
                 duplicate=duplicate,
                 now=ctx.now(),
             )
-        return Issued(
-            document=doc.kind,
-            path=result.path,
-            status=result.status,
-            detail=result.detail or "",
-            job=result.job,
-            duplicate=duplicate,
-            error=result.error,
-            printer=name,
-        )
+        return Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
 
     # -- the survey afterwards ------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from regdesk.config import Printer
+from regdesk.config import Printer, Printing
 from regdesk.core.application import State
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
@@ -43,6 +43,20 @@ class Issued:
     """Why the print failed, to be said in the user's language."""
     printer: str = ""
 
+    @classmethod
+    def of(cls, document: str, result: PrintResult, *, duplicate: bool, printer: str) -> Issued:
+        """What a print of ``document`` on ``printer`` came to."""
+        return cls(
+            document=document,
+            path=result.path,
+            status=result.status,
+            detail=result.detail or "",
+            job=result.job,
+            duplicate=duplicate,
+            error=result.error,
+            printer=printer,
+        )
+
     @property
     def failed(self) -> bool:
         return self.status == "failed"
@@ -50,6 +64,36 @@ class Issued:
     def message(self, lang: str) -> str:
         """The failure in ``lang``, or the detail when the print did not fail."""
         return self.error.message(lang) if self.error is not None else self.detail
+
+
+def choose_output(
+    config: Printing, printer: str | None, out: Path | None, fmt: str | None
+) -> tuple[str, Printer | Path, str]:
+    """Where a document goes and in which format: the file ``out`` (PDF unless ``fmt`` says
+    otherwise), or ``printer`` (default: the config's) in its own format unless ``fmt`` says
+    otherwise; the name recorded for the print comes first."""
+    if out is not None:
+        return "file", out, fmt or "pdf-a5"
+    name = printer or config.default
+    found = next((p for p in config.printers if p.name == name), None)
+    if found is None:
+        known = ", ".join(p.name for p in config.printers)
+        raise DeskError("printing.unknown_printer", name=name, known=known)
+    return name, found, fmt or found.format
+
+
+def output(chosen: Printer | Path, doc: Document, root: Path, fmt: str) -> PrintResult:
+    """``doc`` written to the file or sent to the printer; a file that cannot be written is a
+    failed print with its reason, like a printer that refuses."""
+    from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
+
+    if isinstance(chosen, Path):
+        try:
+            write_atomic(chosen, render(doc, fmt).data)
+            return PrintResult("written", detail=str(chosen), path=chosen)
+        except UserError as exc:
+            return PrintResult("failed", detail=exc.message("en"), error=exc)
+    return print_document(chosen, doc, root, fmt)
 
 
 class Issuance:
@@ -117,35 +161,16 @@ class Issuance:
         fmt: str | None = None,
         step_started: datetime | None = None,
     ) -> Issued:
-        from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
         from regdesk.printing.records import document_kind
 
         ctx = self._ctx
         actor = ctx.actor()
-        config = ctx.config.printing
-        chosen: Printer | Path
-        if out is not None:
-            name, chosen, fmt = "file", out, fmt or "pdf-a5"
-        else:
-            name = printer or config.default
-            found = next((p for p in config.printers if p.name == name), None)
-            if found is None:
-                known = ", ".join(p.name for p in config.printers)
-                raise DeskError("printing.unknown_printer", name=name, known=known)
-            chosen, fmt = found, fmt or found.format
+        name, chosen, fmt = choose_output(ctx.config.printing, printer, out, fmt)
         with ctx.locked():
             kind = document_kind(ctx.journal.search.get(app_id))
             duplicate = ctx.journal.issuance.printed_before(app_id, kind)
         doc = self.document(app_id, duplicate=duplicate)
-        result: PrintResult
-        if isinstance(chosen, Path):
-            try:
-                write_atomic(chosen, render(doc, fmt).data)
-                result = PrintResult("written", detail=str(chosen), path=chosen)
-            except UserError as exc:
-                result = PrintResult("failed", detail=exc.message("en"), error=exc)
-        else:
-            result = print_document(chosen, doc, ctx.paths.root, fmt)
+        result = output(chosen, doc, ctx.paths.root, fmt)
         with ctx.locked(), transaction(ctx.db):
             ctx.journal.issuance.record_print(
                 app_id,
@@ -166,16 +191,7 @@ class Issuance:
                 ctx.journal.registration.transition(
                     app_id, State.ISSUED, actor_iin=actor.iin, role=actor.role, now=ctx.now()
                 )
-        return Issued(
-            document=doc.kind,
-            path=result.path,
-            status=result.status,
-            detail=result.detail or "",
-            job=result.job,
-            duplicate=duplicate,
-            error=result.error,
-            printer=name,
-        )
+        return Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
 
     def save_survey(self, app_id: int, q1: int | None, q2: int | None) -> None:
         """The applicant's two answers about the service (either may be left out)."""

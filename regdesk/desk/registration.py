@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,41 @@ class KeyCheck:
     @property
     def can_sign(self) -> bool:
         return not any(p.blocking for p in self.problems)
+
+
+def require_signer(ctx: DeskContext, check: KeyCheck, actor_iin: str) -> None:
+    """The checked key may sign, and is the signed-in employee's own where the policy asks it;
+    the blocking problem is raised otherwise."""
+    if not check.can_sign:
+        raise next(p for p in check.problems if p.blocking)
+    # The key was checked for whoever was signed in then; after a change of employee at this
+    # terminal it is still not the signer's own.
+    if ctx.config.signing.signer_must_be_employee and check.info.iin != actor_iin:
+        from regdesk.signing.errors import Problem
+
+        raise Problem("signing.problem.other_person", owner=check.info.full_name)
+
+
+def sign_document(
+    check: KeyCheck, document: Mapping[str, JsonValue], now: datetime
+) -> dict[str, object]:
+    """``document``'s canonical bytes signed with the checked key at ``now``: the signature row
+    the journal keeps (signer, certificate, content hash, the bytes and the CMS)."""
+    from regdesk.signing import canonical_bytes, sign
+
+    content = canonical_bytes(document)
+    cms = sign(check.key_store, content, signing_time=now)
+    info = check.info
+    return {
+        "signer_iin": info.iin,
+        "signer_name": info.common_name,
+        "cert_serial": info.serial,
+        "cert_issuer": info.issuer,
+        "signed_at": now,
+        "content_sha256": hashlib.sha256(content).hexdigest(),
+        "canonical": content,
+        "cms": cms,
+    }
 
 
 def key_folder_offer(folder: Path) -> str:
@@ -124,18 +160,9 @@ class Registration:
 
     def register(self, app_id: int, check: KeyCheck) -> str:
         """Sign the application with the employee's key and register it with its number."""
-        from regdesk.signing import canonical_bytes, sign
-
         ctx, form_uc = self._ctx, self._form
         actor = ctx.actor()
-        if not check.can_sign:
-            raise next(p for p in check.problems if p.blocking)
-        # The key was checked for whoever was signed in then; after a change of employee at this
-        # terminal it is still not the signer's own.
-        if ctx.config.signing.signer_must_be_employee and check.info.iin != actor.iin:
-            from regdesk.signing.errors import Problem
-
-            raise Problem("signing.problem.other_person", owner=check.info.full_name)
+        require_signer(ctx, check, actor.iin)
         record = form_uc.get(app_id)
         form = record.form or {}
         basis = str(form.get("basis") or "free_choice")
@@ -149,20 +176,8 @@ class Registration:
         blocking = [f for f in form_uc.findings_for(record, basis) if f.blocks]
         if blocking:
             raise RulesBlock(blocking)
-        content = canonical_bytes(self.document_for_signing(app_id))
         now = ctx.now()
-        cms = sign(check.key_store, content, signing_time=now)
-        info = check.info
-        signature: dict[str, object] = {
-            "signer_iin": info.iin,
-            "signer_name": info.common_name,
-            "cert_serial": info.serial,
-            "cert_issuer": info.issuer,
-            "signed_at": now,
-            "content_sha256": hashlib.sha256(content).hexdigest(),
-            "canonical": content,
-            "cms": cms,
-        }
+        signature = sign_document(check, self.document_for_signing(app_id), now)
         attached = RegistryFacts.from_json(record.registry_data).attachment is not None
         effective = form_uc.effective_date(basis, first_attachment=not attached)
         journal = ctx.journal
