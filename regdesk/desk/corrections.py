@@ -21,7 +21,7 @@ from regdesk.core.errors import UserError
 from regdesk.core.json_types import JsonValue
 from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DeskError
-from regdesk.desk.issuance import Issued, choose_output, output
+from regdesk.desk.issuance import Issued, choose_output, output, record_print
 from regdesk.desk.registration import KeyCheck, require_signer, sign_document
 from regdesk.store.db import transaction
 from regdesk.store.journal import AnnulmentRecord, ApplicationRecord
@@ -216,19 +216,10 @@ class Corrections:
             duplicate = ctx.journal.issuance.printed_before(app_id, "annulment")
         doc = self.notice(app_id, duplicate=duplicate)
         result = output(chosen, doc, ctx.paths.root, fmt)
+        issued = Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
         with ctx.locked():
-            ctx.journal.issuance.record_print(
-                app_id,
-                document=doc.kind,
-                printer=name,
-                format=fmt,
-                by_iin=actor.iin,
-                status=result.status,
-                detail=result.detail or None,
-                duplicate=duplicate,
-                now=ctx.now(),
-            )
-        return Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
+            record_print(ctx, app_id, issued, fmt, actor.iin)
+        return issued
 
     # -- the survey afterwards ------------------------------------------------------------------
 

@@ -96,6 +96,21 @@ def output(chosen: Printer | Path, doc: Document, root: Path, fmt: str) -> Print
     return print_document(chosen, doc, root, fmt)
 
 
+def record_print(ctx: DeskContext, app_id: int, issued: Issued, fmt: str, by_iin: str) -> None:
+    """A print recorded in the journal, failed ones too (the caller holds the desk's lock)."""
+    ctx.journal.issuance.record_print(
+        app_id,
+        document=issued.document,
+        printer=issued.printer,
+        format=fmt,
+        by_iin=by_iin,
+        status=issued.status,
+        detail=issued.detail or None,
+        duplicate=issued.duplicate,
+        now=ctx.now(),
+    )
+
+
 class Issuance:
     """The document of an application: built, previewed, printed and reprinted; the survey."""
 
@@ -171,18 +186,9 @@ class Issuance:
             duplicate = ctx.journal.issuance.printed_before(app_id, kind)
         doc = self.document(app_id, duplicate=duplicate)
         result = output(chosen, doc, ctx.paths.root, fmt)
+        issued = Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
         with ctx.locked(), transaction(ctx.db):
-            ctx.journal.issuance.record_print(
-                app_id,
-                document=doc.kind,
-                printer=name,
-                format=fmt,
-                by_iin=actor.iin,
-                status=result.status,
-                detail=result.detail or None,
-                duplicate=duplicate,
-                now=ctx.now(),
-            )
+            record_print(ctx, app_id, issued, fmt, actor.iin)
             printed = result.status != "failed"
             if printed and step_started is not None:
                 ctx.end_step(app_id, "issue", step_started)
@@ -191,7 +197,7 @@ class Issuance:
                 ctx.journal.registration.transition(
                     app_id, State.ISSUED, actor_iin=actor.iin, role=actor.role, now=ctx.now()
                 )
-        return Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
+        return issued
 
     def save_survey(self, app_id: int, q1: int | None, q2: int | None) -> None:
         """The applicant's two answers about the service (either may be left out)."""
