@@ -14,13 +14,23 @@ from pathlib import Path
 
 from regdesk.config import District
 from regdesk.core.districts import DistrictSuggestion, suggest_district
+from regdesk.core.ids import IinError, normalize_digits, parse_iin
 from regdesk.core.json_types import JsonObject
-from regdesk.core.person import RegistryFacts
+from regdesk.core.person import RELATIONS, Person, RegistryFacts, Relation, Representative
+from regdesk.core.representation import (
+    APPOINTED,
+    ChosenRepresentative,
+    needs_representative,
+    representative_problem,
+)
 from regdesk.core.rules import DocumentFlag, DocumentKind, Finding, effective_date
 from regdesk.core.rules import required_documents as documents_for
 from regdesk.desk import same_person
 from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import DeskError
 from regdesk.desk.intake import age_of, check
+from regdesk.store import audit
+from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord, AttachmentRecord
 
 
@@ -44,6 +54,12 @@ class ScanFile:
         return self.media_type is not None and not self.too_big and not self.damaged
 
 
+REPRESENTATIVE = "representative"
+"""The form's entry for the chosen representative (``core.representation.ChosenRepresentative``)."""
+REPRESENTATIVE_KEYS = frozenset({REPRESENTATIVE, "representative_iin"})
+"""Keys of the form the screen does not write: the representative is chosen, not typed."""
+
+
 class ApplicationForm:
     """The application being filled in: fields, documents, district, scans."""
 
@@ -61,10 +77,102 @@ class ApplicationForm:
         self._ctx.begin_step(app_id, step)
 
     def save_form(self, app_id: int, form: JsonObject) -> None:
-        """Keep the form as typed, so a crash loses at most the field being edited."""
+        """Keep the form as typed, so a crash loses at most the field being edited.
+
+        The representative is not typed: it is chosen (``choose_representative``) and kept
+        whatever the screen saves.
+        """
         ctx = self._ctx
         with ctx.locked():
+            stored = ctx.journal.search.get(app_id).form or {}
+            kept = {k: v for k, v in form.items() if k not in REPRESENTATIVE_KEYS}
+            if REPRESENTATIVE in stored:
+                kept[REPRESENTATIVE] = stored[REPRESENTATIVE]
+            ctx.journal.drafts.save_form(app_id, kept, ctx.now())
+
+    # -- the representative of a minor -----------------------------------------------------------
+
+    def needs_representative(self, record: ApplicationRecord) -> bool:
+        """A minor: attached by a parent or legal representative (``core.representation``)."""
+        person = RegistryFacts.from_json(record.registry_data).person
+        return needs_representative(person, self._ctx.today())
+
+    def registry_representatives(self, record: ApplicationRecord) -> list[Representative]:
+        """The parents and guardians the registry names for the applicant: offered first."""
+        person = RegistryFacts.from_json(record.registry_data).person
+        return list(person.representatives) if person is not None else []
+
+    def relations(self) -> list[Relation]:
+        """The relations a representative may have, in the order the form offers them."""
+        return list(RELATIONS)
+
+    def representative(self, record: ApplicationRecord) -> ChosenRepresentative | None:
+        return ChosenRepresentative.from_json((record.form or {}).get(REPRESENTATIVE))
+
+    def representative_problem(self, record: ApplicationRecord) -> str | None:
+        """Why the application has no valid representative (a catalogue key), or None."""
+        person = RegistryFacts.from_json(record.registry_data).person
+        return representative_problem(person, self.representative(record), self._ctx.today())
+
+    async def choose_representative(
+        self, app_id: int, iin_text: str, relation: Relation | None = None
+    ) -> ChosenRepresentative:
+        """Record who represents the applicant: a parent the registry names (``relation``
+        None takes the registry's), or another person looked up in the registry by IIN.
+
+        Raises DeskError saying why the person cannot represent the applicant; nothing is
+        recorded then. The look-up is a view of the representative's data (audited).
+        """
+        from regdesk.registry.errors import NotFound
+
+        ctx = self._ctx
+        actor = ctx.actor()
+        record = self.get(app_id)
+        try:
+            iin = parse_iin(normalize_digits(iin_text.strip())[0]).value
+        except IinError as exc:
+            raise DeskError("representative.invalid_iin") from exc
+        listed = {r.iin: r.relation for r in self.registry_representatives(record)}
+        relation = relation or listed.get(iin)
+        if relation is None:
+            raise DeskError("representative.relation_missing")
+        try:
+            found: Person | None = await ctx.registry().person(iin)
+        except NotFound:
+            found = None
+        if found is None and iin not in listed:
+            raise DeskError("representative.not_found")
+        chosen = ChosenRepresentative(
+            iin=iin,
+            relation=relation,
+            name=found.full_name if found is not None else "",
+            birth_date=found.birth_date if found is not None else None,
+            alive=found is None or found.alive,
+            known=True,
+        )
+        person = RegistryFacts.from_json(record.registry_data).person
+        problem = representative_problem(person, chosen, ctx.today())
+        if problem is not None:
+            raise DeskError(problem)
+        with ctx.locked():
+            form = dict(ctx.journal.search.get(app_id).form or {})
+            form[REPRESENTATIVE] = chosen.to_json()
             ctx.journal.drafts.save_form(app_id, form, ctx.now())
+            ctx.journal.drafts.update(app_id, ctx.now(), representative_iin=iin)
+            if found is not None:
+                with transaction(ctx.db):
+                    audit.append(
+                        ctx.db, actor_iin=actor.iin, action="person_view", object=f"iin:{iin}"
+                    )
+        return chosen
+
+    def clear_representative(self, app_id: int) -> None:
+        ctx = self._ctx
+        with ctx.locked():
+            form = dict(ctx.journal.search.get(app_id).form or {})
+            form.pop(REPRESENTATIVE, None)
+            ctx.journal.drafts.save_form(app_id, form, ctx.now())
+            ctx.journal.drafts.update(app_id, ctx.now(), representative_iin=None)
 
     # -- what the rules ask of this applicant ---------------------------------------------------
 
@@ -74,10 +182,10 @@ class ApplicationForm:
         facts = RegistryFacts.from_json(record.registry_data)
         if facts.person is None:
             return []
-        form = record.form or {}
-        representative = (
-            bool(form.get("representative_iin")) or bool(facts.person.representatives) or None
-        )
+        # A representative not chosen yet is a warning while the form is open; registration
+        # checks the choice itself (``representative_problem``).
+        chosen = self.representative(record)
+        representative = None if chosen is None else self.representative_problem(record) is None
         found = check(self._ctx, facts, basis, representative=representative)
         return found + same_person.findings(self._ctx, record.applicant_iin, besides=record.id)
 
@@ -92,6 +200,9 @@ class ApplicationForm:
         age = age_of(self._ctx, record.applicant_iin, person)
         form = record.form or {}
         flags = {f.value for f in DocumentFlag if form.get(f"flag_{f.value}")}
+        chosen = self.representative(record)
+        if chosen is not None and chosen.relation in APPOINTED:
+            flags.add(DocumentFlag.GUARDIAN.value)  # the decision that appointed them
         if age.of_pension_age:
             flags.add(DocumentFlag.PENSIONER.value)
         return documents_for(category, age.years, sorted(flags))

@@ -1,16 +1,19 @@
 """Table 2 steps 3-4: the applicant's IIN, the registry's answer, the checks, a refusal before
 a number.
 
-The look-up asks the state databases about the person and their attachment, runs the rules of
-attachment (``core.rules``) on the answer and opens a draft application holding what was seen
-(``core.person.RegistryFacts``). When the registry has no data, or the rules forbid the
-attachment, the receptionist forms the motivated refusal here (step 4); a refusal found later,
-in the form (step 7), is made by the same ``refuse`` as long as the application has no number.
+The look-up asks the state databases about the person and their attachment and runs the rules of
+attachment (``core.rules``) on the answer. A look-up alone is a view of a person (an audit
+record), not an application: the draft holding what was seen (``core.person.RegistryFacts``) is
+opened when the receptionist goes on, to the form or to a refusal (``open_draft``). When the
+registry has no data, or the rules forbid the attachment, the receptionist forms the motivated
+refusal here (step 4); a refusal found later, in the form (step 7), is made by the same
+``refuse`` as long as the application has no number.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,7 +35,6 @@ from regdesk.store.journal import ApplicationRecord
 class Lookup:
     """What the registry said about an applicant and what the desk's rules found."""
 
-    application_id: int
     iin: str
     person: Person | None
     """None when the registry has no data (Table 2 step 4)."""
@@ -42,6 +44,15 @@ class Lookup:
     """The IIN was typed on the Kazakh layout's digit row and mapped back to digits."""
     age: ApplicantAge | None = None
     """The person's age today (at death for a dead person); None without registry data."""
+    started: datetime | None = None
+    ended: datetime | None = None
+    """When the registry request started and ended (the time norm of step 3)."""
+    application_id: int | None = None
+    """The draft application, once the receptionist went on (``Intake.open_draft``)."""
+
+    @property
+    def facts(self) -> RegistryFacts:
+        return RegistryFacts(self.person, self.attachment)
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -98,11 +109,11 @@ class Intake:
         self._ctx = ctx
 
     async def look_up(self, iin_text: str, basis: str = "free_choice") -> Lookup:
-        """Ask the registry about the applicant and open a draft application for the answer.
+        """Ask the registry about the applicant; the answer is audited, no application opened.
 
         An invalid IIN raises IinError before any request. Unavailable, refused and bad answers
-        raise the registry's errors and leave nothing in the journal; "not found" opens a draft
-        whose only way forward is the motivated refusal of step 4.
+        raise the registry's errors and leave nothing in the journal. "Not found" is an answer:
+        its only way forward is the motivated refusal of step 4 (``open_draft`` then ``refuse``).
         """
         from regdesk.registry.errors import NotFound
 
@@ -127,42 +138,53 @@ class Intake:
             # this look-up's own draft exists).
             findings += tuple(await asyncio.to_thread(same_person.findings, ctx, iin))
             age = age_of(ctx, iin, person)
-        app_id = await asyncio.to_thread(self._open_draft, iin, facts, started, ended, actor)
-        return Lookup(app_id, iin, person, attachment, findings, mapped, age)
+        await asyncio.to_thread(self._audit_view, iin, person is not None, actor)
+        return Lookup(iin, person, attachment, findings, mapped, age, started, ended)
 
-    def _open_draft(
-        self, iin: str, facts: RegistryFacts, started: datetime, ended: datetime, actor: Actor
-    ) -> int:
-        ctx, person = self._ctx, facts.person
+    def _audit_view(self, iin: str, found: bool, actor: Actor) -> None:
+        """A look-up is a view of a person's data: the audit keeps who looked, and whom."""
+        ctx = self._ctx
+        with ctx.locked(), transaction(ctx.db):
+            audit.append(
+                ctx.db,
+                actor_iin=actor.iin,
+                action="registry_lookup",
+                object=f"iin:{iin}",
+                detail={"iin": iin, "found": found},
+            )
+            if found:
+                audit.append(ctx.db, actor_iin=actor.iin, action="person_view", object=f"iin:{iin}")
+
+    def open_draft(self, lookup: Lookup) -> Lookup:
+        """The receptionist goes on with this applicant (the form, or a refusal): the draft
+        application holding the registry's answer, with the registry request's time norm.
+
+        Once per look-up: a look-up that already has its draft is returned as it is.
+        """
+        if lookup.application_id is not None:
+            return lookup
+        ctx, person = self._ctx, lookup.person
+        actor = ctx.actor()
         journal = ctx.journal
+        started = lookup.started or ctx.now()
+        ended = lookup.ended or started
+        iin = lookup.iin
         with ctx.locked():
             app_id = journal.drafts.create_draft(
                 applicant_iin=iin,
                 actor_iin=actor.iin,
                 role=actor.role,
-                registry_data=facts.to_json(),
+                registry_data=lookup.facts.to_json(),
                 surname=person.surname if person else "",
                 first_name=person.first_name if person else "",
                 patronymic=(person.patronymic or "") if person else "",
                 birth_date=person.birth_date if person else None,
-                now=ended,
+                now=ctx.now(),
             )
             step = "registry_request"
             journal.events.record_step(app_id, step, "step_start", actor.iin, actor.role, started)
             journal.events.record_step(app_id, step, "step_end", actor.iin, actor.role, ended)
-            with transaction(ctx.db):
-                audit.append(
-                    ctx.db,
-                    actor_iin=actor.iin,
-                    action="registry_lookup",
-                    object=f"application:{app_id}",
-                    detail={"iin": iin, "found": person is not None},
-                )
-                if person is not None:
-                    audit.append(
-                        ctx.db, actor_iin=actor.iin, action="person_view", object=f"iin:{iin}"
-                    )
-        return app_id
+        return dataclasses.replace(lookup, application_id=app_id)
 
     def begin_step(self, app_id: int, step: str) -> None:
         """Note that the refusal dialog (step 4 or 7) opened, for the time norms."""

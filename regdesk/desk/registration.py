@@ -21,7 +21,7 @@ from regdesk.core.json_types import JsonValue
 from regdesk.core.person import RegistryFacts
 from regdesk.core.phone import normalise_phone
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DistrictMissing, DocumentsMissing, RulesBlock
+from regdesk.desk.errors import DeskError, DistrictMissing, DocumentsMissing, RulesBlock
 from regdesk.desk.form import ApplicationForm
 from regdesk.store.db import transaction
 
@@ -166,6 +166,11 @@ class Registration:
         record = form_uc.get(app_id)
         form = record.form or {}
         basis = str(form.get("basis") or "free_choice")
+        # A minor is attached by a valid representative: the use case holds the line, whatever
+        # the screen let through (core.representation).
+        problem = form_uc.representative_problem(record)
+        if problem is not None:
+            raise DeskError(problem)
         missing = form_uc.missing_documents(app_id)
         if missing:
             raise DocumentsMissing(missing)

@@ -58,7 +58,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 async def _register(ws: demo.DemoWorkspace, desk: Desk, iin: str) -> int:
-    found = await desk.intake.look_up(iin)
+    found = desk.intake.open_draft(await desk.intake.look_up(iin))
     app_id = found.application_id
     desk.form.save_form(
         app_id, {"basis": "free_choice", "district": "1", "documents_seen": "identity"}

@@ -28,7 +28,7 @@ async def test_draft_survives_a_crash_for_its_owner_only(
 ) -> None:
     crashed = Desk(ws.config, clock=clock)
     crashed.session.sign_in(receptionist[1], receptionist[2])
-    lookup = await crashed.intake.look_up(ws.samples["unattached"][0])
+    lookup = crashed.intake.open_draft(await crashed.intake.look_up(ws.samples["unattached"][0]))
     crashed.form.save_form(lookup.application_id, FORM)
     # The process dies: no sign-out, no abandon, the connection simply goes away.
     await crashed.aclose()
@@ -54,7 +54,7 @@ async def test_draft_survives_a_crash_for_its_owner_only(
 
 
 async def test_form_is_kept_as_typed_at_every_save(ws: demo.DemoWorkspace, desk: Desk) -> None:
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     desk.form.save_form(lookup.application_id, {"phone": "+7 70"})
     assert desk.form.get(lookup.application_id).form == {"phone": "+7 70"}
     desk.form.save_form(lookup.application_id, {"phone": "+7 701 234 56 78", "district": "2"})

@@ -39,9 +39,11 @@ async def test_every_error_reaching_the_ui_is_explained_in_three_languages(
     admin: tuple[str, ...],
 ) -> None:
     own_key = ws.key_paths[receptionist[1]]
-    registered = await desk.intake.look_up(ws.samples["unattached"][0])
-    blocked = await desk.intake.look_up(ws.samples["foreign_temporary_uninsured"][0])
-    empty = await desk.intake.look_up(ws.samples["unattached"][1])
+    registered = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
+    blocked = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["foreign_temporary_uninsured"][0])
+    )
+    empty = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][1]))
     desk.form.save_form(
         registered.application_id,
         {"basis": "free_choice", "district": "1", "documents_seen": "identity"},

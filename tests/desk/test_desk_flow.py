@@ -31,7 +31,7 @@ async def test_happy_path_from_look_up_to_survey(
     ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
     iin = ws.samples["unattached"][0]
-    lookup = await desk.intake.look_up(iin)
+    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
     app_id = lookup.application_id
     assert lookup.person is not None and lookup.person.iin == iin
     assert lookup.attachment is None
@@ -134,7 +134,7 @@ async def test_numbers_follow_each_other_without_gaps(
     check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     numbers = []
     for iin in ws.samples["unattached"][:2]:
-        lookup = await desk.intake.look_up(iin)
+        lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
         desk.form.save_form(
             lookup.application_id,
             {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
@@ -147,7 +147,7 @@ async def test_numbers_follow_each_other_without_gaps(
 async def test_tampered_signature_is_reported_invalid(
     ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]
 ) -> None:
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     app_id = lookup.application_id
     desk.form.save_form(
         app_id, {"basis": "free_choice", "district": "1", "documents_seen": "identity"}
@@ -174,7 +174,7 @@ async def test_not_found_is_refused_with_no_data_and_notice_printed(
     ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock
 ) -> None:
     iin = ws.samples["no_record"][0]
-    lookup = await desk.intake.look_up(iin)
+    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
     assert lookup.person is None
     assert lookup.suggested_refusal == "no_data"
     assert desk.form.get(lookup.application_id).state == State.DRAFT
@@ -210,7 +210,7 @@ async def test_not_found_is_refused_with_no_data_and_notice_printed(
 
 
 async def test_deceased_person_is_blocked_and_refused(ws: demo.DemoWorkspace, desk: Desk) -> None:
-    lookup = await desk.intake.look_up(ws.samples["deceased"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["deceased"][0]))
     assert lookup.person is not None
     assert lookup.person.life_status == "dead"
     assert [f.code for f in lookup.blocking] == ["deceased"]
@@ -224,14 +224,14 @@ async def test_deceased_person_is_blocked_and_refused(ws: demo.DemoWorkspace, de
 
 
 async def test_already_attached_here_is_blocked(ws: demo.DemoWorkspace, desk: Desk) -> None:
-    lookup = await desk.intake.look_up(ws.samples["attached_here"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["attached_here"][0]))
     assert lookup.suggested_refusal == "already_attached_here"
     assert lookup.attachment is not None
     assert lookup.attachment.clinic_bin == ws.config.clinic.bin
 
 
 async def test_abandoned_draft_leaves_open_drafts(ws: demo.DemoWorkspace, desk: Desk) -> None:
-    lookup = await desk.intake.look_up(ws.samples["adult"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["adult"][0]))
     assert [r.id for r in desk.session.open_drafts()] == [lookup.application_id]
     desk.intake.abandon(lookup.application_id)
     assert desk.form.get(lookup.application_id).state == State.ABANDONED
@@ -245,7 +245,7 @@ async def test_a_talon_printed_from_the_journal_issues_a_registered_application(
     # The result screen was left without printing (issue 11, item 4); printing later from the
     # journal hands the talon over all the same: one rule for every print (issue 9).
     check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     app_id = lookup.application_id
     desk.form.save_form(app_id, {"documents_seen": "identity", "district": "1"})
     desk.registration.register(app_id, check)

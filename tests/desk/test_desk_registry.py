@@ -38,7 +38,7 @@ async def test_registry_down_writes_nothing_then_retry_succeeds(
 
     # The registry is back: the same IIN goes through and opens exactly one draft.
     ws.simulator.set_faults(Faults())
-    lookup = await desk.intake.look_up(iin)
+    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
     assert lookup.person is not None and lookup.person.iin == iin
     assert desk.form.get(lookup.application_id).state == State.DRAFT
     counts = journal_counts(ws)
@@ -50,7 +50,7 @@ async def test_one_503_is_retried_by_the_client(ws: demo.DemoWorkspace, desk: De
     # demo config: retries = 1, so a single 503 is absorbed without the receptionist noticing.
     ws.simulator.clear_log()
     ws.simulator.inject(Fault("status", status=503, path="/v1/persons/", method="GET"))
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     assert lookup.person is not None
     person_requests = [
         r
@@ -85,7 +85,7 @@ async def test_hung_registry_times_out_and_writes_nothing(
         assert_explained(caught.value)
         assert journal_counts(ws) == EMPTY
         ws.simulator.set_faults(Faults())
-        lookup = await desk.intake.look_up(ws.samples["adult"][0])
+        lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["adult"][0]))
         assert lookup.person is not None
     assert journal_counts(ws)["applications"] == 1
 
@@ -106,7 +106,7 @@ async def test_cancelled_look_up_writes_nothing(ws: demo.DemoWorkspace, desk: De
         await task
     assert journal_counts(ws) == EMPTY
     ws.simulator.set_faults(Faults())
-    lookup = await desk.intake.look_up(ws.samples["adult"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["adult"][0]))
     assert lookup.person is not None
     assert journal_counts(ws)["applications"] == 1
 
@@ -159,9 +159,9 @@ async def test_kazakh_layout_digit_row_is_accepted(ws: demo.DemoWorkspace, desk:
     kazakh_row = dict(zip("1234567890", '"әіңғ,.үұқ', strict=True))
     typed = "".join(kazakh_row[c] for c in iin)
     assert not any(c.isdigit() for c in typed)
-    lookup = await desk.intake.look_up(f" {typed}\n")
+    lookup = desk.intake.open_draft(await desk.intake.look_up(f" {typed}\n"))
     assert lookup.mapped_layout is True
     assert lookup.iin == iin
     assert lookup.person is not None and lookup.person.iin == iin
-    plain = await desk.intake.look_up(iin)
+    plain = desk.intake.open_draft(await desk.intake.look_up(iin))
     assert plain.mapped_layout is False

@@ -45,7 +45,7 @@ def _outside_campaign(desk: Desk, clock: PinnedClock) -> None:
 async def test_missing_documents_block_registration_in_words(
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck
 ) -> None:
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     app_id = lookup.application_id
     desk.form.save_form(app_id, {"basis": "free_choice", "district": "1"})
     with pytest.raises(DeskError) as caught:
@@ -68,7 +68,9 @@ async def test_missing_documents_block_registration_in_words(
 async def test_pensioner_needs_the_pension_certificate_as_well(
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck
 ) -> None:
-    lookup = await desk.intake.look_up(ws.samples["pensioner"][0], basis="residence_change")
+    lookup = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["pensioner"][0], basis="residence_change")
+    )
     app_id = lookup.application_id
     assert lookup.blocking == ()
     desk.form.save_form(
@@ -89,7 +91,9 @@ async def test_free_choice_outside_the_campaign_is_refused_residence_change_allo
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, clock: PinnedClock
 ) -> None:
     _outside_campaign(desk, clock)
-    lookup = await desk.intake.look_up(ws.samples["attached_elsewhere_long_ago"][0])
+    lookup = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["attached_elsewhere_long_ago"][0])
+    )
     app_id = lookup.application_id
     assert lookup.attachment is not None
     assert lookup.suggested_refusal == "outside_campaign"
@@ -122,8 +126,10 @@ async def test_rules_are_checked_again_on_the_basis_the_form_gives(
     # The look-up was asked on a change of residence (nothing blocks), then the form says free
     # choice: registration must judge the form, not the look-up.
     _outside_campaign(desk, clock)
-    lookup = await desk.intake.look_up(
-        ws.samples["attached_elsewhere_recent"][0], basis="residence_change"
+    lookup = desk.intake.open_draft(
+        await desk.intake.look_up(
+            ws.samples["attached_elsewhere_recent"][0], basis="residence_change"
+        )
     )
     assert lookup.blocking == ()
     desk.form.save_form(
@@ -140,7 +146,9 @@ async def test_rules_are_checked_again_on_the_basis_the_form_gives(
 async def test_temporary_foreigner_without_insurance_is_never_eligible(
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck
 ) -> None:
-    lookup = await desk.intake.look_up(ws.samples["foreign_temporary_uninsured"][0])
+    lookup = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["foreign_temporary_uninsured"][0])
+    )
     assert lookup.suggested_refusal == "not_eligible"
     desk.form.save_form(
         lookup.application_id,
@@ -160,7 +168,9 @@ async def test_temporary_foreigner_without_insurance_is_never_eligible(
 async def test_child_needs_birth_certificate_and_representative(
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck
 ) -> None:
-    lookup = await desk.intake.look_up(ws.samples["child"][0], basis="residence_change")
+    lookup = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["child"][0], basis="residence_change")
+    )
     app_id = lookup.application_id
     assert lookup.person is not None and lookup.person.representatives
     assert "representative_needed" not in {f.code for f in lookup.findings}
@@ -175,8 +185,14 @@ async def test_child_needs_birth_certificate_and_representative(
         app_id,
         {"basis": "residence_change", "district": "1", "documents_seen": "representative_identity"},
     )
+    with pytest.raises(DeskError) as caught:
+        desk.registration.register(app_id, key)  # documents complete, but nobody represents
+    assert caught.value.key == "representative.missing"
+    mother = next(r for r in lookup.person.representatives if r.relation == "mother")
+    await desk.form.choose_representative(app_id, mother.iin)
     desk.registration.register(app_id, key)
     assert desk.form.get(app_id).state == State.REGISTERED
+    assert desk.form.get(app_id).representative_iin == mother.iin
 
 
 async def test_the_district_is_suggested_from_the_address_by_the_demo_ranges(
@@ -184,7 +200,7 @@ async def test_the_district_is_suggested_from_the_address_by_the_demo_ranges(
 ) -> None:
     from regdesk.core.districts import suggest_district as core_suggestion
 
-    lookup = await desk.intake.look_up(ws.samples["adult"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["adult"][0]))
     record = desk.form.get(lookup.application_id)
     person = lookup.person
     assert person is not None and person.address is not None
@@ -205,7 +221,9 @@ async def test_free_choice_goes_through_on_the_campaign_s_last_clinic_day_and_no
 ) -> None:
     clock.set(LAST_CAMPAIGN_DAY)
     assert desk.context.today() == date(2027, 11, 1)
-    lookup = await desk.intake.look_up(ws.samples["attached_elsewhere_long_ago"][0])
+    lookup = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["attached_elsewhere_long_ago"][0])
+    )
     assert lookup.blocking == ()
     assert lookup.suggested_refusal is None
     app_id = lookup.application_id
@@ -220,7 +238,9 @@ async def test_free_choice_goes_through_on_the_campaign_s_last_clinic_day_and_no
 
     clock.set(DAY_AFTER)
     assert desk.context.today() == date(2027, 11, 2)
-    again = await desk.intake.look_up(ws.samples["attached_elsewhere_recent"][0])
+    again = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["attached_elsewhere_recent"][0])
+    )
     assert again.suggested_refusal == "outside_campaign"
 
 
@@ -229,7 +249,7 @@ async def test_the_card_gives_a_dead_persons_age_at_death(
 ) -> None:
     from regdesk.core.age import age_on
 
-    lookup = await desk.intake.look_up(ws.samples["deceased"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["deceased"][0]))
     person, age = lookup.person, lookup.age
     assert person is not None and person.death_date is not None and age is not None
     assert age.on == person.death_date < desk.context.today()

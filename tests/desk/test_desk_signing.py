@@ -18,7 +18,7 @@ from regdesk.signing.errors import FileUnreadable, NotAKeyStore, Problem, WrongP
 
 
 async def _ready_draft(ws: demo.DemoWorkspace, desk: Desk) -> int:
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     desk.form.save_form(
         lookup.application_id,
         {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
