@@ -85,6 +85,11 @@ async def look_up(desk: Desk, iin: str) -> Lookup:
     return await desk.intake.look_up(iin)
 
 
+def open_draft(desk: Desk, lookup: Lookup) -> Lookup:
+    """The receptionist goes on (F9, F10): the application is opened now, not at the look-up."""
+    return desk.intake.open_draft(lookup)
+
+
 def refuse(desk: Desk, app_id: int, code: str, note: str) -> None:
     desk.intake.refuse(app_id, code, note)
 

@@ -43,9 +43,9 @@ async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(
         await sign_in(pilot, iin, password)
         await pilot.press("1")
         applicant = await look_up(pilot, first)
-        app_id = applicant.lookup.application_id
         await pilot.press("f9")
         await wait_for_screen(pilot, "RefuseScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         await pilot.press("f10")
         result = await wait_for_screen(pilot, "ResultScreen")
         # The next person's ID card goes under the scanner before anyone presses Enter: its

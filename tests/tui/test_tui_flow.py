@@ -59,10 +59,10 @@ async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) 
         text = screen_text(app)
         assert "The registry answered." in text
         assert "not attached" in text
-        app_id = applicant.lookup.application_id  # type: ignore[attr-defined]
 
         await press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         await choose_district(pilot)
         await press("f4")
         await wait_for_screen(pilot, "ScanPickerScreen")
@@ -138,10 +138,10 @@ async def test_refusal_when_the_registry_has_no_data(workspace: demo.DemoWorkspa
         applicant = await look_up(pilot, ws.samples["no_record"][0])
         assert "The state database has no data for this IIN." in screen_text(app)
         assert "f10 Form" not in screen_text(app)  # nothing to fill for a person not found
-        app_id = applicant.lookup.application_id
 
         await pilot.press("f9")
         await wait_for_screen(pilot, "RefuseScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         reasons = app.screen.query_one("#reasons")
         highlighted = reasons.get_option_at_index(reasons.highlighted)  # type: ignore[attr-defined]
         assert highlighted.id == "no_data"  # the registry's answer suggests the reason
@@ -173,9 +173,9 @@ async def test_refusal_for_a_deceased_person(workspace: demo.DemoWorkspace) -> N
         text = screen_text(app)
         assert "DECEASED" in text
         assert "The registry records the person as deceased" in text
-        app_id = applicant.lookup.application_id
         await pilot.press("f9")
         await wait_for_screen(pilot, "RefuseScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         # Enter takes the suggested reason and goes to the note; Enter on the note refuses.
         await pilot.press("enter", *"death record", "enter")
         await wait_for_screen(pilot, "ResultScreen")
@@ -219,9 +219,9 @@ async def test_wrong_key_password_then_the_right_one(workspace: demo.DemoWorkspa
         await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["unattached"][0])
-        app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         await choose_district(pilot)
         # The identity document seen in the original: ticked in the checklist instead of a scan.
         await pilot.press("tab", "tab", "tab", "tab", "space")

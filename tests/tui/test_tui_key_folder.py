@@ -39,9 +39,9 @@ async def test_the_key_folder_is_offered_for_the_file_name_to_be_typed_after_it(
         await sign_in(pilot, iin, password)
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["unattached"][0])
-        app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         await choose_district(pilot)
         await pilot.press("f3", "f10")
         sign = await wait_for_screen(pilot, "SignScreen")

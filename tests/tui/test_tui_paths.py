@@ -64,9 +64,9 @@ async def test_the_eds_dialog_shows_a_deep_key_path_by_its_file_name(
         await sign_in(pilot, iin, password)
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["unattached"][0])
-        app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         await choose_district(pilot)
         await pilot.press("f3", "f10")
         sign = await wait_for_screen(pilot, "SignScreen")

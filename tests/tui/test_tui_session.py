@@ -46,10 +46,10 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
         await sign_in(pilot, iin, password)
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["unattached"][0])
-        app_id = applicant.lookup.application_id
-        surname = app.desk.form.get(app_id).surname
         await pilot.press("f10")
         form = await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # opened by F10
+        surname = app.desk.form.get(app_id).surname
         await pilot.press(*PHONE)
         typed = checks
         await wait_until(pilot, lambda: checks >= typed + 3, "three idle checks after typing")
@@ -106,9 +106,9 @@ async def test_a_draft_survives_a_crash_and_is_offered_after_sign_in(
         await sign_in(pilot, iin, password)
         await pilot.press("1")
         applicant = await look_up(pilot, applicant_iin)
-        app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # opened by F10
         await pilot.press(*PHONE, "tab", *ADDRESS)
         # The autosave (0.3 s after the last key) reaches the database on its own.
         await wait_until(
@@ -147,8 +147,10 @@ async def test_a_not_found_draft_resumes_at_its_refusal(workspace: demo.DemoWork
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, iin, password)
         await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["no_record"][0])
-        app_id = applicant.lookup.application_id
+        await look_up(pilot, ws.samples["no_record"][0])
+        # F9 opens the application (a look-up alone leaves none); the terminal dies in the dialog.
+        await pilot.press("f9")
+        app_id = (await wait_for_screen(pilot, "RefuseScreen")).app_id
     assert app.unexpected == []
     app.desk.close()
 

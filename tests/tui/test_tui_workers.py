@@ -33,9 +33,9 @@ async def test_the_terminal_answers_while_another_terminal_holds_the_database(
         await sign_in(pilot, iin, password)
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["unattached"][0])
-        app_id = applicant.lookup.application_id
         await pilot.press("f10")
         form = await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         await wait_until(pilot, lambda: getattr(form, "view", None), "the form loaded")
 
         # Another terminal's write transaction, held until this test lets it go: a screen that

@@ -187,12 +187,38 @@ class ApplicantScreen(DeskScreen[None]):
 
     def action_refuse(self) -> None:
         if self.lookup is not None:
-            lookup = self.lookup
-            self._run_flow(self.flow.refuse, lookup.application_id, lookup.suggested_refusal)
+            self._go_on(self.lookup, refuse=True)
 
     def action_form(self) -> None:
         if self.lookup is not None and self.lookup.person is not None:
-            self._run_flow(self.flow.fill, self.lookup.application_id)
+            self._go_on(self.lookup, refuse=False)
+
+    def _go_on(self, lookup: Lookup, *, refuse: bool) -> None:
+        """A look-up alone is no application: it is opened as the receptionist goes on (once;
+        back from the form and F10 again continues the same draft), then the flow runs."""
+
+        def opened(lookup: Lookup) -> None:
+            self._set_busy(False)
+            if self.lookup is None or self.lookup.iin != lookup.iin:
+                return  # the receptionist moved on to another person meanwhile
+            self.lookup = lookup
+            app_id = lookup.application_id
+            assert app_id is not None
+            if refuse:
+                self._run_flow(self.flow.refuse, app_id, lookup.suggested_refusal)
+            else:
+                self._run_flow(self.flow.fill, app_id)
+
+        if self.busy:
+            return
+        self._set_busy(True)
+        self.desk_call(
+            calls.open_draft, lookup, then=opened, failed=self._open_failed, group="open"
+        )
+
+    def _open_failed(self, text: str) -> None:
+        self._set_busy(False)
+        self._status(text, error=True)
 
     def _run_flow(self, steps: Callable[..., Awaitable[str | None]], *args: object) -> None:
         """Run the flow's ``steps`` in this screen's worker (they wait for the screens they
@@ -221,10 +247,12 @@ class ApplicantScreen(DeskScreen[None]):
 
     def _drop_current_draft(self) -> None:
         # A person who walked away: the draft is closed as abandoned, not left open.
+        # A person only looked up left no application, so there is nothing to close.
         if self.lookup is not None:
             app_id = self.lookup.application_id
             self.lookup = None
-            self.desk_do(calls.abandon, app_id, group="abandon")
+            if app_id is not None:
+                self.desk_do(calls.abandon, app_id, group="abandon")
 
     def action_lock(self) -> None:
         self.desk_app.lock()

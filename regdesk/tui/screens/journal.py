@@ -25,6 +25,11 @@ class JournalScreen(DeskScreen[None]):
         Binding("f4", "focus_state", "Status", id="status_filter"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[int, Any] = {}
+        """The applications listed, by id: Enter continues one's own draft, else shows it."""
+
     def compose(self) -> ComposeResult:
         yield Static(id="journal-title", classes="title")
         with Horizontal(id="search-row"):
@@ -88,6 +93,7 @@ class JournalScreen(DeskScreen[None]):
     def _fill(self, rows: list[Any]) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
+        self._rows = {r.id: r for r in rows}
         clock = self.desk_app.clock
         for r in rows:
             table.add_row(*journal_row(r, self.tr, clock), key=str(r.id))
@@ -99,8 +105,18 @@ class JournalScreen(DeskScreen[None]):
     def _open(self, event: DataTable.RowSelected) -> None:
         from regdesk.tui.screens.detail import DetailScreen
 
-        if event.row_key.value is not None:
-            self.app.push_screen(DetailScreen(int(event.row_key.value)))
+        if event.row_key.value is None:
+            return
+        record = self._rows.get(int(event.row_key.value))
+        employee = self.desk_app.employee
+        mine = employee is not None and record is not None and record.created_by == employee.iin
+        if mine and record is not None and record.state == State.DRAFT:
+            # One's own unfinished application continues where it stopped (form or refusal).
+            from regdesk.tui.screens.applicant import ApplicantScreen
+
+            self.app.push_screen(ApplicantScreen(resume=record))
+            return
+        self.app.push_screen(DetailScreen(int(event.row_key.value)))
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
