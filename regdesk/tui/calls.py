@@ -108,6 +108,45 @@ class Form:
     suggestion: DistrictSuggestion
     """The district the address suggests (the one typed in the form, else the registered)."""
     attachments: tuple[Any, ...]
+    representation: Representation | None = None
+    """For a minor: who may represent them, and who does (None for an adult)."""
+
+
+@dataclass(frozen=True)
+class Representation:
+    """A minor's representative on the form: the registry's parents offered, the choice made."""
+
+    parents: tuple[Any, ...]
+    """The parents and guardians the registry names (``core.person.Representative``)."""
+    relations: tuple[str, ...]
+    chosen: Any | None
+    """``core.representation.ChosenRepresentative``, or None while nobody is chosen."""
+    documents: tuple[DocumentKind, ...]
+    """The documents asked for now (a guardian adds the appointing decision)."""
+
+
+def representation(desk: Desk, app_id: int) -> Representation | None:
+    record = desk.form.get(app_id)
+    if not desk.form.needs_representative(record):
+        return None
+    return Representation(
+        parents=tuple(desk.form.registry_representatives(record)),
+        relations=tuple(desk.form.relations()),
+        chosen=desk.form.representative(record),
+        documents=tuple(desk.form.required_documents(record)),
+    )
+
+
+async def choose_representative(
+    desk: Desk, app_id: int, iin: str, relation: str | None
+) -> Representation | None:
+    """A parent the registry names (``relation`` None) or another person by IIN, as the form
+    chose; the representation as it now stands. DeskError says why one cannot represent."""
+    from regdesk.core.person import RELATIONS
+
+    chosen = next((r for r in RELATIONS if r == relation), None)
+    await desk.form.choose_representative(app_id, iin, chosen)
+    return representation(desk, app_id)
 
 
 def open_form(desk: Desk, app_id: int) -> Form:
@@ -120,6 +159,7 @@ def open_form(desk: Desk, app_id: int) -> Form:
         districts=tuple(desk.form.districts()),
         suggestion=desk.form.suggest_district(record, str(form.get("actual_address", ""))),
         attachments=tuple(desk.form.attachments(app_id)),
+        representation=representation(desk, app_id),
     )
 
 
@@ -169,6 +209,8 @@ class Readiness:
     findings: tuple[Finding, ...]
     no_district: bool = False
     """No district chosen (the attachment register refuses district 0)."""
+    representative_problem: str | None = None
+    """Why a minor has no valid representative (a catalogue key), or None."""
 
 
 def check_saved(desk: Desk, latest: LatestForm, basis: str) -> Readiness:
@@ -176,8 +218,14 @@ def check_saved(desk: Desk, latest: LatestForm, basis: str) -> Readiness:
     save_form(desk, latest)
     app_id = latest.app_id
     missing = tuple(desk.form.missing_documents(app_id))
-    findings = tuple(desk.form.findings_for(desk.form.get(app_id), basis))
-    return Readiness(missing, findings, desk.form.chosen_district(app_id) is None)
+    record = desk.form.get(app_id)
+    findings = tuple(desk.form.findings_for(record, basis))
+    return Readiness(
+        missing,
+        findings,
+        desk.form.chosen_district(app_id) is None,
+        desk.form.representative_problem(record),
+    )
 
 
 def documents(desk: Desk, app_id: int) -> tuple[DocumentKind, ...]:

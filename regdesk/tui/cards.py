@@ -100,6 +100,12 @@ def person_card(person: Any, attachment: Any | None, tr: Tr, age: int) -> str:
         lines.append(f"[b red]{tr('card.dead', date=_d(person.death_date))}[/b red]")
     else:
         lines.append(f"{tr('card.status')}: {tr('card.alive')}")
+    if person.representatives:
+        # A minor's parents (or guardians) as the registry names them: offered on the form.
+        named = ", ".join(
+            f"{tr(f'registry.relation_{r.relation}')} {r.iin}" for r in person.representatives
+        )
+        lines.append(f"{tr('registry.label_representatives')}: {escape(named)}")
     if person.document is not None:
         doc = person.document
         kind = _named(f"card.doc_type.{doc.type}", tr("card.document"), tr)

@@ -9,7 +9,7 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
@@ -23,7 +23,7 @@ from regdesk.tui.widgets import IinInput
 SAVE_DELAY = 0.3
 """Seconds of quiet before the draft is written: a crash loses at most the field being edited."""
 
-TEXT_FIELDS = ("phone", "actual_address", "representative_iin")
+TEXT_FIELDS = ("phone", "actual_address")
 
 
 class FormScreen(DeskScreen[bool]):
@@ -37,6 +37,7 @@ class FormScreen(DeskScreen[bool]):
         Binding("escape", "back", "Back", id="back"),
         Binding("f3", "documents_seen", "Originals seen", id="documents_seen"),
         Binding("f4", "add_scan", "Add scan", id="add_scan"),
+        Binding("f6", "pick_parent", "Parent", id="pick_parent"),
         Binding("f10", "sign", "Sign", id="sign"),
         Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
     ]
@@ -71,9 +72,15 @@ class FormScreen(DeskScreen[bool]):
                 yield Label(id="district-label", classes="field-label")
                 yield Select[str]([], id="district", compact=True)
             yield Static(id="district-why", classes="hint")
-            with Horizontal(classes="field", id="rep-row"):
-                yield Label(id="rep-label", classes="field-label")
-                yield IinInput(id="representative_iin")
+            with Vertical(id="rep-box"):
+                with Horizontal(classes="field"):
+                    yield Label(id="rep-label", classes="field-label")
+                    yield Static(id="rep-chosen")
+                yield Static(id="rep-parents", classes="hint")
+                with Horizontal(classes="field", id="rep-row"):
+                    yield Label(id="rep-other-label", classes="field-label")
+                    yield IinInput(id="rep_iin")
+                    yield Select[str]([], id="rep_relation", compact=True)
             yield Label(id="docs-label")
             yield SelectionList[str](id="documents", compact=True)
             yield Static(id="attachments")
@@ -97,6 +104,7 @@ class FormScreen(DeskScreen[bool]):
             if not field.value:
                 field.value = str(form.get(wid, ""))
         self.retranslate()
+        self.refresh_bindings()  # F6 for a minor only
         self._fill_choices(form)
         self._show_attachments(view.attachments)
         self.call_after_refresh(self._ready)
@@ -118,6 +126,7 @@ class FormScreen(DeskScreen[bool]):
             ("#basis-label", "form.basis"),
             ("#district-label", "form.district"),
             ("#rep-label", "form.representative"),
+            ("#rep-other-label", "form.rep_other"),
             ("#docs-label", "form.documents"),
         ):
             self.query_one(wid, Label).update(self.tr(key))
@@ -125,10 +134,7 @@ class FormScreen(DeskScreen[bool]):
         if view is None:
             return
         self.query_one("#summary", Static).update(short_person(view.record, self.tr))
-        needs_rep = any(
-            d.value in ("representative_identity", "guardianship_decision") for d in view.documents
-        )
-        self.query_one("#rep-row").display = needs_rep
+        self._show_representation()
         if not self._loading:
             self._fill_choices(self._form())
             self._show_attachments(view.attachments)
@@ -212,6 +218,88 @@ class FormScreen(DeskScreen[bool]):
             else:
                 district.value = str(suggestion.district)
 
+    # -- the representative of a minor (core.representation) -------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pick_parent":
+            return self.view is not None and self.view.representation is not None
+        return True
+
+    def _show_representation(self) -> None:
+        view = self.view
+        box = self.query_one("#rep-box")
+        rep = view.representation if view is not None else None
+        box.display = rep is not None
+        if rep is None:
+            return
+        chosen = rep.chosen
+        if chosen is None:
+            text = f"[b red]{escape(self.tr('form.rep_none'))}[/b red]"
+        else:
+            text = escape(
+                self.tr(
+                    "form.rep_chosen",
+                    relation=self.tr(f"representative.relation_{chosen.relation}"),
+                    name=chosen.name or "—",
+                    iin=chosen.iin,
+                )
+            )
+        self.query_one("#rep-chosen", Static).update(text)
+        if rep.parents:
+            names = ", ".join(
+                f"{self.tr(f'registry.relation_{p.relation}')} {p.iin}" for p in rep.parents
+            )
+            hint = self.tr("form.rep_parents", parents=names)
+        else:
+            hint = self.tr("form.rep_no_parents")
+        self.query_one("#rep-parents", Static).update(escape(hint))
+        relation = self.query_one("#rep_relation", Select)
+        keep = relation.value
+        relation.set_options((self.tr(f"representative.relation_{r}"), r) for r in rep.relations)
+        relation.prompt = self.tr("form.rep_relation")
+        if isinstance(keep, str):
+            relation.value = keep
+
+    def action_pick_parent(self) -> None:
+        """F6: the registry's parent (each press the next one it names) represents the child."""
+        rep = self.view.representation if self.view is not None else None
+        if rep is None or not rep.parents:
+            self._say(self.tr("form.rep_no_parents"), error=True)
+            return
+        iins = [p.iin for p in rep.parents]
+        current = rep.chosen.iin if rep.chosen is not None else None
+        following = iins[(iins.index(current) + 1) % len(iins)] if current in iins else iins[0]
+        self._choose(following, None)
+
+    @on(Input.Submitted, "#rep_iin")
+    def _other_representative(self) -> None:
+        relation = self.query_one("#rep_relation", Select).value
+        iin = self.query_one("#rep_iin", IinInput).value
+        self._choose(iin, relation if isinstance(relation, str) else None)
+
+    def _choose(self, iin: str, relation: str | None) -> None:
+        self._say(self.tr("form.rep_asking"), error=False)
+        self.desk_call(
+            calls.choose_representative,
+            self.app_id,
+            iin,
+            relation,
+            then=self._represented,
+            failed=lambda text: self._say(text, error=True),
+            group="representative",
+            exclusive=True,
+        )
+
+    def _represented(self, rep: calls.Representation | None) -> None:
+        if self.view is None:
+            return
+        documents = rep.documents if rep is not None else self.view.documents
+        self.view = dataclasses.replace(self.view, representation=rep, documents=documents)
+        self._say("", error=False)
+        self._fill_choices(self._form())
+        self._show_representation()
+        self._check_rules()
+
     # -- saving as typed --------------------------------------------------------------------
 
     def _form(self) -> dict[str, Any]:
@@ -223,7 +311,6 @@ class FormScreen(DeskScreen[bool]):
             "actual_address": self.query_one("#actual_address", Input).value,
             "basis": basis if isinstance(basis, str) else "",
             "district": district if isinstance(district, str) else "",
-            "representative_iin": self.query_one("#representative_iin", IinInput).value,
             "documents_seen": ",".join(sorted(str(d) for d in docs)),
         }
 
@@ -295,6 +382,9 @@ class FormScreen(DeskScreen[bool]):
         self._checking = False
         view = self.view
         if view is None:
+            return
+        if readiness.representative_problem is not None:
+            self._say(self.tr(readiness.representative_problem), error=True)
             return
         if readiness.missing:
             names = {d.value: self.tr(d.key) for d in view.documents}
