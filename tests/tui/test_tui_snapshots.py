@@ -133,7 +133,7 @@ def _journal_data(ws: demo.DemoWorkspace) -> None:
         desk = Desk(ws.config, clock=pinned_clock(FIXED_NOW))
         try:
             desk.session.sign_in(*_staff(ws))
-            found = await desk.intake.look_up(ws.samples["unattached"][0])
+            found = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
             desk.form.save_form(
                 found.application_id, {"documents_seen": "identity", "district": "1"}
             )
@@ -142,7 +142,7 @@ def _journal_data(ws: demo.DemoWorkspace) -> None:
             check = desk.registration.open_key(ws.key_paths[employee.iin], demo.KEY_PASSWORD)
             desk.registration.register(found.application_id, check)
             desk.issuance.issue(found.application_id)
-            missing = await desk.intake.look_up(ws.samples["no_record"][0])
+            missing = desk.intake.open_draft(await desk.intake.look_up(ws.samples["no_record"][0]))
             desk.intake.refuse(missing.application_id, "no_data", "")
         finally:
             await desk.aclose()
