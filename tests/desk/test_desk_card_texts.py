@@ -79,7 +79,7 @@ async def test_phone_and_address_in_the_eds_summary_and_the_detail_and_events_na
     clock: PinnedClock,
     receptionist: tuple[str, str, str, str],
 ) -> None:
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     app_id = lookup.application_id
     form = {
         "phone": "abc",

@@ -28,7 +28,7 @@ Staff = tuple[str, str, str, str]
 
 async def registered(desk: Desk, ws: demo.DemoWorkspace, iin: str, who: Staff) -> tuple[int, str]:
     """An application registered by ``who`` (district 2, the identity document seen)."""
-    lookup = await desk.intake.look_up(iin)
+    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
     app_id = lookup.application_id
     desk.form.save_form(
         app_id, {"basis": "free_choice", "district": "2", "documents_seen": "identity"}
@@ -214,7 +214,9 @@ async def test_a_survey_answered_on_paper_is_entered_later_with_who_and_when(
         desk.corrections.record_survey(app_id, 4, None)
     assert_explained(bad.value)
     # A draft has given the applicant no result yet: nothing to answer about.
-    draft = (await desk.intake.look_up(ws.samples["unattached"][1])).application_id
+    draft = desk.intake.open_draft(
+        await desk.intake.look_up(ws.samples["unattached"][1])
+    ).application_id
     with pytest.raises(DeskError) as early:
         desk.corrections.record_survey(draft, 1, 1)
     assert early.value.key == "desk.survey.not_now"

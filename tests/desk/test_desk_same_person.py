@@ -22,7 +22,7 @@ Staff = tuple[str, ...]
 
 
 async def _ready(ws: demo.DemoWorkspace, desk: Desk, iin: str, district: str = "1") -> int:
-    lookup = await desk.intake.look_up(iin)
+    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
     desk.form.save_form(
         lookup.application_id,
         {"basis": "free_choice", "district": district, "documents_seen": "identity"},
@@ -102,7 +102,7 @@ async def test_a_person_registered_here_this_year_is_a_finding_at_look_up(
     clock.advance(hours=2)
     # The registry does not know yet (the outbox was not sent); the journal does.
     async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
-        again = await other.intake.look_up(iin)
+        again = other.intake.open_draft(await other.intake.look_up(iin))
         assert again.attachment is None
         found = {f.code: f for f in again.findings}
         assert found["registered_here"].blocks
@@ -132,18 +132,18 @@ async def test_a_draft_open_at_another_desk_warns_and_does_not_block(
     receptionist: Staff,
 ) -> None:
     iin = ws.samples["unattached"][0]
-    await desk.intake.look_up(iin)
+    desk.intake.open_draft(await desk.intake.look_up(iin))  # the form opened at the first desk
     opened = clock()
     clock.advance(minutes=10)
     async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
-        seen = await other.intake.look_up(iin)
+        seen = other.intake.open_draft(await other.intake.look_up(iin))
         warning = next(f for f in seen.findings if f.code == "open_elsewhere")
         assert not warning.blocks and seen.blocking == ()
         assert warning.params == {"name": receptionist[3], "time": opened.strftime("%H:%M")}
         other.intake.abandon(seen.application_id)  # the applicant went back to the first desk
     # The same employee looking the person up again is not warned about their own draft, nor
     # about one the applicant walked away from.
-    again = await desk.intake.look_up(iin)
+    again = desk.intake.open_draft(await desk.intake.look_up(iin))
     assert "open_elsewhere" not in {f.code for f in again.findings}
 
 

@@ -45,7 +45,7 @@ async def test_damaged_scans_are_marked_in_the_picker_and_refused(
     os.utime(fixed, ns=(10**18, 10**18))
     assert {s.name: s for s in desk.form.list_scans()}["cut.pdf"].usable
 
-    lookup = await desk.intake.look_up(ws.samples["unattached"][0])
+    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
     app_id = lookup.application_id
     before = journal_counts(ws)["attachments"]
     vault = desk.context.paths.vault_dir

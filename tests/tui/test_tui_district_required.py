@@ -28,9 +28,9 @@ async def test_signing_waits_for_a_district(workspace: demo.DemoWorkspace) -> No
         await sign_in(pilot, iin, password)
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["unattached"][0])
-        app_id = applicant.lookup.application_id
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        app_id = applicant.lookup.application_id  # the application opened with the dialog
         # The applicant's address is outside every district's range: none is suggested.
         await pilot.press("f3", "f10")  # the identity card seen, then sign
         first_words = t("desk.district_missing", "en").split(":")[0]
