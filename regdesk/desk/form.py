@@ -16,7 +16,7 @@ from regdesk.config import District
 from regdesk.core.districts import DistrictSuggestion, suggest_district
 from regdesk.core.ids import IinError, normalize_digits, parse_iin
 from regdesk.core.json_types import JsonObject
-from regdesk.core.person import RELATIONS, Person, RegistryFacts, Relation, Representative
+from regdesk.core.person import Person, RegistryFacts, Relation, Representative
 from regdesk.core.representation import (
     APPOINTED,
     ChosenRepresentative,
@@ -101,10 +101,6 @@ class ApplicationForm:
         """The parents and guardians the registry names for the applicant: offered first."""
         person = RegistryFacts.from_json(record.registry_data).person
         return list(person.representatives) if person is not None else []
-
-    def relations(self) -> list[Relation]:
-        """The relations a representative may have, in the order the form offers them."""
-        return list(RELATIONS)
 
     def representative(self, record: ApplicationRecord) -> ChosenRepresentative | None:
         return ChosenRepresentative.from_json((record.form or {}).get(REPRESENTATIVE))

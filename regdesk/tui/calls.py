@@ -126,12 +126,14 @@ class Representation:
 
 
 def representation(desk: Desk, app_id: int) -> Representation | None:
+    from regdesk.core.person import RELATIONS
+
     record = desk.form.get(app_id)
     if not desk.form.needs_representative(record):
         return None
     return Representation(
         parents=tuple(desk.form.registry_representatives(record)),
-        relations=tuple(desk.form.relations()),
+        relations=RELATIONS,
         chosen=desk.form.representative(record),
         documents=tuple(desk.form.required_documents(record)),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, SelectionList
 from tui_support import (
+    choose_district,
     finish,
     look_up,
     make_app,
@@ -37,6 +38,7 @@ async def test_a_newborn_goes_to_signing_only_with_the_registrys_parent(
         form = await wait_for_screen(pilot, "FormScreen")
         await wait_for_text(pilot, "not chosen")
         app_id = form.app_id  # type: ignore[attr-defined]
+        await choose_district(pilot)
         await pilot.press("f3", "f10")  # every original seen, then to signing: refused
         await wait_for_text(pilot, t("representative.missing", "en")[:40])
         assert app.screen is form
