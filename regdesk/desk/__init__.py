@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from regdesk.core.districts import DistrictSuggestion
 from regdesk.desk.context import Actor, DeskContext
-from regdesk.desk.corrections import Corrections
+from regdesk.desk.corrections import ANNULLABLE, SURVEY_STATES, Corrections
 from regdesk.desk.errors import (
     DeskError,
     DistrictMissing,
@@ -43,6 +43,8 @@ from regdesk.desk.session import Session
 from regdesk.desk.workstation import Desk
 
 __all__ = [
+    "ANNULLABLE",
+    "SURVEY_STATES",
     "Actor",
     "ApplicationForm",
     "Corrections",

@@ -199,6 +199,12 @@ class Corrections:
             signature_sha256=found.content_sha256,
         )
 
+    def preview_notice(self, app_id: int) -> str:
+        """The notice as the 48-column receipt text, for the screen."""
+        from regdesk.printing.text import render_text
+
+        return render_text(self.notice(app_id), width=48)
+
     def print_notice(
         self,
         app_id: int,

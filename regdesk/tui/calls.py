@@ -316,20 +316,55 @@ class Entry:
     detail: Detail
     reference: str
     preview: str
+    may_annul: bool = False
+    """The employee may annul it (an admin, and it is registered or issued)."""
 
 
 def entry(desk: Desk, app_id: int) -> Entry:
     from regdesk.core.application import State
+    from regdesk.desk import ANNULLABLE
 
     detail = desk.journal.detail(app_id)
-    # Only a decided application has a talon or a refusal notice to show.
-    paper = detail.record.state in (State.REGISTERED, State.ISSUED, State.REFUSED)
+    state = detail.record.state
+    # Only a decided application has a talon or a refusal notice to show; an annulled one has
+    # the notice of its annulment.
+    if state == State.ANNULLED:
+        preview = desk.corrections.preview_notice(app_id)
+    elif state in (State.REGISTERED, State.ISSUED, State.REFUSED):
+        preview = desk.issuance.preview(app_id)
+    else:
+        preview = ""
     return Entry(
         detail,
         desk.journal.reference(detail.record),
-        desk.issuance.preview(app_id) if paper else "",
+        preview,
+        may_annul=desk.corrections.may_annul() and state in ANNULLABLE,
     )
 
 
 def reprint(desk: Desk, app_id: int) -> Issued:
+    """The application's paper again: the annulment notice of an annulled one."""
+    from regdesk.core.application import State
+
+    if desk.journal.get(app_id).state == State.ANNULLED:
+        return desk.corrections.print_notice(app_id)
     return desk.issuance.reprint(app_id)
+
+
+# -- corrections after the fact (issue 11) ----------------------------------------------------
+
+
+def check_annulment(desk: Desk, app_id: int, reason: str, note: str) -> Signing:
+    """The annulment asked is allowed (role, state, ground, note): what the EDS dialog shows."""
+    desk.corrections.check_request(app_id, reason, note)
+    return open_signing(desk, app_id)
+
+
+def annul(desk: Desk, app_id: int, check: KeyCheck, *, reason: str, note: str) -> str:
+    """Annul with the employee's key (the EDS dialog's signing step); the number back."""
+    return desk.corrections.annul(app_id, reason, note, check)
+
+
+def record_survey(desk: Desk, app_id: int, q1: int | None, q2: int | None) -> None:
+    """The survey the applicant answered on paper, entered from the journal."""
+    desk.corrections.record_survey(app_id, q1, q2)

@@ -184,6 +184,10 @@ def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:
         when = clock.local(e.at).strftime("%d.%m.%Y %H:%M:%S")
         if e.to_state:
             what = "→ " + tr(f"state.{e.to_state}")
+            if e.to_state == "annulled" and e.reason_code:
+                what += f" ({tr(f'core.annul_reason.{e.reason_code}')})"
+        elif e.kind == "survey_recorded":
+            what = tr("detail.survey_recorded")
         else:
             what = f"{tr(f'core.step.{e.step}')} — {tr(f'detail.{e.kind}')}"
         who = detail.actor_names.get(e.actor_iin) or e.actor_iin
@@ -200,6 +204,19 @@ def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:
         lines.append("[green]✓[/green] " + tr("detail.signature_ok", signer=detail.signature_text))
     else:
         lines.append("[red]✗[/red] " + tr("detail.signature_bad", signer=detail.signature_text))
+    annulment = detail.annulment
+    if annulment is not None:
+        when = clock.local(annulment.at).strftime("%d.%m.%Y %H:%M")
+        ground = tr(f"core.annul_reason.{annulment.reason_code}")
+        who = detail.actor_names.get(annulment.by_iin) or annulment.by_iin
+        lines.append("")
+        lines.append(f"[b]{tr('detail.annulment')}[/b]  {when}  {escape(who)}")
+        lines.append(f"  {ground}")
+        if annulment.note:
+            lines.append(f"  {escape(annulment.note)}")
+        mark = "[green]✓[/green] " if detail.annulment_ok else "[red]✗[/red] "
+        key = "detail.annulment_signature_ok" if detail.annulment_ok else "detail.signature_bad"
+        lines.append("  " + mark + tr(key, signer=escape(annulment.signer_name)))
     if detail.prints:
         lines.append("")
         lines.append(f"[b]{tr('detail.prints')}[/b]")

@@ -1,4 +1,5 @@
-"""One application from the journal: its data, events, scans, signature check and prints."""
+"""One application from the journal: its data, events, scans, signature check and prints; the
+corrections after the fact (annulment, a survey answered on paper)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,26 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from regdesk.core.application import State
-from regdesk.desk import Detail, Issued
+from regdesk.desk import SURVEY_STATES, Detail, Issued
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import detail_text
 
+PAPER_STATES = frozenset({State.REGISTERED, State.ISSUED, State.REFUSED, State.ANNULLED})
+"""States with a paper to show and print: the talon, the refusal or the annulment notice."""
+
 
 class DetailScreen(DeskScreen[None]):
-    """Read-only view; F6 reprints the talon or the refusal notice, marked as a duplicate."""
+    """Read-only view; F6 reprints the talon or the refusal notice, marked as a duplicate (the
+    annulment notice of an annulled application); F9 annuls (an admin only), F10 enters a
+    survey answered on paper."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("f6", "reprint", "Reprint", id="reprint"),
         Binding("f8", "preview", "Preview", id="preview"),
+        Binding("f9", "annul", "Annul", id="annul"),
+        Binding("f10", "survey_later", "Survey", id="survey_later"),
     ]
 
     def __init__(self, app_id: int) -> None:
@@ -57,7 +65,12 @@ class DetailScreen(DeskScreen[None]):
         if action in ("reprint", "preview"):
             if self.detail is None or (action == "reprint" and self.printing):
                 return False
-            return self.detail.record.state in (State.REGISTERED, State.ISSUED, State.REFUSED)
+            return self.detail.record.state in PAPER_STATES
+        if action == "annul":
+            # The use case checks the role again; the key is not even shown to others.
+            return self.entry is not None and self.entry.may_annul
+        if action == "survey_later":
+            return self.detail is not None and self.detail.record.state in SURVEY_STATES
         return True
 
     def retranslate(self) -> None:
@@ -109,6 +122,33 @@ class DetailScreen(DeskScreen[None]):
         else:
             status.update(self.tr("result.printed", where=str(issued.path or issued.detail)))
         self._load()
+
+    def action_annul(self) -> None:
+        if not self.check_action("annul", ()) or self.entry is None:
+            return
+        from regdesk.tui.screens.corrections import AnnulScreen
+
+        self.app.push_screen(AnnulScreen(self.app_id, self.entry.reference), self._annulled)
+
+    def _annulled(self, number: str | None) -> None:
+        if number is None:
+            return
+        # The register is told now if it answers; the outbox keeps it otherwise.
+        self.desk_call(calls.send_outbox, failed=lambda _: None, group="outbox")
+        self.query_one("#detail-status", Static).update(self.tr("annul.done", number=number))
+        self._load()
+
+    def action_survey_later(self) -> None:
+        if not self.check_action("survey_later", ()):
+            return
+        from regdesk.tui.screens.corrections import SurveyLaterScreen
+
+        self.app.push_screen(SurveyLaterScreen(self.app_id), self._surveyed)
+
+    def _surveyed(self, stored: bool | None) -> None:
+        if stored:
+            self.query_one("#detail-status", Static).update(self.tr("survey_later.done"))
+            self._load()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,16 +25,28 @@ class SignScreen(DeskModal[str | None]):
     """The key store (remembered per employee), its password; Enter signs and registers.
 
     Dismissed with the application's number once registered, None when the receptionist
-    went back.
+    went back. ``sign_with`` (a function of ``calls`` taking the desk, the application and the
+    opened key) replaces registration, e.g. to sign an annulment; ``title`` and ``summary`` say
+    what is being signed then.
     """
 
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="back"),
     ]
 
-    def __init__(self, app_id: int) -> None:
+    def __init__(
+        self,
+        app_id: int,
+        *,
+        sign_with: Callable[..., str] = calls.register,
+        title: str = "sign.title",
+        summary: Callable[[Any], str] | None = None,
+    ) -> None:
         super().__init__()
         self.app_id = app_id
+        self.sign_with = sign_with
+        self.title_key = title
+        self.summary = summary
         self.busy = False
         self.view: calls.Signing | None = None
 
@@ -80,9 +95,12 @@ class SignScreen(DeskModal[str | None]):
 
     def retranslate(self) -> None:
         super().retranslate()
-        self.query_one("#sign-title", Static).update(self.tr("sign.title"))
+        self.query_one("#sign-title", Static).update(self.tr(self.title_key))
         if self.view is not None:
-            summary = sign_summary(self.view.record, list(self.view.attachments), self.tr)
+            if self.summary is not None:
+                summary = self.summary(self.view.record)
+            else:
+                summary = sign_summary(self.view.record, list(self.view.attachments), self.tr)
             self.query_one("#sign-summary", Static).update(summary)
         self.query_one("#key-label", Label).update(self.tr("sign.key_path"))
         self.query_one("#key-password-label", Label).update(self.tr("sign.password"))
@@ -130,7 +148,7 @@ class SignScreen(DeskModal[str | None]):
         self._show_owner(check)
         if check.can_sign:
             self.desk_call(
-                calls.register,
+                self.sign_with,
                 self.app_id,
                 check,
                 then=self.dismiss,
