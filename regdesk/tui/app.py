@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerFailed, get_current_worker
 from regdesk.config import Config
 from regdesk.core.errors import UserError
 from regdesk.i18n import LANGS, Translator
-from regdesk.tui.base import Translated, named_bindings, translate_bindings
+from regdesk.tui.base import Translated, letter_keys, named_bindings, translate_bindings
 from regdesk.tui.runner import DeskRunner
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "switch_lang", "Language", id="lang"),
+        # Also here (the screens show it where it matters), so it locks from a dialog too.
+        Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
         # Quit stays out of the footer (room for the screen's own keys); F1 and Ctrl+P list it.
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
         # Declared here (Textual would add its own, labelled "palette" in English) so the footer
@@ -287,7 +289,8 @@ class DeskApp(App[None]):
 
     def on_mount(self) -> None:
         if self.config.keymap:
-            self.set_keymap(dict(self.config.keymap))
+            # A letter remapped by the clinic answers on every layout, as the built-in ones.
+            self.set_keymap({i: letter_keys(k) for i, k in self.config.keymap.items()})
         translate_bindings(self, self.tr)
         from regdesk.tui.screens.signin import SignInScreen
 
@@ -307,18 +310,26 @@ class DeskApp(App[None]):
             self._last_input = time.monotonic()
         await super().on_event(event)
 
-    def idle_seconds(self) -> float:
+    def _idle_seconds(self) -> float:
         return time.monotonic() - self._last_input
 
     def _check_idle(self) -> None:
         limit = self.config.security.idle_lock_minutes * 60
         signed_in = self.employee is not None
-        if signed_in and not self.locked and self.idle_seconds() >= limit:
-            self.lock()
+        if signed_in and not self.locked and self._idle_seconds() >= limit:
+            self.action_lock()
 
-    def lock(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock":
+            return self.employee is not None and not self.locked
+        return True
+
+    def action_lock(self) -> None:
+        """Ctrl+L, or the idle check: cover the work until the password is typed again."""
         from regdesk.tui.screens.lock import LockScreen
 
+        if self.employee is None or self.locked:
+            return
         self.locked = True
         self.push_screen(LockScreen())
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
@@ -109,3 +109,48 @@ class DeskScreen(Translated, Screen[R]):
 
 class DeskModal(Translated, ModalScreen[R]):
     """A dialog over the current screen; ``R`` is what it gives back when dismissed."""
+
+    @property
+    def _modal_binding_chain(self) -> list[tuple[DOMNode, BindingsMap]]:
+        # Textual stops a modal screen's keys at the dialog; the desk's own keys (F1 help, F2
+        # language, Ctrl+L lock) work at any time, so the app's bindings follow the dialog's,
+        # after them, as on a full screen (issue 11, item 8).
+        return [*super()._modal_binding_chain, (self.app, self.app._bindings)]
+
+
+# -- letter keys --------------------------------------------------------------------------------
+
+LATIN_ROWS = "qwertyuiopasdfghjklzxcvbnm"
+CYRILLIC_ROWS = "йцукенгшщзфывапролдячсмить"
+"""The letter at the same physical key on the Russian ЙЦУКЕН layout as each Latin letter above;
+the Kazakh layout keeps these places (its own letters are on the digit row)."""
+
+SAME_KEY = dict(zip(LATIN_ROWS, CYRILLIC_ROWS, strict=True))
+
+
+def letter_keys(keys: str) -> str:
+    """``keys`` (Textual's comma-separated spelling) with each Latin letter also as its capital
+    and as the Cyrillic letter on the same key, in both cases: the footer shows ``S``, Caps
+    Lock may be on, and a receptionist typing Russian or Kazakh has ``ы`` under that key."""
+    spelled: list[str] = []
+    for key in (k.strip() for k in keys.split(",")):
+        spelled.append(key)
+        latin = key.lower()
+        if len(key) == 1 and latin in SAME_KEY:
+            cyrillic = SAME_KEY[latin]
+            spelled += [latin, latin.upper(), cyrillic, cyrillic.upper()]
+    return ",".join(dict.fromkeys(spelled))
+
+
+def bind(
+    keys: str,
+    action: str,
+    description: str = "",
+    *,
+    id: str | None = None,
+    show: bool = True,
+    priority: bool = False,
+) -> Binding:
+    """A binding of the desk: a letter key answers in either case and on the ru/kk layouts
+    (``letter_keys``). Every binding to a letter goes through here (a test checks it)."""
+    return Binding(letter_keys(keys), action, description, show=show, priority=priority, id=id)

@@ -255,4 +255,4 @@ class ApplicantScreen(DeskScreen[None]):
                 self.desk_do(calls.abandon, app_id, group="abandon")
 
     def action_lock(self) -> None:
-        self.desk_app.lock()
+        self.desk_app.action_lock()

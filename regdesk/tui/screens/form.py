@@ -437,4 +437,4 @@ class FormScreen(DeskScreen[bool]):
             self.dismiss(True)
 
     def action_lock(self) -> None:
-        self.desk_app.lock()
+        self.desk_app.action_lock()

@@ -89,7 +89,7 @@ class MenuScreen(DeskScreen[None]):
             self.app.push_screen(JournalScreen())
 
     def action_lock(self) -> None:
-        self.desk_app.lock()
+        self.desk_app.action_lock()
 
     def action_sign_out(self) -> None:
         self.desk_app.sign_out()

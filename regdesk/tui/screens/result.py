@@ -15,7 +15,7 @@ from regdesk.core.application import State
 from regdesk.core.ids import normalize_digits
 from regdesk.desk import Issued
 from regdesk.tui import calls
-from regdesk.tui.base import DeskScreen
+from regdesk.tui.base import DeskScreen, bind
 
 SURVEY_QUESTIONS = ("survey.q1", "survey.q2")
 
@@ -36,7 +36,7 @@ class ResultScreen(DeskScreen[str]):
     BINDINGS = [
         Binding("f6", "print", "Print", id="print"),
         Binding("f7", "choose_printer", "Printer", id="choose_printer"),
-        Binding("s", "skip_survey", "Skip survey", id="skip_survey"),
+        bind("s", "skip_survey", "Skip survey", id="skip_survey"),
         Binding("enter", "next", "Next applicant", id="next"),
         Binding("escape", "next", "", show=False),
     ]

@@ -10,7 +10,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from regdesk.tui import calls
-from regdesk.tui.base import DeskModal
+from regdesk.tui.base import DeskModal, bind
 from regdesk.tui.calls import ApplicationRecord
 
 
@@ -20,7 +20,7 @@ class ResumeScreen(DeskModal[ApplicationRecord | None]):
 
     BINDINGS = [
         Binding("escape", "later", "Later", id="later"),
-        Binding("d", "abandon", "Abandon", id="abandon"),
+        bind("d", "abandon", "Abandon", id="abandon"),
     ]
 
     def __init__(self, drafts: list[ApplicationRecord]) -> None:
