@@ -11,7 +11,7 @@ from regdesk.desk.context import DeskContext
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
-from regdesk.store.staff import Employee
+from regdesk.store.staff import Employee, SignInLockedError
 
 
 class Session:
@@ -44,13 +44,20 @@ class Session:
         import regdesk.signing.signature  # noqa: F401
 
     def check_password(self, password: str) -> bool:
-        """The signed-in employee's password, for unlocking an idle terminal."""
+        """The signed-in employee's password, for unlocking an idle terminal.
+
+        ``False`` for a wrong password; a locked-out account raises ``SignInLockedError`` (its
+        message says until when, in clinic time), since its right password is refused too and
+        "wrong password" would hide why (issue 11, item 5).
+        """
         ctx = self._ctx
         if ctx.employee is None:
             return False
         try:
             with ctx.locked():
                 ctx.staff.authenticate(ctx.employee.iin, password, ctx.now(), ctx.config.security)
+        except SignInLockedError:
+            raise
         except UserError:
             return False
         return True
