@@ -86,10 +86,26 @@ class ApplicantScreen(DeskScreen[None]):
         if action == "retry":
             return self._last_error and not self.busy
         if action == "refuse":
-            return self.lookup is not None and not self.busy
+            return self._card() is not None and not self.busy
         if action == "form":
-            return self.lookup is not None and self.lookup.person is not None and not self.busy
+            card = self._card()
+            return card is not None and card.person is not None and not self.busy
         return True
+
+    def _card(self) -> Lookup | None:
+        """The look-up the keys act on: only while the field still holds its IIN. Any edit of
+        the field (another IIN typed over it, without Enter yet) closes the card, so F9/F10
+        never act on the previous person (issue 11, item 1)."""
+        lookup = self.lookup
+        if lookup is None or self.query_one("#iin", IinInput).value != lookup.iin:
+            return None
+        return lookup
+
+    @on(Input.Changed, "#iin")
+    def _iin_edited(self) -> None:
+        if self.lookup is not None:
+            self._show()
+        self.refresh_bindings()
 
     # -- the look-up ----------------------------------------------------------------------------
 
@@ -152,6 +168,11 @@ class ApplicantScreen(DeskScreen[None]):
         lookup = self.lookup
         if lookup is None:
             return
+        current = self._card() is not None
+        self.query_one("#card-scroll").display = current
+        if not current:
+            self._status(self.tr("applicant.iin_changed"))
+            return
         card = self.query_one("#card", Static)
         findings = self.query_one("#findings", Static)
         mapped = self.tr("applicant.layout_mapped") + "\n" if lookup.mapped_layout else ""
@@ -186,12 +207,14 @@ class ApplicantScreen(DeskScreen[None]):
         return AttachFlow(self.desk_app)
 
     def action_refuse(self) -> None:
-        if self.lookup is not None:
-            self._go_on(self.lookup, refuse=True)
+        lookup = self._card()
+        if lookup is not None:
+            self._go_on(lookup, refuse=True)
 
     def action_form(self) -> None:
-        if self.lookup is not None and self.lookup.person is not None:
-            self._go_on(self.lookup, refuse=False)
+        lookup = self._card()
+        if lookup is not None and lookup.person is not None:
+            self._go_on(lookup, refuse=False)
 
     def _go_on(self, lookup: Lookup, *, refuse: bool) -> None:
         """A look-up alone is no application: it is opened as the receptionist goes on (once;
@@ -199,7 +222,8 @@ class ApplicantScreen(DeskScreen[None]):
 
         def opened(lookup: Lookup) -> None:
             self._set_busy(False)
-            if self.lookup is None or self.lookup.iin != lookup.iin:
+            current = self._card()
+            if current is None or current.iin != lookup.iin:
                 return  # the receptionist moved on to another person meanwhile
             self.lookup = lookup
             app_id = lookup.application_id
