@@ -52,7 +52,15 @@ class JournalScreen(DeskScreen[None]):
         self.query_one("#query", Input).placeholder = self.tr("journal.placeholder")
         state = self.query_one("#state", Select)
         keep = state.value
-        state.set_options((self.tr(f"state.{s.value}"), s.value) for s in State)
+        # "Registered" is the state before the talon is issued (step 8): the filter says so,
+        # so the talons still to hand over can be listed (issue 11, item 4).
+        state.set_options(
+            (
+                self.tr("journal.state_registered" if s is State.REGISTERED else f"state.{s}"),
+                s.value,
+            )
+            for s in State
+        )
         state.prompt = self.tr("journal.any_state")
         if isinstance(keep, str):
             state.value = keep

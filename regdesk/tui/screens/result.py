@@ -50,6 +50,11 @@ class ResultScreen(DeskScreen[str]):
         self.printed: Issued | None = None
         self.printing = False
         """A print is under way: F6 again must not print (and count) a second copy."""
+        self.next_after_print = False
+        """Enter came before anything was printed: the print runs first, then the next
+        applicant, so step 8 is never skipped silently (issue 11, item 4)."""
+        self.print_failed = False
+        """A print failed and the screen said so: Enter then moves on (knowingly) without it."""
         self._run: list[str] = []
         """Digits of the current run of keys (a person's answers, or a scanner's IIN)."""
         self._run_answers = 0
@@ -141,12 +146,20 @@ class ResultScreen(DeskScreen[str]):
     def _print_failed(self, text: str) -> None:
         self._print_done()
         status = self.query_one("#print-status", Static)
-        status.update(text)
+        status.update(self._after_failure(text))
         status.add_class("error")
 
     def _printed(self, issued: Issued) -> None:
         self._print_done()
         self._show_printed(issued)
+        if issued.status != "failed" and self.next_after_print:
+            self._move_on()
+
+    def _after_failure(self, text: str) -> str:
+        """A failed print's words, and that Enter now moves on without the talon."""
+        self.print_failed = True
+        self.next_after_print = False
+        return text + "\n" + self.tr("result.enter_moves_on")
 
     def _print_done(self) -> None:
         self.printing = False
@@ -156,7 +169,8 @@ class ResultScreen(DeskScreen[str]):
         self.printed = issued
         status = self.query_one("#print-status", Static)
         if issued.status == "failed":
-            status.update(self.tr("result.print_failed", detail=issued.detail))
+            text = self.tr("result.print_failed", detail=issued.detail)
+            status.update(self._after_failure(text))
             status.add_class("error")
         else:
             where = str(issued.path) if issued.path else issued.detail
@@ -231,6 +245,17 @@ class ResultScreen(DeskScreen[str]):
         self._show_survey()
 
     def action_next(self) -> None:
+        """Enter: the next applicant, once the talon (or the refusal notice) is printed; with
+        nothing printed yet it prints first. After a failed print it moves on as asked."""
+        nothing_printed = self.printed is None or self.printed.status == "failed"
+        if nothing_printed and not self.print_failed:
+            self.next_after_print = True
+            if not self.printing:
+                self.action_print()
+            return
+        self._move_on()
+
+    def _move_on(self) -> None:
         if self._survey_timer is not None:
             self._survey_timer.stop()
             self._save_survey()
