@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from tui_support import (
+    choose_district,
     finish,
     look_up,
     make_app,
@@ -67,6 +68,7 @@ async def test_help_language_and_lock_in_every_dialog(workspace: demo.DemoWorksp
         await look_up(pilot, ws.samples["unattached"][0])
         await pilot.press("f10")
         await wait_for_screen(pilot, "FormScreen")
+        await choose_district(pilot)
         await pilot.press("f4")
         await wait_for_screen(pilot, "ScanPickerScreen")
         await wait_for_text(pilot, "udostoverenie-lichnosti.pdf")

@@ -14,6 +14,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Select, Static
 from tui_support import (
+    choose_district,
     finish,
     look_up,
     make_app,
@@ -39,6 +40,7 @@ async def register(pilot: Pilot[Any], ws: demo.DemoWorkspace) -> int:
     app_id: int = applicant.lookup.application_id
     await pilot.press("f10")
     await wait_for_screen(pilot, "FormScreen")
+    await choose_district(pilot)
     await pilot.press("f4")
     await wait_for_screen(pilot, "ScanPickerScreen")
     await wait_for_text(pilot, "udostoverenie-lichnosti.pdf")
