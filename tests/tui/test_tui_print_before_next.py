@@ -36,10 +36,10 @@ async def register(pilot: Pilot[Any], ws: demo.DemoWorkspace) -> int:
     """From the menu: look up an unattached person, attach the identity scan, sign; the id of
     the application, on the result screen."""
     await pilot.press("1")
-    applicant = await look_up(pilot, ws.samples["unattached"][0])
-    app_id: int = applicant.lookup.application_id
+    await look_up(pilot, ws.samples["unattached"][0])
     await pilot.press("f10")
-    await wait_for_screen(pilot, "FormScreen")
+    form = await wait_for_screen(pilot, "FormScreen")
+    app_id: int = form.app_id  # type: ignore[attr-defined]
     await choose_district(pilot)
     await pilot.press("f4")
     await wait_for_screen(pilot, "ScanPickerScreen")
