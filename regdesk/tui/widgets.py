@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from textual import events, on
-from textual.widgets import Input
+from textual.strip import Strip
+from textual.widgets import Input, SelectionList
+from textual.widgets._toggle_button import ToggleButton
 
 from regdesk.core.ids import normalize_digits
 
@@ -56,3 +59,26 @@ class IinInput(Input):
         if clean != self.value:
             self.value = clean
             self.cursor_position = len(clean)
+
+
+CHECKED = "✓"
+"""The mark of a ticked row; an unticked one shows a blank box."""
+
+
+class CheckList(SelectionList[str]):
+    """A checklist whose ticked rows carry a mark, not only a colour.
+
+    Textual draws the same ``X`` in every box and tells ticked from unticked by colour alone,
+    which a colour-blind receptionist, a monochrome terminal or a screenshot on paper loses.
+    """
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip  # not an option's line (below the last one)
+        index = self.scroll_offset.y + y
+        selected = self.get_option_at_index(index).value in self._selected
+        inner = segments[1]
+        segments[1] = Segment(CHECKED if selected else " ", inner.style, inner.control)
+        return Strip(segments, strip.cell_length)
