@@ -282,8 +282,13 @@ class DeskApp(App[None]):
         from textual.command import CommandPalette
 
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            from regdesk.tui.localised import DeskPalette
+
             placeholder = self.tr("palette.placeholder")
-            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
+            no_matches = self.tr("palette.no_matches")
+            self.push_screen(
+                DeskPalette(no_matches, placeholder=placeholder, id="--command-palette")
+            )
 
     # -- start ------------------------------------------------------------------------------
 

@@ -52,7 +52,10 @@ class Translated:
 
     def retranslate(self) -> None:
         """Set every text of the screen from the catalogue; screens extend it."""
+        from regdesk.tui.localised import localise
+
         translate_bindings(cast(Screen[Any], self), self.tr)
+        localise(cast(Screen[Any], self), self.tr)
         cast(Screen[Any], self).refresh_bindings()
 
     def on_mount(self) -> None:

@@ -39,6 +39,12 @@ def _address(a: Any) -> str:
     return f"{text}, {a.flat}" if a.flat else text
 
 
+def _initials(full_name: str) -> str:
+    """``Нұрланова Айгүл Серікқызы`` as ``Нұрланова А. С.``: an event's line stays one line."""
+    surname, *given = full_name.split()
+    return " ".join([surname, *(f"{g[0]}." for g in given)])
+
+
 def _named(key: str, fallback: str, tr: Tr) -> str:
     """The catalogue's text for ``key``; ``fallback`` for a code the catalogue does not know."""
     text = tr(key)
@@ -190,7 +196,7 @@ def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:
             what = tr("detail.survey_recorded")
         else:
             what = f"{tr(f'core.step.{e.step}')} — {tr(f'detail.{e.kind}')}"
-        who = detail.actor_names.get(e.actor_iin) or e.actor_iin
+        who = _initials(detail.actor_names.get(e.actor_iin) or e.actor_iin)
         lines.append(f"  {when}  {what}  {escape(who)}")
     lines.append("")
     lines.append(f"[b]{tr('detail.attachments')}[/b] ({len(detail.attachments)})")

@@ -18,7 +18,7 @@ from regdesk.desk import DistrictSuggestion
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import document_name, human_size, short_person
-from regdesk.tui.widgets import IinInput
+from regdesk.tui.widgets import CheckList, IinInput
 
 SAVE_DELAY = 0.3
 """Seconds of quiet before the draft is written: a crash loses at most the field being edited."""
@@ -82,7 +82,7 @@ class FormScreen(DeskScreen[bool]):
                     yield IinInput(id="rep_iin")
                     yield Select[str]([], id="rep_relation", compact=True)
             yield Label(id="docs-label")
-            yield SelectionList[str](id="documents", compact=True)
+            yield CheckList(id="documents", compact=True)
             yield Static(id="attachments")
         yield Static(id="form-message", classes="message")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
