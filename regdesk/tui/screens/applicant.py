@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -166,15 +167,17 @@ class ApplicantScreen(DeskScreen[None]):
 
     def _show(self) -> None:
         lookup = self.lookup
+        card = self.query_one("#card", Static)
+        findings = self.query_one("#findings", Static)
         if lookup is None:
+            # Before a look-up: that the IIN may be typed on the Kazakh layout as well.
+            card.update(escape(self.tr("applicant.hint_layout")))
             return
         current = self._card() is not None
         self.query_one("#card-scroll").display = current
         if not current:
             self._status(self.tr("applicant.iin_changed"))
             return
-        card = self.query_one("#card", Static)
-        findings = self.query_one("#findings", Static)
         mapped = self.tr("applicant.layout_mapped") + "\n" if lookup.mapped_layout else ""
         if lookup.person is None:
             self._status(mapped + self.tr("applicant.not_found"), error=True)

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
+from regdesk.core.phone import PhoneError, format_typed, normalise_phone
 from regdesk.core.rules import Basis, Finding
 from regdesk.desk import DistrictSuggestion
 from regdesk.tui import calls
@@ -192,6 +193,39 @@ class FormScreen(DeskScreen[bool]):
             text = self.tr("form.district_why_none", address=suggestion.address)
         self.query_one("#district-why", Static).update(escape(text))
 
+    # -- the phone: grouped as typed, checked before signing ---------------------------------
+
+    @on(Input.Changed, "#phone")
+    def _phone_typed(self, event: Input.Changed) -> None:
+        field = event.input
+        if field.cursor_position < len(field.value):
+            return  # an edit inside the number: regrouping would move the cursor under the keys
+        shown = format_typed(field.value)
+        if shown != field.value:
+            field.value = shown
+            field.cursor_position = len(shown)
+
+    @on(Input.Blurred, "#phone")
+    def _phone_left(self, event: Input.Blurred) -> None:
+        try:
+            shown = normalise_phone(event.input.value)
+        except PhoneError as error:
+            self._say(error.message(self.desk_app.lang), error=True)
+            return
+        if shown != event.input.value:
+            event.input.value = shown
+
+    def _phone_wrong(self) -> bool:
+        """Say what a phone looks like when the one typed is not +7 and ten digits."""
+        field = self.query_one("#phone", Input)
+        try:
+            normalise_phone(field.value)
+        except PhoneError as error:
+            self._say(error.message(self.desk_app.lang), error=True)
+            field.focus()
+            return True
+        return False
+
     @on(Input.Changed, "#actual_address")
     def _address_changed(self, event: Input.Changed) -> None:
         if self._loading or self.view is None:
@@ -360,7 +394,7 @@ class FormScreen(DeskScreen[bool]):
             )
 
     def action_sign(self) -> None:
-        if self._loading or self._checking:
+        if self._loading or self._checking or self._phone_wrong():
             return
         self._checking = True
         self._save()
