@@ -342,13 +342,13 @@ def entry(desk: Desk, app_id: int) -> Entry:
     )
 
 
-def reprint(desk: Desk, app_id: int) -> Issued:
+def reprint(desk: Desk, app_id: int, printer: str | None = None) -> Issued:
     """The application's paper again: the annulment notice of an annulled one."""
     from regdesk.core.application import State
 
     if desk.journal.get(app_id).state == State.ANNULLED:
-        return desk.corrections.print_notice(app_id)
-    return desk.issuance.reprint(app_id)
+        return desk.corrections.print_notice(app_id, printer)
+    return desk.issuance.reprint(app_id, printer)
 
 
 # -- corrections after the fact (issue 11) ----------------------------------------------------

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 Tr = Callable[..., str]
 
 WIDGET_KEYS: dict[tuple[type[DOMNode], str], str] = {
-    (SelectOverlay, "dismiss"): "keys.close_menu",
+    (SelectOverlay, "dismiss"): "widgets.close_menu",
 }
 """(widget class, action) of Textual's own bindings -> the catalogue's text for its footer."""
 

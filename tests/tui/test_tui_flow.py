@@ -260,14 +260,14 @@ async def test_language_switch_mid_flow_keeps_what_was_typed(
         await pilot.press("f2")
         await wait_for_text(pilot, "Өтініш формасы (5-қадам)")
         assert app.lang == "kk"
-        assert form.query_one("#phone").value == "+77011234567"  # type: ignore[attr-defined]
+        assert form.query_one("#phone").value == "+7 701 123 45 67"  # type: ignore[attr-defined]
         assert form.query_one("#actual_address").value == "Abay 12"  # type: ignore[attr-defined]
         assert "Телефон" in screen_text(app) or "Байланыс" in screen_text(app)
 
         await pilot.press("f2")
         await wait_for_text(pilot, "Форма заявления (шаг 5)")
         assert app.lang == "ru"
-        assert form.query_one("#phone").value == "+77011234567"  # type: ignore[attr-defined]
+        assert form.query_one("#phone").value == "+7 701 123 45 67"  # type: ignore[attr-defined]
         await pilot.press(*"-5")
         assert form.query_one("#actual_address").value == "Abay 12-5"  # type: ignore[attr-defined]
         # The employee's choice is remembered for the next sign-in.

@@ -36,6 +36,9 @@ class ApplicantScreen(DeskScreen[None]):
         Binding("f9", "refuse", "Refuse", id="refuse"),
         Binding("f10", "form", "Form", id="form"),
         Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
+        # The card scrolls while the IIN field keeps the focus (no Tab to reach it first).
+        Binding("pagedown", "card_page(1)", show=False),
+        Binding("pageup", "card_page(-1)", show=False),
     ]
 
     def __init__(self, resume: ApplicationRecord | None = None) -> None:
@@ -190,6 +193,13 @@ class ApplicantScreen(DeskScreen[None]):
         findings.update(findings_text(lookup, self.tr))
 
     # -- keys ---------------------------------------------------------------------------------
+
+    def action_card_page(self, direction: int) -> None:
+        scroll = self.query_one("#card-scroll", VerticalScroll)
+        if direction > 0:
+            scroll.scroll_page_down(animate=False)
+        else:
+            scroll.scroll_page_up(animate=False)
 
     def action_back(self) -> None:
         if self.busy:

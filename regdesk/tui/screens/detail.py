@@ -26,6 +26,7 @@ class DetailScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("f6", "reprint", "Reprint", id="reprint"),
+        Binding("f7", "choose_printer", "Printer", id="choose_printer"),
         Binding("f8", "preview", "Preview", id="preview"),
         Binding("f9", "annul", "Annul", id="annul"),
         Binding("f10", "survey_later", "Survey", id="survey_later"),
@@ -38,6 +39,8 @@ class DetailScreen(DeskScreen[None]):
         self.entry: calls.Entry | None = None
         self.showing_preview = False
         self.printing = False
+        self.printer: str | None = None
+        """The printer chosen with F7; None: the workstation's default."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title", classes="title")
@@ -62,8 +65,8 @@ class DetailScreen(DeskScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Only a registered, issued or refused application has a talon or a notice to show or
         # print; a draft or an abandoned one has neither, and nothing is known before it loads.
-        if action in ("reprint", "preview"):
-            if self.detail is None or (action == "reprint" and self.printing):
+        if action in ("reprint", "preview", "choose_printer"):
+            if self.detail is None or (action != "preview" and self.printing):
                 return False
             return self.detail.record.state in PAPER_STATES
         if action == "annul":
@@ -102,11 +105,25 @@ class DetailScreen(DeskScreen[None]):
         self.desk_call(
             calls.reprint,
             self.app_id,
+            self.printer,
             then=self._printed,
             failed=self._reprint_failed,
             group="print",
             exclusive=True,
         )
+
+    def action_choose_printer(self) -> None:
+        """F7 as on the result screen: another printer of this workstation, then the reprint."""
+        if not self.check_action("choose_printer", ()):
+            return
+        from regdesk.tui.screens.printers import PrinterScreen
+
+        self.app.push_screen(PrinterScreen(), self._printer_chosen)
+
+    def _printer_chosen(self, name: object) -> None:
+        if isinstance(name, str):
+            self.printer = name
+            self.action_reprint()
 
     def _reprint_failed(self, text: str) -> None:
         self.printing = False

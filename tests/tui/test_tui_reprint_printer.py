@@ -1,0 +1,60 @@
+"""F7 on the journal's detail chooses the printer of the reprint, as on the result screen
+(issue 11, item 12)."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+from tui_support import finish, make_app, pinned_clock, sign_in, wait_for_screen, wait_until
+
+from regdesk import demo
+from regdesk.desk import Desk
+
+
+async def _issued(ws: demo.DemoWorkspace) -> int:
+    """A talon registered and printed on the default printer, through the desk."""
+    desk = Desk(ws.config, clock=pinned_clock())
+    try:
+        _, iin, password, _ = ws.staff[0]
+        desk.session.sign_in(iin, password)
+        found = await desk.intake.look_up(ws.samples["unattached"][0])
+        app_id = found.application_id
+        desk.form.save_form(app_id, {"documents_seen": "identity", "district": "1"})
+        check = desk.registration.open_key(ws.key_paths[iin], demo.KEY_PASSWORD)
+        desk.registration.register(app_id, check)
+        desk.issuance.issue(app_id)
+        return app_id
+    finally:
+        await desk.aclose()
+        desk.close()
+
+
+async def test_f7_reprints_on_the_printer_chosen(workspace: demo.DemoWorkspace) -> None:
+    ws = workspace
+    app_id = await _issued(ws)
+    default = ws.config.printing.default
+    other = next(p.name for p in ws.config.printing.printers if p.name != default)
+    _, iin, password, _ = ws.staff[0]
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, iin, password)
+        await pilot.press("2")
+        journal = await wait_for_screen(pilot, "JournalScreen")
+        table = journal.query_one("#results")
+        await wait_until(pilot, lambda: getattr(table, "row_count", 0) == 1, "the talon's row")
+        await pilot.press("enter", "enter")
+        detail = await wait_for_screen(pilot, "DetailScreen")
+        await wait_until(pilot, lambda: getattr(detail, "detail", None), "the detail")
+        await pilot.press("f7")
+        printers = await wait_for_screen(pilot, "PrinterScreen")
+        options = printers.query_one("#printers", OptionList)
+        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        await pilot.press(*["down"] * names.index(other), "enter")
+        await wait_for_screen(pilot, "DetailScreen")
+
+        def printed_on() -> list[str]:
+            return [p.printer for p in app.desk.journal.detail(app_id).prints]
+
+        await wait_until(pilot, lambda: len(printed_on()) == 2, "the reprint recorded")
+        assert printed_on() == [default, other]
+        assert [p.duplicate for p in app.desk.journal.detail(app_id).prints] == [False, True]
+    await finish(app)
