@@ -26,10 +26,10 @@ async def test_a_wrong_phone_is_said_and_a_right_one_grouped(workspace: demo.Dem
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, iin, password)
         await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["unattached"][0])
-        app_id = applicant.lookup.application_id
+        await look_up(pilot, ws.samples["unattached"][0])
         await pilot.press("f10")
         form = await wait_for_screen(pilot, "FormScreen")
+        app_id = form.app_id  # F10 opened the application of the look-up
         phone = form.query_one("#phone", Input)
         await wait_until(pilot, lambda: phone.has_focus, "the phone field focused")
         await choose_district(pilot, "2")

@@ -16,7 +16,7 @@ async def _issued(ws: demo.DemoWorkspace) -> int:
     try:
         _, iin, password, _ = ws.staff[0]
         desk.session.sign_in(iin, password)
-        found = await desk.intake.look_up(ws.samples["unattached"][0])
+        found = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
         app_id = found.application_id
         desk.form.save_form(app_id, {"documents_seen": "identity", "district": "1"})
         check = desk.registration.open_key(ws.key_paths[iin], demo.KEY_PASSWORD)

@@ -26,7 +26,9 @@ class DetailScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("f6", "reprint", "Reprint", id="reprint"),
-        Binding("f7", "choose_printer", "Printer", id="choose_printer"),
+        # Out of the footer (F1 help and the palette list it): with F9 and F10 it would push
+        # F1 and F2 off an 80-column kk/ru footer.
+        Binding("f7", "choose_printer", "Printer", id="choose_printer", show=False),
         Binding("f8", "preview", "Preview", id="preview"),
         Binding("f9", "annul", "Annul", id="annul"),
         Binding("f10", "survey_later", "Survey", id="survey_later"),
