@@ -9,7 +9,8 @@ from regdesk import demo
 from regdesk.core.application import State
 
 SIZE = (100, 30)
-PHONE = "+77011234567"
+PHONE = "+7 701 123 45 67"
+"""Typed as +77011234567, kept grouped as the form shows it (core.phone)."""
 
 
 async def test_only_an_application_gone_on_with_is_a_row_and_enter_continues_it(
