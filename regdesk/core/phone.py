@@ -47,7 +47,9 @@ def _grouped(national: str) -> str:
 
 
 def normalise_phone(text: str) -> str:
-    """``text`` as ``+7 XXX XXX XX XX``; an empty text stays empty (the phone is optional).
+    """``text`` grouped as the desk shows it, e.g. ``+7 701 123 45 67``.
+
+    An empty text stays empty (the phone is optional).
 
     Raises ``PhoneError`` for anything that is not +7 and ten digits.
     """

@@ -165,7 +165,11 @@ def _cups_ready() -> str:
 
 
 def _wait_for(condition: Callable[[], T], what: str, seconds: float = 90) -> T:
-    """``condition()`` once it is true (polled), failing the test after ``seconds``."""
+    """``condition()`` once it is true, failing the test after ``seconds``.
+
+    Polled: cupsd is another process and lpstat offers no event to wait on; the interval is only
+    how often it is asked, never a wait before an assertion.
+    """
     deadline = time.monotonic() + seconds
     while not (result := condition()):
         if time.monotonic() > deadline:
