@@ -305,8 +305,9 @@ def save_survey(desk: Desk, app_id: int, q1: int, q2: int) -> None:
 # -- the journal ------------------------------------------------------------------------------
 
 
-def find(desk: Desk, query: str, state: str | None) -> list[Any]:
-    return desk.journal.find(query, state=state)
+def find(desk: Desk, query: str, state: str | None) -> list[tuple[Any, str]]:
+    """The applications found, each with the reference its paper carries (number or refusal's)."""
+    return [(r, desk.journal.reference(r)) for r in desk.journal.find(query, state=state)]
 
 
 @dataclass(frozen=True)

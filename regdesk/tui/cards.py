@@ -160,10 +160,12 @@ def key_owner(info: Any, tr: Tr, clock: ClinicClock) -> str:
     )
 
 
-def journal_row(r: Any, tr: Tr, clock: ClinicClock) -> tuple[str, ...]:
-    """A line of the journal's table: number, the clinic's date it was opened, name, IIN, state."""
+def journal_row(r: Any, tr: Tr, clock: ClinicClock, reference: str = "") -> tuple[str, ...]:
+    """A line of the journal's table: the reference on its paper (number, or a refusal notice's),
+    the clinic's date it was opened, name, IIN, state."""
     created = clock.local(r.created_at).strftime("%d.%m.%y")
-    return (r.number or "—", created, r.full_name[:16], r.applicant_iin, tr(f"state.{r.state}"))
+    shown = reference or r.number or "—"
+    return (shown, created, r.full_name[:16], r.applicant_iin, tr(f"state.{r.state}"))
 
 
 def detail_text(detail: Any, tr: Tr, lang: str, clock: ClinicClock) -> str:

@@ -160,6 +160,12 @@ async def test_refusal_when_the_registry_has_no_data(workspace: demo.DemoWorkspa
         assert len(notices) == 1 and "refusal" in notices[0].name
         await pilot.press("s", "enter")
         await wait_for_screen(pilot, "ApplicantScreen")
+        # The journal's row names the notice by the reference on its paper, as the detail does.
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "MenuScreen")
+        await pilot.press("2")
+        await wait_for_screen(pilot, "JournalScreen")
+        await wait_for_text(pilot, app.desk.journal.reference(record))
     await finish(app)
 
 

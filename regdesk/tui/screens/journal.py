@@ -98,13 +98,13 @@ class JournalScreen(DeskScreen[None]):
         count.update(text)
         count.add_class("error")
 
-    def _fill(self, rows: list[Any]) -> None:
+    def _fill(self, rows: list[tuple[Any, str]]) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
-        self._rows = {r.id: r for r in rows}
+        self._rows = {r.id: r for r, _ in rows}
         clock = self.desk_app.clock
-        for r in rows:
-            table.add_row(*journal_row(r, self.tr, clock), key=str(r.id))
+        for r, reference in rows:
+            table.add_row(*journal_row(r, self.tr, clock, reference), key=str(r.id))
         count = self.query_one("#journal-count", Static)
         count.update(self.tr("journal.count", count=len(rows)))
         count.remove_class("error")
