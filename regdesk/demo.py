@@ -180,7 +180,13 @@ def _build(root: Path, simulator: Any, clinic_bin: str, lang: str, now: datetime
 
     staff_rows: list[tuple[str, str, str, str]] = []
     key_paths: dict[str, str] = {}
-    ca = _make_keys(keys, now, staff_rows, key_paths, make_iin)
+    # A kept workspace (--workspace DIR) keeps its CA and keys while they are valid: new ones
+    # would make every signature already in its journal fail verification.
+    ca = _kept_keys(keys, now, staff_rows, key_paths, make_iin)
+    if ca is None:
+        staff_rows.clear()
+        key_paths.clear()
+        ca = _make_keys(keys, now, staff_rows, key_paths, make_iin)
 
     text = CLINIC_TOML.format(
         bin=clinic_bin,
@@ -204,6 +210,35 @@ def _build(root: Path, simulator: Any, clinic_bin: str, lang: str, now: datetime
         scan_dir=scans,
         samples=simulator.cases,
     )
+
+
+def _kept_keys(
+    keys: Path,
+    now: datetime,
+    staff_rows: list[tuple[str, str, str, str]],
+    key_paths: dict[str, str],
+    make_iin: Any,
+) -> bytes | None:
+    """The CA certificate of keys made by an earlier run, when every key store is still there,
+    opens and is valid for at least a day more; else None (and new keys are made)."""
+    from regdesk.core.errors import UserError
+    from regdesk.signing.keystore import open_key_store
+
+    ca_file = keys / "demo-ca.pem"
+    if not ca_file.is_file():
+        return None
+    for serial, (role, born, sex, surname, given, patronymic, password) in enumerate(STAFF, 1):
+        iin = make_iin(born, sex, serial)
+        path = keys / f"{role}-sign.p12"
+        try:
+            info = open_key_store(path, KEY_PASSWORD).info
+        except (OSError, UserError):
+            return None
+        if info.iin != iin or info.not_after < now + timedelta(days=1):
+            return None
+        key_paths[iin] = str(path)
+        staff_rows.append((role, iin, password, f"{surname} {given} {patronymic}"))
+    return ca_file.read_bytes()
 
 
 def _make_keys(
