@@ -26,6 +26,8 @@ SHORT_TYPES = {
     "image/png": "PNG",
     "image/tiff": "TIFF",
 }
+KIND_WIDTH = 14
+"""The scan list's column for the file's kind: a short type or ``scans.unsupported``/``damaged``."""
 
 
 class ScanPickerScreen(DeskModal[bool]):
@@ -102,7 +104,8 @@ class ScanPickerScreen(DeskModal[bool]):
             kind = SHORT_TYPES.get(s.media_type or "", self.tr("scans.unsupported"))
             kind = self.tr("scans.damaged") if s.damaged else kind
             when = self.desk_app.clock.local(s.modified).strftime("%d.%m %H:%M")
-            label = f"{s.name[:32]:32} {kind[:14]:14} {human_size(s.size):>7} {when}"
+            # KIND_WIDTH columns hold every kind in every language (a test checks), so none is cut.
+            label = f"{s.name[:32]:32} {kind:{KIND_WIDTH}} {human_size(s.size):>7} {when}"
             if s.too_big:
                 label += " " + self.tr("scans.too_big")
             files.add_option(Option(label, id=str(s.path), disabled=not s.usable))
