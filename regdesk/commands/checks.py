@@ -141,6 +141,8 @@ def _issued(crl: Any, ca: Any) -> bool:
 
 def _registry_tls(config: Config, found: Findings) -> None:
     """The CA bundle and the client certificate + key, loaded as the registry client loads them."""
+    from regdesk.registry.tls import load_client_cert
+
     registry = config.registry
     if registry.ca_bundle:
         path = config.resolve(registry.ca_bundle)
@@ -160,28 +162,14 @@ def _registry_tls(config: Config, found: Findings) -> None:
         ok = _readable_file(key, "registry.client_key", found) and ok
     if not ok:
         return
-    asked = []
-
-    def password() -> bytes:
-        # Asked only for an encrypted key; the desk has nobody to type it.
-        asked.append(True)
-        return b""
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    try:
-        context.load_cert_chain(str(cert), str(key) if key else None, password=password)
-    except ssl.SSLError as exc:
-        reason = str(getattr(exc, "reason", "") or exc)
-        if asked:
-            what = "cli.check.client_key_encrypted"
-        elif "KEY_VALUES_MISMATCH" in reason.upper():
-            what = "cli.check.client_key_mismatch"
-        elif key is None:
-            what = "cli.check.client_key_missing"
-        else:
-            what = "cli.check.client_cert_unusable"
-        setting = "registry.client_key" if key is not None else "registry.client_cert"
-        found.problem(setting, what, cert=str(cert), key=str(key or cert), reason=reason)
+    key_path = str(key) if key is not None else None
+    problem = load_client_cert(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), str(cert), key_path)
+    if problem is None:
+        return
+    kind, reason = problem
+    setting = "registry.client_key" if key is not None else "registry.client_cert"
+    what = "cli.check.client_key_missing" if kind == "key_needed" else f"cli.check.client_{kind}"
+    found.problem(setting, what, cert=str(cert), key=str(key or cert), reason=reason)
 
 
 def _scan_folder(config: Config, found: Findings) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from regdesk.config import Registry
 from regdesk.registry.errors import NotConfigured, Refused
@@ -63,6 +63,31 @@ def _readable(setting: str, path: Path) -> str:
     return shown
 
 
+ClientCertProblem = Literal["key_encrypted", "key_mismatch", "key_needed", "cert_unusable"]
+
+
+def load_client_cert(
+    context: ssl.SSLContext, cert: str, key: str | None
+) -> tuple[ClientCertProblem, str] | None:
+    """Load this workstation's certificate and key into ``context``: None when they load, else
+    what is wrong with them and OpenSSL's reason. Never prompts for a key's password.
+
+    Shared by the client and ``regdesk init``'s checks, so both judge the files alike.
+    """
+    try:
+        context.load_cert_chain(cert, key, password=_no_password)
+    except _PasswordAsked:
+        return "key_encrypted", "the key is encrypted"
+    except ssl.SSLError as exc:
+        reason = str(exc.reason or exc)
+        if exc.reason == "KEY_VALUES_MISMATCH":
+            return "key_mismatch", reason
+        if key is None and b"PRIVATE KEY" not in Path(cert).read_bytes():
+            return "key_needed", reason
+        return "cert_unusable", reason
+    return None
+
+
 def client_context(settings: Registry, base_dir: Path | None) -> ssl.SSLContext:
     """The TLS context for ``settings``; relative paths are taken from ``base_dir``."""
 
@@ -81,20 +106,14 @@ def client_context(settings: Registry, base_dir: Path | None) -> ssl.SSLContext:
     if settings.client_cert:
         cert = _readable("client_cert", path(settings.client_cert))
         key = _readable("client_key", path(settings.client_key)) if settings.client_key else None
-        try:
-            context.load_cert_chain(cert, key, password=_no_password)
-        except _PasswordAsked:
-            raise NotConfigured("registry.client_key_encrypted", path=key or cert) from None
-        except ssl.SSLError as exc:
-            if exc.reason == "KEY_VALUES_MISMATCH":
-                raise NotConfigured(
-                    "registry.client_key_mismatch", cert=cert, key=key or cert
-                ) from None
-            if key is None and b"PRIVATE KEY" not in Path(cert).read_bytes():
-                raise NotConfigured("registry.client_key_needed", path=cert) from None
-            raise NotConfigured(
-                "registry.client_cert_unusable", cert=cert, key=key or cert
-            ) from None
+        problem = load_client_cert(context, cert, key)
+        if problem is not None:
+            kind = problem[0]
+            if kind == "key_encrypted":
+                raise NotConfigured("registry.client_key_encrypted", path=key or cert)
+            if kind == "key_needed":
+                raise NotConfigured("registry.client_key_needed", path=cert)
+            raise NotConfigured(f"registry.client_{kind}", cert=cert, key=key or cert)
     return context
 
 
