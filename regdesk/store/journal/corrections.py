@@ -15,7 +15,7 @@ from regdesk.core.application import Role, State, TransitionError, check_transit
 from regdesk.store import audit
 from regdesk.store.db import transaction, utc_text
 from regdesk.store.journal.errors import IllegalTransitionError
-from regdesk.store.journal.part import ANNULMENTS, JournalPart
+from regdesk.store.journal.part import ANNULMENTS, SIGNED_COLUMNS, JournalPart, signed_values
 from regdesk.store.journal.records import AnnulmentRecord
 
 SURVEY_RECORDED = "survey_recorded"
@@ -57,8 +57,7 @@ class Corrections(JournalPart):
             )
             conn.execute(
                 "INSERT INTO annulments (application_id, number, reason_code, note, at, by_iin,"
-                " signer_iin, signer_name, cert_serial, cert_issuer, content_sha256, canonical,"
-                " cms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f" {SIGNED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     app_id,
                     record.number,
@@ -66,13 +65,7 @@ class Corrections(JournalPart):
                     note or None,
                     at,
                     actor_iin,
-                    signature["signer_iin"],
-                    signature["signer_name"],
-                    str(signature["cert_serial"]),
-                    signature["cert_issuer"],
-                    signature["content_sha256"],
-                    _bytes(signature["canonical"]),
-                    _bytes(signature["cms"]),
+                    *signed_values(signature),
                 ),
             )
             self._transition_event(
@@ -131,9 +124,3 @@ class Corrections(JournalPart):
                 detail={"q1": q1, "q2": q2, "source": "paper"},
                 at=now,
             )
-
-
-def _bytes(value: object) -> bytes:
-    if not isinstance(value, bytes | bytearray | memoryview):
-        raise TypeError(f"signed content is bytes, not {type(value).__name__}")
-    return bytes(value)

@@ -209,6 +209,30 @@ class JournalPart:
         )
 
 
+SIGNED_COLUMNS = "signer_iin, signer_name, cert_serial, cert_issuer, content_sha256, canonical, cms"
+"""The columns a signature and an annulment both hold: the signer, the certificate, the signed
+bytes (``signed_values`` gives them in this order)."""
+
+
+def signed_values(signature: Mapping[str, object]) -> tuple[object, ...]:
+    """The values of ``SIGNED_COLUMNS`` from a signature given as a mapping."""
+    return (
+        signature["signer_iin"],
+        signature["signer_name"],
+        str(signature["cert_serial"]),
+        signature["cert_issuer"],
+        signature["content_sha256"],
+        _bytes(signature["canonical"]),
+        _bytes(signature["cms"]),
+    )
+
+
+def _bytes(value: object) -> bytes:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(f"signed content is bytes, not {type(value).__name__}")
+    return bytes(value)
+
+
 def stored_value(name: str, value: object) -> object:
     """A field of ``applications`` as stored: dates as ISO text, JSON as text, times as UTC."""
     if value is None:

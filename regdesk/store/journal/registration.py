@@ -24,7 +24,13 @@ from regdesk.store.journal.errors import (
     IllegalTransitionError,
     RegisteredByColleagueError,
 )
-from regdesk.store.journal.part import SIGNATURES, JournalPart, stored_value
+from regdesk.store.journal.part import (
+    SIGNATURES,
+    SIGNED_COLUMNS,
+    JournalPart,
+    signed_values,
+    stored_value,
+)
 from regdesk.store.journal.records import SignatureRecord
 from regdesk.store.journal.same_person import OtherApplication, SamePerson
 
@@ -161,19 +167,12 @@ class Registration(JournalPart):
     def _add_signature(self, app_id: int, sig: Mapping[str, object]) -> int:
         signed_at = sig["signed_at"]
         cur = self.db.conn.execute(
-            "INSERT INTO signatures (application_id, signer_iin, signer_name, cert_serial,"
-            " cert_issuer, signed_at, content_sha256, canonical, cms)"
+            f"INSERT INTO signatures (application_id, signed_at, {SIGNED_COLUMNS})"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 app_id,
-                sig["signer_iin"],
-                sig["signer_name"],
-                str(sig["cert_serial"]),
-                sig["cert_issuer"],
                 utc_text(signed_at) if isinstance(signed_at, datetime) else str(signed_at),
-                sig["content_sha256"],
-                _bytes(sig["canonical"]),
-                _bytes(sig["cms"]),
+                *signed_values(sig),
             ),
         )
         return int(cur.lastrowid or 0)
@@ -190,9 +189,3 @@ class Registration(JournalPart):
 def _said(other: OtherApplication) -> dict[str, object]:
     """The parameters of the messages that name another registration."""
     return {"number": other.number or "", "name": other.by_name, "id": other.id}
-
-
-def _bytes(value: object) -> bytes:
-    if not isinstance(value, bytes | bytearray | memoryview):
-        raise TypeError(f"a signature's content is bytes, not {type(value).__name__}")
-    return bytes(value)
