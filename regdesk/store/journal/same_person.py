@@ -26,6 +26,12 @@ COUNTED = (State.REGISTERED, State.ISSUED)
 """The states in which an application holds the person's registration for the year (a refused
 one does not, nor, once there is one, an annulled one)."""
 
+_REGISTERED_BY = (
+    "(SELECT e.actor_iin FROM events e WHERE e.application_id = a.id"
+    " AND e.kind = 'transition' AND e.to_state = 'registered' ORDER BY e.id DESC LIMIT 1)"
+)
+"""The employee who registered application ``a``: the actor of its latest move to registered."""
+
 
 @dataclass(frozen=True)
 class OtherApplication:
@@ -49,9 +55,7 @@ class SamePerson(JournalPart):
     ) -> OtherApplication | None:
         """The application of ``iin`` registered here in numbering year ``year``, or None."""
         row = self.db.conn.execute(
-            "SELECT a.id, a.state, a.number, a.registered_at,"
-            " (SELECT e.actor_iin FROM events e WHERE e.application_id = a.id"
-            "  AND e.kind = 'transition' AND e.to_state = 'registered' ORDER BY e.id DESC LIMIT 1)"
+            f"SELECT a.id, a.state, a.number, a.registered_at, {_REGISTERED_BY}"
             " FROM applications a WHERE a.applicant_iin = ? AND a.number_year = ?"
             f" AND a.state IN ({', '.join('?' for _ in COUNTED)}) AND a.id IS NOT ?"
             " ORDER BY a.number_seq LIMIT 1",
@@ -65,9 +69,7 @@ class SamePerson(JournalPart):
     def registration_of(self, app_id: int) -> OtherApplication | None:
         """Application ``app_id`` itself, when it is registered (or issued): number and who."""
         row = self.db.conn.execute(
-            "SELECT a.state, a.number, a.registered_at,"
-            " (SELECT e.actor_iin FROM events e WHERE e.application_id = a.id"
-            "  AND e.kind = 'transition' AND e.to_state = 'registered' ORDER BY e.id DESC LIMIT 1)"
+            f"SELECT a.state, a.number, a.registered_at, {_REGISTERED_BY}"
             " FROM applications a WHERE a.id = ? AND a.number IS NOT NULL",
             (app_id,),
         ).fetchone()
