@@ -299,8 +299,6 @@ class Vault:
             raise
 
     def _read_back(self, path: Path, digest: str, name: str) -> None:
-        from cryptography.exceptions import InvalidTag
-
         fd = os.open(path, os.O_RDONLY)
         try:
             # Ask the kernel to drop its cached pages, so the check reads what the disk holds
@@ -311,19 +309,25 @@ class Vault:
                 blob = stream.read()
         finally:
             os.close(fd)
+        if self._unseal(blob, digest) is None:
+            raise VerifyFailedError(name=name, folder=str(self.folder))
+
+    def _unseal(self, blob: bytes, digest: str) -> bytes | None:
+        """The scan sealed in ``blob`` when it decrypts and hashes to ``digest``; else None."""
+        from cryptography.exceptions import InvalidTag
+
+        if len(blob) < NONCE_BYTES + 16:  # not even a nonce and a tag
+            return None
         try:
             data = self._aead().decrypt(
                 blob[:NONCE_BYTES], blob[NONCE_BYTES:], digest.encode("ascii")
             )
         except (InvalidTag, ValueError):
-            raise VerifyFailedError(name=name, folder=str(self.folder)) from None
-        if hashlib.sha256(data).hexdigest() != digest:
-            raise VerifyFailedError(name=name, folder=str(self.folder))
+            return None
+        return data if hashlib.sha256(data).hexdigest() == digest else None
 
     def get(self, vault_name: str, sha256: str) -> bytes:
         """The original bytes of a stored scan, after checking them against ``sha256``."""
-        from cryptography.exceptions import InvalidTag
-
         if not _NAME.match(vault_name):
             raise MissingError(name=vault_name)
         try:
@@ -332,14 +336,8 @@ class Vault:
             raise MissingError(name=vault_name) from None
         except OSError as exc:
             raise UnreadableError(name=vault_name, detail=exc.strerror or str(exc)) from None
-        if len(blob) < NONCE_BYTES + 16:
-            raise CorruptError(name=vault_name)
-        aead = self._aead()
-        try:
-            data = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], sha256.encode("ascii"))
-        except InvalidTag:
-            raise CorruptError(name=vault_name) from None
-        if hashlib.sha256(data).hexdigest() != sha256:
+        data = self._unseal(blob, sha256)
+        if data is None:
             raise CorruptError(name=vault_name)
         return data
 
