@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
-from regdesk.core.rules import RuleSettings, SettingError
+from regdesk.core.rules import RuleSettings, SettingError, month_day
 
 ENV_VAR = "REGDESK_CONFIG"
 
@@ -394,20 +394,6 @@ RANGES: dict[str, tuple[float, float, str]] = {
 }
 """(lowest, highest, note) of every number setting, both ends allowed; list indexes are left
 out of the key. A test checks that every int and float setting has its range here."""
-
-
-def month_day(text: str) -> tuple[int, int]:
-    """``MM-DD`` as (month, day); ValueError unless it is a day of some year (02-29 is)."""
-    import datetime
-
-    month, sep, day = text.partition("-")
-    if not (sep and len(month) == 2 and len(day) == 2 and month.isdigit() and day.isdigit()):
-        raise ValueError(f"{text!r} is not a day MM-DD")
-    try:
-        datetime.date(2000, int(month), int(day))  # a leap year: 02-29 is a day
-    except ValueError:
-        raise ValueError(f"{text!r} is not a day of the year (MM-DD)") from None
-    return int(month), int(day)
 
 
 def _hh_mm(text: str) -> int:

@@ -213,14 +213,23 @@ class SettingError(ValueError):
         super().__init__(f"{name}: {problem}")
 
 
+def month_day(text: str) -> tuple[int, int]:
+    """``MM-DD`` as (month, day); ValueError unless it is a day of some year (02-29 is)."""
+    month, sep, day = text.partition("-")
+    if not (sep and len(month) == 2 and len(day) == 2 and month.isdigit() and day.isdigit()):
+        raise ValueError(f"{text!r} is not a day MM-DD")
+    try:
+        date(2000, int(month), int(day))  # a leap year: 02-29 is a day
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day of the year (MM-DD)") from None
+    return int(month), int(day)
+
+
 def _parse_month_day(text: str, name: str) -> tuple[int, int]:
     try:
-        month_text, day_text = text.split("-")
-        # A leap year, so that 02-29 is accepted as a setting.
-        date(2000, int(month_text), int(day_text))
-    except ValueError:
-        raise SettingError(name, f"{text!r} is not a day MM-DD") from None
-    return int(month_text), int(day_text)
+        return month_day(text)
+    except ValueError as exc:
+        raise SettingError(name, str(exc)) from None
 
 
 @dataclass(frozen=True)
