@@ -25,7 +25,7 @@ from regdesk.cli import Context
 if TYPE_CHECKING:
     from regdesk.config import Config
     from regdesk.core.clock import ClinicClock
-    from regdesk.desk import DeskContext, Issuance
+    from regdesk.desk import DeskContext
     from regdesk.printing.documents import Document
     from regdesk.store.journal import (
         AnnulmentRecord,
@@ -112,13 +112,6 @@ def _desk(config: Config, journal: Journal, clock: ClinicClock) -> DeskContext:
     desk = DeskContext(config, clock=clock, db=journal.db)
     desk.operator = Actor(cli_actor(), Role.ADMIN)
     return desk
-
-
-def _issuance(config: Config, journal: Journal, clock: ClinicClock) -> Issuance:
-    """The desk's issuance use case over the CLI's database, acting as ``cli:<os user>``."""
-    from regdesk.desk import Issuance
-
-    return Issuance(_desk(config, journal, clock))
 
 
 def _format(choice: str | None, default: str) -> str:
@@ -212,7 +205,7 @@ def payload_text(source: str) -> str | None:
 
 
 def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal) -> int:
-    from regdesk.desk import DeskError
+    from regdesk.desk import Corrections, DeskError, Issuance
     from regdesk.printing.documents import digest_fields
     from regdesk.printing.qr import PayloadError, mismatches, parse_payload
     from regdesk.printing.records import NotPrintable
@@ -233,18 +226,17 @@ def _verify(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journ
     if record is None:
         ctx.warn("printing.cli.unknown_document", number=payload.reference)
         return EXIT_FAILED
+    desk = _desk(config, journal, ctx.clock())
     signature: SignatureRecord | AnnulmentRecord | None
     try:
         if payload.kind == "annulment":
             # The notice of an annulment: checked against the annulment and its own EDS.
-            from regdesk.desk import Corrections
-
             signature = journal.corrections.annulment(record.id)
-            doc: Document = Corrections(_desk(config, journal, ctx.clock())).notice(record.id)
+            doc: Document = Corrections(desk).notice(record.id)
         else:
             # A talon of an annulled application no longer verifies: its kind is now "annulment".
             signature = journal.registration.signature(record.id)
-            doc = _issuance(config, journal, ctx.clock()).document(record.id)
+            doc = Issuance(desk).document(record.id)
         bad = mismatches(payload, digest_fields(doc))
     except (NotPrintable, DeskError):
         bad = ("kind",)
