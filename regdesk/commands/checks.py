@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import shutil
 import ssl
 import subprocess
@@ -22,8 +21,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from regdesk.config import Config
 
-# lpstat's answers are parsed: they must not be translated.
-_C_LOCALE = {"LC_ALL": "C", "LANG": "C"}
 _LPSTAT_TIMEOUT = 15.0
 
 
@@ -197,6 +194,8 @@ def _key_folder(config: Config, found: Findings) -> None:
 
 
 def _cups_queues(config: Config, found: Findings) -> None:
+    from regdesk.printing.printers import stopped_reason
+
     cups = [(i, p) for i, p in enumerate(config.printing.printers) if p.kind == "cups"]
     if not cups:
         return
@@ -220,8 +219,8 @@ def _cups_queues(config: Config, found: Findings) -> None:
             else:
                 found.problem(setting, "cli.check.queue_missing", queue=printer.queue)
             continue
-        if re.match(rf"printer {re.escape(printer.queue)} disabled", out):
-            reason = " ".join(line.strip() for line in out.splitlines()[1:] if line.strip())
+        reason = stopped_reason(printer.queue, out)
+        if reason is not None:
             found.problem(
                 setting, "cli.check.queue_stopped", queue=printer.queue, reason=reason or "-"
             )
@@ -231,12 +230,14 @@ def _cups_queues(config: Config, found: Findings) -> None:
 
 
 def _lpstat(lpstat: str, *args: str) -> tuple[int, str, str] | None:
+    from regdesk.printing.printers import c_locale
+
     try:
         done = subprocess.run(
             [lpstat, *args],
             capture_output=True,
             timeout=_LPSTAT_TIMEOUT,
-            env={**os.environ, **_C_LOCALE},
+            env=c_locale(),  # lpstat's answers are parsed: not translated
             check=False,
         )
     except (subprocess.TimeoutExpired, OSError):

@@ -117,7 +117,7 @@ class CupsPrinter:
                 input=data,
                 capture_output=True,
                 timeout=self.timeout,
-                env=_c_locale(),
+                env=c_locale(),
                 check=False,
             )
         except subprocess.TimeoutExpired:
@@ -152,10 +152,9 @@ class CupsPrinter:
         if waiting is None or job not in waiting.split():
             return  # done already (or unknown to lpstat): nothing waits at the queue
         state = self._ask([lpstat, "-p", self.queue])
-        if state is None or not re.match(rf"printer {re.escape(self.queue)} disabled", state):
+        reason = stopped_reason(self.queue, state) if state is not None else None
+        if reason is None:
             return
-        # The lines after the first say why (e.g. "Paused", or the backend's last error).
-        reason = " ".join(line.strip() for line in state.splitlines()[1:] if line.strip())
         cancel = shutil.which("cancel")
         if cancel is not None:
             self._ask([cancel, job])
@@ -167,16 +166,25 @@ class CupsPrinter:
         """The standard output of a CUPS client command, or None when it fails."""
         try:
             done = subprocess.run(
-                command, capture_output=True, timeout=self.timeout, env=_c_locale(), check=False
+                command, capture_output=True, timeout=self.timeout, env=c_locale(), check=False
             )
         except (subprocess.TimeoutExpired, OSError):
             return None
         return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
 
 
-def _c_locale() -> dict[str, str]:
+def c_locale() -> dict[str, str]:
     """The environment for CUPS' commands: their messages are parsed, so not translated."""
     return {**os.environ, "LC_ALL": "C", "LANG": "C"}
+
+
+def stopped_reason(queue: str, status: str) -> str | None:
+    """Why ``queue`` is stopped, from ``status`` (what ``lpstat -p QUEUE`` said); None when it
+    is not stopped, "" when it is and says no reason."""
+    if not re.match(rf"printer {re.escape(queue)} disabled", status):
+        return None
+    # The lines after the first say why (e.g. "Paused", or the backend's last error).
+    return " ".join(line.strip() for line in status.splitlines()[1:] if line.strip())
 
 
 class RawPrinter:
