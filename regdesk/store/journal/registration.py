@@ -116,7 +116,8 @@ class Registration(JournalPart):
         at = utc_text(now)
         with transaction(self.db):
             conn = self.db.conn
-            current = self._state(app_id)
+            record = self._application(app_id)
+            current = record.state
             same_person = SamePerson(self.db)
             if current in (State.REGISTERED, State.ISSUED):
                 done = same_person.registration_of(app_id)
@@ -126,10 +127,7 @@ class Registration(JournalPart):
                 check_transition(current, State.REGISTERED, role)
             except TransitionError as exc:
                 raise IllegalTransitionError(app_id, exc) from exc
-            iin = conn.execute(
-                "SELECT applicant_iin FROM applications WHERE id = ?", (app_id,)
-            ).fetchone()[0]
-            other = same_person.registered(iin, number_year, besides=app_id)
+            other = same_person.registered(record.applicant_iin, number_year, besides=app_id)
             if other is not None:
                 raise AlreadyRegisteredError(**_said(other))
             seq = int(
