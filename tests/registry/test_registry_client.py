@@ -262,7 +262,8 @@ async def test_a_retry_after_beyond_the_cap_ends_at_once_and_says_how_long(
     started = time.monotonic()
     with pytest.raises(Unavailable) as caught:
         await client.person(sim.cases["adult"][0])
-    assert time.monotonic() - started < 1
+    # Far below the 120 s it would wait, with room for a loaded machine.
+    assert time.monotonic() - started < 30
     assert caught.value.retry_after == 120
     assert "120" in caught.value.message("ru")
     assert len(api_requests(sim)) == 1
@@ -277,7 +278,8 @@ async def test_a_hung_registry_times_out_after_the_retries(
         started = time.monotonic()
         with pytest.raises(Unavailable) as caught:
             await client.person(sim.cases["adult"][0])
-    assert time.monotonic() - started < 2
+    # Two read timeouts of 0.2 s; the 30 s deadline would be the next thing to end it.
+    assert time.monotonic() - started < 15
     assert caught.value.key == "registry.unavailable_timeout"
     assert len(api_requests(sim)) == 2
 
@@ -331,7 +333,8 @@ async def test_cancelling_a_hung_request_returns_at_once_and_closes_the_connecti
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - started < 0.5
+    # At once, not at the 30 s deadline the hung request would otherwise reach.
+    assert time.monotonic() - started < 10
     (closed,) = await asyncio.to_thread(sim.wait_for_requests, 1)
     assert closed.outcome == "client_closed"
     # The client still works afterwards.

@@ -20,6 +20,9 @@ from regdesk.registry.sim import Fault, SimulatorHandle
 DEADLINE = 0.6
 EVERY = 0.05
 """A byte every 50 ms: far inside the read timeout (2 s), so only the deadline can end it."""
+SLACK = 5.0
+"""Upper bounds leave room for a loaded machine, yet stay far below the failure they guard
+against: without the deadline a trickled answer of a kilobyte or more takes a minute."""
 
 
 @pytest.mark.parametrize("kind", ["trickle_headers", "trickle_body"])
@@ -34,7 +37,7 @@ async def test_a_trickled_answer_ends_at_the_deadline_as_did_not_answer_in_time(
             await client.person(sim.cases["adult"][0])
         took = time.monotonic() - started
     assert caught.value.key == "registry.unavailable_timeout"
-    assert DEADLINE <= took < DEADLINE + 0.5
+    assert DEADLINE <= took < DEADLINE + SLACK
     (logged,) = sim.wait_for_requests(1)
     assert logged.fault == kind and logged.outcome == "client_closed"
     assert caught.value.request_id == logged.request_id
@@ -52,7 +55,7 @@ async def test_the_deadline_covers_the_retries_too(
             await client.person(sim.cases["adult"][0])
         took = time.monotonic() - started
     assert caught.value.key == "registry.unavailable_timeout"
-    assert took < DEADLINE + 0.5
+    assert took < DEADLINE + SLACK
     assert len(sim.requests()) == 1, "the first attempt used the whole deadline"
 
 
@@ -85,4 +88,4 @@ def test_lookup_on_a_trickling_registry_ends_and_says_so(
     took = time.monotonic() - started
     err = capsys.readouterr().err
     assert code == 4 and "did not answer in time" in err
-    assert took < 3
+    assert took < 1.0 + SLACK  # trickled headers alone would take tens of seconds
