@@ -34,7 +34,7 @@ from regdesk.desk.errors import (
     NotSignedIn,
     RulesBlock,
 )
-from regdesk.desk.form import ApplicationForm, ScanFile
+from regdesk.desk.form import ApplicationForm, Readiness, ScanFile
 from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
 from regdesk.desk.journal import Detail, JournalView
@@ -62,6 +62,7 @@ __all__ = [
     "KeyCheck",
     "Lookup",
     "NotSignedIn",
+    "Readiness",
     "Registration",
     "RulesBlock",
     "ScanFile",

@@ -9,7 +9,7 @@ address (``core.districts``), and the checks again on the basis and representati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from regdesk.config import District
@@ -17,17 +17,18 @@ from regdesk.core.districts import DistrictSuggestion, suggest_district
 from regdesk.core.ids import IinError, normalize_digits, parse_iin
 from regdesk.core.json_types import JsonObject
 from regdesk.core.person import Person, RegistryFacts, Relation, Representative
+from regdesk.core.phone import PhoneError, is_valid_phone
 from regdesk.core.representation import (
     APPOINTED,
     ChosenRepresentative,
     needs_representative,
     representative_problem,
 )
-from regdesk.core.rules import DocumentFlag, DocumentKind, Finding, effective_date
+from regdesk.core.rules import DocumentFlag, DocumentKind, Finding
 from regdesk.core.rules import required_documents as documents_for
 from regdesk.desk import same_person
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, DistrictMissing, DocumentsMissing, RulesBlock
 from regdesk.desk.intake import age_of, check
 from regdesk.store import audit
 from regdesk.store.db import transaction
@@ -54,10 +55,56 @@ class ScanFile:
         return self.media_type is not None and not self.too_big and not self.damaged
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """What would stop the saved form's registration: the one list of checks that the form
+    shows before the EDS dialog and that registration enforces (``require``)."""
+
+    representative_problem: str | None
+    """Why a minor has no valid representative (a catalogue key), or None."""
+    missing: tuple[str, ...]
+    """Required document kinds neither attached nor ticked as seen."""
+    phone_ok: bool
+    """The phone is empty or +7 and ten digits (``core.phone``)."""
+    district: int | None
+    """The district chosen; None blocks (the attachment register refuses district 0)."""
+    findings: tuple[Finding, ...]
+    """The rules on the basis the form gives, and what the journal knows of the person."""
+
+    @property
+    def no_district(self) -> bool:
+        return self.district is None
+
+    def require(self) -> int:
+        """The chosen district, when nothing stops the registration; else the first problem
+        raised, in the order the form says them."""
+        if self.representative_problem is not None:
+            raise DeskError(self.representative_problem)
+        if self.missing:
+            raise DocumentsMissing(self.missing)
+        if not self.phone_ok:
+            raise PhoneError()
+        if self.district is None:
+            raise DistrictMissing()
+        blocking = [f for f in self.findings if f.blocks]
+        if blocking:
+            raise RulesBlock(blocking)
+        return self.district
+
+
 REPRESENTATIVE = "representative"
 """The form's entry for the chosen representative (``core.representation.ChosenRepresentative``)."""
 REPRESENTATIVE_KEYS = frozenset({REPRESENTATIVE, "representative_iin"})
 """Keys of the form the screen does not write: the representative is chosen, not typed."""
+
+
+def _district(record: ApplicationRecord) -> int | None:
+    value = (record.form or {}).get("district")
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
 
 
 class ApplicationForm:
@@ -205,19 +252,26 @@ class ApplicationForm:
 
     def missing_documents(self, app_id: int) -> list[str]:
         """Required document kinds with neither a scan attached nor a tick in the checklist."""
-        record = self.get(app_id)
+        return self._missing(self.get(app_id))
+
+    def _missing(self, record: ApplicationRecord) -> list[str]:
         ticked = set(str((record.form or {}).get("documents_seen", "")).split(","))
-        have = {a.doc_kind for a in self.attachments(app_id)}
+        have = {a.doc_kind for a in self.attachments(record.id)}
         return [
             d.value
             for d in self.required_documents(record)
             if d.value not in have and d.value not in ticked
         ]
 
-    def effective_date(self, basis: str, *, first_attachment: bool = False) -> date:
-        """The day the attachment takes effect if registered today on ``basis``."""
-        ctx = self._ctx
-        return effective_date(basis, ctx.today(), ctx.rules, first_attachment=first_attachment)
+    def readiness(self, record: ApplicationRecord, basis: str) -> Readiness:
+        """What would stop the registration of the application as saved, on ``basis``."""
+        return Readiness(
+            representative_problem=self.representative_problem(record),
+            missing=tuple(self._missing(record)),
+            phone_ok=is_valid_phone(str((record.form or {}).get("phone") or "")),
+            district=_district(record),
+            findings=tuple(self.findings_for(record, basis)),
+        )
 
     # -- the district ---------------------------------------------------------------------------
 
@@ -226,12 +280,7 @@ class ApplicationForm:
 
     def chosen_district(self, app_id: int) -> int | None:
         """The district the form names, or None while none is chosen (which blocks signing)."""
-        value = (self.get(app_id).form or {}).get("district")
-        try:
-            number = int(str(value))
-        except (TypeError, ValueError):
-            return None
-        return number if number > 0 else None
+        return _district(self.get(app_id))
 
     def suggest_district(self, record: ApplicationRecord, actual: str = "") -> DistrictSuggestion:
         """The district whose ranges hold the actual address (else the registered one), and why.
@@ -330,4 +379,4 @@ class ApplicationForm:
             return list(self._ctx.journal.drafts.attachments(app_id))
 
 
-__all__ = ["ApplicationForm", "ScanFile"]
+__all__ = ["ApplicationForm", "Readiness", "ScanFile"]

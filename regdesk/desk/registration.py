@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING
 
 from regdesk.core.json_types import JsonValue
 from regdesk.core.person import RegistryFacts
-from regdesk.core.phone import normalise_phone
+from regdesk.core.rules import effective_date
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError, DistrictMissing, DocumentsMissing, RulesBlock
 from regdesk.desk.form import ApplicationForm
 from regdesk.store.db import transaction
 
@@ -164,27 +163,15 @@ class Registration:
         actor = ctx.actor()
         require_signer(ctx, check, actor.iin)
         record = form_uc.get(app_id)
-        form = record.form or {}
-        basis = str(form.get("basis") or "free_choice")
-        # A minor is attached by a valid representative: the use case holds the line, whatever
-        # the screen let through (core.representation).
-        problem = form_uc.representative_problem(record)
-        if problem is not None:
-            raise DeskError(problem)
-        missing = form_uc.missing_documents(app_id)
-        if missing:
-            raise DocumentsMissing(missing)
-        normalise_phone(str(form.get("phone") or ""))  # PhoneError: not +7 and ten digits
-        district = form_uc.chosen_district(app_id)
-        if district is None:
-            raise DistrictMissing()
-        blocking = [f for f in form_uc.findings_for(record, basis) if f.blocks]
-        if blocking:
-            raise RulesBlock(blocking)
+        basis = str((record.form or {}).get("basis") or "free_choice")
+        # The checks the form showed before the EDS dialog, again: the use case holds the line
+        # (a minor's representative, the documents, the phone, the district, the rules),
+        # whatever the screen let through.
+        district = form_uc.readiness(record, basis).require()
         now = ctx.now()
         signature = sign_document(check, self.document_for_signing(app_id), now)
         attached = RegistryFacts.from_json(record.registry_data).attachment is not None
-        effective = form_uc.effective_date(basis, first_attachment=not attached)
+        effective = effective_date(basis, ctx.today(), ctx.rules, first_attachment=not attached)
         journal = ctx.journal
         with ctx.locked(), transaction(ctx.db):
             number = journal.registration.register(

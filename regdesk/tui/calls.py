@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Issued,
         KeyCheck,
         Lookup,
+        Readiness,
         ScanFile,
     )
 
@@ -203,31 +204,10 @@ def attachments(desk: Desk, app_id: int) -> tuple[Any, ...]:
     return tuple(desk.form.attachments(app_id))
 
 
-@dataclass(frozen=True)
-class Readiness:
-    """Whether the saved form can go to the EDS dialog: what is missing, what the rules say."""
-
-    missing: tuple[str, ...]
-    findings: tuple[Finding, ...]
-    no_district: bool = False
-    """No district chosen (the attachment register refuses district 0)."""
-    representative_problem: str | None = None
-    """Why a minor has no valid representative (a catalogue key), or None."""
-
-
 def check_saved(desk: Desk, latest: LatestForm, basis: str) -> Readiness:
     """Once the latest form is written: what would stop its registration."""
     save_form(desk, latest)
-    app_id = latest.app_id
-    missing = tuple(desk.form.missing_documents(app_id))
-    record = desk.form.get(app_id)
-    findings = tuple(desk.form.findings_for(record, basis))
-    return Readiness(
-        missing,
-        findings,
-        desk.form.chosen_district(app_id) is None,
-        desk.form.representative_problem(record),
-    )
+    return desk.form.readiness(desk.form.get(latest.app_id), basis)
 
 
 def documents(desk: Desk, app_id: int) -> tuple[DocumentKind, ...]:
