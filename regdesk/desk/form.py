@@ -98,6 +98,11 @@ REPRESENTATIVE_KEYS = frozenset({REPRESENTATIVE, "representative_iin"})
 """Keys of the form the screen does not write: the representative is chosen, not typed."""
 
 
+def _person(record: ApplicationRecord) -> Person | None:
+    """The registry's person as the application keeps it (None: the registry had no data)."""
+    return RegistryFacts.from_json(record.registry_data).person
+
+
 def _district(record: ApplicationRecord) -> int | None:
     value = (record.form or {}).get("district")
     try:
@@ -141,12 +146,11 @@ class ApplicationForm:
 
     def needs_representative(self, record: ApplicationRecord) -> bool:
         """A minor: attached by a parent or legal representative (``core.representation``)."""
-        person = RegistryFacts.from_json(record.registry_data).person
-        return needs_representative(person, self._ctx.today())
+        return needs_representative(_person(record), self._ctx.today())
 
     def registry_representatives(self, record: ApplicationRecord) -> list[Representative]:
         """The parents and guardians the registry names for the applicant: offered first."""
-        person = RegistryFacts.from_json(record.registry_data).person
+        person = _person(record)
         return list(person.representatives) if person is not None else []
 
     def representative(self, record: ApplicationRecord) -> ChosenRepresentative | None:
@@ -154,8 +158,9 @@ class ApplicationForm:
 
     def representative_problem(self, record: ApplicationRecord) -> str | None:
         """Why the application has no valid representative (a catalogue key), or None."""
-        person = RegistryFacts.from_json(record.registry_data).person
-        return representative_problem(person, self.representative(record), self._ctx.today())
+        return representative_problem(
+            _person(record), self.representative(record), self._ctx.today()
+        )
 
     async def choose_representative(
         self, app_id: int, iin_text: str, relation: Relation | None = None
@@ -175,7 +180,8 @@ class ApplicationForm:
             iin = parse_iin(normalize_digits(iin_text.strip())[0]).value
         except IinError as exc:
             raise DeskError("representative.invalid_iin") from exc
-        listed = {r.iin: r.relation for r in self.registry_representatives(record)}
+        person = _person(record)
+        listed = {r.iin: r.relation for r in (person.representatives if person else ())}
         relation = relation or listed.get(iin)
         if relation is None:
             raise DeskError("representative.relation_missing")
@@ -193,15 +199,11 @@ class ApplicationForm:
             alive=found is None or found.alive,
             known=True,
         )
-        person = RegistryFacts.from_json(record.registry_data).person
         problem = representative_problem(person, chosen, ctx.today())
         if problem is not None:
             raise DeskError(problem)
         with ctx.locked():
-            form = dict(ctx.journal.search.get(app_id).form or {})
-            form[REPRESENTATIVE] = chosen.to_json()
-            ctx.journal.drafts.save_form(app_id, form, ctx.now())
-            ctx.journal.drafts.update(app_id, ctx.now(), representative_iin=iin)
+            self._keep_representative(app_id, chosen)
             if found is not None:
                 with transaction(ctx.db):
                     audit.append(
@@ -210,12 +212,21 @@ class ApplicationForm:
         return chosen
 
     def clear_representative(self, app_id: int) -> None:
+        with self._ctx.locked():
+            self._keep_representative(app_id, None)
+
+    def _keep_representative(self, app_id: int, chosen: ChosenRepresentative | None) -> None:
+        """The form's representative entry and the application's representative IIN, set
+        together (the caller holds the lock)."""
         ctx = self._ctx
-        with ctx.locked():
-            form = dict(ctx.journal.search.get(app_id).form or {})
+        form = dict(ctx.journal.search.get(app_id).form or {})
+        if chosen is None:
             form.pop(REPRESENTATIVE, None)
-            ctx.journal.drafts.save_form(app_id, form, ctx.now())
-            ctx.journal.drafts.update(app_id, ctx.now(), representative_iin=None)
+        else:
+            form[REPRESENTATIVE] = chosen.to_json()
+        ctx.journal.drafts.save_form(app_id, form, ctx.now())
+        iin = chosen.iin if chosen is not None else None
+        ctx.journal.drafts.update(app_id, ctx.now(), representative_iin=iin)
 
     # -- what the rules ask of this applicant ---------------------------------------------------
 
@@ -238,7 +249,7 @@ class ApplicationForm:
         A person of pension age (``[rules]``) shows the pension certificate; one retired earlier
         is ticked as a pensioner in the form.
         """
-        person = RegistryFacts.from_json(record.registry_data).person
+        person = _person(record)
         category = person.residency if person is not None else "citizen"
         age = age_of(self._ctx, record.applicant_iin, person)
         form = record.form or {}
@@ -287,7 +298,7 @@ class ApplicationForm:
 
         No district when none matches: the receptionist chooses (``core.districts``).
         """
-        person = RegistryFacts.from_json(record.registry_data).person
+        person = _person(record)
         return suggest_district(
             self._ctx.config.districts,
             actual=actual,
