@@ -65,6 +65,9 @@ TRANSITIONS: dict[tuple[State | None, State], frozenset[Role]] = {
     (State.ISSUED, State.ANNULLED): ANNULLERS,
 }
 
+ANNULLABLE = frozenset(src for src, dst in TRANSITIONS if dst is State.ANNULLED and src is not None)
+"""The states a registration made in error can be annulled from (read off ``TRANSITIONS``)."""
+
 # Moves that must carry a reason code (a refusal's, an annulment's).
 NEEDS_REASON = frozenset({State.REFUSED, State.ANNULLED})
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from regdesk.core.annulments import REASONS, AnnulmentReason, annulment_reason
-from regdesk.core.application import ANNULLERS, State
+from regdesk.core.application import ANNULLABLE, ANNULLERS, State
 from regdesk.core.errors import UserError
 from regdesk.core.json_types import JsonValue
 from regdesk.desk.context import DeskContext
@@ -28,9 +28,6 @@ from regdesk.store.journal import AnnulmentRecord, ApplicationRecord
 
 if TYPE_CHECKING:  # the printing package (fpdf, segno) is loaded when a notice is made
     from regdesk.printing.documents import AnnulmentData
-
-ANNULLABLE = frozenset({State.REGISTERED, State.ISSUED})
-"""The states a registration made in error can be annulled from."""
 
 SURVEY_STATES = frozenset({State.REGISTERED, State.ISSUED, State.REFUSED, State.ANNULLED})
 """The states in which the applicant has had a result to answer the survey about."""
