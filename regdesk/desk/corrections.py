@@ -149,16 +149,6 @@ class Corrections:
         with ctx.locked():
             return ctx.journal.corrections.annulment(app_id)
 
-    def verify_annulment(self, app_id: int) -> bool | None:
-        """The annulment's EDS checked again now; None when the application was not annulled."""
-        from regdesk.signing import verify
-
-        found = self.annulment(app_id)
-        if found is None:
-            return None
-        result = verify(found.cms, found.canonical, policy=self._ctx.signing_policy())
-        return result.valid
-
     # -- the notice -----------------------------------------------------------------------------
 
     def notice(self, app_id: int, *, duplicate: bool = False) -> AnnulmentData:
