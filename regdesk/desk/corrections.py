@@ -21,7 +21,7 @@ from regdesk.core.errors import UserError
 from regdesk.core.json_types import JsonValue
 from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DeskError
-from regdesk.desk.issuance import Issued, choose_output, output, record_print
+from regdesk.desk.issuance import Issued, print_recorded
 from regdesk.desk.registration import KeyCheck, require_signer, sign_document
 from regdesk.store.db import transaction
 from regdesk.store.journal import AnnulmentRecord, ApplicationRecord
@@ -202,17 +202,15 @@ class Corrections:
     ) -> Issued:
         """Print the annulment notice on ``printer`` (default: the config's) or into ``out``;
         a second print is marked as a duplicate; every print is recorded."""
-        ctx = self._ctx
-        actor = ctx.actor()
-        name, chosen, fmt = choose_output(ctx.config.printing, printer, out, fmt)
-        with ctx.locked():
-            duplicate = ctx.journal.issuance.printed_before(app_id, "annulment")
-        doc = self.notice(app_id, duplicate=duplicate)
-        result = output(chosen, doc, ctx.paths.root, fmt)
-        issued = Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
-        with ctx.locked():
-            record_print(ctx, app_id, issued, fmt, actor.iin)
-        return issued
+        return print_recorded(
+            self._ctx,
+            app_id,
+            "annulment",
+            lambda duplicate: self.notice(app_id, duplicate=duplicate),
+            printer,
+            out=out,
+            fmt=fmt,
+        )
 
     # -- the survey afterwards ------------------------------------------------------------------
 

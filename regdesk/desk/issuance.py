@@ -7,6 +7,7 @@ before is marked as a duplicate; every print, failed ones too, is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,7 +67,7 @@ class Issued:
         return self.error.message(lang) if self.error is not None else self.detail
 
 
-def choose_output(
+def _choose_output(
     config: Printing, printer: str | None, out: Path | None, fmt: str | None
 ) -> tuple[str, Printer | Path, str]:
     """Where a document goes and in which format: the file ``out`` (PDF unless ``fmt`` says
@@ -82,7 +83,7 @@ def choose_output(
     return name, found, fmt or found.format
 
 
-def output(chosen: Printer | Path, doc: Document, root: Path, fmt: str) -> PrintResult:
+def _output(chosen: Printer | Path, doc: Document, root: Path, fmt: str) -> PrintResult:
     """``doc`` written to the file or sent to the printer; a file that cannot be written is a
     failed print with its reason, like a printer that refuses."""
     from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
@@ -96,19 +97,43 @@ def output(chosen: Printer | Path, doc: Document, root: Path, fmt: str) -> Print
     return print_document(chosen, doc, root, fmt)
 
 
-def record_print(ctx: DeskContext, app_id: int, issued: Issued, fmt: str, by_iin: str) -> None:
-    """A print recorded in the journal, failed ones too (the caller holds the desk's lock)."""
-    ctx.journal.issuance.record_print(
-        app_id,
-        document=issued.document,
-        printer=issued.printer,
-        format=fmt,
-        by_iin=by_iin,
-        status=issued.status,
-        detail=issued.detail or None,
-        duplicate=issued.duplicate,
-        now=ctx.now(),
-    )
+def print_recorded(
+    ctx: DeskContext,
+    app_id: int,
+    kind: str,
+    make: Callable[[bool], Document],
+    printer: str | None,
+    *,
+    out: Path | None = None,
+    fmt: str | None = None,
+    printed: Callable[[Issued], None] | None = None,
+) -> Issued:
+    """The one rule for every print of an application's ``kind`` of document: made by
+    ``make(duplicate)``, marked as a duplicate when printed before, sent to ``printer`` (default:
+    the config's) or written to ``out``, and recorded, failed prints too. ``printed`` runs in
+    the recording's transaction when the print went through."""
+    actor = ctx.actor()
+    name, chosen, fmt = _choose_output(ctx.config.printing, printer, out, fmt)
+    with ctx.locked():
+        duplicate = ctx.journal.issuance.printed_before(app_id, kind)
+    doc = make(duplicate)
+    result = _output(chosen, doc, ctx.paths.root, fmt)
+    issued = Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
+    with ctx.locked(), transaction(ctx.db):
+        ctx.journal.issuance.record_print(
+            app_id,
+            document=issued.document,
+            printer=issued.printer,
+            format=fmt,
+            by_iin=actor.iin,
+            status=issued.status,
+            detail=issued.detail or None,
+            duplicate=issued.duplicate,
+            now=ctx.now(),
+        )
+        if printed is not None and not issued.failed:
+            printed(issued)
+    return issued
 
 
 class Issuance:
@@ -180,24 +205,27 @@ class Issuance:
 
         ctx = self._ctx
         actor = ctx.actor()
-        name, chosen, fmt = choose_output(ctx.config.printing, printer, out, fmt)
-        with ctx.locked():
-            kind = document_kind(ctx.journal.search.get(app_id))
-            duplicate = ctx.journal.issuance.printed_before(app_id, kind)
-        doc = self.document(app_id, duplicate=duplicate)
-        result = output(chosen, doc, ctx.paths.root, fmt)
-        issued = Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
-        with ctx.locked(), transaction(ctx.db):
-            record_print(ctx, app_id, issued, fmt, actor.iin)
-            printed = result.status != "failed"
-            if printed and step_started is not None:
+        kind = document_kind(ctx.record(app_id))
+
+        def handed_over(issued: Issued) -> None:
+            if step_started is not None:
                 ctx.end_step(app_id, "issue", step_started)
             record = ctx.journal.search.get(app_id)
-            if printed and doc.kind == "talon" and record.state == State.REGISTERED:
+            if issued.document == "talon" and record.state == State.REGISTERED:
                 ctx.journal.registration.transition(
                     app_id, State.ISSUED, actor_iin=actor.iin, role=actor.role, now=ctx.now()
                 )
-        return issued
+
+        return print_recorded(
+            ctx,
+            app_id,
+            kind,
+            lambda duplicate: self.document(app_id, duplicate=duplicate),
+            printer,
+            out=out,
+            fmt=fmt,
+            printed=handed_over,
+        )
 
     def save_survey(self, app_id: int, q1: int | None, q2: int | None) -> None:
         """The applicant's two answers about the service (either may be left out)."""
@@ -231,4 +259,4 @@ class Issuance:
         return ctx.operator.name if ctx.operator is not None else ""
 
 
-__all__ = ["Issuance", "Issued"]
+__all__ = ["Issuance", "Issued", "print_recorded"]
