@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from regdesk.core.annulments import REASONS, AnnulmentReason, annulment_reason
+from regdesk.core.annulments import annulment_reason
 from regdesk.core.application import ANNULLABLE, ANNULLERS, State
 from regdesk.core.errors import UserError
 from regdesk.core.json_types import JsonValue
@@ -61,17 +61,6 @@ class Corrections:
             return self._ctx.actor().role in ANNULLERS
         except UserError:
             return False
-
-    @staticmethod
-    def reasons() -> tuple[AnnulmentReason, ...]:
-        """The grounds of annulment, in the order a picker offers them."""
-        return REASONS
-
-    @staticmethod
-    def reason_text(code: str, lang: str) -> str:
-        from regdesk.i18n import t
-
-        return t(f"core.annul_reason.{code}", lang)
 
     def check_request(self, app_id: int, reason_code: str, note: str) -> ApplicationRecord:
         """Everything an annulment needs before the EDS dialog: the role, the application's
