@@ -319,7 +319,7 @@ class ApplicationForm:
         from regdesk.store.vault import MAGIC_READ, detect_type
 
         folder = self.scan_folder()
-        limit = int(self._ctx.config.storage.max_attachment_mb * 1024 * 1024)
+        limit = self._ctx.vault.max_bytes  # the size the vault takes, said before attaching
         files: list[ScanFile] = []
         try:
             entries = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
