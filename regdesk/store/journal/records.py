@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from regdesk.core.application import Channel, State
+from regdesk.core.application import FINAL_STATES, Channel, State
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ApplicationRecord:
 
     @property
     def is_final(self) -> bool:
-        return self.state in (State.REFUSED, State.ISSUED, State.ABANDONED, State.ANNULLED)
+        return self.state in FINAL_STATES
 
 
 EventKind = Literal["transition", "step_start", "step_end", "survey_recorded"]
