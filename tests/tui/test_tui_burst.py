@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from textual import events
-from tui_support import finish, look_up, make_app, settle, sign_in, wait_for_screen, wait_until
+from tui_support import (
+    finish,
+    look_up,
+    make_app,
+    receptionist,
+    settle,
+    sign_in,
+    wait_for_screen,
+    wait_until,
+)
 
 from regdesk import demo
 
@@ -33,14 +42,13 @@ async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     first = ws.samples["no_record"][0]
     # An IIN whose first digits are survey keys (a child born in the 2000s: "2…").
     after = next(i for case in ("child", "newborn") for i in ws.samples[case] if i[:2] <= "33")
     assert after[0] in "123" and after[1] in "123"
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         applicant = await look_up(pilot, first)
         await pilot.press("f9")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
-from tui_support import finish, look_up, make_app, sign_in, wait_until
+from tui_support import finish, look_up, make_app, receptionist, sign_in, wait_until
 
 from regdesk import demo
 from regdesk.tui.widgets import IinInput
@@ -11,11 +11,10 @@ from regdesk.tui.widgets import IinInput
 
 async def test_page_down_scrolls_the_card_without_tab(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     # A short terminal: the card of an uninsured foreigner (two findings) does not fit.
     async with app.run_test(size=(80, 16)) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         screen = await look_up(pilot, ws.samples["foreign_temporary_uninsured"][0])
         scroll = screen.query_one("#card-scroll", VerticalScroll)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import Select, Static
-from tui_support import finish, look_up, make_app, sign_in, wait_for_screen, wait_until
+from tui_support import finish, make_app, open_form, receptionist, sign_in, wait_until
 
 from regdesk import demo
 from regdesk.i18n import t
@@ -17,14 +17,10 @@ async def test_the_address_typed_in_the_form_suggests_the_district_and_says_why(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        form = await wait_for_screen(pilot, "FormScreen")
+        await sign_in(pilot, *receptionist(ws))
+        _, form = await open_form(pilot, ws.samples["unattached"][0])
         district = form.query_one("#district", Select)
         lang = app.lang
         # This applicant's registered address is outside the demo's ranges: no district, said so.

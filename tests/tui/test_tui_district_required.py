@@ -5,8 +5,9 @@ from __future__ import annotations
 from tui_support import (
     choose_district,
     finish,
-    look_up,
     make_app,
+    open_form,
+    receptionist,
     screen_text,
     sign_in,
     top,
@@ -22,14 +23,10 @@ from regdesk.i18n import t
 
 async def test_signing_waits_for_a_district(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        await wait_for_screen(pilot, "FormScreen")
+        await sign_in(pilot, *receptionist(ws))
+        applicant, _ = await open_form(pilot, ws.samples["unattached"][0])
         app_id = applicant.lookup.application_id  # the application opened with the dialog
         # The applicant's address is outside every district's range: none is suggested.
         await pilot.press("f3", "f10")  # the identity card seen, then sign

@@ -15,6 +15,8 @@ from tui_support import (
     finish,
     look_up,
     make_app,
+    open_form,
+    receptionist,
     screen_text,
     sign_in,
     top,
@@ -29,12 +31,6 @@ from regdesk.registry.sim import Faults
 from regdesk.tui.widgets import IinInput
 
 SIZE = (80, 24)
-
-
-def receptionist(ws: demo.DemoWorkspace) -> tuple[str, str]:
-    role, iin, password, _ = ws.staff[0]
-    assert role == "receptionist"
-    return iin, password
 
 
 async def test_registration_through_to_the_talon(workspace: demo.DemoWorkspace) -> None:
@@ -223,10 +219,7 @@ async def test_wrong_key_password_then_the_right_one(workspace: demo.DemoWorkspa
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, *receptionist(ws))
-        await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        await wait_for_screen(pilot, "FormScreen")
+        applicant, _ = await open_form(pilot, ws.samples["unattached"][0])
         app_id = applicant.lookup.application_id  # the application opened with the dialog
         await choose_district(pilot)
         # The identity document seen in the original: ticked in the checklist instead of a scan.
@@ -256,10 +249,7 @@ async def test_language_switch_mid_flow_keeps_what_was_typed(
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, *receptionist(ws))
-        await pilot.press("1")
-        await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        form = await wait_for_screen(pilot, "FormScreen")
+        _, form = await open_form(pilot, ws.samples["unattached"][0])
         await pilot.press(*"+77011234567", "tab", *"Abay 12")
         assert "Application form (step 5)" in screen_text(app)
 

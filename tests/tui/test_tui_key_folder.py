@@ -11,8 +11,8 @@ from textual.widgets import Input
 from tui_support import (
     choose_district,
     finish,
-    look_up,
     make_app,
+    open_form,
     sign_in,
     wait_for_screen,
     wait_until,
@@ -37,10 +37,7 @@ async def test_the_key_folder_is_offered_for_the_file_name_to_be_typed_after_it(
     app.demo = dataclasses.replace(app.demo, key_paths={})  # no demo key to fall back on
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        await wait_for_screen(pilot, "FormScreen")
+        applicant, _ = await open_form(pilot, ws.samples["unattached"][0])
         app_id = applicant.lookup.application_id  # the application opened with the dialog
         await choose_district(pilot)
         await pilot.press("f3", "f10")

@@ -17,6 +17,7 @@ from tui_support import (
     finish,
     look_up,
     make_app,
+    receptionist,
     screen_text,
     sign_in,
     wait_for_screen,
@@ -74,10 +75,9 @@ def test_every_letter_binding_takes_both_cases_and_the_cyrillic_key() -> None:
 
 async def test_skip_survey_with_the_cyrillic_capital(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         await look_up(pilot, ws.samples["no_record"][0])
         await pilot.press("f9")

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable, Input
-from tui_support import finish, look_up, make_app, screen_text, sign_in, wait_for_screen, wait_until
+from tui_support import (
+    finish,
+    look_up,
+    make_app,
+    receptionist,
+    screen_text,
+    sign_in,
+    wait_for_screen,
+    wait_until,
+)
 
 from regdesk import demo
 from regdesk.core.application import State
@@ -17,11 +26,10 @@ async def test_only_an_application_gone_on_with_is_a_row_and_enter_continues_it(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     only_seen, applicant_iin = ws.samples["adult"][0], ws.samples["unattached"][0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         await look_up(pilot, only_seen)
         # Another person at the window: the first was only looked up, and leaves no application.
@@ -43,7 +51,7 @@ async def test_only_an_application_gone_on_with_is_a_row_and_enter_continues_it(
 
     again = make_app(ws)
     async with again.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await wait_for_screen(pilot, "ResumeScreen")
         await pilot.press("escape")  # later: the receptionist finds it in the journal instead
         await wait_for_screen(pilot, "MenuScreen")

@@ -10,8 +10,8 @@ from pathlib import Path
 from tui_support import (
     choose_district,
     finish,
-    look_up,
     make_app,
+    open_form,
     screen_text,
     sign_in,
     wait_for_screen,
@@ -62,10 +62,7 @@ async def test_the_eds_dialog_shows_a_deep_key_path_by_its_file_name(
     app.demo = dataclasses.replace(app.demo, key_paths={iin: str(key)})
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        await wait_for_screen(pilot, "FormScreen")
+        applicant, _ = await open_form(pilot, ws.samples["unattached"][0])
         app_id = applicant.lookup.application_id  # the application opened with the dialog
         await choose_district(pilot)
         await pilot.press("f3", "f10")

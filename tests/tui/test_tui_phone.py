@@ -6,8 +6,9 @@ from textual.widgets import Input
 from tui_support import (
     choose_district,
     finish,
-    look_up,
     make_app,
+    open_form,
+    receptionist,
     sign_in,
     top,
     wait_for_screen,
@@ -21,14 +22,10 @@ from regdesk.i18n import t
 
 async def test_a_wrong_phone_is_said_and_a_right_one_grouped(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        form = await wait_for_screen(pilot, "FormScreen")
+        await sign_in(pilot, *receptionist(ws))
+        _, form = await open_form(pilot, ws.samples["unattached"][0])
         app_id = form.app_id  # F10 opened the application of the look-up
         phone = form.query_one("#phone", Input)
         await wait_until(pilot, lambda: phone.has_focus, "the phone field focused")

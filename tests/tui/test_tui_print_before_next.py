@@ -16,8 +16,9 @@ from textual.widgets import DataTable, Select, Static
 from tui_support import (
     choose_district,
     finish,
-    look_up,
     make_app,
+    open_form,
+    receptionist,
     sign_in,
     top,
     wait_for_screen,
@@ -35,10 +36,7 @@ SIZE = (80, 24)
 async def register(pilot: Pilot[Any], ws: demo.DemoWorkspace) -> int:
     """From the menu: look up an unattached person, attach the identity scan, sign; the id of
     the application, on the result screen."""
-    await pilot.press("1")
-    await look_up(pilot, ws.samples["unattached"][0])
-    await pilot.press("f10")
-    form = await wait_for_screen(pilot, "FormScreen")
+    _, form = await open_form(pilot, ws.samples["unattached"][0])
     app_id: int = form.app_id  # type: ignore[attr-defined]
     await choose_district(pilot)
     await pilot.press("f4")
@@ -59,10 +57,9 @@ async def test_enter_prints_the_talon_before_the_next_applicant(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         app_id = await register(pilot, ws)
         assert app.desk.form.get(app_id).state == State.REGISTERED
         await pilot.press("enter")  # no F6 before it
@@ -85,14 +82,13 @@ async def test_a_failed_print_is_said_and_the_journal_lists_the_talon_not_issued
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     printer = Printer(
         name="receipt", kind="raw", host="127.0.0.1", port=closed_port(), format="escpos-80"
     )
     printing = Printing(default="receipt", printers=(printer,))
     app = make_app(ws, config=dataclasses.replace(ws.config, printing=printing))
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         app_id = await register(pilot, ws)
         result = app.screen
         status = result.query_one("#print-status", Static)

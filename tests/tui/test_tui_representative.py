@@ -8,6 +8,8 @@ from tui_support import (
     finish,
     look_up,
     make_app,
+    open_form,
+    receptionist,
     screen_text,
     sign_in,
     wait_for_screen,
@@ -25,10 +27,9 @@ async def test_a_newborn_goes_to_signing_only_with_the_registrys_parent(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         applicant = await look_up(pilot, ws.samples["newborn"][0])
         mother = applicant.lookup.person.representatives[0]
@@ -58,15 +59,11 @@ async def test_another_adult_is_a_guardian_with_the_decision_not_a_parent(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     stranger = ws.samples["adult"][0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        await look_up(pilot, ws.samples["child"][0])
-        await pilot.press("f10")
-        form = await wait_for_screen(pilot, "FormScreen")
+        await sign_in(pilot, *receptionist(ws))
+        _, form = await open_form(pilot, ws.samples["child"][0])
         app_id = form.app_id  # type: ignore[attr-defined]
         field = form.query_one("#rep_iin", Input)
         await wait_until(pilot, lambda: form.query_one("#rep-box").display, "the representative")

@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 from textual.widgets import OptionList
-from tui_support import finish, make_app, pinned_clock, sign_in, wait_for_screen, wait_until
+from tui_support import (
+    finish,
+    make_app,
+    pinned_clock,
+    receptionist,
+    sign_in,
+    wait_for_screen,
+    wait_until,
+)
 
 from regdesk import demo
 from regdesk.desk import Desk
@@ -33,10 +41,9 @@ async def test_f7_reprints_on_the_printer_chosen(workspace: demo.DemoWorkspace) 
     app_id = await _issued(ws)
     default = ws.config.printing.default
     other = next(p.name for p in ws.config.printing.printers if p.name != default)
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("2")
         journal = await wait_for_screen(pilot, "JournalScreen")
         table = journal.query_one("#results")

@@ -9,6 +9,8 @@ from tui_support import (
     finish,
     look_up,
     make_app,
+    open_form,
+    receptionist,
     screen_text,
     sign_in,
     top,
@@ -45,10 +47,7 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
     app._check_idle = counted_check  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        form = await wait_for_screen(pilot, "FormScreen")
+        applicant, form = await open_form(pilot, ws.samples["unattached"][0])
         app_id = applicant.lookup.application_id  # opened by F10
         surname = app.desk.form.get(app_id).surname
         await pilot.press(*PHONE)
@@ -100,15 +99,11 @@ async def test_a_draft_survives_a_crash_and_is_offered_after_sign_in(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     applicant_iin = ws.samples["unattached"][0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        applicant = await look_up(pilot, applicant_iin)
-        await pilot.press("f10")
-        await wait_for_screen(pilot, "FormScreen")
+        await sign_in(pilot, *receptionist(ws))
+        applicant, _ = await open_form(pilot, applicant_iin)
         app_id = applicant.lookup.application_id  # opened by F10
         await pilot.press(*PHONE, "tab", *ADDRESS)
         # The autosave (0.3 s after the last key) reaches the database on its own.
@@ -124,7 +119,7 @@ async def test_a_draft_survives_a_crash_and_is_offered_after_sign_in(
 
     again = make_app(ws)
     async with again.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await wait_for_screen(pilot, "ResumeScreen")
         text = screen_text(again)
         assert "You have unfinished applications." in text
@@ -143,10 +138,9 @@ async def test_a_draft_survives_a_crash_and_is_offered_after_sign_in(
 
 async def test_a_not_found_draft_resumes_at_its_refusal(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         await look_up(pilot, ws.samples["no_record"][0])
         # F9 opens the application (a look-up alone leaves none); the terminal dies in the dialog.
@@ -157,7 +151,7 @@ async def test_a_not_found_draft_resumes_at_its_refusal(workspace: demo.DemoWork
 
     again = make_app(ws)
     async with again.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await wait_for_screen(pilot, "ResumeScreen")
         await pilot.press("enter")
         # No registry data: the only step left is the motivated refusal, with no_data offered.

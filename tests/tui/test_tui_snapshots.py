@@ -28,6 +28,7 @@ from tui_support import (
     choose_district,
     make_app,
     pinned_clock,
+    receptionist,
     settle,
     sign_in,
     wait_for_screen,
@@ -93,12 +94,8 @@ def _shot(snap_compare: Snap, app: DeskApp, run: Callable[[Pilot[Any]], Awaitabl
     return snap_compare(app, terminal_size=(80, 24), run_before=run_then_steady)
 
 
-def _staff(ws: demo.DemoWorkspace) -> tuple[str, str]:
-    return ws.staff[0][1], ws.staff[0][2]
-
-
 async def _signed_in(pilot: Pilot[Any], ws: demo.DemoWorkspace) -> None:
-    await sign_in(pilot, *_staff(ws))
+    await sign_in(pilot, *receptionist(ws))
     await wait_for_screen(pilot, "MenuScreen")
 
 
@@ -132,7 +129,7 @@ def _journal_data(ws: demo.DemoWorkspace) -> None:
     async def make() -> None:
         desk = Desk(ws.config, clock=pinned_clock(FIXED_NOW))
         try:
-            desk.session.sign_in(*_staff(ws))
+            desk.session.sign_in(*receptionist(ws))
             found = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
             desk.form.save_form(
                 found.application_id, {"documents_seen": "identity", "district": "1"}

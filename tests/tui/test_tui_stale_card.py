@@ -11,6 +11,7 @@ from tui_support import (
     finish,
     look_up,
     make_app,
+    receptionist,
     screen_text,
     sign_in,
     top,
@@ -27,11 +28,10 @@ SIZE = (80, 24)
 
 async def test_typing_another_iin_invalidates_the_card(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     first, second = ws.samples["unattached"][:2]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         applicant = await look_up(pilot, first)
         first_name = applicant.lookup.person.surname
@@ -63,11 +63,10 @@ async def test_typing_another_iin_invalidates_the_card(workspace: demo.DemoWorks
 
 async def test_esc_in_the_middle_of_a_look_up_then_f10(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     first, second = ws.samples["unattached"][:2]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
         await pilot.press("1")
         applicant = await look_up(pilot, first)
         # The registry stops answering: the second look-up hangs until Esc cancels it.

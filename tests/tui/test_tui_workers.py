@@ -7,8 +7,9 @@ import sqlite3
 from textual.widgets import Input
 from tui_support import (
     finish,
-    look_up,
     make_app,
+    open_form,
+    receptionist,
     screen_text,
     sign_in,
     wait_for_screen,
@@ -27,14 +28,10 @@ async def test_the_terminal_answers_while_another_terminal_holds_the_database(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
-        await pilot.press("1")
-        applicant = await look_up(pilot, ws.samples["unattached"][0])
-        await pilot.press("f10")
-        form = await wait_for_screen(pilot, "FormScreen")
+        await sign_in(pilot, *receptionist(ws))
+        applicant, form = await open_form(pilot, ws.samples["unattached"][0])
         app_id = applicant.lookup.application_id  # the application opened with the dialog
         await wait_until(pilot, lambda: getattr(form, "view", None), "the form loaded")
 
@@ -79,10 +76,9 @@ async def test_an_unexpected_error_in_a_desk_call_is_kept_and_explained(
     workspace: demo.DemoWorkspace,
 ) -> None:
     ws = workspace
-    _, iin, password, _ = ws.staff[0]
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, iin, password)
+        await sign_in(pilot, *receptionist(ws))
 
         def broken_find(*args: object, **kwargs: object) -> list[object]:
             raise TypeError("a bug in the journal search")

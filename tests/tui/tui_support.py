@@ -102,6 +102,13 @@ async def wait_for_text(pilot: Pilot[Any], text: str, timeout: float = TIMEOUT) 
     await wait_until(pilot, lambda: text in screen_text(app), repr(text), timeout)
 
 
+def receptionist(ws: demo.DemoWorkspace) -> tuple[str, str]:
+    """The demo receptionist's IIN and password (the first of the demo's staff)."""
+    role, iin, password, _ = ws.staff[0]
+    assert role == "receptionist"
+    return iin, password
+
+
 async def sign_in(pilot: Pilot[Any], iin: str, password: str) -> None:
     """Type IIN, Enter, password, Enter on the sign-in screen and wait for what follows it."""
     await wait_for_screen(pilot, "SignInScreen")
@@ -128,6 +135,16 @@ async def look_up(pilot: Pilot[Any], iin: str) -> Any:
         f"the registry's answer for {iin}",
     )
     return screen
+
+
+async def open_form(pilot: Pilot[Any], iin: str) -> tuple[Any, Screen[Any]]:
+    """From the menu: the attach service (1), ``iin`` looked up, F10 to the form of the
+    application the look-up opened. The applicant screen (its ``lookup``) and the form."""
+    await pilot.press("1")
+    applicant = await look_up(pilot, iin)
+    await pilot.press("f10")
+    form = await wait_for_screen(pilot, "FormScreen")
+    return applicant, form
 
 
 async def choose_district(pilot: Pilot[Any], number: str = "1") -> None:
