@@ -6,6 +6,7 @@ Not a benchmark itself (the runner skips modules whose name starts with ``_``).
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -98,3 +99,63 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.app.workers.wait_for_complete(others)
     await pilot.pause()
     await asyncio.sleep(0)
+
+
+async def open_form(pilot: Pilot[Any], workspace: demo.DemoWorkspace) -> Any:
+    """Signed in as the receptionist: the attach service, an unattached applicant's IIN, the
+    registry's answer, F10 to the form of the new draft, every worker done. The applicant
+    screen (its ``lookup``)."""
+    await sign_in(pilot, *receptionist(workspace))
+    await pilot.press("1")
+    await wait_for_screen(pilot, "ApplicantScreen")
+    await type_text(pilot, workspace.samples["unattached"][0])
+    await pilot.press("enter")
+    screen: Any = pilot.app.screen
+    await wait_until(
+        pilot, lambda: screen.lookup is not None and not screen.busy, "the registry's answer"
+    )
+    await pilot.press("f10")
+    await wait_for_screen(pilot, "FormScreen")
+    await settle(pilot)
+    return screen
+
+
+class ScreenClock:
+    """Notes when the app has put on screen what the awaited condition describes: the end of the
+    first screen update after which ``condition()`` holds, its conversion to the terminal's
+    escape sequences included (``render_segments``, which a headless app skips)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.condition: Callable[[], bool] | None = None
+        self.done = asyncio.Event()
+        self.seen_at = 0.0
+        self._display = app._display
+        app._display = self._wrapped
+
+    def expect(self, condition: Callable[[], bool]) -> None:
+        self.condition = condition
+        self.done.clear()
+
+    def _wrapped(self, screen: Any, renderable: Any) -> None:
+        from textual._compositor import CompositorUpdate
+
+        self._display(screen, renderable)
+        if isinstance(renderable, CompositorUpdate):
+            renderable.render_segments(self.app.console)  # what a terminal would be sent
+        condition = self.condition
+        if condition is not None and not self.done.is_set() and condition():
+            self.seen_at = time.perf_counter()
+            self.done.set()
+
+
+def figures(values: list[float]) -> str:
+    """Count, median, p95 and max of latencies in seconds, in milliseconds."""
+    ordered = sorted(values)
+    if not ordered:
+        return "no keys"
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return (
+        f"{len(ordered)} keys: median {statistics.median(ordered) * 1000:.1f} ms,"
+        f" p95 {p95 * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms"
+    )

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,33 +58,6 @@ time.sleep(float(sys.argv[2]))
 conn.execute("ROLLBACK")
 print("released", flush=True)
 """
-
-
-class ScreenClock:
-    """Notes when the app has put on screen what the awaited condition describes."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.condition: Callable[[], bool] | None = None
-        self.done = asyncio.Event()
-        self.seen_at = 0.0
-        self._display = app._display
-        app._display = self._wrapped
-
-    def expect(self, condition: Callable[[], bool]) -> None:
-        self.condition = condition
-        self.done.clear()
-
-    def _wrapped(self, screen: Any, renderable: Any) -> None:
-        from textual._compositor import CompositorUpdate
-
-        self._display(screen, renderable)
-        if isinstance(renderable, CompositorUpdate):
-            renderable.render_segments(self.app.console)  # what a terminal would be sent
-        condition = self.condition
-        if condition is not None and not self.done.is_set() and condition():
-            self.seen_at = time.perf_counter()
-            self.done.set()
 
 
 def _on_top(app: Any, name: str) -> Callable[[], bool]:
@@ -128,20 +100,8 @@ async def measure(workspace: Any) -> tuple[dict[str, list[float]], int, float, i
     lost = 0
     database = DataPaths.for_config(workspace.config).database
     async with app.run_test(size=_desk.SIZE) as pilot:
-        clerk, password = _desk.receptionist(workspace)
-        await _desk.sign_in(pilot, clerk, password)
-        await pilot.press("1")
-        await _desk.wait_for_screen(pilot, "ApplicantScreen")
-        await _desk.type_text(pilot, workspace.samples["unattached"][0])
-        await pilot.press("enter")
-        screen: Any = app.screen
-        await _desk.wait_until(
-            pilot, lambda: screen.lookup is not None and not screen.busy, "the registry's answer"
-        )
-        await pilot.press("f10")
-        await _desk.wait_for_screen(pilot, "FormScreen")
-        await _desk.settle(pilot)
-        clock = ScreenClock(app)
+        screen = await _desk.open_form(pilot, workspace)
+        clock = _desk.ScreenClock(app)
         driver = app._driver
         assert driver is not None
 
@@ -187,17 +147,6 @@ async def measure(workspace: Any) -> tuple[dict[str, list[float]], int, float, i
     return latencies, lost, hold, len(str(saves.get("phone", "")))
 
 
-def _figures(values: list[float]) -> str:
-    ordered = sorted(values)
-    if not ordered:
-        return "no keys"
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return (
-        f"{len(ordered)} keys: median {statistics.median(ordered) * 1000:.1f} ms,"
-        f" p95 {p95 * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms"
-    )
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="regdesk-bench-held-") as folder:
         workspace = _desk.build_workspace(Path(folder) / "workspace")
@@ -208,8 +157,8 @@ def main() -> None:
     every = latencies["type"] + latencies["move"]
     print(
         f"keystroke to screen while another process held the database for {hold:.1f} s:"
-        f" {_figures(every)} (budget p95 50 ms)"
+        f" {_desk.figures(every)} (budget p95 50 ms)"
     )
-    print(f"  typing in the form: {_figures(latencies['type'])}")
-    print(f"  moving between screens: {_figures(latencies['move'])}")
+    print(f"  typing in the form: {_desk.figures(latencies['type'])}")
+    print(f"  moving between screens: {_desk.figures(latencies['move'])}")
     print(f"keys not shown within {LIMIT:.0f} s: {lost}; phone digits saved after: {phone}")
