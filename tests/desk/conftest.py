@@ -14,7 +14,7 @@ from desk_support import PINNED_AT
 
 from regdesk import demo
 from regdesk.core.clock import PinnedClock
-from regdesk.desk import Desk
+from regdesk.desk import Desk, KeyCheck
 
 
 @pytest.fixture
@@ -55,3 +55,11 @@ async def desk(
     finally:
         await d.aclose()
         d.close()
+
+
+@pytest.fixture
+def key(ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]) -> KeyCheck:
+    """The receptionist's key store, opened with its password: it can sign."""
+    check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
+    assert check.can_sign
+    return check

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -68,3 +68,20 @@ async def signed_in(
     finally:
         await desk.aclose()
         desk.close()
+
+
+READY_FORM: dict[str, str] = {
+    "basis": "free_choice",
+    "district": "1",
+    "documents_seen": "identity",
+}
+"""An adult's form with all that signing needs: a basis, a district, the identity document seen."""
+
+
+async def draft(desk: Desk, iin: str, form: Mapping[str, str] = READY_FORM) -> int:
+    """``iin`` looked up at ``desk``, its draft opened and ``form`` saved in it: the draft's id."""
+    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
+    app_id = lookup.application_id
+    assert app_id is not None
+    desk.form.save_form(app_id, form)
+    return app_id

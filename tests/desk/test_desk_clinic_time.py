@@ -13,6 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from desk_support import draft
 from pypdf import PdfReader
 
 from regdesk import demo
@@ -58,11 +59,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 async def _register(ws: demo.DemoWorkspace, desk: Desk, iin: str) -> int:
-    found = desk.intake.open_draft(await desk.intake.look_up(iin))
-    app_id = found.application_id
-    desk.form.save_form(
-        app_id, {"basis": "free_choice", "district": "1", "documents_seen": "identity"}
-    )
+    app_id = await draft(desk, iin)
     employee = desk.employee
     assert employee is not None
     desk.registration.register(

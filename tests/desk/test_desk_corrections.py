@@ -10,7 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from desk_support import assert_explained, signed_in
+from desk_support import READY_FORM, assert_explained, draft, signed_in
 from pypdf import PdfReader
 
 from regdesk import demo
@@ -28,11 +28,7 @@ Staff = tuple[str, str, str, str]
 
 async def registered(desk: Desk, ws: demo.DemoWorkspace, iin: str, who: Staff) -> tuple[int, str]:
     """An application registered by ``who`` (district 2, the identity document seen)."""
-    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
-    app_id = lookup.application_id
-    desk.form.save_form(
-        app_id, {"basis": "free_choice", "district": "2", "documents_seen": "identity"}
-    )
+    app_id = await draft(desk, iin, READY_FORM | {"district": "2"})
     check = desk.registration.open_key(ws.key_paths[who[1]], demo.KEY_PASSWORD)
     return app_id, desk.registration.register(app_id, check)
 

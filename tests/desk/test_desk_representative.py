@@ -9,7 +9,7 @@ whatever the screen let through.
 from __future__ import annotations
 
 import pytest
-from desk_support import assert_explained
+from desk_support import assert_explained, draft
 
 from regdesk import demo
 from regdesk.core.application import State
@@ -27,24 +27,10 @@ CHILD_FORM = {
 }
 
 
-@pytest.fixture
-def key(ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]) -> KeyCheck:
-    check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
-    assert check.can_sign
-    return check
-
-
-async def _draft(desk: Desk, iin: str, form: dict[str, str]) -> int:
-    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
-    assert lookup.application_id is not None
-    desk.form.save_form(lookup.application_id, form)
-    return lookup.application_id
-
-
 async def test_a_newborn_is_not_registered_without_a_representative(
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck
 ) -> None:
-    app_id = await _draft(desk, ws.samples["newborn"][0], NEWBORN_FORM)
+    app_id = await draft(desk, ws.samples["newborn"][0], NEWBORN_FORM)
     record = desk.form.get(app_id)
     assert desk.form.needs_representative(record)
     assert desk.form.missing_documents(app_id) == []  # the papers alone do not make it valid
@@ -72,7 +58,7 @@ async def test_a_newborn_is_not_registered_without_a_representative(
 async def test_any_adult_is_not_a_parent_of_a_child(
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck
 ) -> None:
-    app_id = await _draft(desk, ws.samples["child"][0], CHILD_FORM)
+    app_id = await draft(desk, ws.samples["child"][0], CHILD_FORM)
     record = desk.form.get(app_id)
     parents = {r.relation: r.iin for r in desk.form.registry_representatives(record)}
     assert set(parents) == {"mother", "father"}
@@ -109,7 +95,7 @@ async def test_any_adult_is_not_a_parent_of_a_child(
 async def test_the_representative_identity_document_is_required(
     ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck
 ) -> None:
-    app_id = await _draft(
+    app_id = await draft(
         desk, ws.samples["child"][0], {**CHILD_FORM, "documents_seen": "birth_certificate"}
     )
     father = next(
@@ -127,7 +113,7 @@ async def test_the_representative_identity_document_is_required(
 
 
 async def test_an_adult_needs_no_representative(ws: demo.DemoWorkspace, desk: Desk) -> None:
-    app_id = await _draft(desk, ws.samples["adult"][0], {"basis": "free_choice"})
+    app_id = await draft(desk, ws.samples["adult"][0], {"basis": "free_choice"})
     record = desk.form.get(app_id)
     assert not desk.form.needs_representative(record)
     assert desk.form.representative_problem(record) is None

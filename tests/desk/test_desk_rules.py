@@ -20,14 +20,6 @@ from regdesk.core.rules import in_campaign
 from regdesk.desk import Desk, DeskError, KeyCheck, RulesBlock
 from regdesk.i18n import t
 
-
-@pytest.fixture
-def key(ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]) -> KeyCheck:
-    check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
-    assert check.can_sign
-    return check
-
-
 # 10:30 in Almaty on 25.11.2026: the campaign ended on 1 November.
 OUTSIDE = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
 # 03:00 in Almaty on 1 November 2027, the campaign's last day (still 31 October in UTC); the

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from desk_support import assert_explained, journal_counts, signed_in
+from desk_support import READY_FORM, assert_explained, draft, journal_counts, signed_in
 
 from regdesk import demo
 from regdesk.core.application import State
@@ -19,15 +19,6 @@ from regdesk.i18n import LANGS
 from regdesk.store.journal import AlreadyRegisteredError, RegisteredByColleagueError
 
 Staff = tuple[str, ...]
-
-
-async def _ready(ws: demo.DemoWorkspace, desk: Desk, iin: str, district: str = "1") -> int:
-    lookup = desk.intake.open_draft(await desk.intake.look_up(iin))
-    desk.form.save_form(
-        lookup.application_id,
-        {"basis": "free_choice", "district": district, "documents_seen": "identity"},
-    )
-    return lookup.application_id
 
 
 def _numbers_taken(ws: demo.DemoWorkspace, desk: Desk) -> int:
@@ -47,7 +38,7 @@ async def test_two_terminals_racing_to_register_one_person_give_one_number(
 ) -> None:
     iin = ws.samples["unattached"][0]
     async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
-        apps = [await _ready(ws, desk, iin), await _ready(ws, other, iin)]
+        apps = [await draft(desk, iin), await draft(other, iin)]
         checks = [
             desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD),
             other.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD),
@@ -96,7 +87,7 @@ async def test_a_person_registered_here_this_year_is_a_finding_at_look_up(
     admin: Staff,
 ) -> None:
     iin = ws.samples["unattached"][0]
-    app_id = await _ready(ws, desk, iin)
+    app_id = await draft(desk, iin)
     check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     number = desk.registration.register(app_id, check)
     clock.advance(hours=2)
@@ -110,10 +101,7 @@ async def test_a_person_registered_here_this_year_is_a_finding_at_look_up(
         assert found["registered_here"].params["name"] == receptionist[3]
         assert found["registered_here"].params["date"] == clock.today().strftime("%d.%m.%Y")
         assert again.suggested_refusal == "already_attached_here"
-        other.form.save_form(
-            again.application_id,
-            {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
-        )
+        other.form.save_form(again.application_id, READY_FORM)
         check2 = other.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
         with pytest.raises(RulesBlock) as caught:
             other.registration.register(again.application_id, check2)
@@ -154,7 +142,7 @@ async def test_the_second_terminal_signing_the_same_draft_is_told_who_registered
     receptionist: Staff,
     admin: Staff,
 ) -> None:
-    app_id = await _ready(ws, desk, ws.samples["unattached"][0])
+    app_id = await draft(desk, ws.samples["unattached"][0])
     async with signed_in(ws.config, clock, admin[1], admin[2]) as other:
         # The admin opened the same draft from the journal and reached the EDS dialog too.
         check_other = other.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
@@ -175,7 +163,7 @@ async def test_the_second_terminal_signing_the_same_draft_is_told_who_registered
 async def test_no_district_no_signature_and_nothing_queued(
     ws: demo.DemoWorkspace, desk: Desk, receptionist: Staff, district: str
 ) -> None:
-    app_id = await _ready(ws, desk, ws.samples["unattached"][0], district=district)
+    app_id = await draft(desk, ws.samples["unattached"][0], READY_FORM | {"district": district})
     assert desk.form.chosen_district(app_id) is None
     check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     with pytest.raises(DistrictMissing) as caught:
@@ -185,9 +173,7 @@ async def test_no_district_no_signature_and_nothing_queued(
     counts = journal_counts(ws)
     assert counts["outbox"] == 0 and counts["signatures"] == 0
     # Once chosen, it registers and the register is told the district chosen.
-    desk.form.save_form(
-        app_id, {"basis": "free_choice", "district": "2", "documents_seen": "identity"}
-    )
+    desk.form.save_form(app_id, READY_FORM | {"district": "2"})
     desk.registration.register(app_id, check)
     with desk.context.locked():
         (item,) = desk.context.journal.outbox.pending()

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from desk_support import assert_explained, journal_counts, signed_in
+from desk_support import assert_explained, draft, journal_counts, signed_in
 
 from regdesk import demo
 from regdesk.core.application import State
@@ -17,19 +17,10 @@ from regdesk.i18n import t
 from regdesk.signing.errors import FileUnreadable, NotAKeyStore, Problem, WrongPassword
 
 
-async def _ready_draft(ws: demo.DemoWorkspace, desk: Desk) -> int:
-    lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
-    desk.form.save_form(
-        lookup.application_id,
-        {"basis": "free_choice", "district": "1", "documents_seen": "identity"},
-    )
-    return lookup.application_id
-
-
 async def test_wrong_key_password_then_the_right_one(
     ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]
 ) -> None:
-    app_id = await _ready_draft(ws, desk)
+    app_id = await draft(desk, ws.samples["unattached"][0])
     key_path = ws.key_paths[receptionist[1]]
     with pytest.raises(WrongPassword) as caught:
         desk.registration.open_key(key_path, demo.KEY_PASSWORD.upper())
@@ -50,7 +41,7 @@ async def test_wrong_key_password_then_the_right_one(
 async def test_key_of_another_employee_is_refused(
     ws: demo.DemoWorkspace, desk: Desk, admin: tuple[str, ...]
 ) -> None:
-    app_id = await _ready_draft(ws, desk)
+    app_id = await draft(desk, ws.samples["unattached"][0])
     check = desk.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
     assert check.info.iin == admin[1]
     assert not check.can_sign
@@ -71,7 +62,7 @@ async def test_key_checked_for_one_employee_cannot_sign_for_the_next(
 ) -> None:
     # The receptionist opened her key, then the admin signed in at the same terminal: the key
     # checked a minute ago is still not the signed-in employee's own.
-    app_id = await _ready_draft(ws, desk)
+    app_id = await draft(desk, ws.samples["unattached"][0])
     check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     assert check.can_sign
     desk.session.sign_in(admin[1], admin[2])
@@ -85,7 +76,7 @@ async def test_key_checked_for_one_employee_cannot_sign_for_the_next(
 async def test_expired_key_cannot_sign(
     ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock, receptionist: tuple[str, ...]
 ) -> None:
-    app_id = await _ready_draft(ws, desk)
+    app_id = await draft(desk, ws.samples["unattached"][0])
     clock.advance(days=400)  # the demo key is valid for 365 days
     check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     assert not check.can_sign
