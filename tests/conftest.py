@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,3 +16,25 @@ def _no_discovered_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("REGDESK_CONFIG", str(tmp_path / "no-such-config.toml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+CUPS_PDF_PPD = "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"  # as .ci/run adds the PDF queue
+
+
+@pytest.fixture
+def cups_queue() -> Iterator[str]:
+    """A cups-pdf queue of the test's own, enabled and accepting, removed after it (the test is
+    skipped where CUPS will not add one)."""
+    queue = f"regdesk-test-{os.getpid()}"
+    made = subprocess.run(
+        ["lpadmin", "-p", queue, "-v", "cups-pdf:/", "-m", CUPS_PDF_PPD, "-E"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot add a CUPS queue here: {made.stderr.strip()}")
+    try:
+        yield queue
+    finally:
+        subprocess.run(["lpadmin", "-x", queue], check=False)

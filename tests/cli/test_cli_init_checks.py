@@ -204,37 +204,17 @@ def test_cups_queues_are_looked_up(pki: Path) -> None:
 @pytest.mark.skipif(
     not _cupsd_running(), reason="no CUPS scheduler running here (.ci/run starts one)"
 )
-def test_a_stopped_cups_queue_is_a_problem(pki: Path) -> None:
-    queue = f"regdesk-init-stopped-{os.getpid()}"
-    made = subprocess.run(
-        [
-            "lpadmin",
-            "-p",
-            queue,
-            "-v",
-            "cups-pdf:/",
-            "-m",
-            "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd",
-            "-E",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot add a CUPS queue here: {made.stderr.strip()}")
-    try:
-        subprocess.run(["cupsdisable", "-r", "toner low", queue], check=True)
-        found = _found(pki, CUPS_PRINTER + f'queue = "{queue}"\n')
-        assert _problems(found) == [("printing.printers[0].queue", "cli.check.queue_stopped")]
-        assert found.problems[0].params["reason"] == "toner low"
-        subprocess.run(["cupsreject", queue], check=True)
-        assert _problems(_found(pki, CUPS_PRINTER + f'queue = "{queue}"\n')) == [
-            ("printing.printers[0].queue", "cli.check.queue_stopped"),
-            ("printing.printers[0].queue", "cli.check.queue_rejecting"),
-        ]
-    finally:
-        subprocess.run(["lpadmin", "-x", queue], check=False)
+def test_a_stopped_cups_queue_is_a_problem(pki: Path, cups_queue: str) -> None:
+    queue = cups_queue
+    subprocess.run(["cupsdisable", "-r", "toner low", queue], check=True)
+    found = _found(pki, CUPS_PRINTER + f'queue = "{queue}"\n')
+    assert _problems(found) == [("printing.printers[0].queue", "cli.check.queue_stopped")]
+    assert found.problems[0].params["reason"] == "toner low"
+    subprocess.run(["cupsreject", queue], check=True)
+    assert _problems(_found(pki, CUPS_PRINTER + f'queue = "{queue}"\n')) == [
+        ("printing.printers[0].queue", "cli.check.queue_stopped"),
+        ("printing.printers[0].queue", "cli.check.queue_rejecting"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -144,7 +144,6 @@ def test_lp_error_is_passed_on(tmp_path: Path) -> None:
 T = TypeVar("T")
 CUPS_QUEUE = os.environ.get("REGDESK_TEST_CUPS_QUEUE", "")
 CUPS_OUT = os.environ.get("REGDESK_TEST_CUPS_OUT", "")
-CUPS_PDF_PPD = "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"  # as .ci/run adds the PDF queue
 
 
 def _cups_ready() -> str:
@@ -229,22 +228,10 @@ def test_real_cups_prints_the_talon_to_the_pdf_queue(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def stopped_queue() -> Iterator[str]:
+def stopped_queue(cups_queue: str) -> str:
     """A cups-pdf queue of its own that accepts jobs but is stopped (``cupsdisable``)."""
-    queue = f"regdesk-test-stopped-{os.getpid()}"
-    made = subprocess.run(
-        ["lpadmin", "-p", queue, "-v", "cups-pdf:/", "-m", CUPS_PDF_PPD, "-E"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot add a CUPS queue here: {made.stderr.strip()}")
-    try:
-        subprocess.run(["cupsdisable", "-r", "paper jam", queue], check=True)
-        yield queue
-    finally:
-        subprocess.run(["lpadmin", "-x", queue], check=False)
+    subprocess.run(["cupsdisable", "-r", "paper jam", cups_queue], check=True)
+    return cups_queue
 
 
 @pytest.mark.cups
