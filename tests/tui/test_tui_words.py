@@ -50,33 +50,27 @@ WORD = re.compile(r"\w+")
 CUT = re.compile(r"\w…")
 
 
-def _vocabulary(lang: str) -> set[str]:
-    """The Latin words the ``lang`` catalogue itself writes (product names, PDF, EDS...)."""
+def _catalogue_words(lang: str, word: re.Pattern[str] = WORD) -> set[str]:
+    """The words (as ``word`` finds them, lower case) the ``lang`` catalogue itself writes: with
+    ``LATIN_WORD``, its product names, PDF, EDS..."""
     words: set[str] = set()
     for texts in catalogue().values():
-        words |= {w.lower() for w in LATIN_WORD.findall(texts.get(lang, ""))}
+        words |= {w.lower() for w in word.findall(texts.get(lang, ""))}
     return words
 
 
 def foreign_words(text: str, lang: str) -> list[str]:
     """Latin words of four letters or more on the screen that the ``lang`` catalogue never uses."""
-    known = _vocabulary(lang) | KEY_NAMES
+    known = _catalogue_words(lang, LATIN_WORD) | KEY_NAMES
     plain = NOT_WORDS.sub(" ", text)
     return sorted({w for w in LATIN_WORD.findall(plain) if w.lower() not in known})
-
-
-def _all_words(lang: str) -> set[str]:
-    words: set[str] = set()
-    for texts in catalogue().values():
-        words |= {w.lower() for w in WORD.findall(texts.get(lang, ""))}
-    return words
 
 
 def cut_words(text: str, lang: str) -> list[str]:
     """Words cut by an ellipsis, or by the right edge of the 80-column screen: a line that
     runs to the last column and ends in a word that the catalogue does not have (``Яз``)."""
     cut = [m.group(0) for m in CUT.finditer(NOT_WORDS.sub(" ", text))]
-    known = _all_words(lang)
+    known = _catalogue_words(lang)
     for line in text.splitlines():
         if len(line) >= 80 and line[79].isalpha():
             last = WORD.findall(line)[-1]
