@@ -59,6 +59,9 @@ class Translated:
         cast(Screen[Any], self).refresh_bindings()
 
     def on_mount(self) -> None:
+        # Textual calls the ``on_mount`` of every class in the screen's MRO, this one after the
+        # screen's own: a screen's ``on_mount`` must not call ``super().on_mount()`` (every text
+        # would be set twice, and a ``retranslate`` that asks the desk would ask it twice).
         self.retranslate()
 
     @overload

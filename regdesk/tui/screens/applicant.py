@@ -70,7 +70,6 @@ class ApplicantScreen(DeskScreen[None]):
         self._show()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#progress", LoadingIndicator).display = False
         self.query_one("#iin", IinInput).focus()
         draft, self._resume = self._resume, None

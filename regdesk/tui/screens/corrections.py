@@ -58,7 +58,6 @@ class AnnulScreen(DeskModal[str | None]):
         reasons.highlighted = keep if keep is not None else 0
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#annul-reasons", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#annul-reasons")
@@ -161,7 +160,6 @@ class SurveyLaterScreen(DeskModal[bool]):
         self.query_one("#survey-later-hint", Static).update(self.tr("survey.scale"))
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#survey-q1", Input).focus()
 
     @on(Input.Submitted, "#survey-q1")

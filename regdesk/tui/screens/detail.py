@@ -52,7 +52,6 @@ class DetailScreen(DeskScreen[None]):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#detail-scroll").focus()
         self._load()
 

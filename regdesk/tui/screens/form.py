@@ -91,7 +91,6 @@ class FormScreen(DeskScreen[bool]):
     # -- loading and texts -------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#phone", Input).focus()
         self.desk_call(calls.open_form, self.app_id, then=self._loaded, group="load")
         self.desk_do(calls.begin_form, self.app_id)

@@ -36,7 +36,6 @@ class HelpScreen(DeskModal[None]):
         self.query_one("#help-body", Static).update("\n".join(lines))
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#help-box").focus()
 
     def action_close(self) -> None:

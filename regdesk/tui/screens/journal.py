@@ -41,9 +41,9 @@ class JournalScreen(DeskScreen[None]):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # The first search is retranslate's (Translated.on_mount), which lists the rows again
+        # under the columns it names anew.
         self.query_one("#query", Input).focus()
-        self._search_now()
 
     def retranslate(self) -> None:
         super().retranslate()

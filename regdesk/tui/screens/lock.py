@@ -31,7 +31,6 @@ class LockScreen(DeskScreen[None]):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#unlock-password", Input).focus()
 
     def retranslate(self) -> None:

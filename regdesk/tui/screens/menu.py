@@ -54,7 +54,6 @@ class MenuScreen(DeskScreen[None]):
         services.highlighted = highlighted if highlighted is not None else 0
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#services", OptionList).focus()
         self._offer_drafts()
 

@@ -35,7 +35,6 @@ class PrinterScreen(DeskModal[str | None]):
         printers.highlighted = 0
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#printers", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#printers")

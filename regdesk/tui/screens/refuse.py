@@ -68,7 +68,6 @@ class RefuseScreen(DeskModal[bool]):
         reasons.highlighted = keep if keep is not None else 0
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#reasons", OptionList).focus()
         step = "no_data_refusal" if self.suggested == "no_data" else "refusal"
         self.desk_do(calls.begin_refusal, self.app_id, step)

@@ -74,7 +74,6 @@ class ResultScreen(DeskScreen[str]):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#preview-scroll").focus()
         self.desk_call(calls.result_of, self.app_id, then=self._loaded, group="load")
         # The registration is already safe in the journal; telling the attachment register can

@@ -45,7 +45,6 @@ class ResumeScreen(DeskModal[ApplicationRecord | None]):
         drafts.highlighted = 0 if self.drafts else None
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#drafts", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#drafts")

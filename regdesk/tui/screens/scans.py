@@ -72,7 +72,6 @@ class ScanPickerScreen(DeskModal[bool]):
             self._fill_kinds()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#kinds").display = False
         self.query_one("#files", OptionList).focus()
         self.action_reload()

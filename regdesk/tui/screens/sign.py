@@ -64,7 +64,6 @@ class SignScreen(DeskModal[str | None]):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#key-password", Input).focus()
         self.desk_call(calls.open_signing, self.app_id, then=self._loaded, group="load")
 

@@ -61,7 +61,6 @@ class SignInScreen(DeskScreen[None]):
             hint.update("\n".join(lines))
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#iin", IinInput).focus()
 
     @on(Input.Submitted, "#iin")
