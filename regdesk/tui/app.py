@@ -7,10 +7,10 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from regdesk.tui.calls import Employee
 
 log = logging.getLogger("regdesk.tui")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -152,30 +150,6 @@ class DeskApp(App[None]):
 
     # -- calls into the desk, off the UI thread ------------------------------------------------
 
-    @overload
-    def call_desk(
-        self,
-        node: DOMNode,
-        job: Callable[..., Awaitable[T]],
-        *args: object,
-        then: Callable[[T], object] | None = None,
-        failed: Callable[[str], object] | None = None,
-        group: str = "desk",
-        exclusive: bool = False,
-    ) -> Worker[None]: ...
-
-    @overload
-    def call_desk(
-        self,
-        node: DOMNode,
-        job: Callable[..., T],
-        *args: object,
-        then: Callable[[T], object] | None = None,
-        failed: Callable[[str], object] | None = None,
-        group: str = "desk",
-        exclusive: bool = False,
-    ) -> Worker[None]: ...
-
     def call_desk(
         self,
         node: DOMNode,
@@ -193,6 +167,7 @@ class DeskApp(App[None]):
         never lands on a screen that no longer shows it. An error is said in the user's words
         by ``failed(text)`` (a notification without it); one that is not a ``UserError`` is
         also kept in ``unexpected``. This is the one place the desk's errors are handled.
+        Screens call it as ``desk_call`` (base.py), which types ``then`` by the job's result.
         """
 
         def with_desk(*args: object) -> Any:
