@@ -335,10 +335,9 @@ def reprint(desk: Desk, app_id: int, printer: str | None = None) -> Issued:
 # -- corrections after the fact (issue 11) ----------------------------------------------------
 
 
-def check_annulment(desk: Desk, app_id: int, reason: str, note: str) -> Signing:
-    """The annulment asked is allowed (role, state, ground, note): what the EDS dialog shows."""
+def check_annulment(desk: Desk, app_id: int, reason: str, note: str) -> None:
+    """The annulment asked is allowed (role, state, ground, note); DeskError says why not."""
     desk.corrections.check_request(app_id, reason, note)
-    return open_signing(desk, app_id)
 
 
 def annul(desk: Desk, app_id: int, check: KeyCheck, *, reason: str, note: str) -> str:
