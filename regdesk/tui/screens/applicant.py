@@ -35,7 +35,7 @@ class ApplicantScreen(DeskScreen[None]):
         Binding("f5", "retry", "Retry", id="retry"),
         Binding("f9", "refuse", "Refuse", id="refuse"),
         Binding("f10", "form", "Form", id="form"),
-        Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
+        Binding("ctrl+l", "app.lock", "Lock", id="lock", show=False),
         # The card scrolls while the IIN field keeps the focus (no Tab to reach it first).
         Binding("pagedown", "card_page(1)", show=False),
         Binding("pageup", "card_page(-1)", show=False),
@@ -289,6 +289,3 @@ class ApplicantScreen(DeskScreen[None]):
             self.lookup = None
             if app_id is not None:
                 self.desk_do(calls.abandon, app_id, group="abandon")
-
-    def action_lock(self) -> None:
-        self.desk_app.action_lock()

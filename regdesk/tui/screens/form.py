@@ -40,7 +40,7 @@ class FormScreen(DeskScreen[bool]):
         Binding("f4", "add_scan", "Add scan", id="add_scan"),
         Binding("f6", "pick_parent", "Parent", id="pick_parent"),
         Binding("f10", "sign", "Sign", id="sign"),
-        Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
+        Binding("ctrl+l", "app.lock", "Lock", id="lock", show=False),
     ]
 
     def __init__(self, app_id: int) -> None:
@@ -468,6 +468,3 @@ class FormScreen(DeskScreen[bool]):
     def _signed(self, number: str | None) -> None:
         if number:
             self.dismiss(True)
-
-    def action_lock(self) -> None:
-        self.desk_app.action_lock()

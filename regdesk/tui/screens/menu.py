@@ -23,7 +23,7 @@ class MenuScreen(DeskScreen[None]):
         Binding("1", "service('attach')", "Attach", id="service_attach"),
         Binding("2", "service('journal')", "Journal", id="service_journal"),
         Binding("f12", "sign_out", "Sign out", id="sign_out"),
-        Binding("ctrl+l", "lock", "Lock", id="lock"),
+        Binding("ctrl+l", "app.lock", "Lock", id="lock"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -86,9 +86,6 @@ class MenuScreen(DeskScreen[None]):
             from regdesk.tui.screens.journal import JournalScreen
 
             self.app.push_screen(JournalScreen())
-
-    def action_lock(self) -> None:
-        self.desk_app.action_lock()
 
     def action_sign_out(self) -> None:
         self.desk_app.sign_out()
