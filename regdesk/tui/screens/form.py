@@ -52,9 +52,9 @@ class FormScreen(DeskScreen[bool]):
         self._save_timer: Timer | None = None
         self._loading = True
         self._checking = False
+        """F10's save and check are under way: a second F10 must not open a second dialog."""
         self._suggested: int | None = None
         """The district last suggested from the address (None: none matched)."""
-        """F10's save and check are under way: a second F10 must not open a second dialog."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", classes="title")
