@@ -37,7 +37,6 @@ class DetailScreen(DeskScreen[None]):
     def __init__(self, app_id: int) -> None:
         super().__init__()
         self.app_id = app_id
-        self.detail: Detail | None = None
         self.entry: calls.Entry | None = None
         self.showing_preview = False
         self.printing = False
@@ -55,12 +54,16 @@ class DetailScreen(DeskScreen[None]):
         self.query_one("#detail-scroll").focus()
         self._load()
 
+    @property
+    def detail(self) -> Detail | None:
+        """The application as loaded (None until then)."""
+        return self.entry.detail if self.entry is not None else None
+
     def _load(self) -> None:
         self.desk_call(calls.entry, self.app_id, then=self._loaded, group="detail", exclusive=True)
 
     def _loaded(self, entry: calls.Entry) -> None:
         self.entry = entry
-        self.detail = entry.detail
         self.retranslate()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -81,14 +84,15 @@ class DetailScreen(DeskScreen[None]):
         super().retranslate()
         title = self.query_one("#detail-title", Static)
         body = self.query_one("#detail-body", Static)
-        if self.detail is None or self.entry is None:
+        entry = self.entry
+        if entry is None:
             title.update(self.tr("detail.loading"))
             return
-        title.update(self.tr("detail.title", number=self.entry.reference))
+        title.update(self.tr("detail.title", number=entry.reference))
         if self.showing_preview:
-            body.update(self.entry.preview)
+            body.update(entry.preview)
         else:
-            body.update(detail_text(self.detail, self.tr, self.desk_app.lang, self.desk_app.clock))
+            body.update(detail_text(entry.detail, self.tr, self.desk_app.lang, self.desk_app.clock))
         self.refresh_bindings()
 
     def action_preview(self) -> None:
