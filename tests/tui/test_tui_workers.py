@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from textual.widgets import Input
 from tui_support import (
@@ -11,6 +12,7 @@ from tui_support import (
     open_form,
     receptionist,
     screen_text,
+    settle,
     sign_in,
     wait_for_screen,
     wait_for_text,
@@ -92,4 +94,35 @@ async def test_an_unexpected_error_in_a_desk_call_is_kept_and_explained(
         await wait_for_text(pilot, t("error.unexpected", "en").split(".")[0])
         assert "Traceback" not in screen_text(app) and "a bug" not in screen_text(app)
         app.unexpected.clear()  # seen: the rest of the run must stay clean
+    await finish(app)
+
+
+async def test_the_journal_searches_once_as_it_opens_and_once_on_a_language_change(
+    workspace: demo.DemoWorkspace,
+) -> None:
+    # Textual calls every on_mount of a screen's classes itself: a screen that also called
+    # super().on_mount() set its texts twice, and the journal (whose texts include its rows)
+    # searched the database three times for one opening.
+    ws = workspace
+    _, iin, password, _ = ws.staff[0]
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, iin, password)
+        searches: list[str] = []
+        find = app.desk.journal.find
+
+        def counted_find(query: str, **kwargs: Any) -> Any:
+            searches.append(query)
+            return find(query, **kwargs)
+
+        app.desk.journal.find = counted_find  # type: ignore[method-assign]
+        await pilot.press("2")
+        await wait_for_screen(pilot, "JournalScreen")
+        await wait_for_text(pilot, t("journal.count", "en", count=0))
+        await settle(app)
+        assert searches == [""]
+        await pilot.press("f2")  # kk: the columns are named anew and the rows listed again
+        await wait_for_text(pilot, t("journal.count", "kk", count=0))
+        await settle(app)
+        assert searches == ["", ""]
     await finish(app)
