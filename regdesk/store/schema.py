@@ -196,7 +196,32 @@ CREATE TABLE annulments (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2, MIGRATION_3)
+MIGRATION_4 = """
+-- The portal's channel (issue 12, Table 1 actions 5-8). On applications: when the desk received
+-- a portal application (UTC), the result of checking it before it entered the journal (JSON
+-- {"ok", "failures": [{"code", ...}], "signer"}; see store/journal/portal.py), and when the
+-- portal confirmed the result sent back. The index serves the inbox: pending portal
+-- applications in deadline order, and the counts of pending and overdue ones.
+ALTER TABLE applications ADD COLUMN received_at TEXT;
+ALTER TABLE applications ADD COLUMN portal_check TEXT;
+ALTER TABLE applications ADD COLUMN delivered_at TEXT;
+CREATE INDEX applications_channel_state_deadline ON applications (channel, state, deadline);
+-- What the applicant sent, kept as it came: the exact signed bytes and the detached CMS over
+-- them (empty when the application could not be fetched whole, e.g. too large), the portal's
+-- envelope facts that are not columns of applications. The files are attachments in the vault.
+CREATE TABLE portal_payloads (
+    application_id INTEGER PRIMARY KEY REFERENCES applications (id),
+    submitted_at TEXT NOT NULL,
+    -- 'self' or the applicant's relation to the person to be attached (core.representation)
+    relation TEXT NOT NULL,
+    phone TEXT NOT NULL DEFAULT '',
+    requested_district INTEGER,
+    payload BLOB NOT NULL,
+    signature BLOB NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4)
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -217,29 +217,6 @@ def test_a_failing_signature_rolls_back_the_number(journal: Journal) -> None:
     ) == ("EMH-2026-000001")
 
 
-def test_portal_applications_arrive_once(journal: Journal) -> None:
-    first = journal.drafts.receive_portal(
-        portal_id="P-77", applicant_iin="900101300011", now=NOW, surname="Омаров", deadline=NOW
-    )
-    again = journal.drafts.receive_portal(portal_id="P-77", applicant_iin="900101300011", now=NOW)
-    assert first == (first[0], True) and again == (first[0], False)
-    rec = journal.search.get_by_portal_id("P-77")
-    assert rec is not None
-    assert (rec.channel, rec.state, rec.created_by, rec.deadline) == (
-        Channel.PORTAL,
-        State.RECEIVED,
-        "system",
-        NOW,
-    )
-    with pytest.raises(IllegalTransitionError):  # only the system receives portal applications
-        journal.registration.register(
-            rec.id, clinic_code="E", actor_iin=CLERK, role=Role.SYSTEM, now=NOW
-        )
-    assert journal.registration.register(
-        rec.id, clinic_code="E", actor_iin=CLERK, role=R, now=NOW
-    ) == ("E-2026-000001")
-
-
 def test_find_by_iin_number_state_and_dates(journal: Journal) -> None:
     a = draft(journal, "900101300011", "Ахметов", at=NOW)
     b = draft(journal, "900101300011", "Ахметов", at=NOW + timedelta(hours=1))

@@ -15,6 +15,7 @@ It is split by what each part serves; ``Journal(db)`` holds one of each, as attr
     journal.outbox.enqueue(...)             # outbox: messages waiting for the registry
     journal.corrections.annul(...)          # corrections: annulments, surveys entered later
     journal.same_person.registered(...)     # same_person: this IIN's other applications here
+    journal.portal.receive(...)             # portal: receiving, the inbox, the signed payload
 
 Each part is a ``JournalPart`` over the same database and can also be built alone
 (``Search(db)``). To add a part (the portal's or the reports' queries): a module here with a
@@ -42,6 +43,17 @@ from regdesk.store.journal.issuance import Issuance
 from regdesk.store.journal.names import make_name_key, normalise_name_query
 from regdesk.store.journal.outbox import Outbox
 from regdesk.store.journal.part import JournalPart
+from regdesk.store.journal.portal import (
+    CheckFailure,
+    InboxCounts,
+    InboxEntry,
+    InboxStatus,
+    Portal,
+    PortalArrival,
+    PortalCheck,
+    PortalFileRecord,
+    PortalPayload,
+)
 from regdesk.store.journal.records import (
     AnnulmentRecord,
     ApplicationRecord,
@@ -62,12 +74,16 @@ __all__ = [
     "AnnulmentRecord",
     "ApplicationRecord",
     "AttachmentRecord",
+    "CheckFailure",
     "Corrections",
     "Drafts",
     "EventKind",
     "EventRecord",
     "Events",
     "IllegalTransitionError",
+    "InboxCounts",
+    "InboxEntry",
+    "InboxStatus",
     "Issuance",
     "Journal",
     "JournalPart",
@@ -76,6 +92,11 @@ __all__ = [
     "OtherApplication",
     "Outbox",
     "OutboxItem",
+    "Portal",
+    "PortalArrival",
+    "PortalCheck",
+    "PortalFileRecord",
+    "PortalPayload",
     "PrintRecord",
     "RegisteredByColleagueError",
     "Registration",
@@ -102,3 +123,4 @@ class Journal:
         self.outbox = Outbox(db)
         self.corrections = Corrections(db)
         self.same_person = SamePerson(db)
+        self.portal = Portal(db)

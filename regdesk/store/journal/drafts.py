@@ -1,5 +1,6 @@
-"""Applications before registration: a front-desk draft or a portal arrival, its form as typed,
-its fields and its scans (Table 2, steps 3-5; Table 1, action 5).
+"""Applications before registration: a front-desk draft, its form as typed, its fields and its
+scans (Table 2, steps 3-5). A portal arrival is created by ``portal.Portal.receive`` and edited
+here like a draft until it is decided.
 
 Only a draft or a received application can change here (``NotEditableError`` otherwise).
 """
@@ -8,10 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from regdesk.core.application import Channel, Role, State, TransitionError, check_transition
+from regdesk.core.application import Channel, Role, State
 from regdesk.core.json_types import JsonObject
 from regdesk.store.db import transaction, utc_text
-from regdesk.store.journal.errors import IllegalTransitionError
 from regdesk.store.journal.names import make_name_key
 from regdesk.store.journal.part import ATTACHMENTS, JournalPart, dump_json, stored_value
 from regdesk.store.journal.records import AttachmentRecord
@@ -70,114 +70,6 @@ class Drafts(JournalPart):
             deadline=None,
             form=None,
         )
-
-    def receive_portal(
-        self,
-        *,
-        portal_id: str,
-        applicant_iin: str,
-        now: datetime,
-        deadline: datetime | None = None,
-        surname: str = "",
-        first_name: str = "",
-        patronymic: str = "",
-        birth_date: date | None = None,
-        representative_iin: str | None = None,
-        basis: str | None = None,
-        form: JsonObject | None = None,
-        actor_iin: str = "system",
-    ) -> tuple[int, bool]:
-        """Record an application that arrived from the portal (Table 1, action 5).
-
-        Idempotent on ``portal_id``: returns (id, True) when it was new, (id, False) when the
-        same portal application was already here.
-        """
-        with transaction(self.db):
-            found = self.db.conn.execute(
-                "SELECT id FROM applications WHERE portal_id = ?", (portal_id,)
-            ).fetchone()
-            if found:
-                return int(found[0]), False
-            app_id = self._create(
-                channel=Channel.PORTAL,
-                state=State.RECEIVED,
-                applicant_iin=applicant_iin,
-                actor_iin=actor_iin,
-                role=Role.SYSTEM,
-                now=now,
-                registry_data=None,
-                surname=surname,
-                first_name=first_name,
-                patronymic=patronymic,
-                birth_date=birth_date,
-                representative_iin=representative_iin,
-                basis=basis,
-                portal_id=portal_id,
-                deadline=deadline,
-                form=form,
-            )
-        return app_id, True
-
-    def _create(
-        self,
-        *,
-        channel: Channel,
-        state: State,
-        applicant_iin: str,
-        actor_iin: str,
-        role: Role,
-        now: datetime,
-        registry_data: JsonObject | None,
-        surname: str,
-        first_name: str,
-        patronymic: str,
-        birth_date: date | None,
-        representative_iin: str | None,
-        basis: str | None,
-        portal_id: str | None,
-        deadline: datetime | None,
-        form: JsonObject | None,
-    ) -> int:
-        try:
-            check_transition(None, state, role)
-        except TransitionError as exc:
-            raise IllegalTransitionError(0, exc) from exc
-        at = utc_text(now)
-        with transaction(self.db):
-            cur = self.db.conn.execute(
-                "INSERT INTO applications (channel, state, applicant_iin, surname, first_name,"
-                " patronymic, name_key, birth_date, representative_iin, basis, registry_data,"
-                " form, portal_id, deadline, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    channel.value,
-                    state.value,
-                    applicant_iin,
-                    surname,
-                    first_name,
-                    patronymic,
-                    make_name_key(surname, first_name, patronymic),
-                    birth_date.isoformat() if birth_date else None,
-                    representative_iin,
-                    basis,
-                    dump_json(registry_data),
-                    dump_json(form),
-                    portal_id,
-                    utc_text(deadline) if deadline else None,
-                    actor_iin,
-                    at,
-                    at,
-                ),
-            )
-            app_id = int(cur.lastrowid or 0)
-            self._event(app_id, at, actor_iin, role, "transition", None, None, state, None, None)
-            self._audit_state_change(
-                app_id,
-                actor_iin,
-                {"from": None, "to": state.value, "channel": channel.value},
-                now,
-            )
-        return app_id
 
     def save_form(self, app_id: int, form: JsonObject, now: datetime) -> None:
         """Save the form as typed so far (called as the receptionist types; no audit record)."""

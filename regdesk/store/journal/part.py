@@ -16,11 +16,12 @@ from typing import Any, Generic, TypeVar
 
 from sqlite_utils import Database
 
-from regdesk.core.application import Channel, Role, State
+from regdesk.core.application import Channel, Role, State, TransitionError, check_transition
 from regdesk.core.json_types import JsonObject
 from regdesk.store import audit
-from regdesk.store.db import from_utc_text, utc_text
-from regdesk.store.journal.errors import NotEditableError, NotFoundError
+from regdesk.store.db import from_utc_text, transaction, utc_text
+from regdesk.store.journal.errors import IllegalTransitionError, NotEditableError, NotFoundError
+from regdesk.store.journal.names import make_name_key
 from regdesk.store.journal.records import (
     AnnulmentRecord,
     ApplicationRecord,
@@ -33,6 +34,8 @@ from regdesk.store.journal.records import (
 )
 
 _R = TypeVar("_R")
+_Params = Sequence[object] | Mapping[str, object]
+"""Query parameters: positional (``?``) or named (``:name``)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ APPLICATIONS = Rows(
         "updated_at": from_utc_text,
         "registered_at": _ts,
         "decided_at": _ts,
+        "received_at": _ts,
+        "portal_check": _json,
+        "delivered_at": _ts,
     },
 )
 EVENTS = Rows(
@@ -119,12 +125,12 @@ class JournalPart:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def _first(self, rows: Rows[_R], sql: str, params: Sequence[object]) -> _R | None:
+    def _first(self, rows: Rows[_R], sql: str, params: _Params) -> _R | None:
         """The first record of ``SELECT <rows.columns> {sql}``, or None."""
         row = self.db.conn.execute(f"SELECT {rows.columns} {sql}", params).fetchone()
         return rows.read(row) if row else None
 
-    def _all(self, rows: Rows[_R], sql: str, params: Sequence[object]) -> list[_R]:
+    def _all(self, rows: Rows[_R], sql: str, params: _Params) -> list[_R]:
         """The records of ``SELECT <rows.columns> {sql}``."""
         return [rows.read(r) for r in self.db.conn.execute(f"SELECT {rows.columns} {sql}", params)]
 
@@ -195,6 +201,72 @@ class JournalPart:
         self._event(
             app_id, at, actor_iin, role, "transition", None, from_state, to_state, reason_code, note
         )
+
+    def _create(
+        self,
+        *,
+        channel: Channel,
+        state: State,
+        applicant_iin: str,
+        actor_iin: str,
+        role: Role,
+        now: datetime,
+        registry_data: JsonObject | None,
+        surname: str,
+        first_name: str,
+        patronymic: str,
+        birth_date: date | None,
+        representative_iin: str | None,
+        basis: str | None,
+        portal_id: str | None,
+        deadline: datetime | None,
+        form: JsonObject | None,
+    ) -> int:
+        """Insert a new application in ``state`` with its creation event and audit record; its id.
+
+        A front-desk draft (``Drafts.create_draft``) and a portal arrival (``Portal.receive``)
+        are both made here, so both start their history the same way.
+        """
+        try:
+            check_transition(None, state, role)
+        except TransitionError as exc:
+            raise IllegalTransitionError(0, exc) from exc
+        at = utc_text(now)
+        with transaction(self.db):
+            cur = self.db.conn.execute(
+                "INSERT INTO applications (channel, state, applicant_iin, surname, first_name,"
+                " patronymic, name_key, birth_date, representative_iin, basis, registry_data,"
+                " form, portal_id, deadline, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    channel.value,
+                    state.value,
+                    applicant_iin,
+                    surname,
+                    first_name,
+                    patronymic,
+                    make_name_key(surname, first_name, patronymic),
+                    birth_date.isoformat() if birth_date else None,
+                    representative_iin,
+                    basis,
+                    dump_json(registry_data),
+                    dump_json(form),
+                    portal_id,
+                    utc_text(deadline) if deadline else None,
+                    actor_iin,
+                    at,
+                    at,
+                ),
+            )
+            app_id = int(cur.lastrowid or 0)
+            self._event(app_id, at, actor_iin, role, "transition", None, None, state, None, None)
+            self._audit_state_change(
+                app_id,
+                actor_iin,
+                {"from": None, "to": state.value, "channel": channel.value},
+                now,
+            )
+        return app_id
 
     def _audit_state_change(
         self, app_id: int, actor_iin: str, detail: Mapping[str, object], now: datetime

@@ -46,6 +46,12 @@ class ApplicationRecord:
     updated_at: datetime
     registered_at: datetime | None
     decided_at: datetime | None
+    received_at: datetime | None
+    """When the desk received a portal application (None for the front desk's)."""
+    portal_check: dict[str, Any] | None
+    """A portal application's check on receipt, as stored (``portal.PortalCheck`` reads it)."""
+    delivered_at: datetime | None
+    """When the portal confirmed the result sent back (None until then, and for the desk's)."""
 
     @property
     def full_name(self) -> str:
