@@ -148,10 +148,10 @@ def build_parser(ctx: Context) -> argparse.ArgumentParser:
     )
     parser.add_argument("--lang", choices=LANGS, help=t("cli.opt_lang"))
     parser.add_argument("--config", metavar="FILE", help=t("cli.opt_config"))
-    from regdesk import __version__
+    from regdesk import version
 
     parser.add_argument(
-        "--version", action="version", version=f"regdesk {__version__}", help=t("cli.opt_version")
+        "--version", action="version", version=f"regdesk {version()}", help=t("cli.opt_version")
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("cli.commands"))
     for name in COMMAND_MODULES:

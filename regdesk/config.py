@@ -199,6 +199,16 @@ class Languages:
 
 
 @dataclass(frozen=True)
+class Logging:
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    """What the operational log keeps; it never holds IINs or names at any level."""
+    max_kb: int = 1024
+    """The size in kilobytes at which ``logs/regdesk.log`` is rotated."""
+    files: int = 5
+    """How many rotated files are kept beside it (regdesk.log.1 … .N)."""
+
+
+@dataclass(frozen=True)
 class Config:
     clinic: Clinic = field(default_factory=Clinic)
     districts: tuple[District, ...] = ()
@@ -210,6 +220,7 @@ class Config:
     rules: Rules = field(default_factory=Rules)
     work_hours: WorkHours = field(default_factory=WorkHours)
     languages: Languages = field(default_factory=Languages)
+    logging: Logging = field(default_factory=Logging)
     keymap: dict[str, str] = field(default_factory=dict)
     """Textual binding id -> keys, e.g. register = "f10"; changes the desk's keys."""
     source: str = ""
@@ -387,6 +398,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "security.idle_lock_minutes": (0, 480, "minutes; 0 turns the idle lock off"),
     "security.password_min_length": (8, 64, "characters"),
     "security.password_classes": (1, 4, "of lower case, upper case, digits, other"),
+    "logging.max_kb": (16, 1048576, "kilobytes"),
+    "logging.files": (1, 100, "rotated files"),
     "rules.free_changes_per_year": (0, 12, ""),
     "rules.min_days_between_changes": (0, 3660, "days"),
     "rules.pension_age_men": (40, 80, "years"),

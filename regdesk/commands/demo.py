@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from regdesk.cli import Context
+from regdesk.config import Config
 
 
 def register(sub: Any, ctx: Context) -> None:
@@ -16,19 +17,18 @@ def register(sub: Any, ctx: Context) -> None:
     p.set_defaults(handler=run)
 
 
-def _log_to(folder: Path) -> None:
-    # Tracebacks go to a file in the data folder, never to the receptionist's screen.
-    folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(folder / "regdesk.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    # httpx logs every request's URL at INFO, and registry URLs carry IINs: personal data stays
-    # out of the log file (the audit log records look-ups instead). fontTools logs the glyphs of
-    # every talon it subsets (a few kilobytes a print, and the letters of the person's name).
-    for noisy in ("httpx", "httpcore", "fontTools"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _log_to(folder: Path, ctx: Context, config: Config) -> None:
+    # Tracebacks go to a file in the data folder, never to the receptionist's screen. A log that
+    # cannot be opened (another user's file, a read-only folder) costs the log, not the desk.
+    from regdesk import logs
+
+    problem = logs.setup(folder, config.logging, config.work_hours.timezone)
+    if problem is not None:
+        ctx.warn("cli.log_unwritable", reason=problem)
+    else:
+        from regdesk import version
+
+        logging.getLogger("regdesk").info("desk started, regdesk %s", version())
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
@@ -38,7 +38,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
 
     ctx.say("cli.demo_preparing")
     workspace = demo.build(Path(ns.workspace) if ns.workspace else None, lang=ctx.lang)
-    _log_to(workspace.root / "logs")
+    _log_to(workspace.root / "logs", ctx, workspace.config)
     desk = Desk(workspace.config)
     info = workspace.info()
     try:
@@ -60,7 +60,7 @@ def run_desk(ns: argparse.Namespace, ctx: Context) -> int:
     if not paths.database.exists():
         ctx.warn("cli.desk_not_initialised", path=str(paths.database))
         return 78
-    _log_to(paths.logs_dir)
+    _log_to(paths.logs_dir, ctx, config)
     # The app opens the database itself after its first paint: the sign-in screen comes first.
     app = DeskApp(config, lang=ctx.lang)
     try:

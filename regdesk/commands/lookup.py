@@ -69,34 +69,25 @@ def client_for(ctx: Context) -> Iterator[Any]:
     While it is open, the client's warnings go to the data folder's log file (when ``regdesk
     init`` has made the folder), not to the terminal.
     """
-    import logging
     from pathlib import Path
 
+    from regdesk import logs
     from regdesk.registry.client import SyncRegistryClient
     from regdesk.store.paths import DataPaths
 
     config = ctx.config()
     base_dir = Path(config.source).parent if config.source else None
-    handler: logging.Handler | None = None
     paths = DataPaths.for_config(config)
     if paths.root.is_dir():  # a look-up before init makes no folder for its log
-        try:
-            paths.logs_dir.mkdir(exist_ok=True)
-            handler = logging.FileHandler(paths.logs_dir / "regdesk.log", encoding="utf-8")
-        except OSError:
-            handler = None  # an unwritable log folder must not stop a look-up
-    root = logging.getLogger()
-    if handler is not None:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.setLevel(logging.WARNING)
-        root.addHandler(handler)
+        # An unwritable log must not stop a look-up: the reason goes to the terminal.
+        problem = logs.setup(paths.logs_dir, config.logging, config.work_hours.timezone)
+        if problem is not None:
+            ctx.warn("cli.log_unwritable", reason=problem)
     try:
         with SyncRegistryClient(config.registry, base_dir=base_dir) as client:
             yield client
     finally:
-        if handler is not None:
-            root.removeHandler(handler)
-            handler.close()
+        logs.stop()
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:

@@ -7,6 +7,7 @@ before is marked as a duplicate; every print, failed ones too, is recorded.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,9 @@ from regdesk.store.journal import ApplicationRecord
 if TYPE_CHECKING:  # the printing package (fpdf, segno) is loaded when a document is made
     from regdesk.printing.documents import Document
     from regdesk.printing.printers import PrintResult
+
+# Prints are logged by kind, printer and outcome; the person stays in the journal, not the log.
+log = logging.getLogger("regdesk.printing")
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,14 @@ def print_recorded(
         )
         if printed is not None and not issued.failed:
             printed(issued)
+    log.info(
+        "print of a %s%s to %s: %s%s",
+        issued.document,
+        " (duplicate)" if issued.duplicate else "",
+        issued.printer,
+        issued.status,
+        f" ({issued.detail})" if issued.detail else "",
+    )
     return issued
 
 

@@ -6,12 +6,17 @@ and the drafts they left unfinished (a crash, a power cut, an idle lock).
 
 from __future__ import annotations
 
+import logging
+
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
 from regdesk.store.staff import Employee, SignInLockedError
+
+# The operational log records outcomes, never who (no IIN, no name): the audit log does that.
+log = logging.getLogger("regdesk.session")
 
 
 class Session:
@@ -26,10 +31,15 @@ class Session:
 
     def sign_in(self, iin_text: str, password: str) -> Employee:
         ctx = self._ctx
-        with ctx.locked():
-            employee = ctx.staff.authenticate(
-                iin_text.strip(), password, ctx.now(), ctx.config.security
-            )
+        try:
+            with ctx.locked():
+                employee = ctx.staff.authenticate(
+                    iin_text.strip(), password, ctx.now(), ctx.config.security
+                )
+        except UserError as exc:
+            log.info("sign-in refused: %s", type(exc).__name__)
+            raise
+        log.info("sign-in accepted (role %s)", employee.role)
         ctx.employee = employee
         return employee
 
@@ -67,6 +77,7 @@ class Session:
         if ctx.employee is not None:
             with ctx.locked(), transaction(ctx.db):
                 audit.append(ctx.db, actor_iin=ctx.employee.iin, action="sign_out")
+            log.info("signed out")
         ctx.employee = None
 
     def set_language(self, lang: str) -> None:

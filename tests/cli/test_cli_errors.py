@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from regdesk import __version__
 from regdesk.cli import main
 
 CONFIG = """\
@@ -118,11 +117,19 @@ def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _pyproject_version() -> str:
+    # The expected value from the one source, pyproject.toml, not from the code under test.
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+
+
 def test_version_is_shown_even_when_the_config_folder_cannot_be_entered(
     locked_config: Path,
 ) -> None:
     done = _run(locked_config, "--version")
-    assert (done.returncode, done.stdout.strip()) == (0, f"regdesk {__version__}")
+    assert (done.returncode, done.stdout.strip()) == (0, f"regdesk {_pyproject_version()}")
     assert "Traceback" not in done.stderr
 
 

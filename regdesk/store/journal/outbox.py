@@ -6,12 +6,15 @@ a registry that is down never loses one, and the idempotency key keeps a retry f
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from regdesk.core.json_types import JsonObject
 from regdesk.store.db import transaction, utc_text
 from regdesk.store.journal.part import OUTBOX, JournalPart, dump_json
 from regdesk.store.journal.records import OutboxItem
+
+log = logging.getLogger("regdesk.outbox")
 
 
 class Outbox(JournalPart):
@@ -46,6 +49,7 @@ class Outbox(JournalPart):
                 " WHERE id = ?",
                 (utc_text(now), item_id),
             )
+        log.info("outbox item %d delivered", item_id)
 
     def failed(self, item_id: int, error: str) -> None:
         """Count a failed attempt and keep why (no personal data in ``error``)."""
@@ -54,3 +58,4 @@ class Outbox(JournalPart):
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
                 (error, item_id),
             )
+        log.warning("outbox item %d not delivered: %s", item_id, error)
