@@ -580,6 +580,32 @@ def _check_timezone(src: Path | str, name: str) -> None:
         ) from None
 
 
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and the loopback addresses (127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_token_transport(src: Path | str, registry: Registry) -> None:
+    # A bearer token sent over plain http:// can be read by anyone on the clinic's network and
+    # replayed against the registry; only a simulator on this machine may be reached that way.
+    parts = urlsplit(registry.base_url)
+    if registry.token and parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        raise ConfigError(
+            src,
+            "registry.base_url",
+            f"{registry.base_url!r} is plain http:// and a token is set: use https://",
+            message="cli.config_token_in_clear",
+            params={"path": str(src), "url": registry.base_url},
+        )
+
+
 def _check(config: Config, src: Path | str) -> None:
     """Checks across fields that the types and ranges of single settings cannot express."""
     seen: set[int] = set()
@@ -618,6 +644,7 @@ def _check(config: Config, src: Path | str) -> None:
         raise ConfigError(
             src, "printing.default", f"{config.printing.default!r} is not one of {names}"
         )
+    _check_token_transport(src, config.registry)
     start, end = config.work_hours.start, config.work_hours.end
     if _hh_mm(start) >= _hh_mm(end):
         raise ConfigError(src, "work_hours.end", f"{end!r} is not later than start {start!r}")

@@ -155,6 +155,10 @@ BAD_SETTINGS = [
     ('[registry]\nbase_url = "https://h:0/x"', "registry.base_url", "port"),
     ('[registry]\nbase_url = "https://h/x?a=1"', "registry.base_url", "?query"),
     ('[registry]\ntoken = "two words"', "registry.token", "without spaces"),
+    ('[registry]\ntoken = "t"\nbase_url = "http://registry.example.kz"', "registry.base_url",
+     "plain http://"),
+    ('[registry]\ntoken = "t"\nbase_url = "http://10.0.0.5:8650"', "registry.base_url",
+     "plain http://"),
     ('[registry]\nclient_key = "k.pem"', "registry.client_key", "registry.client_cert"),
     ("[signing]\nocsp_timeout = 0", "signing.ocsp_timeout", "from 0.1 to 120"),
     ('[signing]\nocsp_url = "ocsp.example.kz"', "signing.ocsp_url", "http://"),
@@ -333,3 +337,32 @@ def test_the_command_line_stops_on_an_unknown_time_zone_without_a_traceback(
     err = capsys.readouterr().err
     assert "work_hours.timezone" in err and "Mars/Olympus" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8650",
+        "http://localhost:8650",
+        "http://[::1]:8650",
+        "https://gw.example.kz",
+    ],
+)
+def test_a_token_may_go_over_http_only_to_this_machine(tmp_path: Path, url: str) -> None:
+    # The simulator listens on loopback over plain HTTP; anything else with a token is https.
+    file = tmp_path / "c.toml"
+    file.write_text(f'[registry]\ntoken = "t"\nbase_url = "{url}"\n', encoding="utf-8")
+    assert cfg.load(file).registry.base_url == url
+
+
+def test_the_token_in_clear_is_said_in_each_language(tmp_path: Path) -> None:
+    from regdesk.i18n import t
+
+    file = tmp_path / "c.toml"
+    file.write_text('[registry]\ntoken = "t"\nbase_url = "http://gw.kz"\n', encoding="utf-8")
+    with pytest.raises(cfg.ConfigError) as caught:
+        cfg.load(file)
+    assert caught.value.message == "cli.config_token_in_clear"
+    for lang in ("kk", "ru", "en"):
+        text = t(caught.value.message, lang, **caught.value.params)
+        assert "https://" in text and str(file) in text and "http://gw.kz" in text

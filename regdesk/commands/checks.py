@@ -54,7 +54,24 @@ def check_named_places(config: Config, now: datetime) -> Findings:
     _scan_folder(config, found)
     _key_folder(config, found)
     _cups_queues(config, found)
+    _token_private(config, found)
     return found
+
+
+def _token_private(config: Config, found: Findings) -> None:
+    # The registry token in a config every user of the server can read is every user's token.
+    import stat
+
+    if not (config.registry.token and config.source):
+        return
+    try:
+        mode = stat.S_IMODE(Path(config.source).stat().st_mode)
+    except OSError:
+        return  # unreadable configs are said where they are loaded
+    if mode & 0o007:
+        found.warning(
+            "registry.token", "cli.check.token_readable", path=config.source, mode=f"{mode:o}"
+        )
 
 
 def _readable_file(path: Path, setting: str, found: Findings) -> bool:

@@ -252,3 +252,16 @@ def test_init_says_every_problem_and_makes_nothing(
     )
     assert main(["--lang", lang, "--config", str(file), "init"]) == 0
     assert (tmp_path / "data" / "regdesk.sqlite3").is_file()
+
+
+def test_a_token_in_a_config_others_can_read_is_a_warning(pki: Path) -> None:
+    text = '[registry]\ntoken = "secret"\n'
+    config = _config(pki, text + '\n[storage]\nscan_dir = "scans"\n')
+    source = Path(config.source)
+    os.chmod(source, 0o644)
+    found = check_named_places(config, NOW)
+    assert [(f.setting, f.key) for f in found.warnings] == [
+        ("registry.token", "cli.check.token_readable")
+    ]
+    os.chmod(source, 0o640)
+    assert check_named_places(config, NOW).warnings == []
