@@ -15,6 +15,8 @@ step 8                 the talon or the refusal notice: preview, print,    ``iss
 —                      the journal: search, one application in detail      ``journal``
 —                      corrections: a registration annulled, the survey    ``corrections``
                        entered afterwards (issue 11)
+—                      reports: time norms, portal, outcomes, survey,      ``reports``
+                       workload (issue 13), as tables and charts
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -39,11 +41,13 @@ from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
 from regdesk.desk.journal import Detail, JournalView
 from regdesk.desk.registration import KeyCheck, Registration, key_folder_offer
+from regdesk.desk.reports import REPORTS, Period, Report, ReportError, Scope, run_report
 from regdesk.desk.session import Session
 from regdesk.desk.workstation import Desk
 
 __all__ = [
     "ANNULLABLE",
+    "REPORTS",
     "SURVEY_STATES",
     "Actor",
     "ApplicationForm",
@@ -62,10 +66,15 @@ __all__ = [
     "KeyCheck",
     "Lookup",
     "NotSignedIn",
+    "Period",
     "Readiness",
     "Registration",
+    "Report",
+    "ReportError",
     "RulesBlock",
     "ScanFile",
+    "Scope",
     "Session",
     "key_folder_offer",
+    "run_report",
 ]

@@ -221,7 +221,58 @@ CREATE TABLE portal_payloads (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4)
+MIGRATION_5 = """
+-- Reports (issue 13). step_times: one row per application and time-norm step, its first start
+-- and the first end at or after it (core.report_rules), kept by triggers on events so that no
+-- writer changes and the time-norm report reads durations instead of pairing events. Existing
+-- events are copied in first. The indexes serve the reports' ranges: steps by start, state
+-- changes by when they happened, portal applications by when they were received.
+CREATE TABLE step_times (
+    application_id INTEGER NOT NULL REFERENCES applications (id),
+    step TEXT NOT NULL,
+    actor_iin TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    -- ended_at - started_at in seconds (ms precision); NULL while unfinished
+    seconds REAL,
+    PRIMARY KEY (application_id, step)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO step_times (application_id, step, actor_iin, started_at)
+SELECT application_id, step, actor_iin, at FROM events
+WHERE kind = 'step_start' AND step IS NOT NULL ORDER BY at, id;
+UPDATE step_times SET ended_at = (
+    SELECT min(e.at) FROM events e WHERE e.application_id = step_times.application_id
+    AND e.step = step_times.step AND e.kind = 'step_end' AND e.at >= step_times.started_at);
+UPDATE step_times
+SET seconds = round((julianday(ended_at) - julianday(started_at)) * 86400.0, 3)
+WHERE ended_at IS NOT NULL;
+CREATE INDEX step_times_step_started ON step_times (step, started_at, seconds, actor_iin);
+CREATE TRIGGER step_times_start AFTER INSERT ON events
+WHEN NEW.kind = 'step_start' AND NEW.step IS NOT NULL
+BEGIN
+    INSERT OR IGNORE INTO step_times (application_id, step, actor_iin, started_at)
+    VALUES (NEW.application_id, NEW.step, NEW.actor_iin, NEW.at);
+END;
+CREATE TRIGGER step_times_end AFTER INSERT ON events
+WHEN NEW.kind = 'step_end' AND NEW.step IS NOT NULL
+BEGIN
+    UPDATE step_times
+    SET ended_at = NEW.at,
+        seconds = round((julianday(NEW.at) - julianday(started_at)) * 86400.0, 3)
+    WHERE application_id = NEW.application_id AND step = NEW.step AND ended_at IS NULL
+    AND started_at <= NEW.at;
+END;
+CREATE INDEX events_to_state_at ON events (to_state, at) WHERE kind = 'transition';
+CREATE INDEX applications_channel_created ON applications (channel, created_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    MIGRATION_1,
+    MIGRATION_2,
+    MIGRATION_3,
+    MIGRATION_4,
+    MIGRATION_5,
+)
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

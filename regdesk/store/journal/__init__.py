@@ -16,6 +16,7 @@ It is split by what each part serves; ``Journal(db)`` holds one of each, as attr
     journal.corrections.annul(...)          # corrections: annulments, surveys entered later
     journal.same_person.registered(...)     # same_person: this IIN's other applications here
     journal.portal.receive(...)             # portal: receiving, the inbox, the signed payload
+    journal.reports.step_histogram(...)     # reports: the reports' aggregates (issue 13)
 
 Each part is a ``JournalPart`` over the same database and can also be built alone
 (``Search(db)``). To add a part (the portal's or the reports' queries): a module here with a
@@ -66,6 +67,7 @@ from regdesk.store.journal.records import (
     SurveyAnswer,
 )
 from regdesk.store.journal.registration import Registration, format_number
+from regdesk.store.journal.reports import Reports
 from regdesk.store.journal.same_person import OtherApplication, SamePerson
 from regdesk.store.journal.search import Search
 
@@ -100,6 +102,7 @@ __all__ = [
     "PrintRecord",
     "RegisteredByColleagueError",
     "Registration",
+    "Reports",
     "SamePerson",
     "Search",
     "SignatureRecord",
@@ -124,3 +127,4 @@ class Journal:
         self.corrections = Corrections(db)
         self.same_person = SamePerson(db)
         self.portal = Portal(db)
+        self.reports = Reports(db)
