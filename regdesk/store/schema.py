@@ -263,7 +263,7 @@ BEGIN
     AND started_at <= NEW.at;
 END;
 CREATE INDEX events_to_state_at ON events (to_state, at) WHERE kind = 'transition';
-CREATE INDEX applications_channel_created ON applications (channel, created_at);
+CREATE INDEX applications_created_channel ON applications (created_at, channel);
 """
 
 MIGRATIONS: tuple[str, ...] = (
