@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "registry_sim",
     "key",
     "talon",
+    "serve",
 )
 
 

@@ -126,8 +126,9 @@ class Signing:
 class Printer:
     name: str
     """A name the receptionist chooses from, e.g. "reception-laser"."""
-    kind: Literal["cups", "raw", "folder"] = "folder"
-    """cups: through `lp -d QUEUE`; raw: a network receipt printer (host:port); folder: files."""
+    kind: Literal["cups", "raw", "folder", "browser"] = "folder"
+    """cups: through `lp -d QUEUE`; raw: a network receipt printer (host:port); folder: files;
+    browser: a PDF handed to the browser (added by `regdesk serve` to its desks, never listed)."""
     queue: str = ""
     """CUPS queue name (kind = "cups")."""
     host: str = ""
@@ -198,6 +199,35 @@ class Languages:
     """The language a terminal starts in; each user can switch at run time."""
 
 
+BROWSER_PRINTER = "browser"
+"""The name of the printer a browser desk adds to its workstation's printers: the PDF is handed
+to the browser, which prints it on the desk PC's own printer."""
+
+
+@dataclass(frozen=True)
+class Serve:
+    host: str = "127.0.0.1"
+    """Where `regdesk serve` listens; anything but loopback needs public_url and TLS (or a
+    reverse proxy that terminates TLS, behind_proxy = true)."""
+    port: int = 8000
+    """The port `regdesk serve` listens on."""
+    public_url: str = ""
+    """The address browsers open, e.g. https://desk.clinic.kz/ (the only origin whose pages
+    may start a desk); empty: http://HOST:PORT, for loopback only."""
+    tls_cert: str = ""
+    """Certificate chain (PEM) for https/wss served by regdesk itself; empty: no TLS here."""
+    tls_key: str = ""
+    """The certificate's private key (PEM, without a password)."""
+    behind_proxy: bool = False
+    """true: a reverse proxy (nginx, caddy) in front terminates TLS for public_url."""
+    max_sessions: int = 10
+    """Desks open at once (one browser tab each, one desk process each); more are refused with
+    a page that says so."""
+    printer: str = BROWSER_PRINTER
+    """The printer of a browser desk: "browser" (the PDF goes to the desk PC's browser) or the
+    name of one of [[printing.printers]] (printed at the server)."""
+
+
 @dataclass(frozen=True)
 class Logging:
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -221,10 +251,18 @@ class Config:
     work_hours: WorkHours = field(default_factory=WorkHours)
     languages: Languages = field(default_factory=Languages)
     logging: Logging = field(default_factory=Logging)
+    serve: Serve = field(default_factory=Serve)
     keymap: dict[str, str] = field(default_factory=dict)
     """Textual binding id -> keys, e.g. register = "f10"; changes the desk's keys."""
     source: str = ""
     """The file this configuration was read from (set by the loader, not a setting)."""
+
+    def in_browser(self) -> Config:
+        """This config for a desk opened in a browser: the browser printer added to the
+        workstation's printers, and ``serve.printer`` as the default one."""
+        browser = Printer(name=BROWSER_PRINTER, kind="browser", format="pdf-a5")
+        printing = Printing(default=self.serve.printer, printers=(*self.printing.printers, browser))
+        return dataclasses.replace(self, printing=printing)
 
     def data_path(self) -> Path:
         """The data folder, absolute; relative settings are taken from the config's folder."""
@@ -393,6 +431,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "printing.printers.port": (1, 65535, ""),
     "printing.printers.timeout": (0.1, 600, "seconds"),
     "storage.max_attachment_mb": (0.1, 100, "megabytes"),
+    "serve.port": (1, 65535, ""),
+    "serve.max_sessions": (1, 500, "desks open at once"),
     "security.lockout_attempts": (1, 100, "failed sign-ins; the lock-out cannot be turned off"),
     "security.lockout_minutes": (1, 1440, "minutes"),
     "security.idle_lock_minutes": (0, 480, "minutes; 0 turns the idle lock off"),
@@ -507,6 +547,9 @@ SHAPES: dict[str, Any] = {
     "rules.anytime_bases": _basis,
     "work_hours.start": _hh_mm,
     "work_hours.end": _hh_mm,
+    "serve.host": _host,
+    "serve.public_url": _if_set(_http_url),
+    "serve.printer": _not_empty,
 }
 """Checks of string settings (a list's items are checked one by one): raise ValueError saying
 what is wrong with the value."""
@@ -645,7 +688,88 @@ def _check(config: Config, src: Path | str) -> None:
             src, "printing.default", f"{config.printing.default!r} is not one of {names}"
         )
     _check_token_transport(src, config.registry)
+    _check_serve(config, names, src)
     start, end = config.work_hours.start, config.work_hours.end
     if _hh_mm(start) >= _hh_mm(end):
         raise ConfigError(src, "work_hours.end", f"{end!r} is not later than start {start!r}")
     _check_timezone(src, config.work_hours.timezone)
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_exposure_problem(serve: Serve, host: str) -> tuple[str, str] | None:
+    """(key, problem) when listening on ``host`` would expose the desk without TLS or without
+    a known public address; None when it is safe. Used by the config check (for ``serve.host``)
+    and by ``regdesk serve --host``."""
+    if is_loopback(host):
+        return None
+    if not serve.public_url:
+        return (
+            "serve.public_url",
+            f"is empty while serve.host {host!r} is reachable from other machines: set the"
+            ' https:// address browsers open, e.g. "https://desk.clinic.kz/"',
+        )
+    if not (serve.tls_cert or serve.behind_proxy):
+        return (
+            "serve.tls_cert",
+            f"is empty while serve.host {host!r} is reachable from other machines: set tls_cert"
+            " and tls_key, or behind_proxy = true when a reverse proxy terminates TLS",
+        )
+    if urlsplit(serve.public_url).scheme != "https":
+        return (
+            "serve.public_url",
+            f"{serve.public_url!r} is not https:// while serve.host {host!r} is reachable from"
+            " other machines: passwords would cross the network in clear",
+        )
+    return None
+
+
+def _check_serve(config: Config, printers: list[str], src: Path | str) -> None:
+    serve = config.serve
+    if bool(serve.tls_cert) != bool(serve.tls_key):
+        missing = "serve.tls_key" if serve.tls_cert else "serve.tls_cert"
+        raise ConfigError(src, missing, "is empty: set tls_cert and tls_key together, or neither")
+    if serve.tls_cert and serve.behind_proxy:
+        raise ConfigError(
+            src,
+            "serve.behind_proxy",
+            "is true while tls_cert is set: either regdesk serves TLS itself or the proxy does",
+        )
+    if serve.tls_cert and serve.public_url and urlsplit(serve.public_url).scheme != "https":
+        raise ConfigError(
+            src, "serve.public_url", f"{serve.public_url!r} must be https:// when TLS is set"
+        )
+    if serve.printer not in (BROWSER_PRINTER, *printers):
+        raise ConfigError(
+            src,
+            "serve.printer",
+            f"{serve.printer!r} is neither {BROWSER_PRINTER!r} nor one of {printers}",
+        )
+    for i, printer in enumerate(config.printing.printers):
+        if printer.name == BROWSER_PRINTER:
+            raise ConfigError(
+                src,
+                f"printing.printers[{i}].name",
+                f"{BROWSER_PRINTER!r} is the browser desks' own printer's name: choose another",
+            )
+        if printer.kind == "browser":
+            # It exists only where there is a browser: `regdesk serve` adds it to its desks.
+            raise ConfigError(
+                src,
+                f"printing.printers[{i}].kind",
+                '"browser" is not a printer to list here: a desk opened in a browser has it'
+                " already; serve.printer chooses it or another printer for browser desks",
+            )
+    problem = serve_exposure_problem(serve, serve.host)
+    if problem is not None:
+        raise ConfigError(src, *problem)

@@ -40,7 +40,7 @@ def test_example_documents_every_setting() -> None:
     sections = (
         cfg.Clinic, cfg.District, cfg.Registry, cfg.Signing, cfg.Printer, cfg.Printing,
         cfg.Storage, cfg.Security, cfg.Rules, cfg.WorkHours, cfg.Languages,
-        cfg.Logging,
+        cfg.Logging, cfg.Serve,
     )  # fmt: skip
     missing = {(s.__name__, name) for s in sections for name in _fields(s) if name not in keys}
     missing -= {("Printing", "printers")}  # an array of tables, shown as [[printing.printers]]

@@ -38,7 +38,8 @@ class Issued:
     """``talon`` or ``refusal``."""
     path: Path | None
     status: str
-    """``queued``, ``sent``, ``written`` or ``failed`` (``regdesk.printing.printers``)."""
+    """``queued``, ``sent``, ``written``, ``delivered`` or ``failed``
+    (``regdesk.printing.printers``)."""
     detail: str = ""
     job: str | None = None
     """The CUPS job id, when the printer gave one."""
@@ -47,6 +48,9 @@ class Issued:
     error: UserError | None = None
     """Why the print failed, to be said in the user's language."""
     printer: str = ""
+    data: bytes | None = None
+    """The document for the browser, when the printer is a browser desk's (``file_name``)."""
+    file_name: str = ""
 
     @classmethod
     def of(cls, document: str, result: PrintResult, *, duplicate: bool, printer: str) -> Issued:
@@ -60,6 +64,8 @@ class Issued:
             duplicate=duplicate,
             error=result.error,
             printer=printer,
+            data=result.data,
+            file_name=result.file_name,
         )
 
     @property

@@ -1,4 +1,6 @@
-"""Sending a document to the printers of ``[printing]``: CUPS, a raw network printer, a folder.
+"""Sending a document to the printers of ``[printing]``: CUPS, a raw network printer, a folder,
+and the browser of a desk opened with ``regdesk serve`` (the PDF is handed back to the desk's
+screen, which gives it to the browser).
 
 ``print_document`` never raises for a printer problem: it returns a ``PrintResult`` whose status
 is ``failed`` with the reason, so the caller records every attempt in the journal and the talon
@@ -23,7 +25,7 @@ from regdesk.printing.documents import Document
 if TYPE_CHECKING:
     from regdesk.config import Printer
 
-Status = Literal["queued", "written", "failed"]
+Status = Literal["queued", "written", "delivered", "failed"]
 Format = Literal["pdf-a5", "pdf-a4", "text-80", "text-58", "escpos-80", "escpos-58"]
 
 _JOB_RE = re.compile(r"request id is (\S+)")
@@ -48,7 +50,8 @@ class Rendered:
 
 @dataclass(frozen=True)
 class PrintResult:
-    """What became of one print: queued (CUPS, raw printer), written (folder) or failed."""
+    """What became of one print: queued (CUPS, raw printer), written (folder), delivered (to
+    the browser: ``data`` is the file for the screen to hand over, named ``file_name``), failed."""
 
     status: Status
     detail: str = ""
@@ -59,6 +62,9 @@ class PrintResult:
     """The CUPS job id, e.g. PDF-12."""
     error: UserError | None = None
     """The failure, to be shown in the user's language with ``error.message(lang)``."""
+    data: bytes | None = None
+    """A browser printer's document, for the browser."""
+    file_name: str = ""
 
     def message(self, lang: str) -> str:
         """The failure in ``lang``, or the detail when the print did not fail."""
@@ -220,7 +226,7 @@ class FolderPrinter:
 
     def target(self, doc: Document, extension: str) -> Path:
         """``<number>-<document>.<ext>``, and ``<number>-<document>-dup-N.<ext>`` for reprints."""
-        stem = re.sub(r"[^A-Za-z0-9-]", "_", doc.reference) + f"-{doc.kind}"
+        stem = file_stem(doc)
         if not doc.duplicate:
             return self.folder / f"{stem}.{extension}"
         n = 1
@@ -233,6 +239,11 @@ class FolderPrinter:
         path = self.target(doc, rendered.extension)
         write_atomic(path, rendered.data)
         return path
+
+
+def file_stem(doc: Document) -> str:
+    """``<number>-<document>``: the name of a document's file, in a folder or a download."""
+    return re.sub(r"[^A-Za-z0-9-]", "_", doc.reference) + f"-{doc.kind}"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -265,7 +276,7 @@ def folder_of(printer: Printer, data_dir: Path) -> Path:
 
 def check_printer(printer: Printer) -> None:
     """Raise PrintError when a setting the printer's kind needs is empty."""
-    needed = {"cups": ("queue",), "raw": ("host",), "folder": ()}[printer.kind]
+    needed = {"cups": ("queue",), "raw": ("host",), "folder": (), "browser": ()}[printer.kind]
     for setting in needed:
         if not getattr(printer, setting):
             raise PrintError("printing.printer_incomplete", name=printer.name, setting=setting)
@@ -283,6 +294,9 @@ def send(printer: Printer, doc: Document, rendered: Rendered, data_dir: Path) ->
         if printer.kind == "raw":
             RawPrinter(printer.host, printer.port, printer.timeout).send(rendered.data)
             return PrintResult("queued", detail=f"{printer.host}:{printer.port}")
+        if printer.kind == "browser":
+            name = file_stem(doc) + ("-dup" if doc.duplicate else "") + f".{rendered.extension}"
+            return PrintResult("delivered", detail=name, data=rendered.data, file_name=name)
         path = FolderPrinter(folder_of(printer, data_dir)).write(doc, rendered)
         return PrintResult("written", detail=str(path), path=path)
     except UserError as exc:

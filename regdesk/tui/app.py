@@ -268,6 +268,10 @@ class DeskApp(App[None]):
     # -- start ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.is_web and self._desk is None:
+            # Opened in a browser (regdesk serve): the browser is one more printer, and the
+            # workstation's printer is serve.printer. Set before the desk is opened with it.
+            self.config = self.config.in_browser()
         if self.config.keymap:
             # A letter remapped by the clinic answers on every layout, as the built-in ones.
             self.set_keymap({i: letter_keys(k) for i, k in self.config.keymap.items()})

@@ -12,6 +12,7 @@ from regdesk.core.application import State
 from regdesk.desk import SURVEY_STATES, Detail, Issued
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.browser import hand_over
 from regdesk.tui.cards import detail_text
 
 PAPER_STATES = frozenset({State.REGISTERED, State.ISSUED, State.REFUSED, State.ANNULLED})
@@ -139,8 +140,11 @@ class DetailScreen(DeskScreen[None]):
         self.printing = False
         self.refresh_bindings()
         status = self.query_one("#detail-status", Static)
+        hand_over(self.app, issued)
         if issued.status == "failed":
             status.update(self.tr("result.print_failed", detail=issued.detail))
+        elif issued.status == "delivered":
+            status.update(self.tr("serve.delivered", file=issued.file_name))
         else:
             status.update(self.tr("result.printed", where=str(issued.path or issued.detail)))
         self._load()

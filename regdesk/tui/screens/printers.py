@@ -31,7 +31,8 @@ class PrinterScreen(DeskModal[str | None]):
         config = self.desk_app.config.printing
         for p in config.printers:
             mark = " *" if p.name == config.default else ""
-            printers.add_option(Option(f"{p.name}{mark}  ({p.kind}, {p.format})", id=p.name))
+            what = self.tr("serve.printer_browser") if p.kind == "browser" else p.kind
+            printers.add_option(Option(f"{p.name}{mark}  ({what}, {p.format})", id=p.name))
         printers.highlighted = 0
 
     def on_mount(self) -> None:

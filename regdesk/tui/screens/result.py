@@ -16,6 +16,7 @@ from regdesk.core.ids import normalize_digits
 from regdesk.desk import Issued
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen, bind
+from regdesk.tui.browser import hand_over
 
 SURVEY_QUESTIONS = ("survey.q1", "survey.q2")
 
@@ -150,6 +151,7 @@ class ResultScreen(DeskScreen[str]):
 
     def _printed(self, issued: Issued) -> None:
         self._print_done()
+        hand_over(self.app, issued)
         self._show_printed(issued)
         if issued.status != "failed" and self.next_after_print:
             self._move_on()
@@ -171,6 +173,9 @@ class ResultScreen(DeskScreen[str]):
             text = self.tr("result.print_failed", detail=issued.detail)
             status.update(self._after_failure(text))
             status.add_class("error")
+        elif issued.status == "delivered":
+            status.update(self.tr("serve.delivered", file=issued.file_name))
+            status.remove_class("error")
         else:
             where = str(issued.path) if issued.path else issued.detail
             status.update(self.tr("result.printed", where=where))
