@@ -695,18 +695,6 @@ def _check(config: Config, src: Path | str) -> None:
     _check_timezone(src, config.work_hours.timezone)
 
 
-def is_loopback(host: str) -> bool:
-    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    import ipaddress
-
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def serve_exposure_problem(serve: Serve, host: str) -> tuple[str, str] | None:
     """(key, problem) when listening on ``host`` would expose the desk without TLS or without
     a known public address; None when it is safe. Used by the config check (for ``serve.host``)
