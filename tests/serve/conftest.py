@@ -7,28 +7,13 @@ workspace's keys are made around the wall clock too.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from browser_support import Served, free_port
+from serve_support import Served, free_port, serve_workspace
 
 from regdesk import demo
 
-MAX_SESSIONS = 2
-
-
-def serve_workspace(root: Path, serve_toml: str = "") -> demo.DemoWorkspace:
-    """A demo workspace (English) whose config has the ``[serve]`` section ``serve_toml``."""
-    ws = demo.build(root, lang="en")
-    config = ws.root / "config.toml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text + f"\n[serve]\nmax_sessions = {MAX_SESSIONS}\n{serve_toml}")
-    return ws
 
 
 @pytest.fixture(scope="module")

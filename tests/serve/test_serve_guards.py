@@ -10,8 +10,7 @@ import re
 
 import aiohttp
 import pytest
-from browser_support import Served, command_line, settle_until
-from conftest import MAX_SESSIONS
+from serve_support import MAX_SESSIONS, Served, command_line, settle_until
 
 from regdesk.i18n import t
 

@@ -1,4 +1,5 @@
-"""Driving the browser desk: Debian's Chromium through Playwright, the screen read from xterm.js.
+"""The served desk for the tests: a workspace, ``regdesk serve`` as a process, and a browser
+tab with the desk (Debian's Chromium through Playwright, the screen read from xterm.js).
 
 The screen is read from the terminal's buffer (the text xterm.js holds), not from pixels: an
 init script keeps the page's xterm.js ``Terminal`` in ``window.__xterm`` when textual.js creates
@@ -16,6 +17,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+MAX_SESSIONS = 2
+"""The session limit of the served workspace."""
 
 LIMIT = 60.0
 """Seconds to wait for a screen: a desk process's cold start on a loaded 2-core machine."""
@@ -65,6 +69,17 @@ def skip_reason() -> str | None:
     except ImportError:
         return "Playwright is not installed (pip install -e '.[test]')"
     return None
+
+
+def serve_workspace(root: Path, serve_toml: str = "") -> Any:
+    """A demo workspace (English) whose config has a ``[serve]`` section (``serve_toml`` added)."""
+    from regdesk import demo
+
+    ws = demo.build(root, lang="en")
+    config = ws.root / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f"\n[serve]\nmax_sessions = {MAX_SESSIONS}\n{serve_toml}")
+    return ws
 
 
 def free_port() -> int:
