@@ -15,7 +15,6 @@ from serve_support import Served, free_port, serve_workspace
 from regdesk import demo
 
 
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[demo.DemoWorkspace]:
     ws = serve_workspace(tmp_path_factory.mktemp("serve") / "ws")
