@@ -210,7 +210,9 @@ class Registration:
 
         ctx = self._ctx
         with ctx.locked():
-            pending = ctx.journal.outbox.pending()
+            # Only its own kinds: the portal's results (``desk.portal_decision``) back off on
+            # their own and must not crowd the attachments out of the batch.
+            pending = ctx.journal.outbox.pending(kinds=("attachment", "annulment"))
         sent = 0
         for item in pending:
             p = item.payload

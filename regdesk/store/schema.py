@@ -266,12 +266,22 @@ CREATE INDEX events_to_state_at ON events (to_state, at) WHERE kind = 'transitio
 CREATE INDEX applications_created_channel ON applications (created_at, channel);
 """
 
+MIGRATION_6 = """
+-- The outbox retried with backoff across restarts (issue 12): when an item is next due (NULL:
+-- now; also the lease of a desk that is sending it), and why it stopped and waits for a person
+-- (the portal holds another result, or would not take this one); a held item is not sent.
+ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
+ALTER TABLE outbox ADD COLUMN held TEXT;
+CREATE INDEX outbox_kind_due ON outbox (kind, sent_at, next_attempt_at);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
     MIGRATION_3,
     MIGRATION_4,
     MIGRATION_5,
+    MIGRATION_6,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

@@ -2,12 +2,18 @@
 
 A message is queued in the transaction of the change that causes it, so the two commit together:
 a registry that is down never loses one, and the idempotency key keeps a retry from doubling it.
+
+A sender that backs off keeps the time of its next attempt in the row (``next_attempt_at``), so
+the backoff survives a restart; ``claim`` takes the due items and moves their next attempt past
+a lease in one transaction, so two desks sending at once do not send the same item together. An
+item the registry will not take as it is (``hold``) waits for a person and is not sent again.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from regdesk.core.json_types import JsonObject
 from regdesk.store.db import transaction, utc_text
@@ -37,9 +43,40 @@ class Outbox(JournalPart):
             ).fetchone()
         return int(row[0])
 
-    def pending(self, limit: int = 50) -> list[OutboxItem]:
-        """Messages not yet sent, oldest first."""
-        return self._all(OUTBOX, "FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,))
+    def pending(self, limit: int = 50, *, kinds: Collection[str] = ()) -> list[OutboxItem]:
+        """Messages not yet sent and not held, oldest first; of ``kinds`` only, when given."""
+        where, params = _of_kinds(kinds)
+        return self._all(
+            OUTBOX,
+            f"FROM outbox WHERE sent_at IS NULL AND held IS NULL{where} ORDER BY id LIMIT ?",
+            (*params, limit),
+        )
+
+    def claim(
+        self, kinds: Collection[str], now: datetime, lease: timedelta, limit: int = 50
+    ) -> list[OutboxItem]:
+        """The items of ``kinds`` due at ``now`` (not sent, not held, past their next attempt),
+        oldest first, each with its next attempt moved to ``now + lease``: another sender skips
+        them meanwhile, and a sender that dies mid-way leaves them due again after the lease.
+        The caller ends each with ``done``, ``failed`` or ``hold``."""
+        where, params = _of_kinds(kinds)
+        at = utc_text(now)
+        with transaction(self.db):
+            items = self._all(
+                OUTBOX,
+                "FROM outbox WHERE sent_at IS NULL AND held IS NULL"
+                f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?){where}"
+                " ORDER BY id LIMIT ?",
+                (at, *params, limit),
+            )
+            self.db.conn.executemany(
+                "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+                [(utc_text(now + lease), item.id) for item in items],
+            )
+        return items
+
+    def get(self, item_id: int) -> OutboxItem | None:
+        return self._first(OUTBOX, "FROM outbox WHERE id = ?", (item_id,))
 
     def done(self, item_id: int, now: datetime) -> None:
         """Mark a message as sent."""
@@ -51,11 +88,40 @@ class Outbox(JournalPart):
             )
         log.info("outbox item %d delivered", item_id)
 
-    def failed(self, item_id: int, error: str) -> None:
-        """Count a failed attempt and keep why (no personal data in ``error``)."""
+    def failed(self, item_id: int, error: str, retry_at: datetime | None = None) -> None:
+        """Count a failed attempt and keep why (no personal data in ``error``); ``retry_at``:
+        not due again before then (None: due at once, as the desk's flush expects)."""
         with transaction(self.db):
             self.db.conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                (error, item_id),
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+                " WHERE id = ?",
+                (error, utc_text(retry_at) if retry_at else None, item_id),
             )
         log.warning("outbox item %d not delivered: %s", item_id, error)
+
+    def hold(self, item_id: int, why: str, error: str = "") -> None:
+        """Stop sending the item until a person acts (``release``): ``why`` says what stopped it
+        (e.g. ``conflict:refused``), ``error`` what the registry said, for the log."""
+        with transaction(self.db):
+            self.db.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, held = ?, last_error = ?"
+                " WHERE id = ? AND sent_at IS NULL",
+                (why, error or None, item_id),
+            )
+        log.warning("outbox item %d held for a person: %s", item_id, why)
+
+    def release(self, item_id: int) -> None:
+        """Make a held or backed-off item due at once."""
+        with transaction(self.db):
+            self.db.conn.execute(
+                "UPDATE outbox SET held = NULL, next_attempt_at = NULL"
+                " WHERE id = ? AND sent_at IS NULL",
+                (item_id,),
+            )
+
+
+def _of_kinds(kinds: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameters) limiting outbox rows to ``kinds`` (none: all)."""
+    if not kinds:
+        return "", ()
+    return f" AND kind IN ({', '.join('?' * len(kinds))})", tuple(kinds)

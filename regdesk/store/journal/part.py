@@ -114,7 +114,10 @@ SIGNATURES = Rows(SignatureRecord, {"signed_at": from_utc_text, "canonical": byt
 PRINTS = Rows(PrintRecord, {"at": from_utc_text, "duplicate": bool})
 ANNULMENTS = Rows(AnnulmentRecord, {"at": from_utc_text, "canonical": bytes, "cms": bytes})
 SURVEYS = Rows(SurveyAnswer, {"at": from_utc_text})
-OUTBOX = Rows(OutboxItem, {"payload": json.loads, "created_at": from_utc_text, "sent_at": _ts})
+OUTBOX = Rows(
+    OutboxItem,
+    {"payload": json.loads, "created_at": from_utc_text, "sent_at": _ts, "next_attempt_at": _ts},
+)
 
 
 class JournalPart:

@@ -164,3 +164,7 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+    next_attempt_at: datetime | None
+    """When the item is due again (after a failure's backoff, or a sender's lease); None: now."""
+    held: str | None
+    """Why sending stopped until a person acts (``Outbox.hold``); None while it is sent."""
