@@ -17,6 +17,8 @@ step 8                 the talon or the refusal notice: preview, print,    ``iss
                        entered afterwards (issue 11)
 —                      reports: time norms, portal, outcomes, survey,      ``reports``
                        workload (issue 13), as tables and charts
+Table 1 actions 6-8    a portal application registered (with the signed    ``portal_decision``
+                       electronic talon) or refused; the result sent back
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -40,6 +42,7 @@ from regdesk.desk.form import ApplicationForm, Readiness, ScanFile
 from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
 from regdesk.desk.journal import Detail, JournalView
+from regdesk.desk.portal_decision import Delivery, DeliveryRound, PortalDecision, deliver_pending
 from regdesk.desk.registration import KeyCheck, Registration, key_folder_offer
 from regdesk.desk.reports import REPORTS, Period, Report, ReportError, Scope, run_report
 from regdesk.desk.session import Session
@@ -52,6 +55,8 @@ __all__ = [
     "Actor",
     "ApplicationForm",
     "Corrections",
+    "Delivery",
+    "DeliveryRound",
     "Desk",
     "DeskContext",
     "DeskError",
@@ -67,6 +72,7 @@ __all__ = [
     "Lookup",
     "NotSignedIn",
     "Period",
+    "PortalDecision",
     "Readiness",
     "Registration",
     "Report",
@@ -75,6 +81,7 @@ __all__ = [
     "ScanFile",
     "Scope",
     "Session",
+    "deliver_pending",
     "key_folder_offer",
     "run_report",
 ]

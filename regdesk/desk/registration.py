@@ -23,6 +23,7 @@ from regdesk.core.rules import effective_date
 from regdesk.desk.context import DeskContext
 from regdesk.desk.form import ApplicationForm
 from regdesk.store.db import transaction
+from regdesk.store.journal import ApplicationRecord
 
 if TYPE_CHECKING:  # cryptography is loaded when a key is opened, not at start-up
     from regdesk.signing.certinfo import CertInfo
@@ -76,6 +77,48 @@ def sign_document(
         "canonical": content,
         "cms": cms,
     }
+
+
+def register_numbered(
+    ctx: DeskContext,
+    record: ApplicationRecord,
+    signature: Mapping[str, object],
+    *,
+    basis: str,
+    district: int,
+    now: datetime,
+) -> str:
+    """Inside the caller's transaction: the application registered by the acting employee with
+    the next number and ``signature``, from the effective date its basis gives, and its
+    attachment queued for the register in the same transaction (the desk's and the portal's
+    registrations alike); returns the number."""
+    actor = ctx.actor()
+    attached = RegistryFacts.from_json(record.registry_data).attachment is not None
+    effective = effective_date(basis, ctx.today(), ctx.rules, first_attachment=not attached)
+    number = ctx.journal.registration.register(
+        record.id,
+        clinic_code=ctx.config.clinic.code,
+        actor_iin=actor.iin,
+        role=actor.role,
+        now=now,
+        signature=signature,
+        basis=basis,
+        district=district,
+        effective_date=effective,
+    )
+    ctx.journal.outbox.enqueue(
+        "attachment",
+        f"{ctx.config.clinic.bin}:{number}",
+        {
+            "iin": record.applicant_iin,
+            "district": district,
+            "basis": basis,
+            "effective_date": effective.isoformat(),
+            "application": number,
+        },
+        now,
+    )
+    return number
 
 
 def key_folder_offer(folder: Path) -> str:
@@ -170,33 +213,9 @@ class Registration:
         district = form_uc.readiness(record, basis).require()
         now = ctx.now()
         signature = sign_document(check, self.document_for_signing(app_id), now)
-        attached = RegistryFacts.from_json(record.registry_data).attachment is not None
-        effective = effective_date(basis, ctx.today(), ctx.rules, first_attachment=not attached)
-        journal = ctx.journal
         with ctx.locked(), transaction(ctx.db):
-            number = journal.registration.register(
-                app_id,
-                clinic_code=ctx.config.clinic.code,
-                actor_iin=actor.iin,
-                role=actor.role,
-                now=now,
-                signature=signature,
-                basis=basis,
-                district=district,
-                effective_date=effective,
-            )
-            # The attachment register learns of it through the outbox, in the same transaction.
-            journal.outbox.enqueue(
-                "attachment",
-                f"{ctx.config.clinic.bin}:{number}",
-                {
-                    "iin": record.applicant_iin,
-                    "district": district,
-                    "basis": basis,
-                    "effective_date": effective.isoformat(),
-                    "application": number,
-                },
-                now,
+            number = register_numbered(
+                ctx, record, signature, basis=basis, district=district, now=now
             )
         ctx.end_step(app_id, "form_and_eds")
         return number
@@ -252,4 +271,4 @@ class Registration:
             self._ctx.journal.outbox.failed(item_id, error)
 
 
-__all__ = ["KeyCheck", "Registration", "key_folder_offer"]
+__all__ = ["KeyCheck", "Registration", "key_folder_offer", "register_numbered"]

@@ -12,6 +12,7 @@ from regdesk.desk.form import ApplicationForm
 from regdesk.desk.intake import Intake
 from regdesk.desk.issuance import Issuance
 from regdesk.desk.journal import JournalView
+from regdesk.desk.portal_decision import PortalDecision
 from regdesk.desk.registration import Registration
 from regdesk.desk.session import Session
 from regdesk.store.staff import Employee
@@ -22,7 +23,8 @@ class Desk:
 
     ``desk.session`` (step 1), ``desk.intake`` (steps 3-4), ``desk.form`` (step 5),
     ``desk.registration`` (steps 5-6), ``desk.issuance`` (step 8), ``desk.journal``,
-    ``desk.corrections`` (annulment, the survey afterwards).
+    ``desk.corrections`` (annulment, the survey afterwards); the portal (Table 1):
+    ``desk.portal_decision`` (actions 6-8: register or refuse, the result sent back).
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class Desk:
         self.issuance = Issuance(self.context)
         self.journal = JournalView(self.context)
         self.corrections = Corrections(self.context)
+        self.portal_decision = PortalDecision(self.context)
 
     @property
     def employee(self) -> Employee | None:

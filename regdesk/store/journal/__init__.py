@@ -17,6 +17,7 @@ It is split by what each part serves; ``Journal(db)`` holds one of each, as attr
     journal.same_person.registered(...)     # same_person: this IIN's other applications here
     journal.portal.receive(...)             # portal: receiving, the inbox, the signed payload
     journal.reports.step_histogram(...)     # reports: the reports' aggregates (issue 13)
+    journal.portal_results.undelivered()    # portal_results: portal decisions and their delivery
 
 Each part is a ``JournalPart`` over the same database and can also be built alone
 (``Search(db)``). To add a part (the portal's or the reports' queries): a module here with a
@@ -55,6 +56,7 @@ from regdesk.store.journal.portal import (
     PortalFileRecord,
     PortalPayload,
 )
+from regdesk.store.journal.portal_results import PortalResults, ResultRow
 from regdesk.store.journal.records import (
     AnnulmentRecord,
     ApplicationRecord,
@@ -99,10 +101,12 @@ __all__ = [
     "PortalCheck",
     "PortalFileRecord",
     "PortalPayload",
+    "PortalResults",
     "PrintRecord",
     "RegisteredByColleagueError",
     "Registration",
     "Reports",
+    "ResultRow",
     "SamePerson",
     "Search",
     "SignatureRecord",
@@ -128,3 +132,4 @@ class Journal:
         self.same_person = SamePerson(db)
         self.portal = Portal(db)
         self.reports = Reports(db)
+        self.portal_results = PortalResults(db)

@@ -70,8 +70,13 @@ class Registration(JournalPart):
                 raise IllegalTransitionError(app_id, exc) from exc
             sets = ["state = ?", "updated_at = ?"]
             params: list[object] = [to_state.value, at]
-            if to_state in (State.REFUSED, State.ISSUED):
+            if to_state is State.REFUSED:
                 sets.append("decided_at = ?")
+                params.append(at)
+            elif to_state is State.ISSUED:
+                # A portal registration was decided when it was registered (``portal_results``);
+                # a paper talon printed for it later does not move the decision.
+                sets.append("decided_at = COALESCE(decided_at, ?)")
                 params.append(at)
             if to_state is State.REFUSED:
                 sets += ["refusal_code = ?", "refusal_note = ?"]
