@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
+import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -99,6 +103,7 @@ class DeskApp(App[None]):
         self.unexpected: list[BaseException] = []
         """Errors that are not a user's mistake nor the world's (a bug): tests assert none."""
         self.runner = DeskRunner()
+        self._hung_up = False
 
     # -- the desk behind the screens ----------------------------------------------------------
 
@@ -286,6 +291,53 @@ class DeskApp(App[None]):
         minutes = self.config.security.idle_lock_minutes
         if minutes > 0:
             self.set_interval(self._idle_check_seconds, self._check_idle)
+        self._watch_terminal()
+
+    # -- a terminal that disappears ---------------------------------------------------------
+
+    def _watch_terminal(self) -> None:
+        """End the desk, keeping what was typed, when its terminal goes away.
+
+        A closed SSH connection or a deleted tmux pane leaves a desk started through ``su`` (or
+        any desk not in the terminal's session) without a hang-up signal: its input then reads
+        end-of-file for ever, and the input thread spins a core (issue 14 saw four such desks
+        at ~45% CPU for half an hour). A terminal that has hung up answers no terminal request
+        any more, so a once-a-second ``isatty`` notices it; SIGHUP is heard too. Only a desk
+        started in a terminal watches (tests and the browser desk have none).
+        """
+        stdin = sys.__stdin__
+        try:
+            fd = stdin.fileno() if stdin is not None else -1
+        except (OSError, ValueError):
+            fd = -1
+        if fd < 0 or self.is_headless or not os.isatty(fd):
+            return
+        self.set_interval(1.0, lambda: None if os.isatty(fd) else self._terminal_gone())
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._terminal_gone)
+
+    def _terminal_gone(self) -> None:
+        if self._hung_up:
+            return
+        self._hung_up = True
+        log.warning("the terminal is gone: saving what was typed and ending the desk")
+        # Nobody can read what the desk would print on its way out, and writing to a hung-up
+        # terminal may block: if the orderly end has not come in ten seconds, end regardless.
+        # Drafts are saved as they are typed, in transactions: nothing committed is lost.
+        failsafe = threading.Timer(10.0, os._exit, args=(1,))
+        failsafe.daemon = True
+        failsafe.start()
+        for screen in self.screen_stack:
+            save = getattr(screen, "save_typing", None)
+            if callable(save):
+                save()
+        self.run_worker(self._end_after_saves(), group="hang-up")
+
+    async def _end_after_saves(self) -> None:
+        await self.workers.wait_for_complete(
+            [w for w in self.workers if w.group in ("save", "survey") and not w.is_finished]
+        )
+        await self.action_quit()
 
     # -- idle lock --------------------------------------------------------------------------
 

@@ -357,6 +357,10 @@ class FormScreen(DeskScreen[bool]):
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_DELAY, self._save)
 
+    def save_typing(self) -> None:
+        """Save what is typed now, not after the pause (the app is ending: a hang-up)."""
+        self._save()
+
     def _save(self) -> None:
         """Write the form as it is now. Saves that wait for the database (another terminal's
         transaction) may run in several threads: each writes the latest form, so the last

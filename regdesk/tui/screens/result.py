@@ -237,6 +237,12 @@ class ResultScreen(DeskScreen[str]):
             self._survey_timer = self.set_timer(SAVE_DELAY, self._save_survey)
         self._show_survey()
 
+    def save_typing(self) -> None:
+        """Save complete answers now, not after the pause (the app is ending: a hang-up)."""
+        if self._survey_timer is not None:
+            self._survey_timer.stop()
+            self._save_survey()
+
     def _save_survey(self) -> None:
         self._survey_timer = None
         if len(self.answers) == len(SURVEY_QUESTIONS):
