@@ -163,6 +163,9 @@ class Storage:
     """The scanner's output folder the desk picks attachments from; empty: ~/Scans."""
     max_attachment_mb: float = 20.0
     """The largest scan accepted, in megabytes."""
+    durability: Literal["normal", "full"] = "normal"
+    """``full``: every commit is on disk before the desk goes on, so a power cut loses nothing
+    committed (slower); ``normal``: a power cut may lose the last moments of work."""
 
 
 @dataclass(frozen=True)

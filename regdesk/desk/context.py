@@ -55,7 +55,7 @@ class DeskContext:
         # The one clock of the desk: clinic time for all a person reads or the rules count.
         self.clock = clock if clock is not None else ClinicClock(config.work_hours.timezone)
         self.paths = DataPaths(config.data_path())
-        self.db = db if db is not None else open_db(self.paths.database)
+        self.db = db if db is not None else open_db(self.paths.database, config.storage.durability)
         self._lock = threading.RLock()
         self.journal = Journal(self.db)
         self.staff = Staff(self.db, config.security, timezone=config.work_hours.timezone)

@@ -46,7 +46,15 @@ class SchemaTooNewError(DatabaseError):
     key = "store.schema_too_new"
 
 
-def open_db(path: Path) -> Database:
+DURABILITY = {"normal": "NORMAL", "full": "FULL"}
+"""``[storage] durability`` → SQLite's ``synchronous``. In WAL mode NORMAL syncs at each
+checkpoint, not at each commit: a power cut (not a crash of the program) may lose the last
+transactions committed before it, never the file's consistency. FULL syncs the WAL at each
+commit, so a committed registration survives a power cut too, at the cost measured by
+``bench/registration.py``."""
+
+
+def open_db(path: Path, durability: str = "normal") -> Database:
     """Open (creating when missing) the database at ``path`` and bring its schema up to date."""
     from regdesk.store import schema
 
@@ -64,7 +72,7 @@ def open_db(path: Path) -> Database:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise DatabaseError(path=str(path), detail=f"journal_mode is {mode}, not wal")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA synchronous = {DURABILITY[durability]}")
         schema.migrate(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
