@@ -34,6 +34,10 @@ COMMAND_MODULES = (
     "key",
     "talon",
     "serve",
+    "status",
+    "backup",
+    "restore",
+    "doctor",
 )
 
 

@@ -145,6 +145,9 @@ class Printer:
     """CUPS only: job options passed as `lp -o OPTION`, e.g. "media=A5", "sides=one-sided"."""
     timeout: float = 15.0
     """Seconds to wait for `lp` or for the receipt printer to take the document."""
+    keep_hours: float = 24.0
+    """Folder only: hours a printed file (it holds names and IINs) stays in the folder before the
+    desk's start or `regdesk doctor --clean` removes it; 0 keeps them."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,19 @@ class Storage:
     durability: Literal["normal", "full"] = "normal"
     """``full``: every commit is on disk before the desk goes on, so a power cut loses nothing
     committed (slower); ``normal``: a power cut may lose the last moments of work."""
+
+
+@dataclass(frozen=True)
+class Scans:
+    after_store: Literal["remove", "keep"] = "remove"
+    """What becomes of a scan in the scanner folder once it is stored in the vault (encrypted,
+    read back and recorded): remove the plaintext original, or keep it."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    max_age_hours: int = 26
+    """`regdesk status` and the admin's menu warn when the last verified backup is older."""
 
 
 @dataclass(frozen=True)
@@ -249,6 +265,8 @@ class Config:
     signing: Signing = field(default_factory=Signing)
     printing: Printing = field(default_factory=Printing)
     storage: Storage = field(default_factory=Storage)
+    scans: Scans = field(default_factory=Scans)
+    backup: Backup = field(default_factory=Backup)
     security: Security = field(default_factory=Security)
     rules: Rules = field(default_factory=Rules)
     work_hours: WorkHours = field(default_factory=WorkHours)
@@ -436,6 +454,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "storage.max_attachment_mb": (0.1, 100, "megabytes"),
     "serve.port": (1, 65535, ""),
     "serve.max_sessions": (1, 500, "desks open at once"),
+    "printing.printers.keep_hours": (0, 8760, "hours; 0 keeps printed files"),
+    "backup.max_age_hours": (1, 8760, "hours"),
     "security.lockout_attempts": (1, 100, "failed sign-ins; the lock-out cannot be turned off"),
     "security.lockout_minutes": (1, 1440, "minutes"),
     "security.idle_lock_minutes": (0, 480, "minutes; 0 turns the idle lock off"),

@@ -99,6 +99,10 @@ data_dir = "data"
 scan_dir = "scans"
 max_attachment_mb = 10
 
+[scans]
+# The sample scans serve every walk through the demo; a clinic keeps the default, "remove".
+after_store = "keep"
+
 [security]
 idle_lock_minutes = 10
 

@@ -19,6 +19,8 @@ step 8                 the talon or the refusal notice: preview, print,    ``iss
                        workload (issue 13), as tables and charts
 Table 1 actions 6-8    a portal application registered (with the signed    ``portal_decision``
                        electronic talon) or refused; the result sent back
+—                      upkeep: old printed files removed at start, the     ``upkeep``
+                       admin's warning of an overdue backup
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -32,6 +34,7 @@ from regdesk.core.districts import DistrictSuggestion
 from regdesk.desk.context import Actor, DeskContext
 from regdesk.desk.corrections import ANNULLABLE, SURVEY_STATES, Corrections
 from regdesk.desk.errors import (
+    AttachNotRecorded,
     DeskError,
     DistrictMissing,
     DocumentsMissing,
@@ -46,6 +49,7 @@ from regdesk.desk.portal_decision import Delivery, DeliveryRound, PortalDecision
 from regdesk.desk.registration import KeyCheck, Registration, key_folder_offer
 from regdesk.desk.reports import REPORTS, Period, Report, ReportError, Scope, run_report
 from regdesk.desk.session import Session
+from regdesk.desk.upkeep import BackupAge, Upkeep
 from regdesk.desk.workstation import Desk
 
 __all__ = [
@@ -54,6 +58,8 @@ __all__ = [
     "SURVEY_STATES",
     "Actor",
     "ApplicationForm",
+    "AttachNotRecorded",
+    "BackupAge",
     "Corrections",
     "Delivery",
     "DeliveryRound",
@@ -81,6 +87,7 @@ __all__ = [
     "ScanFile",
     "Scope",
     "Session",
+    "Upkeep",
     "deliver_pending",
     "key_folder_offer",
     "run_report",

@@ -60,4 +60,46 @@ class DocumentsMissing(DeskError):
         return t(self.key, lang, names=names)
 
 
-__all__ = ["DeskError", "DistrictMissing", "DocumentsMissing", "NotSignedIn", "RulesBlock"]
+class AttachNotRecorded(DeskError):
+    """A scan stored in the vault whose record could not be written: said as what was kept.
+
+    The database refused the write (its disk full or read-only, an I/O error); the scan's copy
+    in the vault was removed (``vault_name`` empty) or, if even that failed, stayed as an orphan
+    that ``regdesk doctor --clean`` removes. The application and everything saved before are
+    unchanged; the original stays in the scanner folder.
+    """
+
+    key = "safety.attach_not_recorded"
+
+    def __init__(self, name: str, cause: BaseException, *, vault_name: str = "") -> None:
+        self.reason = _database_reason(cause)
+        super().__init__(name=name, vault_name=vault_name)
+        if vault_name:
+            self.key = "safety.attach_not_recorded_orphan"
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        return t(self.key, lang, reason=t(self.reason, lang), **self.params)
+
+
+def _database_reason(cause: BaseException) -> str:
+    """The catalogue key saying why the database refused a write."""
+    name = getattr(cause, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL") or "full" in str(cause):
+        return "safety.reason_full"
+    if name.startswith("SQLITE_READONLY") or "readonly" in str(cause):
+        return "safety.reason_readonly"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(cause):
+        return "safety.reason_busy"
+    return "safety.reason_io"
+
+
+__all__ = [
+    "AttachNotRecorded",
+    "DeskError",
+    "DistrictMissing",
+    "DocumentsMissing",
+    "NotSignedIn",
+    "RulesBlock",
+]

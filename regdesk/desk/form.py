@@ -8,6 +8,7 @@ address (``core.districts``), and the checks again on the basis and representati
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,11 +29,19 @@ from regdesk.core.rules import DocumentFlag, DocumentKind, Finding
 from regdesk.core.rules import required_documents as documents_for
 from regdesk.desk import same_person
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError, DistrictMissing, DocumentsMissing, RulesBlock
+from regdesk.desk.errors import (
+    AttachNotRecorded,
+    DeskError,
+    DistrictMissing,
+    DocumentsMissing,
+    RulesBlock,
+)
 from regdesk.desk.intake import age_of, check
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord, AttachmentRecord
+
+log = logging.getLogger("regdesk.desk")
 
 
 @dataclass(frozen=True)
@@ -364,13 +373,25 @@ class ApplicationForm:
         return self._opened[key]
 
     def attach(self, app_id: int, path: Path, doc_kind: str) -> int:
-        """Check, hash, encrypt and keep a scan with the application; returns the scan's id."""
+        """Check, hash, encrypt and keep a scan with the application; returns the scan's id.
+
+        The application is checked first, so a scan for one that can no longer change never
+        reaches the vault. The scan is recorded only once the vault holds it (written, read back
+        and decrypted); when the record cannot be written (the database's disk is full or
+        read-only) the vault's copy is removed and ``AttachNotRecorded`` says exactly what was
+        and was not kept. Then the plaintext original leaves the scanner folder
+        (``[scans] after_store``).
+        """
+        import sqlite3
+
         ctx = self._ctx
         actor = ctx.actor()
+        with ctx.locked():
+            ctx.journal.drafts.check_editable(app_id)
         stored = ctx.vault.put(path)
         try:
             with ctx.locked():
-                return ctx.journal.drafts.add_attachment(
+                attachment_id = ctx.journal.drafts.add_attachment(
                     app_id,
                     doc_kind=doc_kind,
                     original_name=path.name,
@@ -381,13 +402,50 @@ class ApplicationForm:
                     actor_iin=actor.iin,
                     now=ctx.now(),
                 )
+        except sqlite3.OperationalError as exc:
+            kept = not self._discard(stored.vault_name)
+            orphan = stored.vault_name if kept else ""
+            raise AttachNotRecorded(path.name, exc, vault_name=orphan) from exc
         except BaseException:
-            ctx.vault.remove(stored.vault_name)  # not recorded: no file without its row
+            self._discard(stored.vault_name)  # not recorded: no file without its row
             raise
+        if ctx.config.scans.after_store == "remove":
+            remove_original(path, stored.sha256)
+        return attachment_id
+
+    def _discard(self, vault_name: str) -> bool:
+        """Remove a stored scan that was not recorded; False when it could not be removed."""
+        try:
+            self._ctx.vault.remove(vault_name)
+        except OSError:
+            log.warning("an unrecorded scan stayed in the vault as %s", vault_name)
+            return False
+        return True
 
     def attachments(self, app_id: int) -> list[AttachmentRecord]:
         with self._ctx.locked():
             return list(self._ctx.journal.drafts.attachments(app_id))
 
 
-__all__ = ["ApplicationForm", "Readiness", "ScanFile"]
+def remove_original(path: Path, sha256: str) -> bool:
+    """Remove the scanner's plaintext original once the vault holds it; whether it went.
+
+    Only while the file still holds the bytes stored (a scanner may have written a new scan
+    under the same name meanwhile). A file that cannot be removed (another user's, a read-only
+    folder) stays and is logged; ``regdesk doctor`` lists originals already stored.
+    """
+    import hashlib
+
+    try:
+        if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            return False
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        log.warning("the stored scan's original stayed in the scanner folder: %s", exc.strerror)
+        return False
+    return True
+
+
+__all__ = ["ApplicationForm", "AttachNotRecorded", "Readiness", "ScanFile", "remove_original"]

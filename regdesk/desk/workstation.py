@@ -15,6 +15,7 @@ from regdesk.desk.journal import JournalView
 from regdesk.desk.portal_decision import PortalDecision
 from regdesk.desk.registration import Registration
 from regdesk.desk.session import Session
+from regdesk.desk.upkeep import Upkeep
 from regdesk.store.staff import Employee
 
 
@@ -42,6 +43,7 @@ class Desk:
         self.journal = JournalView(self.context)
         self.corrections = Corrections(self.context)
         self.portal_decision = PortalDecision(self.context)
+        self.upkeep = Upkeep(self.context)
 
     @property
     def employee(self) -> Employee | None:

@@ -15,7 +15,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -264,6 +266,67 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise PrintError(
             "printing.folder_failed", folder=str(folder), detail=exc.strerror or str(exc)
         ) from None
+
+
+_PRINTED = re.compile(r"^(?:[A-Za-z0-9_-]+\.(?:pdf|txt|escpos)|\..+\.part)$")
+"""Names ``FolderPrinter`` writes (and its ``.part`` files): only these are ever removed, so a hot
+folder shared with another program keeps that program's files."""
+
+
+def old_prints(folder: Path, older_than: datetime) -> list[Path]:
+    """The printed files in ``folder`` last written before ``older_than`` (aware)."""
+    limit = older_than.timestamp()
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            if (
+                _PRINTED.match(entry.name)
+                and entry.is_file(follow_symlinks=False)
+                and entry.stat(follow_symlinks=False).st_mtime < limit
+            ):
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def printed_folders(printers: Iterable[Printer], data_dir: Path) -> list[tuple[Path, float]]:
+    """Each folder printer's folder with how many hours its files are kept (0: kept), once."""
+    seen: dict[Path, float] = {}
+    for printer in printers:
+        if printer.kind == "folder":
+            folder = folder_of(printer, data_dir)
+            # Two printers sharing a folder: the longer keeping wins (0, "keep", wins outright).
+            hours = printer.keep_hours
+            if folder in seen and (seen[folder] == 0 or hours == 0):
+                hours = 0
+            elif folder in seen:
+                hours = max(hours, seen[folder])
+            seen[folder] = hours
+    return sorted(seen.items())
+
+
+def remove_old_prints(
+    printers: Iterable[Printer], data_dir: Path, now: datetime
+) -> tuple[int, list[str]]:
+    """Remove printed files older than their printer's ``keep_hours``; (removed, failures)."""
+    removed, failed = 0, []
+    for folder, hours in printed_folders(printers, data_dir):
+        if hours <= 0:
+            continue
+        for path in old_prints(folder, now - timedelta(hours=hours)):
+            try:
+                path.unlink()
+                removed += 1
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                failed.append(f"{path}: {exc.strerror or exc}")
+    return removed, failed
 
 
 def folder_of(printer: Printer, data_dir: Path) -> Path:

@@ -170,6 +170,7 @@ class Vault:
         max_bytes: int,
         *,
         clock: Callable[[], datetime] = wall_utc,
+        tidy: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self.key_file = Path(key_file)
@@ -177,7 +178,22 @@ class Vault:
         self._key: bytes | None = None
         # File times come from this machine's clock; tests pass a pinned one.
         self.clock = clock
-        self.remove_stale_parts()
+        if tidy:
+            self.remove_stale_parts()
+
+    @classmethod
+    def for_reading(cls, key_file: Path) -> Vault:
+        """A vault used only to open sealed scans with the key in ``key_file`` (a backup's
+        check): it stores nothing and tidies no folder."""
+        return cls(Path(key_file).parent, key_file, 0, tidy=False)
+
+    def check_key(self) -> None:
+        """KeyFileError when the key file is missing or is not a vault key."""
+        self._aead()
+
+    def opens(self, blob: bytes, sha256: str) -> bool:
+        """Whether ``blob`` (a vault file's bytes) decrypts to a scan hashing to ``sha256``."""
+        return self._unseal(blob, sha256) is not None
 
     def remove_stale_parts(self) -> int:
         """Delete ``.part`` files older than ``STALE_PART_AGE``; how many were deleted.
@@ -215,7 +231,7 @@ class Vault:
             return False
         try:
             try:
-                _write_all(fd, secrets.token_bytes(KEY_BYTES))
+                write_all(fd, secrets.token_bytes(KEY_BYTES))
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -284,14 +300,14 @@ class Vault:
         renamed = False
         try:
             try:
-                _write_all(fd, blob)
+                write_all(fd, blob)
                 os.fsync(fd)  # a full disk may first say so here (delayed allocation)
             finally:
                 os.close(fd)
             self._read_back(partial, digest, name)
             os.replace(partial, target)
             renamed = True
-            _fsync_folder(self.folder)  # the rename itself must survive a power cut
+            fsync_folder(self.folder)  # the rename itself must survive a power cut
         except BaseException:
             partial.unlink(missing_ok=True)
             if renamed:
@@ -353,7 +369,7 @@ class Vault:
         )
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     """Write every byte of ``data`` to ``fd``.
 
     ``os.write`` returns how many bytes it wrote, which may be fewer than asked (a filling disk,
@@ -368,7 +384,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)

@@ -288,6 +288,13 @@ class DeskApp(App[None]):
             self.call_after_refresh(
                 lambda: self.run_worker(self._open_desk, thread=True, group="open-desk")
             )
+        # Printed files past their printer's keep_hours go once per start. Quiet on failure:
+        # a desk that did not open is said by the sign-in screen already.
+        from regdesk.tui import calls
+
+        self.call_after_refresh(
+            lambda: self.call_desk(self, calls.tidy_at_start, failed=lambda _: None, group="tidy")
+        )
         minutes = self.config.security.idle_lock_minutes
         if minutes > 0:
             self.set_interval(self._idle_check_seconds, self._check_idle)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from regdesk.config import District
     from regdesk.core.rules import DocumentKind, Finding
     from regdesk.desk import (
+        BackupAge,
         Desk,
         Detail,
         DistrictSuggestion,
@@ -63,6 +64,16 @@ def set_language(desk: Desk, lang: str) -> None:
 
 def open_drafts(desk: Desk) -> list[ApplicationRecord]:
     return desk.session.open_drafts()
+
+
+def tidy_at_start(desk: Desk) -> int:
+    """Printed files past their folder printer's ``keep_hours`` removed; how many."""
+    return desk.upkeep.at_start()
+
+
+def backup_warning(desk: Desk) -> BackupAge | None:
+    """For an admin: how old the last verified backup is, when older than the config allows."""
+    return desk.upkeep.backup_warning()
 
 
 def abandon(desk: Desk, app_id: int) -> None:

@@ -111,6 +111,10 @@ class Drafts(JournalPart):
 
     # --- scans ---------------------------------------------------------------------------------
 
+    def check_editable(self, app_id: int) -> None:
+        """NotFoundError or NotEditableError unless the application's form can still change."""
+        self._check_editable(app_id)
+
     def add_attachment(
         self,
         app_id: int,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +14,9 @@ from textual.widgets.option_list import Option
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.calls import ApplicationRecord
+
+if TYPE_CHECKING:
+    from regdesk.desk import BackupAge
 
 SERVICES = ("attach", "journal")
 
@@ -32,6 +37,7 @@ class MenuScreen(DeskScreen[None]):
             yield Static(id="menu-employee")
             yield OptionList(id="services")
             yield Static(id="menu-drafts", classes="hint")
+            yield Static(id="menu-backup", classes="hint")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def retranslate(self) -> None:
@@ -52,10 +58,37 @@ class MenuScreen(DeskScreen[None]):
             for i, name in enumerate(SERVICES, start=1)
         )
         services.highlighted = highlighted if highlighted is not None else 0
+        self._show_backup()
 
     def on_mount(self) -> None:
         self.query_one("#services", OptionList).focus()
         self._offer_drafts()
+        self.desk_call(calls.backup_warning, then=self._backup_checked, group="backup")
+
+    _backup: BackupAge | None = None
+
+    def _backup_checked(self, age: BackupAge | None) -> None:
+        self._backup = age
+        self._show_backup()
+
+    def _show_backup(self) -> None:
+        """An admin's one line when the last verified backup is older than the config allows."""
+        line = self.query_one("#menu-backup", Static)
+        age = self._backup
+        line.display = age is not None
+        if age is None:
+            return
+        if age.last is None or age.hours is None:
+            line.update(self.tr("backup.menu_never"))
+            return
+        line.update(
+            self.tr(
+                "backup.menu_overdue",
+                when=self.desk_app.clock.local(age.last.made_at).strftime("%d.%m.%Y %H:%M"),
+                hours=int(age.hours),
+                max=age.max_hours,
+            )
+        )
 
     def _offer_drafts(self) -> None:
         self.desk_call(calls.open_drafts, then=self._drafts, group="drafts", exclusive=True)

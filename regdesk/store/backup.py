@@ -1,0 +1,649 @@
+"""A backup of the clinic's data folder taken while the desks keep working, and its check.
+
+A backup is a folder::
+
+    DEST/regdesk.sqlite3   the database, copied by SQLite's online backup API
+    DEST/vault/<name>      every scan the copied journal refers to, still encrypted
+    DEST/vault.key         the vault key, only when asked for (``include_key``)
+    DEST/manifest.json     what was copied: counts, numbers, the audit log's last hash, the
+                           SHA-256 of every file, the clinic's time, the versions
+
+The database is not copied as a file (a file copy of a database being written can be torn). The
+copy runs inside one read transaction of the live database: in WAL mode that transaction is a
+snapshot, so the copy, the counts and the list of scans are all of the same moment, and the
+desks' writes go on beside it (a reader never blocks a writer in WAL). Without that transaction
+SQLite restarts a backup whenever another connection writes, which under a busy desk never ends.
+The copy is made in steps of ``STEP_PAGES`` pages and switched to a one-file journal mode, so the
+backup is a single self-contained file.
+
+Everything is written into a hidden folder beside ``DEST`` and renamed to ``DEST`` only when
+complete, so a backup interrupted half-way never looks like a backup. Files are private (0600,
+folders 0700): they hold personal data. The key, when included, sits beside the scans it opens:
+such a backup must be kept as carefully as the server itself (``include_key``'s warning says so).
+
+``verify_backup`` opens a backup as a restore would: every file against its SHA-256, the
+database's ``PRAGMA integrity_check``, the audit chain, the counts against the manifest, and every
+scan decrypted and checked against the hash the journal recorded for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from regdesk.core.errors import UserError
+from regdesk.core.json_types import JsonObject
+from regdesk.store.db import BUSY_TIMEOUT_MS
+from regdesk.store.paths import DataPaths
+from regdesk.store.vault import fsync_folder, write_all
+
+MANIFEST = "manifest.json"
+FORMAT = "regdesk-backup"
+FORMAT_VERSION = 1
+DATABASE = "regdesk.sqlite3"
+VAULT = "vault"
+KEY = "vault.key"
+STATE = "last-backup.json"
+"""In the live data folder: the last backup that was made and verified (for ``status``)."""
+
+STEP_PAGES = 1024
+"""Pages copied per step of the online backup (4 MB with SQLite's default page size)."""
+
+_CHUNK = 1024 * 1024
+_PRIVATE_FILE = 0o600
+_PRIVATE_DIR = 0o700
+_SHOWN = 10
+"""How many broken files a report names one by one; the rest are counted."""
+
+
+class BackupError(UserError):
+    """A backup cannot be made, read or restored as asked."""
+
+    key = "backup.failed"
+
+
+class DestinationNotEmpty(BackupError):
+    key = "backup.dest_not_empty"
+
+
+class DestinationUnusable(BackupError):
+    key = "backup.dest_unusable"
+
+
+class NoManifest(BackupError):
+    key = "backup.no_manifest"
+
+
+class BadManifest(BackupError):
+    key = "backup.bad_manifest"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of a backup: its path inside the backup folder (with /), SHA-256 and size."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a backup holds, written beside it as ``manifest.json``."""
+
+    program_version: str
+    schema_version: int
+    made_at: str
+    """The clinic's time of the snapshot, ISO-8601 with its offset (2026-11-25T10:30:00+05:00)."""
+    counts: dict[str, int]
+    """Rows of every table of the copied database, and ``scans``: the scan files copied."""
+    numbers: dict[str, int]
+    """The last application number given, per clinic code and year ("DEMO-2026": 41)."""
+    audit_count: int
+    audit_last_hash: str
+    key_included: bool
+    files: tuple[FileEntry, ...]
+    missing_scans: tuple[str, ...] = ()
+    """Scans the journal refers to that were already missing from the live vault."""
+
+    def to_json(self) -> JsonObject:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "program_version": self.program_version,
+            "schema_version": self.schema_version,
+            "made_at": self.made_at,
+            "counts": dict(sorted(self.counts.items())),
+            "numbers": dict(sorted(self.numbers.items())),
+            "audit": {"count": self.audit_count, "last_hash": self.audit_last_hash},
+            "key_included": self.key_included,
+            "missing_scans": list(self.missing_scans),
+            "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
+        }
+
+    @classmethod
+    def from_json(cls, data: object, where: Path) -> Manifest:
+        """The manifest read from ``where``; BadManifest naming what is wrong with it."""
+
+        def bad(detail: str) -> BadManifest:
+            return BadManifest(path=str(where), detail=detail)
+
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise bad(f"not a {FORMAT} manifest")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise bad(f"format version {data.get('format_version')!r}, expected {FORMAT_VERSION}")
+        try:
+            audit = data["audit"]
+            files = tuple(
+                FileEntry(str(f["path"]), str(f["sha256"]), int(f["size"])) for f in data["files"]
+            )
+            manifest = cls(
+                program_version=str(data["program_version"]),
+                schema_version=int(data["schema_version"]),
+                made_at=str(data["made_at"]),
+                counts={str(k): int(v) for k, v in dict(data["counts"]).items()},
+                numbers={str(k): int(v) for k, v in dict(data["numbers"]).items()},
+                audit_count=int(audit["count"]),
+                audit_last_hash=str(audit["last_hash"]),
+                key_included=bool(data["key_included"]),
+                files=files,
+                missing_scans=tuple(str(n) for n in data.get("missing_scans", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad(f"a field is missing or of the wrong kind ({exc})") from None
+        for entry in manifest.files:
+            # A path that leaves the backup folder would make a restore write outside its target.
+            parts = Path(entry.path).parts
+            if Path(entry.path).is_absolute() or ".." in parts or not parts:
+                raise bad(f"file path {entry.path!r} leaves the backup folder")
+        return manifest
+
+    def entry(self, path: str) -> FileEntry | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of the backup in ``folder``; NoManifest or BadManifest."""
+    path = Path(folder) / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NoManifest(path=str(folder)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadManifest(path=str(path), detail=str(exc)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadManifest(path=str(path), detail=f"not JSON: {exc}") from None
+    return Manifest.from_json(data, path)
+
+
+# -- making a backup -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the live database held at the backup's moment, read in its read transaction."""
+
+    schema_version: int
+    counts: dict[str, int]
+    numbers: dict[str, int]
+    audit_count: int
+    audit_last_hash: str
+    scans: tuple[str, ...]
+    """Vault names of every attachment, each once."""
+
+
+def make_backup(
+    data: DataPaths,
+    dest: Path,
+    *,
+    made_at: datetime,
+    program_version: str,
+    include_key: bool = False,
+    step_pages: int = STEP_PAGES,
+    on_snapshot: Callable[[], None] | None = None,
+) -> Manifest:
+    """Copy the data folder ``data`` into the new folder ``dest``; the manifest written.
+
+    ``made_at``: the clinic's time of the snapshot (aware). ``on_snapshot`` is called once the
+    snapshot is fixed and before the pages are copied (a test registers there, to show that a
+    registration during the backup is neither blocked nor in the copy).
+    """
+    dest = Path(dest)
+    _check_destination(dest)
+    staging = dest.parent / f".{dest.name}.partial-{secrets.token_hex(4)}"
+    try:
+        staging.mkdir(mode=_PRIVATE_DIR)
+    except OSError as exc:
+        raise DestinationUnusable(path=str(dest), detail=exc.strerror or str(exc)) from None
+    try:
+        snapshot = _copy_database(data.database, staging / DATABASE, step_pages, on_snapshot)
+        entries = [_entry(staging, DATABASE)]
+        missing: list[str] = []
+        (staging / VAULT).mkdir(mode=_PRIVATE_DIR)
+        for name in snapshot.scans:
+            source = data.vault_dir / name
+            if not source.is_file():
+                missing.append(name)
+                continue
+            entries.append(_copy_file(source, staging, f"{VAULT}/{name}"))
+        if include_key:
+            entries.append(_copy_file(data.vault_key, staging, KEY))
+        counts = dict(snapshot.counts)
+        counts["scans"] = len(snapshot.scans) - len(missing)
+        manifest = Manifest(
+            program_version=program_version,
+            schema_version=snapshot.schema_version,
+            made_at=made_at.isoformat(timespec="seconds"),
+            counts=counts,
+            numbers=snapshot.numbers,
+            audit_count=snapshot.audit_count,
+            audit_last_hash=snapshot.audit_last_hash,
+            key_included=include_key,
+            files=tuple(entries),
+            missing_scans=tuple(missing),
+        )
+        _write_private(staging / MANIFEST, _dump(manifest.to_json()))
+        fsync_folder(staging / VAULT)
+        fsync_folder(staging)
+        if dest.exists():
+            dest.rmdir()  # checked empty above; rename cannot replace a folder otherwise
+        os.rename(staging, dest)
+        fsync_folder(dest.parent)
+    except OSError as exc:
+        raise DestinationUnusable(path=str(dest), detail=exc.strerror or str(exc)) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def _check_destination(dest: Path) -> None:
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise DestinationNotEmpty(path=str(dest))
+    if dest.is_dir() and any(dest.iterdir()):
+        raise DestinationNotEmpty(path=str(dest))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=_PRIVATE_DIR)
+    except OSError as exc:
+        raise DestinationUnusable(path=str(dest), detail=exc.strerror or str(exc)) from None
+
+
+def _copy_database(
+    live: Path, target: Path, step_pages: int, on_snapshot: Callable[[], None] | None
+) -> Snapshot:
+    if not live.is_file():
+        raise BackupError("backup.no_database", path=str(live))
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
+    os.close(fd)
+    with (
+        closing(sqlite3.connect(live, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as src,
+        closing(sqlite3.connect(target)) as dst,
+    ):
+        src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        src.execute("BEGIN")  # the snapshot: everything below reads the same moment
+        try:
+            snapshot = _read_snapshot(src)
+            if on_snapshot is not None:
+                on_snapshot()
+            src.backup(dst, pages=step_pages)
+        finally:
+            src.execute("COMMIT")
+        # One self-contained file: the copy needs no -wal or -shm beside it.
+        dst.execute("PRAGMA journal_mode = DELETE")
+    return snapshot
+
+
+def _read_snapshot(conn: sqlite3.Connection) -> Snapshot:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+    ]
+    counts = {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
+    numbers: dict[str, int] = {}
+    if "number_counters" in tables:
+        for code, year, last in conn.execute(
+            "SELECT clinic_code, year, last_seq FROM number_counters"
+        ):
+            numbers[f"{code}-{year}"] = int(last)
+    audit_count, last_hash = 0, "0" * 64
+    if "audit_log" in tables:
+        row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        audit_count = counts["audit_log"]
+        last_hash = str(row[0]) if row else last_hash
+    scans: tuple[str, ...] = ()
+    if "attachments" in tables:
+        scans = tuple(
+            str(r[0])
+            for r in conn.execute("SELECT DISTINCT vault_name FROM attachments ORDER BY 1")
+        )
+    return Snapshot(version, counts, numbers, audit_count, last_hash, scans)
+
+
+def _copy_file(source: Path, root: Path, relative: str) -> FileEntry:
+    """Copy ``source`` to ``root/relative`` (private, fsynced); its entry with the SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    target = root / relative
+    with source.open("rb") as src:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
+        try:
+            while chunk := src.read(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                write_all(fd, chunk)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return FileEntry(relative, digest.hexdigest(), size)
+
+
+def _entry(root: Path, relative: str) -> FileEntry:
+    path = root / relative
+    with path.open("rb") as fh:
+        fd = fh.fileno()
+        os.fsync(fd)
+        digest, size = _hash_stream(fh)
+    return FileEntry(relative, digest, size)
+
+
+def _hash_stream(stream: Any) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
+    try:
+        write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _dump(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# -- checking a backup -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing found wrong (or worth saying): a catalogue key and its parameters."""
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Verification:
+    """What ``verify_backup`` found: ``problems`` make a backup unusable, ``notes`` do not."""
+
+    manifest: Manifest
+    problems: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    scans_opened: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, key: str, /, **params: object) -> None:
+        self.problems.append(Finding(key, params))
+
+    def note(self, key: str, /, **params: object) -> None:
+        self.notes.append(Finding(key, params))
+
+
+def verify_backup(folder: Path, *, key_file: Path | None = None) -> Verification:
+    """Open the backup in ``folder`` as a restore would and report everything wrong with it.
+
+    ``key_file``: the vault key to open the scans with when the backup holds none (the live
+    data folder's, or the copy kept apart). NoManifest/BadManifest when it is not a backup.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    report = Verification(manifest)
+    db_entry = manifest.entry(DATABASE)
+    if db_entry is None:
+        report.problem("backup.v_file_missing", path=DATABASE)
+        return report
+    if not _file_matches(folder, db_entry, report):
+        return report  # a database that is not the one copied is not opened
+    scans = _check_database(folder / DATABASE, manifest, report)
+    key = folder / KEY if manifest.key_included else key_file
+    unseal = _unsealer(key, report) if scans else None
+    broken: list[str] = []
+    listed = {f.path for f in manifest.files}
+    for entry in manifest.files:
+        if entry.path == DATABASE:
+            continue
+        blob = _read_matching(folder, entry, report)
+        if blob is None or unseal is None or not entry.path.startswith(f"{VAULT}/"):
+            continue
+        name = entry.path.removeprefix(f"{VAULT}/")
+        sha = scans.pop(name, None)
+        if sha is None:
+            report.note("backup.v_scan_unreferenced", path=entry.path)
+        elif unseal(blob, sha):
+            report.scans_opened += 1
+        else:
+            broken.append(entry.path)
+    if unseal is not None:
+        absent = [n for n in scans if n not in manifest.missing_scans]
+        for name in absent:
+            if f"{VAULT}/{name}" not in listed:
+                report.problem("backup.v_scan_not_copied", path=f"{VAULT}/{name}")
+    for path in broken[:_SHOWN]:
+        report.problem("backup.v_scan_unreadable", path=path)
+    if len(broken) > _SHOWN:
+        report.problem("backup.v_more_unreadable", count=len(broken) - _SHOWN)
+    if manifest.missing_scans:
+        report.note("backup.v_missing_in_live", count=len(manifest.missing_scans))
+    for extra in _extra_files(folder, listed | {MANIFEST}):
+        report.note("backup.v_file_extra", path=extra)
+    return report
+
+
+def _file_matches(folder: Path, entry: FileEntry, report: Verification) -> bool:
+    path = folder / entry.path
+    try:
+        with path.open("rb") as fh:
+            digest, size = _hash_stream(fh)
+    except FileNotFoundError:
+        report.problem("backup.v_file_missing", path=entry.path)
+        return False
+    except OSError as exc:
+        report.problem("backup.v_file_unreadable", path=entry.path, detail=exc.strerror or "")
+        return False
+    if digest != entry.sha256 or size != entry.size:
+        report.problem("backup.v_file_changed", path=entry.path)
+        return False
+    return True
+
+
+def _read_matching(folder: Path, entry: FileEntry, report: Verification) -> bytes | None:
+    """The file's bytes when they match the manifest; else a problem noted and None."""
+    try:
+        blob = (folder / entry.path).read_bytes()
+    except FileNotFoundError:
+        report.problem("backup.v_file_missing", path=entry.path)
+        return None
+    except OSError as exc:
+        report.problem("backup.v_file_unreadable", path=entry.path, detail=exc.strerror or "")
+        return None
+    if len(blob) != entry.size or hashlib.sha256(blob).hexdigest() != entry.sha256:
+        report.problem("backup.v_file_changed", path=entry.path)
+        return None
+    return blob
+
+
+@contextmanager
+def open_read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that cannot change the file at ``path`` (a backup, before it is trusted)."""
+    uri = f"file:{quote(str(path))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _check_database(path: Path, manifest: Manifest, report: Verification) -> dict[str, str]:
+    """Integrity, schema version, counts and audit chain of the copy; its scans' hashes."""
+    from sqlite_utils import Database
+
+    from regdesk.store import audit
+
+    try:
+        with open_read_only(path) as conn:
+            result = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                report.problem("backup.v_integrity", detail="; ".join(result[:3]))
+                return {}
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version != manifest.schema_version:
+                report.problem("backup.v_schema", found=version, expected=manifest.schema_version)
+            snapshot = _read_snapshot(conn)
+            for table, expected in manifest.counts.items():
+                if table == "scans":
+                    continue
+                found = snapshot.counts.get(table)
+                if found != expected:
+                    report.problem("backup.v_count", table=table, found=found, expected=expected)
+            if snapshot.numbers != manifest.numbers:
+                report.problem("backup.v_numbers")
+            chain = audit.verify(Database(conn))
+            if not chain.ok:
+                report.problem("backup.v_audit", id=chain.first_bad_id or "-", detail=chain.detail)
+            elif chain.count != manifest.audit_count or (
+                chain.count and chain.last_hash != manifest.audit_last_hash
+            ):
+                report.problem("backup.v_audit_tail", count=chain.count, hash=chain.last_hash)
+            return {
+                str(name): str(sha)
+                for name, sha in conn.execute("SELECT vault_name, sha256 FROM attachments")
+            }
+    except sqlite3.Error as exc:
+        report.problem("backup.v_integrity", detail=str(exc))
+        return {}
+
+
+def _unsealer(key: Path | None, report: Verification) -> Callable[[bytes, str], bool] | None:
+    """A check that a sealed scan opens with the vault key, or None (problem noted)."""
+    from regdesk.store.vault import Vault, VaultError
+
+    if key is None:
+        report.problem("backup.v_no_key")
+        return None
+    vault = Vault.for_reading(key)
+    try:
+        vault.check_key()
+    except VaultError as exc:
+        report.problem(exc.key, **exc.params)
+        return None
+    return vault.opens
+
+
+def _extra_files(folder: Path, listed: Iterable[str]) -> list[str]:
+    known = set(listed)
+    extra = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            relative = path.relative_to(folder).as_posix()
+            if relative not in known:
+                extra.append(relative)
+    return extra
+
+
+# -- the last good backup, for ``regdesk status`` and the admin's menu ------------------------
+
+
+@dataclass(frozen=True)
+class LastBackup:
+    """The newest backup made and verified from this data folder."""
+
+    made_at: datetime
+    """The clinic's time of its snapshot, aware."""
+    dest: str
+    applications: int
+
+
+def record_good_backup(data: DataPaths, dest: Path, manifest: Manifest) -> None:
+    """Note in the data folder that ``dest`` holds a verified backup (replacing older notes)."""
+    body = _dump(
+        {
+            "made_at": manifest.made_at,
+            "dest": str(Path(dest).resolve()),
+            "applications": manifest.counts.get("applications", 0),
+            "audit_last_hash": manifest.audit_last_hash,
+        }
+    )
+    target = data.root / STATE
+    partial = data.root / f".{STATE}.{secrets.token_hex(4)}.part"
+    # Readable by the group when the clinic shares the folder by group (umask decides).
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
+    try:
+        try:
+            write_all(fd, body)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def last_good_backup(data: DataPaths) -> LastBackup | None:
+    """The last verified backup noted in the data folder, or None (none, or a note unreadable)."""
+    try:
+        raw = json.loads((data.root / STATE).read_text(encoding="utf-8"))
+        made_at = datetime.fromisoformat(str(raw["made_at"]))
+        if made_at.tzinfo is None:
+            return None
+        return LastBackup(made_at, str(raw["dest"]), int(raw.get("applications", 0)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class BackupAge:
+    """How old the last verified backup is, against ``[backup] max_age_hours``."""
+
+    last: LastBackup | None
+    hours: float | None
+    """Hours since its snapshot; None when there is none."""
+    max_hours: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.hours is None or self.hours > self.max_hours
+
+
+def backup_age(data: DataPaths, now: datetime, max_age_hours: int) -> BackupAge:
+    """The age of the last verified backup of ``data`` at ``now`` (aware)."""
+    last = last_good_backup(data)
+    hours = None if last is None else max(0.0, (now - last.made_at).total_seconds() / 3600)
+    return BackupAge(last, hours, max_age_hours)
