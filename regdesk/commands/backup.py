@@ -50,7 +50,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
 
 
 def make(ctx: Context, dest: Path, *, include_key: bool) -> int:
-    from regdesk import __version__
+    from regdesk import version
     from regdesk.core.errors import UserError
     from regdesk.store.backup import make_backup, record_good_backup, verify_backup
     from regdesk.store.paths import DataPaths
@@ -65,7 +65,7 @@ def make(ctx: Context, dest: Path, *, include_key: bool) -> int:
             paths,
             dest,
             made_at=ctx.clock().now(),
-            program_version=__version__,
+            program_version=version(),
             include_key=include_key,
         )
     except UserError as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from desk_support import PINNED_AT, draft, signed_in
 
-from regdesk import __version__, demo
+from regdesk import demo, version
 from regdesk.core.clock import PinnedClock
 from regdesk.desk import Desk, KeyCheck
 from regdesk.store import audit, schema
@@ -146,7 +146,7 @@ async def test_restore_drill_backup_during_registrations(
             paths,
             dest,
             made_at=clock.now(),
-            program_version=__version__,
+            program_version=version(),
             on_snapshot=hold_snapshot,
         )
     finally:

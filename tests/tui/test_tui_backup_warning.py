@@ -22,7 +22,7 @@ from tui_support import (
     wait_until,
 )
 
-from regdesk import __version__, demo
+from regdesk import demo, version
 from regdesk.desk import Desk
 from regdesk.i18n import t
 from regdesk.store.backup import make_backup, record_good_backup
@@ -61,7 +61,7 @@ async def test_the_warning_names_the_last_backup_and_a_receptionist_sees_none(
     made_at = clock.now() - timedelta(hours=30)
     dest = paths.root.parent / "backup-1"
     record_good_backup(
-        paths, dest, make_backup(paths, dest, made_at=made_at, program_version=__version__)
+        paths, dest, make_backup(paths, dest, made_at=made_at, program_version=version())
     )
     old = (clock.utc() - timedelta(hours=25)).timestamp()
     workspace.prints_dir.mkdir(parents=True, exist_ok=True)
