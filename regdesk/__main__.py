@@ -1,5 +1,5 @@
 """`python -m regdesk` runs the same command as the `regdesk` script."""
 
-from regdesk.cli import main
+from regdesk.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

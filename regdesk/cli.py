@@ -165,6 +165,17 @@ def build_parser(ctx: Context) -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> int:
+    """The ``regdesk`` program: ``main`` in a process whose new files are never world-readable.
+
+    Files the program makes hold personal data or lead to it. With umask 007 they are shared
+    with the clinic's group at most (the group-sharing set-up of the README) and never with
+    every user of the server, whatever the login's umask. Tests call ``main`` and keep theirs.
+    """
+    os.umask(0o007)
+    return main()
+
+
 def main(argv: Sequence[str] | None = None, *, clock: ClinicClock | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     lang, config_path = _preparse(args)

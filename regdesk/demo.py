@@ -8,6 +8,7 @@ same code paths as a clinic's installation — only the data and the CA are made
 
 from __future__ import annotations
 
+import os
 import struct
 import tempfile
 import zlib
@@ -165,11 +166,23 @@ def build(
         host="127.0.0.1", port=0, seed=seed, clinic_bin=clinic_bin, today=today
     )
     try:
-        return _build(root, simulator, clinic_bin, lang, now)
+        workspace = _build(root, simulator, clinic_bin, lang, now)
+        _private(root)
+        return workspace
     except BaseException:
         # A workspace that cannot be made must not leave its simulator serving in the background.
         simulator.stop()
         raise
+
+
+def _private(root: Path) -> None:
+    """Only this user may enter the workspace or read its files (issue 14: its data folder was
+    0755 and its database 0644). Its people are synthetic, but its config holds the simulator's
+    token and the keys' passwords are public: the workspace is still nobody else's to use."""
+    for folder, _dirs, files in os.walk(root):
+        os.chmod(folder, 0o700)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o600)
 
 
 def _build(root: Path, simulator: Any, clinic_bin: str, lang: str, now: datetime) -> DemoWorkspace:
