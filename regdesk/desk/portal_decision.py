@@ -70,7 +70,7 @@ from regdesk.store.journal import (
 from regdesk.store.journal.portal_results import PORTAL_RESULT, result_key
 
 if TYPE_CHECKING:  # httpx is loaded with the registry client, on first use
-    from regdesk.registry.errors import RegistryError
+    from regdesk.registry.errors import RegistryError, Unavailable
 
 SYSTEM = "system"
 """Who the journal names for a delivery: the program, whoever (or no one) is signed in."""
@@ -467,12 +467,22 @@ async def deliver_pending(ctx: DeskContext) -> DeliveryRound:
     result is claimed first (``Outbox.claim``), so two desks never post the same one at once.
     A failure waits ``retry_delay`` (kept in the row); ``409 already_decided`` is settled by the
     portal's status: the same outcome counts as delivered, another holds the result for a
-    person; a result the portal rejects as malformed is held too.
+    person; a result the portal rejects as malformed is held too. When the registry cannot be
+    reached, the rest of the round is not sent (each would wait for its own timeout) and backs
+    off with the same reason.
     """
     items = await asyncio.to_thread(_claim, ctx)
     done = DeliveryRound()
+    down: _Down | None = None
     for item in items:
-        result = await _deliver(ctx, item)
+        if down is not None:
+            await asyncio.to_thread(_failed, ctx, item, down.error, down.error.retry_after)
+            result = "failed"
+        else:
+            try:
+                result = await _deliver(ctx, item)
+            except _Down as exc:
+                down, result = exc, "failed"
         done = DeliveryRound(
             delivered=done.delivered + (result == "delivered"),
             reconciled=done.reconciled + (result == "reconciled"),
@@ -480,6 +490,14 @@ async def deliver_pending(ctx: DeskContext) -> DeliveryRound:
             failed=done.failed + (result == "failed"),
         )
     return done
+
+
+class _Down(Exception):
+    """The registry could not be reached: the round stops sending."""
+
+    def __init__(self, error: Unavailable) -> None:
+        super().__init__(error.key)
+        self.error = error
 
 
 def _claim(ctx: DeskContext) -> list[OutboxItem]:
@@ -519,7 +537,7 @@ async def _deliver(ctx: DeskContext, item: OutboxItem) -> str:
         return "held"
     except Unavailable as exc:
         await asyncio.to_thread(_failed, ctx, item, exc, exc.retry_after)
-        return "failed"
+        raise _Down(exc) from None
     except RegistryError as exc:
         await asyncio.to_thread(_failed, ctx, item, exc)
         return "failed"

@@ -254,6 +254,27 @@ async def test_registry_down_for_hours_then_up_the_result_goes_after_the_backoff
     assert decision.undelivered() == []
 
 
+async def test_a_registry_that_cannot_be_reached_is_asked_once_per_round(
+    ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock
+) -> None:
+    first, portal_first = receive(ws, desk, 0)
+    second, portal_second = receive(ws, desk, 1)
+    desk.portal_decision.refuse(first, "deceased")
+    desk.portal_decision.refuse(second, "deceased")
+    ws.simulator.set_faults(Faults(fail_rate=1.0))
+    assert await desk.portal_decision.deliver_pending() == DeliveryRound(failed=2)
+    # The first result met the outage; the second was not sent to wait for its own timeout.
+    assert result_posts(ws, portal_first) and not result_posts(ws, portal_second)
+    waits = {d.application_id: d for d in desk.portal_decision.undelivered()}
+    assert {d.attempts for d in waits.values()} == {1}
+    assert {d.next_attempt_at for d in waits.values()} == {clock.now() + FIRST_RETRY}
+
+    ws.simulator.set_faults(Faults())
+    clock.advance(FIRST_RETRY)
+    assert await desk.portal_decision.deliver_pending() == DeliveryRound(delivered=2)
+    assert result_posts(ws, portal_second) == [200]
+
+
 def test_the_backoff_doubles_from_the_first_wait_up_to_the_longest() -> None:
     assert [retry_delay(n) for n in (1, 2, 3)] == [FIRST_RETRY, 2 * FIRST_RETRY, 4 * FIRST_RETRY]
     assert retry_delay(40) == LONGEST_RETRY
