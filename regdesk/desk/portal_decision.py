@@ -88,7 +88,9 @@ No jitter: the lease already keeps the desks of one clinic from sending the same
 def retry_delay(attempts: int, asked: float | None = None) -> timedelta:
     """The wait before the next delivery after ``attempts`` failed ones (at least 1), or what
     the registry asked for (``Retry-After``) when that is longer."""
-    delay = min(LONGEST_RETRY, FIRST_RETRY * 2 ** max(0, attempts - 1))
+    # The exponent is bounded: a registry down for days counts hundreds of attempts, and a
+    # timedelta of 30 s * 2**100 does not exist.
+    delay = min(LONGEST_RETRY, FIRST_RETRY * 2 ** min(max(0, attempts - 1), 20))
     if asked is not None:
         delay = max(delay, timedelta(seconds=asked))
     return delay

@@ -278,6 +278,7 @@ async def test_a_registry_that_cannot_be_reached_is_asked_once_per_round(
 def test_the_backoff_doubles_from_the_first_wait_up_to_the_longest() -> None:
     assert [retry_delay(n) for n in (1, 2, 3)] == [FIRST_RETRY, 2 * FIRST_RETRY, 4 * FIRST_RETRY]
     assert retry_delay(40) == LONGEST_RETRY
+    assert retry_delay(10_000) == LONGEST_RETRY  # days of outage do not overflow the wait
     assert retry_delay(1, asked=600) == timedelta(seconds=600)  # the registry's Retry-After
 
 
