@@ -45,6 +45,7 @@ def test_tui_talks_only_to_the_desk() -> None:
         "regdesk.i18n",
         "regdesk.config",
         "regdesk.tui",
+        "regdesk.reporting",  # the report's tables and charts drawn as text (no I/O)
     )
     assert _violations("tui", allowed) == []
     # The desk's public face is its package (regdesk/desk/__init__.py): the screens never reach
@@ -96,6 +97,19 @@ def test_lower_layers_do_not_know_the_tui_or_each_other() -> None:
     )
     assert (
         _violations("printing", (*common, "regdesk.printing", "fpdf", "segno", "PIL", "fontTools"))
+        == []
+    )
+    # The report renderers read a report (the desk's types, for checking only) and the talon's
+    # fonts; they never reach the screens or the database.
+    assert (
+        _violations(
+            "reporting",
+            (
+                *common,
+                *("regdesk.reporting", "regdesk.desk.reports", "regdesk.printing.pdf"),
+                *("rich", "fpdf", "xlsxwriter"),
+            ),
+        )
         == []
     )
 

@@ -59,6 +59,12 @@ def _new_pdf(geo: _Geometry) -> FPDF:
     pdf = FPDF(unit="mm", format=(geo.width, geo.height))
     pdf.set_auto_page_break(False)
     pdf.set_margins(geo.margin, geo.margin, geo.margin)
+    add_fonts(pdf)
+    return pdf
+
+
+def add_fonts(pdf: FPDF) -> None:
+    """DejaVu Sans, regular and bold, as ``FONT``: every Kazakh letter (the talon, the reports)."""
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     for font in pdf.fonts.values():
@@ -68,10 +74,9 @@ def _new_pdf(geo: _Geometry) -> FPDF:
         ttfont = getattr(font, "ttfont", None)
         if ttfont is not None:
             ttfont.recalcBBoxes = False
-    return pdf
 
 
-def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+def wrap_lines(pdf: FPDF, text: str, width: float) -> list[str]:
     """``text`` broken into lines no wider than ``width`` in the current font, at spaces.
 
     A greedy word wrap over word widths; fpdf2's own line breaking measures character by
@@ -143,7 +148,7 @@ class _Writer:
 
     def _lines(self, text: str, points: float, style: str, width: float) -> list[str]:
         self.pdf.set_font(FONT, style, points)
-        return _wrap(self.pdf, text, width - 1)
+        return wrap_lines(self.pdf, text, width - 1)
 
     def ensure(self, height: float) -> None:
         """Start a new page when ``height`` more millimetres do not fit on this one."""
@@ -320,7 +325,7 @@ def _footer(w: _Writer, kk: Sheet, ru: Sheet, payload: str) -> None:
     ):
         pdf.set_font(FONT, "", points)
         lh = geo.line_height(points)
-        for line in _wrap(pdf, text, text_w):
+        for line in wrap_lines(pdf, text, text_w):
             _put(pdf, x, y, text_w, lh, line, "L")
             y += lh
     pdf.set_font(FONT, "", geo.pt_text)

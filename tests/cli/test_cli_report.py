@@ -1,0 +1,149 @@
+"""``regdesk report``: exit codes, the words of a bad call in kk/ru/en, the files it writes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from regdesk.cli import main
+from regdesk.core.clock import PinnedClock
+
+CONFIG = """\
+[clinic]
+bin = "040340004129"
+name_kk = "Сынақ емханасы"
+name_ru = "Тестовая поликлиника"
+
+[storage]
+data_dir = "data"
+scan_dir = "scans"
+
+[languages]
+default = "en"
+"""
+
+PERIOD = ["--from", "2026-03-01", "--to", "2026-03-31"]
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Path:
+    config = tmp_path / "clinic" / "config.toml"
+    config.parent.mkdir()
+    (config.parent / "scans").mkdir()
+    config.write_text(CONFIG, encoding="utf-8")
+    assert main(["--config", str(config), "init"]) == 0
+    return config
+
+
+def _run(config: Path, *args: str, lang: str = "en") -> int:
+    from datetime import datetime
+
+    from regdesk.core.clock import zone
+
+    clock = PinnedClock(datetime(2026, 4, 1, 9, 0, tzinfo=zone("Asia/Almaty")), "Asia/Almaty")
+    return main(["--lang", lang, "--config", str(config), "report", *args], clock=clock)
+
+
+def test_a_report_prints_as_a_table(clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert _run(clinic, "norms", *PERIOD, lang="ru") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == [
+        "Тестовая поликлиника",
+        "Нормы времени",
+        "Период: 2026-03-01 – 2026-03-31, по дням",
+        "Вся поликлиника",
+    ]
+
+
+def test_the_grouping_follows_the_period_unless_given(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert _run(clinic, "norms", "--from", "01.01.2026", "--to", "31.12.2026") == 0
+    assert "Period: 2026-01-01 – 2026-12-31, by month" in capsys.readouterr().out
+    assert _run(clinic, "norms", "--from", "2026-01-01", "--to", "2026-02-28") == 0
+    assert "by week" in capsys.readouterr().out
+    assert _run(clinic, "norms", *PERIOD, "--by", "month", "--district", "3") == 0
+    out = capsys.readouterr().out
+    assert "by month" in out and "District 3" in out
+
+
+BAD = {
+    "name": (["nope", *PERIOD], {"kk": "«nope» деген есеп жоқ", "ru": "Отчёта «nope» нет"}),
+    "date": (
+        ["norms", "--from", "2026-02-30", "--to", "2026-03-31"],
+        {"kk": "«2026-02-30» — күн емес", "ru": "«2026-02-30» — не дата"},
+    ),
+    "period": (
+        ["norms", "--from", "2026-04-01", "--to", "2026-03-31"],
+        {"kk": "Кезең басталмай тұрып аяқталады", "ru": "Период кончается раньше"},
+    ),
+    "iin": (["norms", *PERIOD, "--employee", "12345"], {"kk": "--employee", "ru": "--employee"}),
+    "district": (
+        ["norms", *PERIOD, "--district", "0"],
+        {"kk": "учаске нөмірі емес", "ru": "не номер участка"},
+    ),
+    "binary_to_terminal": (
+        ["norms", *PERIOD, "--format", "xlsx"],
+        {"kk": "файлға ғана жазылады", "ru": "только в файл"},
+    ),
+}
+EN = {
+    "name": 'There is no report "nope". The reports are: norms, portal, outcomes, survey,',
+    "date": '"2026-02-30" is not a date. Write the date as 2026-03-01 or 01.03.2026.',
+    "period": "The period ends before it starts: --to 2026-03-31 is before --from 2026-04-01.",
+    "iin": "--employee: ",
+    "district": '--district: "0" is not a district number.',
+    "binary_to_terminal": "The xlsx format is written to a file only: add --out FILE.",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_wrong_usage_is_said_in_each_language_and_exits_2(
+    clinic: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    args, words = BAD[case]
+    capsys.readouterr()
+    for lang in ("kk", "ru", "en"):
+        assert _run(clinic, *args, lang=lang) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        expected = EN[case] if lang == "en" else words[lang]
+        assert expected in captured.err, (lang, captured.err)
+        assert "Traceback" not in captured.err
+
+
+def test_no_database_exits_74_and_makes_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    assert _run(config, "norms", *PERIOD) == 74
+    assert "regdesk.sqlite3" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_file_that_cannot_be_written_exits_1(
+    clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no-such-folder" / "march.pdf"
+    assert _run(clinic, "norms", *PERIOD, "--format", "pdf", "--out", str(target)) == 1
+    assert f"Cannot write the report to {target}" in capsys.readouterr().err
+    assert not target.parent.exists()
+
+
+def test_the_pdf_is_written_with_the_clinic_and_the_period(
+    clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "march.pdf"
+    assert _run(clinic, "survey", *PERIOD, "--format", "pdf", "--out", str(target)) == 0
+    assert capsys.readouterr().out.strip() == f"Report written: {target}"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages)
+    assert "Сынақ емханасы" in text and "Тестовая поликлиника" in text
+    assert "Сауалнама (3-қосымша)" in text
+    assert "Период: 2026-03-01 – 2026-03-31, по дням" in text
+    assert not list(tmp_path.glob("*.part"))
