@@ -107,7 +107,7 @@ def test_lower_layers_do_not_know_the_tui_or_each_other() -> None:
             (
                 *common,
                 *("regdesk.reporting", "regdesk.desk.reports", "regdesk.printing.pdf"),
-                *("rich", "fpdf", "xlsxwriter"),
+                *("fpdf", "xlsxwriter"),
             ),
         )
         == []

@@ -2,8 +2,8 @@
 
 - ``cells``: the words of a report (its title, period, scope, column headers) and each cell as
   text, from the catalogues;
-- ``text``: a Rich table per table and text bars per chart, readable at 80 columns and without
-  colour (the ``table`` format, and the Reports screen's tables and charts);
+- ``text``: each table laid out in columns and each chart as bars of block characters,
+  readable at 80 columns and without colour (the ``table`` format, and the Reports screen);
 - ``csv_file``: UTF-8 CSV, one table per file with its header row;
 - ``json_file``: typed JSON (ISO dates, datetimes with their offset, durations in seconds);
 - ``xlsx_file``: a workbook with one sheet per table and typed cells (XlsxWriter);

@@ -1,18 +1,17 @@
-"""A report as text: a Rich table per table and bars drawn with block characters per chart.
+"""A report as plain text: a table laid out in columns per table, bars of block characters per
+chart.
 
 Readable at 80 columns and without colour: the bars are made of the characters themselves
-(eighths of a block), never of a background colour. The Reports screen shows the same tables
-and charts (``rich_table``, ``chart_lines``); the ``table`` format prints them one after another.
+(eighths of a block), never of a background colour. A figure, a date or an application number
+is never broken; a column of words (an action, a reason, a name) and the headers wrap at their
+spaces to fit the width. The Reports screen shows the same text (``body_lines``); the ``table``
+format prints it under the report's heading.
 """
 
 from __future__ import annotations
 
-import io
+import textwrap
 from typing import TYPE_CHECKING
-
-from rich import box
-from rich.console import Console
-from rich.table import Table as RichTable
 
 from regdesk.i18n import t
 from regdesk.reporting.cells import (
@@ -23,7 +22,6 @@ from regdesk.reporting.cells import (
     clinic_name,
     generated_text,
     label,
-    norms_beside,
     norms_text,
     number_text,
     period_text,
@@ -32,8 +30,6 @@ from regdesk.reporting.cells import (
 )
 
 if TYPE_CHECKING:
-    from rich.console import JustifyMethod
-
     from regdesk.config import Clinic
     from regdesk.desk.reports import Chart, Report, Table
 
@@ -41,39 +37,84 @@ _EIGHTHS_UP = " ▁▂▃▄▅▆▇█"
 _EIGHTHS_RIGHT = " ▏▎▍▌▋▊▉█"
 _HISTOGRAM_ROWS = 8
 _LABEL_MAX = 24
-_UNBROKEN_MAX = 18
+_GAP = 2
+"""Spaces between two columns."""
 
 
-def rich_table(report: Report, table: Table, lang: str) -> RichTable:
-    """One table of the report, with the regulation's norm beside each action it has one for."""
-    out = RichTable(
-        title=label(table.key, lang),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        expand=False,
-    )
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width``, broken at ASCII spaces only: the no-break space
+    inside a figure (``1 234``, ``93,5 %``) holds."""
+    return textwrap.wrap(text, max(1, width), break_on_hyphens=False) or [""]
+
+
+def _longest_word(texts: list[str]) -> int:
+    return max((len(w) for x in texts for w in x.split(" ")), default=0)
+
+
+def _widths(
+    heads: list[str], rows: list[list[str]], wraps: list[bool], width: int
+) -> tuple[list[int], int]:
+    """Each column's width and the gap between columns.
+
+    A column is as wide as its widest cell and its header's longest word. When that is wider
+    than ``width``, the columns of words give up characters (widest first, never below their
+    longest word), and then the gap narrows to one space; a header wraps between its words.
+    """
+    columns = [[r[i] for r in rows] for i in range(len(heads))]
+    natural = [
+        max(max(map(len, cells), default=0), _longest_word([head]))
+        for head, cells in zip(heads, columns, strict=True)
+    ]
+    least = [
+        max(_longest_word([head, *cells]) if wrap else n, 1)
+        for head, cells, wrap, n in zip(heads, columns, wraps, natural, strict=True)
+    ]
+    gap = _GAP if sum(least) + _GAP * (len(heads) - 1) <= width else 1
+    widths = list(natural)
+    excess = sum(widths) + gap * (len(heads) - 1) - width
+    while excess > 0:
+        shrinkable = [i for i, w in enumerate(widths) if w > least[i]]
+        if not shrinkable:
+            break  # figures are never cut: the table is wider than the screen
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return widths, gap
+
+
+def table_lines(table: Table, lang: str, width: int = 80) -> list[str]:
+    """One table as text lines no wider than ``width`` (when its figures allow)."""
+    heads = [label(c.key, lang) for c in table.columns]
     rows = [
         [cell_text(v, c.kind, lang) for v, c in zip(row, table.columns, strict=True)]
         for row in table.rows
     ]
-    for i, column in enumerate(table.columns):
-        justify: JustifyMethod = "right" if column.kind in NUMERIC else "left"
-        # A number, a date or an application number stays on one line; only the first column
-        # (the action, the reason, the employee) wraps at its words.
-        longest = max((len(r[i]) for r in rows), default=0)
-        least = None if i == 0 else min(_UNBROKEN_MAX, longest)
-        out.add_column(label(column.key, lang), justify=justify, min_width=least)
-    norms = norms_beside(report, table, lang)
-    if norms is not None:
-        out.add_column(t("report.file.norm_column", lang))
-    for i, cells in enumerate(rows):
-        out.add_row(*cells, *([norms[i]] if norms is not None else []))
-    if not table.rows:
-        out.caption = t("report.file.empty", lang)
-        out.caption_justify = "left"
-    return out
+    right = [c.kind in NUMERIC for c in table.columns]
+    wraps = [c.kind in ("key", "text") for c in table.columns]
+    widths, spaces = _widths(heads, rows, wraps, width)
+    gap = " " * spaces
+
+    def lay(cells: list[str], bottom: bool) -> list[str]:
+        wrapped = [_wrap(c, w) for c, w in zip(cells, widths, strict=True)]
+        height = max(map(len, wrapped), default=1)
+        out = []
+        for n in range(height):
+            parts = []
+            for lines, w, r in zip(wrapped, widths, right, strict=True):
+                # Headers stand on the rule (bottom), cells hang from their row's top.
+                k = n - (height - len(lines)) if bottom else n
+                text = lines[k] if 0 <= k < len(lines) else ""
+                parts.append(text.rjust(w) if r else text.ljust(w))
+            out.append(gap.join(parts).rstrip())
+        return out
+
+    lines = [label(table.key, lang), *lay(heads, bottom=True)]
+    lines.append("─" * (sum(widths) + spaces * (len(widths) - 1)))
+    for cells in rows:
+        lines += lay(cells, bottom=False)
+    if not rows:
+        lines.append(t("report.file.empty", lang))
+    return lines
 
 
 def _scaled(value: float, top: float, cells: int) -> int:
@@ -131,6 +172,15 @@ def chart_lines(chart: Chart, lang: str, width: int = 80) -> list[str]:
     return [title, *_bars(chart, lang, width)]
 
 
+def norms_lines(report: Report, lang: str) -> list[str]:
+    """The regulation's norm of each action the report measures, as Annex 1 words it."""
+    if not report.norms:
+        return []
+    lines = [t("report.file.norms", lang)]
+    lines += [f"  {action}: {norm}" for action, norm in norms_text(report, lang)]
+    return lines
+
+
 def heading_lines(report: Report, clinic: Clinic, lang: str) -> list[str]:
     return [
         clinic_name(clinic, lang),
@@ -141,32 +191,20 @@ def heading_lines(report: Report, clinic: Clinic, lang: str) -> list[str]:
     ]
 
 
+def body_lines(report: Report, lang: str, width: int = 80) -> list[str]:
+    """The tables, the norms and the charts, an empty line between two: what the screen shows
+    under its choices and the ``table`` format under the report's heading."""
+    blocks = [table_lines(table, lang, width) for table in report.tables]
+    if report.norms:
+        blocks.append(norms_lines(report, lang))
+    blocks += [chart_lines(chart, lang, width) for chart in report.charts]
+    lines: list[str] = []
+    for block in blocks:
+        lines += [*([""] if lines else []), *block]
+    return lines
+
+
 def render_text(report: Report, clinic: Clinic, lang: str, width: int = 80) -> str:
     """The whole report as plain text ``width`` columns wide, with no colour or styles."""
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        color_system=None,
-        force_terminal=False,
-        no_color=True,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        legacy_windows=False,
-    )
-    for line in heading_lines(report, clinic, lang):
-        console.print(line, soft_wrap=False)
-    for table in report.tables:
-        console.print()
-        console.print(rich_table(report, table, lang))
-    for chart in report.charts:
-        console.print()
-        for line in chart_lines(chart, lang, width):
-            console.print(line, soft_wrap=True)
-    if report.norms:
-        console.print()
-        console.print(t("report.file.norms", lang))
-        for action, norm in norms_text(report, lang):
-            console.print(f"  {action}: {norm}")
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    lines = [*heading_lines(report, clinic, lang), "", *body_lines(report, lang, width)]
+    return "\n".join(line.rstrip() for line in lines) + "\n"

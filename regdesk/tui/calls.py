@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from regdesk.config import District
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         KeyCheck,
         Lookup,
         Readiness,
+        Report,
         ScanFile,
     )
 
@@ -359,3 +361,16 @@ def annul(desk: Desk, app_id: int, check: KeyCheck, *, reason: str, note: str) -
 def record_survey(desk: Desk, app_id: int, q1: int | None, q2: int | None) -> None:
     """The survey the applicant answered on paper, entered from the journal."""
     desk.corrections.record_survey(app_id, q1, q2)
+
+
+# -- reports (issue 13) -------------------------------------------------------------------------
+
+
+def report(
+    desk: Desk, name: str, first: date, last: date, by: Literal["day", "week", "month"]
+) -> Report:
+    """The report ``name`` over ``first``..``last``: the clinic's for an admin, a receptionist's
+    own figures for a receptionist (``run_report`` decides by the signed-in employee's role)."""
+    from regdesk.desk import Period, Scope, run_report
+
+    return run_report(desk.context, name, Period(first, last, by), Scope())

@@ -33,6 +33,10 @@ class HelpScreen(DeskModal[None]):
             display = self.app.get_key_display(b)
             lines.append(f"  {display:>10}  {self.tr(f'keys.{b.id}')}")
         lines += ["", self.tr("help.palette")]
+        # A screen with more to explain (the Reports' definitions) adds it after its keys.
+        more = getattr(self.under, "help_lines", None)
+        if callable(more):
+            lines += ["", *more()]
         self.query_one("#help-body", Static).update("\n".join(lines))
 
     def on_mount(self) -> None:

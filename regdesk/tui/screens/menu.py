@@ -18,7 +18,7 @@ from regdesk.tui.calls import ApplicationRecord
 if TYPE_CHECKING:
     from regdesk.desk import BackupAge
 
-SERVICES = ("attach", "journal")
+SERVICES = ("attach", "journal", "reports")
 
 
 class MenuScreen(DeskScreen[None]):
@@ -27,6 +27,8 @@ class MenuScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("1", "service('attach')", "Attach", id="service_attach"),
         Binding("2", "service('journal')", "Journal", id="service_journal"),
+        # Off the footer (the list shows its number; F1 lists it): the footer is full at 80.
+        Binding("3", "service('reports')", "Reports", id="service_reports", show=False),
         Binding("f12", "sign_out", "Sign out", id="sign_out"),
         Binding("ctrl+l", "app.lock", "Lock", id="lock"),
     ]
@@ -119,6 +121,10 @@ class MenuScreen(DeskScreen[None]):
             from regdesk.tui.screens.journal import JournalScreen
 
             self.app.push_screen(JournalScreen())
+        elif name == "reports":
+            from regdesk.tui.screens.reports import ReportsScreen
+
+            self.app.push_screen(ReportsScreen())
 
     def action_sign_out(self) -> None:
         self.desk_app.sign_out()
