@@ -7,13 +7,16 @@ this month 01.11-30.11.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_support import (
     finish,
     make_app,
+    pinned_clock,
     receptionist,
     screen_text,
     sign_in,
@@ -141,3 +144,33 @@ async def test_a_receptionist_sees_their_own_figures_and_f1_the_definitions(
         await pilot.press("escape")
         await wait_for_screen(pilot, "ReportsScreen")
     await finish(app)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_no_english_and_no_cut_word_in_kk_and_ru(tmp_path: Path, lang: str) -> None:
+    from test_tui_words import cut_words, foreign_words
+
+    ws = demo.build(tmp_path / "ws", lang=lang, clock=pinned_clock())
+    try:
+        app = make_app(ws)
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot, *admin(ws))
+            await pilot.press("3")
+            screen = await wait_for_screen(pilot, "ReportsScreen")
+            await _shown(pilot, screen, "norms", date(2026, 11, 1), date(2026, 11, 30), "day")
+            seen = [screen_text(app)]
+            await pilot.press("f4", "enter")  # the list of reports, open
+            await pilot.pause()
+            seen.append(screen_text(app))
+            await pilot.press("escape", "f1")
+            await wait_for_screen(pilot, "HelpScreen")
+            seen.append(screen_text(app))
+            await pilot.press("escape", "f8", *"x", "enter", "enter")
+            await wait_until(pilot, lambda: "«x»" in screen_text(app), "the bad date said")
+            seen.append(screen_text(app))
+            for text in seen:
+                assert foreign_words(text, lang) == [], text
+                assert cut_words(text, lang) == [], text
+        await finish(app)
+    finally:
+        ws.stop()
