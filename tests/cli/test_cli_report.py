@@ -147,3 +147,33 @@ def test_the_pdf_is_written_with_the_clinic_and_the_period(
     assert "Сауалнама (3-қосымша)" in text
     assert "Период: 2026-03-01 – 2026-03-31, по дням" in text
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_csv_of_several_tables_is_a_file_per_table(
+    clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    target = tmp_path / "march.csv"
+    assert _run(clinic, "norms", *PERIOD, "--format", "csv", "--out", str(target)) == 0
+    names = ["march-norms.csv", "march-norms_by_period.csv", "march-slowest.csv"]
+    written = [tmp_path / name for name in names]
+    assert capsys.readouterr().out.splitlines() == [f"Report written: {p}" for p in written]
+    assert not target.exists()
+    with written[0].open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    # The time norms of every action, even with no case in the period: a count of 0.
+    assert rows[0][:3] == ["Action", "Count", "Unfinished"]
+    assert rows[1][:3] == ["Employee signs in", "0", "0"]
+
+
+def test_an_xlsx_has_a_sheet_per_table(
+    clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    target = tmp_path / "survey.xlsx"
+    assert _run(clinic, "survey", *PERIOD, "--format", "xlsx", "--out", str(target), lang="kk") == 0
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[0] == "Есеп туралы"
+    assert len(book.sheetnames) == 1 + 2 + 2  # about, two tables, two charts
