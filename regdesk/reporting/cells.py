@@ -99,27 +99,29 @@ def number_text(value: float, lang: str = "en") -> str:
     return text.replace(".", ",") if lang in ("kk", "ru") else text
 
 
-def duration_text(span: timedelta, lang: str) -> str:
-    """``m:ss`` under an hour, ``h:mm:ss`` under a day, then the days in front."""
+def duration_text(span: timedelta, lang: str, *, days: bool = True) -> str:
+    """``m:ss`` under an hour, ``h:mm:ss`` under a day, then the days in front; with ``days``
+    False, hours past 24 (``125:00:00``), the same in every language (the bilingual paper)."""
     seconds = round(span.total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
+    whole_days, rest = divmod(seconds, 86400) if days else (0, seconds)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days} {t('report.unit.days', lang)} {hours}:{minutes:02d}:{secs:02d}"
+    if whole_days:
+        unit = t("report.unit.days", lang)
+        return f"{sign}{whole_days} {unit} {hours}:{minutes:02d}:{secs:02d}"
     if hours:
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
     return f"{sign}{minutes}:{secs:02d}"
 
 
-def cell_text(value: Cell, kind: str, lang: str) -> str:
-    """One cell as a person reads it in ``lang``."""
+def cell_text(value: Cell, kind: str, lang: str, *, days: bool = True) -> str:
+    """One cell as a person reads it in ``lang`` (``days``: see ``duration_text``)."""
     if value is None:
         return EMPTY
     if isinstance(value, timedelta):
-        return duration_text(value, lang)
+        return duration_text(value, lang, days=days)
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, date):
@@ -133,13 +135,15 @@ def cell_text(value: Cell, kind: str, lang: str) -> str:
 
 def norms_beside(report: Report, table: Table, lang: str) -> list[str] | None:
     """The norm, in ``lang``, of each row of ``table`` whose first cell is an action with one;
-    None when the table is not one of actions (its first column names none)."""
+    None when the table is not one row per action (its first column names none, or some twice)."""
     norms = dict(report.norms)
     if not norms or not table.columns or table.columns[0].kind != "key":
         return None
     firsts = [row[0] if row else None for row in table.rows]
     if not any(isinstance(first, str) and first in norms for first in firsts):
         return None
+    if len(set(firsts)) < len(firsts):
+        return None  # an action on several rows (the slowest cases): the list after says it
     return [
         label(norms[first], lang) if isinstance(first, str) and first in norms else ""
         for first in firsts

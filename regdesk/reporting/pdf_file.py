@@ -178,7 +178,7 @@ def _grid(report: Report, table: Table, pdf: FPDF) -> _Grid:
     for row in table.rows:
         cells = []
         for value, column in zip(row, table.columns, strict=True):
-            kk, ru = (cell_text(value, column.kind, lang) for lang in PAPER_LANGS)
+            kk, ru = (cell_text(value, column.kind, lang, days=False) for lang in PAPER_LANGS)
             cells.append(_pair_text(kk, ru))
         rows.append(cells)
     kk_norms, ru_norms = (norms_beside(report, table, lang) for lang in PAPER_LANGS)
@@ -260,6 +260,8 @@ def _header(cursor: _Cursor, grid: _Grid) -> None:
 def _table(cursor: _Cursor, report: Report, table: Table) -> None:
     pdf = cursor.pdf
     cursor.y += 3.0
+    # The title, the header and a first row stay together: no title alone at a page's foot.
+    cursor.ensure(2 * _lh(_PT_HEADING) + 4 * _lh(_PT_TABLE) + 4 * _PAD)
     cursor.pair(_both(table.key), _PT_HEADING, "B")
     if not table.rows:
         kk, ru = (t("report.file.empty", lang) for lang in PAPER_LANGS)

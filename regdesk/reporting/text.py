@@ -4,8 +4,9 @@ chart.
 Readable at 80 columns and without colour: the bars are made of the characters themselves
 (eighths of a block), never of a background colour. A figure, a date or an application number
 is never broken; a column of words (an action, a reason, a name) and the headers wrap at their
-spaces to fit the width. The Reports screen shows the same text (``body_lines``); the ``table``
-format prints it under the report's heading.
+spaces to fit the width; a table that cannot fit even so is shown a row at a time, each figure
+after its header. The Reports screen shows the same text (``body_lines``); the ``table`` format
+prints it under the report's heading.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ if TYPE_CHECKING:
 _EIGHTHS_UP = " ▁▂▃▄▅▆▇█"
 _EIGHTHS_RIGHT = " ▏▎▍▌▋▊▉█"
 _HISTOGRAM_ROWS = 8
-_LABEL_MAX = 24
+_LABEL_MIN = 12
 _GAP = 2
-"""Spaces between two columns."""
+"""Spaces between two columns (one when the table is tight)."""
+_WORDS_MIN = 20
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -53,33 +55,63 @@ def _longest_word(texts: list[str]) -> int:
 
 def _widths(
     heads: list[str], rows: list[list[str]], wraps: list[bool], width: int
-) -> tuple[list[int], int]:
-    """Each column's width and the gap between columns.
+) -> tuple[list[int], int, bool]:
+    """Each column's width, the gap between columns, and whether words are squeezed.
 
-    A column is as wide as its widest cell and its header's longest word. When that is wider
-    than ``width``, the columns of words give up characters (widest first, never below their
-    longest word), and then the gap narrows to one space; a header wraps between its words.
+    A column is as wide as its widest cell and its header. When the table is wider than
+    ``width``, columns give up characters, widest first: a header wraps between its words, a
+    column of words down to its longest word; a figure is never cut. When even that is too
+    wide, the gap narrows to one space.
     """
     columns = [[r[i] for r in rows] for i in range(len(heads))]
-    natural = [
-        max(max(map(len, cells), default=0), _longest_word([head]))
-        for head, cells in zip(heads, columns, strict=True)
-    ]
+    widest = [max(map(len, cells), default=0) for cells in columns]
+    natural = [max(w, len(head)) for w, head in zip(widest, heads, strict=True)]
     least = [
-        max(_longest_word([head, *cells]) if wrap else n, 1)
-        for head, cells, wrap, n in zip(heads, columns, wraps, natural, strict=True)
+        max(_longest_word([head, *cells]) if wrap else max(w, _longest_word([head])), 1)
+        for head, cells, wrap, w in zip(heads, columns, wraps, widest, strict=True)
     ]
-    gap = _GAP if sum(least) + _GAP * (len(heads) - 1) <= width else 1
-    widths = list(natural)
-    excess = sum(widths) + gap * (len(heads) - 1) - width
-    while excess > 0:
-        shrinkable = [i for i, w in enumerate(widths) if w > least[i]]
-        if not shrinkable:
-            break  # figures are never cut: the table is wider than the screen
-        widest = max(shrinkable, key=lambda i: widths[i])
-        widths[widest] -= 1
-        excess -= 1
-    return widths, gap
+
+    def fit(gap: int) -> list[int]:
+        widths = list(natural)
+        excess = sum(widths) + gap * (len(heads) - 1) - width
+        while excess > 0:
+            shrinkable = [i for i, w in enumerate(widths) if w > least[i]]
+            if not shrinkable:
+                break  # figures are never cut: the table is wider than the screen
+            widest = max(shrinkable, key=lambda i: widths[i])
+            widths[widest] -= 1
+            excess -= 1
+        return widths
+
+    for gap in (_GAP, 1):
+        widths = fit(gap)
+        # Words squeezed into a narrow column read badly: one space between columns gives them
+        # more, and when even that is not enough the caller shows the rows one at a time.
+        squeezed = any(w < min(n, _WORDS_MIN) for w, n in zip(widths, natural, strict=True))
+        if not squeezed:
+            break
+    return widths, gap, squeezed
+
+
+def _records(heads: list[str], rows: list[list[str]], leads: list[bool], width: int) -> list[str]:
+    """A table too wide for ``width`` (many figures under long headers), a row at a time: what
+    names the row (its period, its words) on a line, then every other cell after its header."""
+    lines: list[str] = []
+    for cells in rows:
+        lead = " · ".join(c for c, is_lead in zip(cells, leads, strict=True) if is_lead)
+        lines += _wrap(lead, width) if lead else []
+        pairs = [
+            f"{h}: {c}" for h, c, is_lead in zip(heads, cells, leads, strict=True) if not is_lead
+        ]
+        line = ""
+        for pair in pairs:
+            if line and len(line) + 3 + len(pair) > width - 2:
+                lines.append(f"  {line}")
+                line = ""
+            line = f"{line} · {pair}" if line else pair
+        if line:
+            lines.append(f"  {line}")
+    return lines
 
 
 def table_lines(table: Table, lang: str, width: int = 80) -> list[str]:
@@ -91,7 +123,14 @@ def table_lines(table: Table, lang: str, width: int = 80) -> list[str]:
     ]
     right = [c.kind in NUMERIC for c in table.columns]
     wraps = [c.kind in ("key", "text") for c in table.columns]
-    widths, spaces = _widths(heads, rows, wraps, width)
+    widths, spaces, squeezed = _widths(heads, rows, wraps, width)
+    if squeezed or sum(widths) + spaces * (len(widths) - 1) > width:
+        # The row is named by its words (an action, a reason, a number) and by its period.
+        leads = [
+            c.kind in ("key", "text") or (i == 0 and c.kind == "date")
+            for i, c in enumerate(table.columns)
+        ]
+        return [label(table.key, lang), *_records(heads, rows, leads, width)]
     gap = " " * spaces
 
     def lay(cells: list[str], bottom: bool) -> list[str]:
@@ -125,17 +164,20 @@ def _scaled(value: float, top: float, cells: int) -> int:
 
 
 def _bars(chart: Chart, lang: str, width: int) -> list[str]:
-    labels = [x[:_LABEL_MAX] for x in chart_labels(chart, lang)]
+    """A bar lying down per label; a label longer than a third of the width wraps under it."""
+    labels = chart_labels(chart, lang)
     values = [number_text(v, lang) for v in chart.values]
-    label_w = max(map(len, labels), default=0)
+    label_w = min(max(map(len, labels), default=0), max(_LABEL_MIN, width // 3))
     value_w = max(map(len, values), default=0)
-    bar_w = max(4, width - label_w - value_w - 3)
+    bar_w = max(4, width - label_w - value_w - 2)
     top = max(chart.values, default=0.0)
     lines = []
     for name, value, shown in zip(labels, chart.values, values, strict=True):
         full, part = divmod(_scaled(value, top, bar_w), 8)
         bar = "█" * full + (_EIGHTHS_RIGHT[part] if part else "")
-        lines.append(f"{name:<{label_w}} {bar:<{bar_w}} {shown:>{value_w}}")
+        first, *rest = _wrap(name, label_w)
+        lines.append(f"{first:<{label_w}} {bar:<{bar_w}} {shown:>{value_w}}")
+        lines += rest
     return lines
 
 

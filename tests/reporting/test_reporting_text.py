@@ -59,3 +59,19 @@ def test_an_empty_chart_says_so() -> None:
         "x.none",
         "Бұл кезеңде деректер жоқ.",
     ]
+
+
+def test_a_table_too_wide_for_the_width_is_shown_a_row_at_a_time(report: Report) -> None:
+    from regdesk.reporting.text import table_lines
+
+    norms = report.tables[0]
+    # 80 columns hold it as a table; 40 do not: each row, then each figure after its header.
+    assert table_lines(norms, "en", 80)[1].split()[:2] == ["Action", "Count"]
+    narrow = table_lines(norms, "en", 40)
+    assert narrow[:4] == [
+        "Duration of the actions against the norm",
+        "Employee signs in · DEMO-2026-000003",
+        "  Count: 1\u00a0234 · Median: 0:12",
+        "  Within the norm: 93.5\u00a0%",
+    ]
+    assert all(len(line) <= 40 for line in narrow)

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Label, Select, Static
 
-from regdesk.reporting.cells import generated_text, report_title, scope_text
+from regdesk.reporting.cells import report_title, scope_text
 from regdesk.reporting.periods import default_grouping, parse_day, this_month, this_week
 from regdesk.reporting.text import body_lines
 from regdesk.tui import calls
@@ -50,7 +50,7 @@ class ReportsScreen(DeskScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("f4", "choose_report", "Report", id="report_choose"),
-        # Named beside the dates (the period row) and in F1: the footer has no room for them.
+        # Named under the dates (the status line) and in F1: the footer has no room for them.
         Binding("f5", "today", "Today", id="report_today", show=False),
         Binding("f6", "this_week", "Week", id="report_week", show=False),
         Binding("f7", "this_month", "Month", id="report_month", show=False),
@@ -78,14 +78,13 @@ class ReportsScreen(DeskScreen[None]):
         with Horizontal(id="reports-choice", classes="reports-row"):
             yield Label(id="reports-name-label")
             yield Select[str]([], id="reports-name", compact=True)
-            yield Label(id="reports-by-label")
-            yield Select[str]([], id="reports-by", compact=True)
         with Horizontal(id="reports-period", classes="reports-row"):
             yield Label(id="reports-period-label")
             yield Input(id="reports-first", compact=True)
             yield Label("–", id="reports-dash")
             yield Input(id="reports-last", compact=True)
-            yield Label(id="reports-keys", classes="hint")
+            yield Label(id="reports-by-label")
+            yield Select[str]([], id="reports-by", compact=True)
         yield Static(id="reports-status", classes="hint")
         with VerticalScroll(id="reports-body"):
             yield Static(id="reports-content")
@@ -115,7 +114,6 @@ class ReportsScreen(DeskScreen[None]):
         with groupings.prevent(Select.Changed):
             groupings.set_options((self.tr(f"report.screen.by_{g}"), g) for g in GROUPINGS)
             groupings.value = self.by
-        self.query_one("#reports-keys", Label).update(self.tr("report.screen.period_keys"))
         for field in ("first", "last"):
             self.query_one(f"#reports-{field}", Input).placeholder = self.tr(
                 "report.screen.date_placeholder"
@@ -167,8 +165,9 @@ class ReportsScreen(DeskScreen[None]):
         if report is None:
             return
         lang = self.desk_app.lang
+        # Whose figures, and the period keys the footer has no room for.
         self.query_one("#reports-status", Static).update(
-            f"{scope_text(report.scope, lang)} · {generated_text(report, lang)}"
+            f"{scope_text(report.scope, lang)} · {self.tr('report.screen.period_keys')}"
         )
         body = self.query_one("#reports-body", VerticalScroll)
         width = max(40, body.scrollable_content_region.width or self.app.size.width - 6)
