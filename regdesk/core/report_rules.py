@@ -38,7 +38,9 @@ without one, the refusal (``decided_at``). It is *late* when made after the appl
 ``deadline`` (one working day, ``core.calendar``); by how long is given twice: in wall time
 (decision − deadline) and in working time (the work hours of working days between the two).
 *Pending* applications are those not decided now; *due today* are the pending ones whose
-deadline falls on today's clinic date.
+deadline falls on today's clinic date. These two are the clinic's whole queue whatever the
+scope: a pending application is nobody's yet. With one employee's scope the other portal figures
+are the applications that employee decided.
 
 **Refusals by step.** Step 4 is a refusal before the application has a number, step 7 after it
 (``core.refusals.step_of`` of the state the refusal was made from).
@@ -55,7 +57,7 @@ month; everything is counted in the clinic's zone, whatever UTC date a moment ha
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final, Literal
@@ -151,15 +153,6 @@ def percentile(histogram: Mapping[float, int], p: float) -> float | None:
     raise AssertionError("unreachable: the ranks add up to n")
 
 
-def merge(histograms: Iterable[Mapping[float, int]]) -> dict[float, int]:
-    """Several histograms (value → how many) as one."""
-    out: dict[float, int] = {}
-    for h in histograms:
-        for value, count in h.items():
-            out[value] = out.get(value, 0) + count
-    return out
-
-
 def surely_within(norm: Norm, seconds: float, calendar: WorkCalendar) -> bool | None:
     """Whether a step of ``seconds`` was within ``norm``, when the duration alone says.
 
@@ -216,7 +209,6 @@ __all__ = [
     "bucket_of",
     "buckets",
     "lateness",
-    "merge",
     "percentile",
     "refusal_action",
     "reported_norms",

@@ -16,6 +16,7 @@ For the renderers:
 - A chart's ``labels`` are shown as they are (dates, hours, numbers of seconds) unless
   ``Chart.label_keys`` is True: then they are catalogue keys (weekday names, survey answers).
   A ``histogram`` chart's ``unit`` key names what its labels count (seconds).
+- ``HELP_KEYS``: the catalogue keys of the definitions in words, for F1.
 - ``Report.norms``: (the action's catalogue key ``core.step.<id>``, the catalogue key of its time
   norm as Annex 1, column 5 words it, ``report_data.norm.<id>``), for the PDF to quote.
 
@@ -25,7 +26,7 @@ scope and refuses another employee's); an admin or a head sees everyone's.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -42,8 +43,8 @@ from regdesk.core.report_rules import (
     QUESTIONS,
     REPORTED_STEPS,
     Grouping,
+    bucket_of,
     lateness,
-    merge,
     percentile,
     refusal_action,
     surely_within,
@@ -54,6 +55,7 @@ from regdesk.desk.errors import DeskError
 from regdesk.store.journal.reports import ClinicSpan, Filter, Reports
 
 __all__ = [
+    "HELP_KEYS",
     "REPORTS",
     "Cell",
     "Chart",
@@ -69,6 +71,20 @@ __all__ = [
 
 REPORTS: Final[tuple[str, ...]] = ("norms", "portal", "outcomes", "survey", "workload")
 """The reports by name; each name's title is the catalogue key ``report_data.report.<name>``."""
+
+HELP_KEYS: Final[tuple[str, ...]] = tuple(
+    f"report_data.help.{k}"
+    for k in (
+        "durations",
+        "missing_end",
+        "within",
+        "portal_late",
+        "refusal_steps",
+        "survey",
+        "periods",
+    )
+)
+"""The definitions (``core.report_rules``) in words, for the Reports screen's F1, in order."""
 
 SEE_ALL: Final = frozenset({"admin", "head"})
 """Roles that see every employee's figures; any other sees only their own."""
@@ -231,7 +247,8 @@ class _StepFigures:
         return sum(self.histogram.values())
 
     def add(self, other: _StepFigures) -> None:
-        self.histogram = merge((self.histogram, other.histogram))
+        for value, n in other.histogram.items():
+            self.histogram[value] = self.histogram.get(value, 0) + n
         self.unfinished += other.unfinished
         self.within += other.within
 
@@ -263,25 +280,33 @@ def _norms(q: _Query) -> _Built:
     working_day = [s for s in EVENT_TIMED if NORMS[s].working_day]
     day_length = q.calendar.day_length.total_seconds()
     with q.locked():
-        histogram = q.reports.step_histogram(q.span, by, EVENT_TIMED, q.who)
-        long = q.reports.long_steps(q.span, by, working_day, day_length, q.who)
-        portal = q.reports.portal_step_histogram(q.span, by, q.who)
-        slowest = {s: q.reports.slowest(q.span, s, SLOWEST, q.who) for s in EVENT_TIMED}
-    for step, bucket, seconds, n in histogram:
+        durations = q.reports.step_durations(q.span, by, EVENT_TIMED, q.who)
+        # The working-day steps longer than a day's work hours need their start to be judged;
+        # they are read only when there are any (rarely: a refusal or a print takes seconds).
+        long = (
+            q.reports.long_steps(q.span, working_day, day_length, q.who)
+            if any(s in working_day and max(v, default=0) > day_length for s, _, v, _ in durations)
+            else []
+        )
+        portal = q.reports.portal_step_durations(q.span, by, q.who)
+        steps = {s for s, _, v, _ in durations if v}
+        slowest = {
+            s: q.reports.slowest(q.span, s, SLOWEST, q.who) for s in EVENT_TIMED if s in steps
+        }
+    for step, bucket, values, unfinished in durations:
         fig = cells[(step, bucket)]
-        if seconds is None:
-            fig.unfinished += n
-            continue
-        fig.histogram[seconds] = fig.histogram.get(seconds, 0) + n
-        if surely_within(NORMS[step], seconds, q.calendar):
-            fig.within += n
-    for step, bucket, started, ended in long:  # working-day steps the duration alone can't judge
+        fig.unfinished += unfinished
+        fig.histogram = dict(Counter(values))
+        fig.within += sum(
+            n for v, n in fig.histogram.items() if surely_within(NORMS[step], v, q.calendar)
+        )
+    for step, started, ended in long:  # working-day steps the duration alone can't judge
         if within_working_day(q.local(started), q.local(ended), q.calendar):
-            cells[(step, bucket)].within += 1
-    for step, bucket, seconds, ok, n in portal:
+            cells[(step, bucket_of(q.local(started).date(), by))].within += 1
+    for step, bucket, seconds, ok in portal:
         fig = cells[(step, bucket)]
-        fig.histogram[seconds] = fig.histogram.get(seconds, 0) + n
-        fig.within += n if ok else 0
+        fig.histogram[seconds] = fig.histogram.get(seconds, 0) + 1
+        fig.within += 1 if ok else 0
 
     totals: dict[str, _StepFigures] = {s: _StepFigures() for s in REPORTED_STEPS}
     for (step, _), fig in cells.items():
@@ -312,7 +337,7 @@ def _norms(q: _Query) -> _Built:
         tuple(
             (NORMS[s].key, number or f"#{app_id}", iin, q.local(at), timedelta(seconds=sec))
             for s in EVENT_TIMED
-            for app_id, number, iin, at, sec in slowest[s]
+            for app_id, number, iin, at, sec in slowest.get(s, ())
         ),
     )
     charts = tuple(
@@ -533,10 +558,13 @@ def _survey(q: _Query) -> _Built:
         rows = q.reports.survey(q.span, q.period.by, q.who)
     total: dict[str, dict[int | None, int]] = {k: defaultdict(int) for k in QUESTIONS}
     per: dict[tuple[date, str], dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-    for b, q1, q2, n in rows:
-        for question, answer in zip(QUESTIONS, (q1, q2), strict=True):
-            total[question][answer] += n
-            per[(b, question)][answer] += n
+    for b, services, *answers in rows:
+        for question, counts in zip(QUESTIONS, answers, strict=True):
+            for answer, n in zip(ANSWERS, counts, strict=True):
+                total[question][answer] += n
+                per[(b, question)][answer] += n
+            total[question][None] += services - sum(counts)
+            per[(b, question)][None] += services - sum(counts)
     summary = Table(
         "report_data.table.survey",
         _SURVEY_COLUMNS,
@@ -565,15 +593,22 @@ def _survey(q: _Query) -> _Built:
 
 def _workload(q: _Query) -> _Built:
     with q.locked():
-        rows = q.reports.workload(q.span, q.who)
-        names = q.reports.names(sorted({who for *_, who, _ in rows}))
+        opened = q.reports.opened_by_hour(q.span, q.who)
+        by_who = q.reports.opened_by_employee(q.span, q.who)
+        names = q.reports.names(sorted({who for _, who, _ in by_who}))
+    moments = {h: q.local(datetime.fromisoformat(f"{h}:00+00:00")) for h, _ in opened}
+    if any(m.minute for m in moments.values()):
+        # A zone with a half-hour offset: a UTC hour is two clinic hours, so by the minute.
+        with q.locked():
+            opened = q.reports.opened_by_hour(q.span, q.who, by_minute=True)
+        moments = {h: q.local(datetime.fromisoformat(f"{h}:00+00:00")) for h, _ in opened}
     hours = [0] * 24
     weekdays = [0] * 7
-    employees: dict[tuple[str, str], int] = defaultdict(int)
-    for wd, hour, channel, who, n in rows:
-        hours[hour] += n
-        weekdays[wd] += n
-        employees[(channel, who)] += n
+    for utc_hour, n in opened:
+        moment = moments[utc_hour]
+        hours[moment.hour] += n
+        weekdays[moment.weekday()] += n
+    employees = {(channel, who): n for channel, who, n in by_who}
     by_hour = Table(
         "report_data.table.by_hour",
         (_col("hour", "int"), _col("count", "int")),

@@ -275,6 +275,23 @@ ALTER TABLE outbox ADD COLUMN held TEXT;
 CREATE INDEX outbox_kind_due ON outbox (kind, sent_at, next_attempt_at);
 """
 
+MIGRATION_7 = """
+-- Reports (issue 13): registrations by when they were made, applications by when they were
+-- opened, portal applications by when they were received, each with what the reports count
+-- them by, so that a year of them is read from an index alone; a step's slowest cases from the
+-- longest down. applications_created_channel (MIGRATION_5; on a file made by its first form on
+-- main, for a few minutes, applications_channel_created, which misled the inbox) is replaced.
+CREATE INDEX applications_registered ON applications (registered_at, channel, basis, district);
+CREATE INDEX applications_opened
+ON applications (created_at, channel, created_by, district, deadline);
+CREATE INDEX applications_portal_received
+ON applications (created_at, deadline, registered_at, decided_at, delivered_at, state, district)
+WHERE channel = 'portal';
+CREATE INDEX step_times_step_seconds ON step_times (step, seconds DESC, started_at, actor_iin);
+DROP INDEX IF EXISTS applications_created_channel;
+DROP INDEX IF EXISTS applications_channel_created;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -282,6 +299,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_4,
     MIGRATION_5,
     MIGRATION_6,
+    MIGRATION_7,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

@@ -55,7 +55,8 @@ from regdesk.core.calendar import WorkCalendar
 from regdesk.core.clock import PinnedClock, zone
 from regdesk.desk import REPORTS, Period, Report, ReportError, Scope, run_report
 from regdesk.desk.context import Actor, DeskContext
-from regdesk.desk.reports import Table
+from regdesk.desk.reports import HELP_KEYS, Table
+from regdesk.i18n import catalogue
 from regdesk.store.db import transaction, utc_text
 from regdesk.store.journal import Journal
 from regdesk.store.journal.portal import PortalArrival, PortalCheck
@@ -436,6 +437,20 @@ def test_registrations_by_basis_district_and_channel(clinic: Clinic) -> None:
         (mar9, "channel.desk", 1),
         (mar23, "channel.portal", 2),
     ]
+    # Anna registered A1, A2, A6 and, from the portal, P1.
+    anna = clinic.report("outcomes", scope=Scope(employee_iin=ANNA))
+    assert rows(anna, "registrations_by_channel") == [
+        (feb23, "channel.desk", 1),
+        (mar2, "channel.desk", 2),
+        (mar23, "channel.portal", 1),
+    ]
+    district = clinic.report("outcomes", scope=Scope(district=2))
+    assert rows(district, "registrations_by_basis") == [
+        (feb23, "core.basis.free_choice", 1),  # A6
+        (mar2, "core.basis.free_choice", 1),  # A10
+        (mar2, "core.basis.residence_change", 1),  # A2
+        (mar23, "core.basis.residence_change", 1),  # P3
+    ]
 
 
 def test_refusals_keep_step_4_and_step_7_apart_and_annulments_apart(clinic: Clinic) -> None:
@@ -504,6 +519,26 @@ def test_workload_periods_are_clinic_dates(clinic: Clinic) -> None:
     # A6 (00:20 on 1 March, 28 February in UTC) is March's; February has A8 alone.
     assert opened(date(2026, 2, 1), date(2026, 2, 28)) == 1
     assert opened(date(2026, 3, 1), date(2026, 3, 1)) == 1
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def test_every_title_header_label_and_definition_is_in_the_catalogue(clinic: Clinic) -> None:
+    keys = set(HELP_KEYS) | {f"report_data.report.{name}" for name in REPORTS}
+    for name in REPORTS:
+        report = clinic.report(name)
+        keys |= {k for pair in report.norms for k in pair}
+        for t in report.tables:
+            keys |= {t.key, *(c.key for c in t.columns)}
+            for row in t.rows:
+                keys |= {str(v) for v, c in zip(row, t.columns, strict=True) if c.kind == "key"}
+        for chart in report.charts:
+            keys |= {chart.key, *(chart.labels if chart.label_keys else ())}
+            keys |= {chart.unit} if chart.unit else set()
+    known = catalogue()
+    assert sorted(k for k in keys if k not in known) == []
+    assert len(keys) > 100
 
 
 # -- how the journal is read -------------------------------------------------------------------
