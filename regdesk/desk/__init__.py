@@ -21,6 +21,8 @@ Table 1 actions 6-8    a portal application registered (with the signed    ``por
                        electronic talon) or refused; the result sent back
 —                      upkeep: old printed files removed at start, the     ``upkeep``
                        admin's warning of an overdue backup
+Table 1, actions 5-7   the portal's applications by deadline, one opened   ``portal_inbox``
+                       with the registry asked again
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -46,6 +48,15 @@ from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
 from regdesk.desk.journal import Detail, JournalView
 from regdesk.desk.portal_decision import Delivery, DeliveryRound, PortalDecision, deliver_pending
+from regdesk.desk.portal_inbox import (
+    InboxCounts,
+    InboxPage,
+    InboxRow,
+    InboxStatus,
+    PortalCase,
+    PortalInbox,
+    Urgency,
+)
 from regdesk.desk.registration import KeyCheck, Registration, key_folder_offer
 from regdesk.desk.reports import REPORTS, Period, Report, ReportError, Scope, run_report
 from regdesk.desk.session import Session
@@ -70,6 +81,10 @@ __all__ = [
     "DistrictMissing",
     "DistrictSuggestion",
     "DocumentsMissing",
+    "InboxCounts",
+    "InboxPage",
+    "InboxRow",
+    "InboxStatus",
     "Intake",
     "Issuance",
     "Issued",
@@ -78,7 +93,9 @@ __all__ = [
     "Lookup",
     "NotSignedIn",
     "Period",
+    "PortalCase",
     "PortalDecision",
+    "PortalInbox",
     "Readiness",
     "Registration",
     "Report",
@@ -88,6 +105,7 @@ __all__ = [
     "Scope",
     "Session",
     "Upkeep",
+    "Urgency",
     "deliver_pending",
     "key_folder_offer",
     "run_report",

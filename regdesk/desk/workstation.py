@@ -13,6 +13,7 @@ from regdesk.desk.intake import Intake
 from regdesk.desk.issuance import Issuance
 from regdesk.desk.journal import JournalView
 from regdesk.desk.portal_decision import PortalDecision
+from regdesk.desk.portal_inbox import PortalInbox
 from regdesk.desk.registration import Registration
 from regdesk.desk.session import Session
 from regdesk.desk.upkeep import Upkeep
@@ -25,7 +26,8 @@ class Desk:
     ``desk.session`` (step 1), ``desk.intake`` (steps 3-4), ``desk.form`` (step 5),
     ``desk.registration`` (steps 5-6), ``desk.issuance`` (step 8), ``desk.journal``,
     ``desk.corrections`` (annulment, the survey afterwards); the portal (Table 1):
-    ``desk.portal_decision`` (actions 6-8: register or refuse, the result sent back).
+    ``desk.portal_decision`` (actions 6-8: register or refuse, the result sent back),
+    ``desk.portal_inbox`` (the applications by deadline, one opened).
     """
 
     def __init__(
@@ -44,6 +46,7 @@ class Desk:
         self.corrections = Corrections(self.context)
         self.portal_decision = PortalDecision(self.context)
         self.upkeep = Upkeep(self.context)
+        self.portal_inbox = PortalInbox(self.context)
 
     @property
     def employee(self) -> Employee | None:

@@ -27,9 +27,12 @@ if TYPE_CHECKING:
         Desk,
         Detail,
         DistrictSuggestion,
+        InboxCounts,
+        InboxPage,
         Issued,
         KeyCheck,
         Lookup,
+        PortalCase,
         Readiness,
         Report,
         ScanFile,
@@ -374,3 +377,20 @@ def report(
     from regdesk.desk import Period, Scope, run_report
 
     return run_report(desk.context, name, Period(first, last, by), Scope())
+
+
+# -- the portal's applications (Table 1, actions 5-8) -----------------------------------------
+
+
+def inbox_page(desk: Desk, which: str, offset: int) -> InboxPage:
+    """A page of the inbox (``InboxStatus`` ``which``), the earliest deadline first."""
+    return desk.portal_inbox.page(which, offset=offset)
+
+
+def inbox_counts(desk: Desk) -> InboxCounts:
+    return desk.portal_inbox.counts()
+
+
+async def open_portal(desk: Desk, app_id: int) -> PortalCase:
+    """One portal application, the registry asked again now."""
+    return await desk.portal_inbox.open(app_id)

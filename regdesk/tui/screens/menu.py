@@ -11,24 +11,30 @@ from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from regdesk.desk import InboxCounts
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.calls import ApplicationRecord
+from regdesk.tui.inbox_cards import menu_text
 
 if TYPE_CHECKING:
     from regdesk.desk import BackupAge
 
-SERVICES = ("attach", "journal", "reports")
+SERVICES = ("attach", "journal", "reports", "inbox")
 
 
 class MenuScreen(DeskScreen[None]):
     """The services of this workstation."""
+
+    inbox_counts: InboxCounts | None = None
+    """The portal inbox's counts as last read (the menu shows them beside it)."""
 
     BINDINGS = [
         Binding("1", "service('attach')", "Attach", id="service_attach"),
         Binding("2", "service('journal')", "Journal", id="service_journal"),
         # Off the footer (the list shows its number; F1 lists it): the footer is full at 80.
         Binding("3", "service('reports')", "Reports", id="service_reports", show=False),
+        Binding("4", "service('inbox')", "Portal", id="service_inbox", show=False),
         Binding("f12", "sign_out", "Sign out", id="sign_out"),
         Binding("ctrl+l", "app.lock", "Lock", id="lock"),
     ]
@@ -56,16 +62,22 @@ class MenuScreen(DeskScreen[None]):
         highlighted = services.highlighted
         services.clear_options()
         services.add_options(
-            Option(f"{i}  {self.tr(f'menu.{name}')}", id=name)
+            Option(f"{i}  {self._service_text(name)}", id=name)
             for i, name in enumerate(SERVICES, start=1)
         )
         services.highlighted = highlighted if highlighted is not None else 0
         self._show_backup()
 
+    def _service_text(self, name: str) -> str:
+        if name == "inbox":
+            return menu_text(self.inbox_counts, self.tr)
+        return self.tr(f"menu.{name}")
+
     def on_mount(self) -> None:
         self.query_one("#services", OptionList).focus()
         self._offer_drafts()
         self.desk_call(calls.backup_warning, then=self._backup_checked, group="backup")
+        self._count_inbox()
 
     _backup: BackupAge | None = None
 
@@ -91,6 +103,23 @@ class MenuScreen(DeskScreen[None]):
                 max=age.max_hours,
             )
         )
+
+    def on_screen_resume(self) -> None:
+        # Back from a service (the inbox decided some): the counts as they are now.
+        self._count_inbox()
+
+    def _count_inbox(self) -> None:
+        self.desk_call(
+            calls.inbox_counts,
+            then=self._counted,
+            failed=lambda _: None,  # the counts are a hint: the inbox itself says what failed
+            group="inbox-counts",
+            exclusive=True,
+        )
+
+    def _counted(self, counts: InboxCounts) -> None:
+        self.inbox_counts = counts
+        self.retranslate()
 
     def _offer_drafts(self) -> None:
         self.desk_call(calls.open_drafts, then=self._drafts, group="drafts", exclusive=True)
@@ -125,6 +154,10 @@ class MenuScreen(DeskScreen[None]):
             from regdesk.tui.screens.reports import ReportsScreen
 
             self.app.push_screen(ReportsScreen())
+        elif name == "inbox":
+            from regdesk.tui.screens.inbox import InboxScreen
+
+            self.app.push_screen(InboxScreen())
 
     def action_sign_out(self) -> None:
         self.desk_app.sign_out()
