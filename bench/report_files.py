@@ -1,10 +1,16 @@
 """The report files of a year (issue 13: xlsx and PDF of a year's report within 5 s each).
 
-The reports are built by hand in the shapes ``run_report`` gives (its tables, columns and
-charts), for a year grouped by day: the largest a year's report gets, since the tables by period
-then have a row per day (and per step, per question). Each file is made ``REGDESK_BENCH_REPEAT``
-times (default 3) after one warm-up; the median wall time and the file's size are printed with
-the share of the budget. The CSV, JSON and table formats of the same reports are timed too.
+Two sources of reports, each for a year grouped by day (the largest a year's report gets: the
+tables by period then have a row per day, and per step or question):
+
+- always, reports built here by hand in the shapes ``run_report`` gives (its tables, columns
+  and charts), so the figure does not depend on a journal;
+- when ``REGDESK_BENCH_REPORT_DB`` names a journal (the one ``bench/reports.py`` builds and
+  keeps there), every report of 2025 as ``run_report`` makes it from that journal.
+
+Only the rendering is timed (``run_report``'s own time is ``bench/reports.py``'s). Each file is
+made ``REGDESK_BENCH_REPEAT`` times (default 3) after one warm-up; the median wall time and the
+file's size are printed with the share of the budget. CSV, JSON and the table are timed too.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 from regdesk.config import Clinic
 from regdesk.desk.reports import Chart, Column, Period, Report, Scope, Table
@@ -171,12 +178,40 @@ def _median_s(fn: Callable[[], bytes]) -> tuple[float, int]:
     return statistics.median(runs), size
 
 
+def from_journal() -> list[Report]:
+    """Every report of 2025 by day from the journal at ``REGDESK_BENCH_REPORT_DB``, if any."""
+    kept = os.environ.get("REGDESK_BENCH_REPORT_DB")
+    if not kept or not Path(kept).exists():
+        return []
+    from regdesk.config import Config, Storage
+    from regdesk.core.application import Role
+    from regdesk.core.clock import PinnedClock, zone
+    from regdesk.desk import REPORTS, Actor, DeskContext, run_report
+    from regdesk.store.db import open_db
+
+    clock = PinnedClock(datetime(2025, 12, 31, 17, 0, tzinfo=zone("Asia/Almaty")))
+    config = Config(storage=Storage(data_dir=str(Path(kept).parent)))
+    ctx = DeskContext(config, clock=clock, db=open_db(Path(kept)))
+    ctx.operator = Actor("cli:bench", Role.ADMIN)
+    try:
+        year = Period(date(2025, 1, 1), date(2025, 12, 31), "day")
+        return [run_report(ctx, name, year) for name in REPORTS]
+    finally:
+        ctx.close()
+
+
 def main() -> None:
     from regdesk.reporting import render
 
-    for report in (norms_report(), survey_report(), workload_report()):
+    built = [norms_report(), survey_report(), workload_report()]
+    journal = from_journal()
+    if not journal:
+        print("(REGDESK_BENCH_REPORT_DB not set: the reports built by hand only)")
+    for report, source in [(r, "by hand") for r in built] + [(r, "journal") for r in journal]:
         rows = sum(len(t.rows) for t in report.tables)
-        print(f"{report.name}: a year by day, {rows} rows in {len(report.tables)} tables")
+        print(
+            f"{report.name} ({source}): a year by day, {rows} rows in {len(report.tables)} tables"
+        )
         for fmt in ("xlsx", "pdf", "csv", "json", "table"):
             seconds, size = _median_s(lambda r=report, f=fmt: render(r, f, CLINIC, "ru"))
             budget = f", {seconds / BUDGET_S:.2f} of the {BUDGET_S:.0f} s budget"

@@ -83,15 +83,26 @@ class _Pdf(FPDF):
     writes it as ``_FALLBACK`` says, or as "?", and measures what it writes.
     """
 
-    _glyphs: frozenset[int] = frozenset()
+    def __init__(self) -> None:
+        super().__init__(unit="mm", format="A4")
+        self._glyphs: frozenset[int] = frozenset()
+        self._printable: dict[str, str] = {}
+        # A year's report measures the same figures and words thousands of times.
+        self._widths: dict[tuple[str, float, str], float] = {}
 
     def printable(self, text: str) -> str:
+        known = self._printable.get(text)
+        if known is not None:
+            return known
         if not self._glyphs:
             font = self.fonts["dejavu"]
             self._glyphs = frozenset(getattr(font, "cmap", {}))
         if all(ord(c) in self._glyphs for c in text):
-            return text
-        return "".join(c if ord(c) in self._glyphs else _FALLBACK.get(c, "?") for c in text)
+            out = text
+        else:
+            out = "".join(c if ord(c) in self._glyphs else _FALLBACK.get(c, "?") for c in text)
+        self._printable[text] = out
+        return out
 
     def text(self, x: float, y: float, text: str = "") -> None:
         super().text(x, y, self.printable(text))
@@ -100,10 +111,16 @@ class _Pdf(FPDF):
         # The sum of the glyphs' advance widths, as fpdf2 computes it for plain text without
         # shaping, but without its per-call preparation (bidi, styles, a copy of the graphics
         # state), which took two thirds of the time of a year's report.
-        widths = getattr(self.current_font, "cw", None)
-        if widths is None or markdown:
+        font = self.current_font
+        widths = getattr(font, "cw", None)
+        if font is None or widths is None or markdown or normalized:
             return super().get_string_width(self.printable(s), normalized, markdown)
-        return sum(widths[ord(c)] for c in self.printable(s)) * self.font_size / 1000
+        key = (font.fontkey, self.font_size, s)
+        width = self._widths.get(key)
+        if width is None:
+            width = sum(widths[ord(c)] for c in self.printable(s)) * self.font_size / 1000
+            self._widths[key] = width
+        return width
 
     def footer(self) -> None:
         self.set_font(FONT, "", _PT_SMALL)
@@ -395,7 +412,7 @@ def _norms(cursor: _Cursor, report: Report) -> None:
 
 def render_report_pdf(report: Report, clinic: Clinic) -> bytes:
     """The report as the bytes of an A4 PDF in Kazakh and Russian."""
-    pdf = _Pdf(unit="mm", format="A4")
+    pdf = _Pdf()
     pdf.set_auto_page_break(False)
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     add_fonts(pdf)

@@ -369,14 +369,37 @@ def record_survey(desk: Desk, app_id: int, q1: int | None, q2: int | None) -> No
 # -- reports (issue 13) -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReportOnScreen:
+    """A report and its text laid out for the screen's width (a year by day is thousands of
+    lines: laid out here, off the UI thread)."""
+
+    report: Report
+    lines: list[str]
+
+
 def report(
-    desk: Desk, name: str, first: date, last: date, by: Literal["day", "week", "month"]
-) -> Report:
+    desk: Desk,
+    name: str,
+    first: date,
+    last: date,
+    by: Literal["day", "week", "month"],
+    lang: str,
+    width: int,
+) -> ReportOnScreen:
     """The report ``name`` over ``first``..``last``: the clinic's for an admin, a receptionist's
     own figures for a receptionist (``run_report`` decides by the signed-in employee's role)."""
     from regdesk.desk import Period, Scope, run_report
 
-    return run_report(desk.context, name, Period(first, last, by), Scope())
+    made = run_report(desk.context, name, Period(first, last, by), Scope())
+    return ReportOnScreen(made, report_lines(desk, made, lang, width))
+
+
+def report_lines(desk: Desk, made: Report, lang: str, width: int) -> list[str]:
+    """The report on screen again, in another language or at another width."""
+    from regdesk.reporting.text import body_lines
+
+    return body_lines(made, lang, width)
 
 
 # -- the portal's applications (Table 1, actions 5-8) -----------------------------------------

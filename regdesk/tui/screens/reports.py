@@ -22,7 +22,6 @@ from textual.widgets import Footer, Input, Label, Select, Static
 
 from regdesk.reporting.cells import report_title, scope_text
 from regdesk.reporting.periods import default_grouping, parse_day, this_month, this_week
-from regdesk.reporting.text import body_lines
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 
@@ -72,6 +71,8 @@ class ReportsScreen(DeskScreen[None]):
         self.report: Report | None = None
         """The report on screen: a language change shows it again without asking the desk."""
         self.busy = False
+        self._laid_out = ("", 0)
+        """The language and width of the text being laid out with the report asked for."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="reports-title", classes="title")
@@ -135,23 +136,28 @@ class ReportsScreen(DeskScreen[None]):
         status = self.query_one("#reports-status", Static)
         status.remove_class("error")
         status.update(self.tr("report.screen.working"))
+        self._laid_out = (self.desk_app.lang, self._width())
         self.desk_call(
             calls.report,
             self.name_shown,
             self.first,
             self.last,
             self.by,
+            *self._laid_out,
             then=self._got,
             failed=self._failed,
             group="report",
             exclusive=True,
         )
 
-    def _got(self, report: Report) -> None:
+    def _got(self, shown: calls.ReportOnScreen) -> None:
         self.busy = False
-        self.report = report
-        self._show()
+        self.report = shown.report
+        self._status()
+        self._lines(shown.lines)
         self.query_one("#reports-body", VerticalScroll).scroll_home(animate=False)
+        if self._laid_out != (self.desk_app.lang, self._width()):
+            self._show()  # the language or the size changed while the desk was asked
 
     def _failed(self, text: str) -> None:
         self.busy = False
@@ -159,20 +165,42 @@ class ReportsScreen(DeskScreen[None]):
         status.update(text)
         status.add_class("error")
 
+    def _width(self) -> int:
+        body = self.query_one("#reports-body", VerticalScroll)
+        return max(40, body.scrollable_content_region.width or self.app.size.width - 6)
+
+    def _status(self) -> None:
+        """Whose figures, and the period keys the footer has no room for."""
+        if self.report is not None:
+            scope = scope_text(self.report.scope, self.desk_app.lang)
+            status = self.query_one("#reports-status", Static)
+            status.update(f"{scope} · {self.tr('report.screen.period_keys')}")
+            status.remove_class("error")
+
+    def _lines(self, lines: list[str]) -> None:
+        text = "\n".join(lines or [self.tr("report.file.empty")])
+        self.query_one("#reports-content", Static).update(Text(text))
+
     def _show(self) -> None:
-        """The report on screen, in the current language and at the body's width."""
+        """The report on screen again, in the current language and at the body's width."""
         report = self.report
         if report is None:
             return
-        lang = self.desk_app.lang
-        # Whose figures, and the period keys the footer has no room for.
-        self.query_one("#reports-status", Static).update(
-            f"{scope_text(report.scope, lang)} · {self.tr('report.screen.period_keys')}"
+        self._status()
+
+        def lines(laid_out: list[str]) -> None:
+            if report is self.report:  # not a report replaced meanwhile
+                self._lines(laid_out)
+
+        self.desk_call(
+            calls.report_lines,
+            report,
+            self.desk_app.lang,
+            self._width(),
+            then=lines,
+            group="layout",
+            exclusive=True,
         )
-        body = self.query_one("#reports-body", VerticalScroll)
-        width = max(40, body.scrollable_content_region.width or self.app.size.width - 6)
-        lines = body_lines(report, lang, width) or [self.tr("report.file.empty")]
-        self.query_one("#reports-content", Static).update(Text("\n".join(lines)))
 
     def on_resize(self) -> None:
         self._show()
