@@ -186,6 +186,10 @@ class _Grid:
     right: list[bool]
     rows: list[list[str]]
     widths: list[float]
+    fits: bool
+    """False when even the narrowest columns are wider than the page: shown a row at a time."""
+    leads: list[bool]
+    """The columns that name a row (its words, its period) when it is shown on its own."""
 
 
 def _grid(report: Report, table: Table, pdf: FPDF) -> _Grid:
@@ -207,15 +211,21 @@ def _grid(report: Report, table: Table, pdf: FPDF) -> _Grid:
     # Figures, dates and times keep their width; words (actions, reasons, names) wrap.
     fixed = [c.kind not in ("text", "key") for c in table.columns]
     fixed += [False] * (len(headers) - len(table.columns))
-    return _Grid(headers, right, rows, _widths(pdf, headers, fixed, rows))
+    widths, fits = _widths(pdf, headers, fixed, rows)
+    leads = [
+        c.kind in ("key", "text") or (i == 0 and c.kind == "date")
+        for i, c in enumerate(table.columns)
+    ]
+    leads += [False] * (len(headers) - len(table.columns))
+    return _Grid(headers, right, rows, widths, fits, leads)
 
 
 def _widths(
     pdf: FPDF, headers: list[tuple[str, str]], fixed: list[bool], rows: list[list[str]]
-) -> list[float]:
+) -> tuple[list[float], bool]:
     """Each column's width: as wide as its widest cell when the page allows, else no narrower
     than its longest word (so an application number is never cut), the rest shared by the
-    text columns in proportion to what they would take."""
+    text columns in proportion to what they would take; False when even that is too wide."""
     pdf.set_font(FONT, "", _PT_TABLE)
     natural, least = [], []
     for i, (kk, ru) in enumerate(headers):
@@ -230,12 +240,12 @@ def _widths(
         natural.append(max(widest_word, widest) + 2 * _PAD + _SLACK)
         least.append(natural[-1] if fixed[i] else widest_word + 2 * _PAD + _SLACK)
     if sum(natural) <= _CONTENT:
-        return natural
+        return natural, True
     if sum(least) >= _CONTENT:
-        return [w * _CONTENT / sum(least) for w in least]
+        return least, False
     room = _CONTENT - sum(least)
     wants = [n - m for n, m in zip(natural, least, strict=True)]
-    return [m + room * w / sum(wants) for m, w in zip(least, wants, strict=True)]
+    return [m + room * w / sum(wants) for m, w in zip(least, wants, strict=True)], True
 
 
 def _cell_lines(pdf: FPDF, text: str, width: float) -> list[str]:
@@ -285,6 +295,9 @@ def _table(cursor: _Cursor, report: Report, table: Table) -> None:
         cursor.lines(_pair_text(kk, ru), _PT_TEXT, grey=True)
         return
     grid = _grid(report, table, pdf)
+    if not grid.fits:
+        _records(cursor, grid)
+        return
     lh = _lh(_PT_TABLE)
     _header(cursor, grid)
     pdf.set_font(FONT, "", _PT_TABLE)
@@ -307,6 +320,28 @@ def _table(cursor: _Cursor, report: Report, table: Table) -> None:
         cursor.y += height
         pdf.set_draw_color(*_RULE)
         pdf.line(_MARGIN, cursor.y, _MARGIN + sum(grid.widths), cursor.y)
+
+
+def _records(cursor: _Cursor, grid: _Grid) -> None:
+    """A table too wide for the page, a row at a time: what names the row (its period, its
+    words) in bold, then every figure after its header in both languages."""
+    pdf = cursor.pdf
+    for cells in grid.rows:
+        lead = " · ".join(c for c, is_lead in zip(cells, grid.leads, strict=True) if is_lead)
+        pairs = [
+            f"{_pair_text(*head)}: {cell}"
+            for head, cell, is_lead in zip(grid.headers, cells, grid.leads, strict=True)
+            if not is_lead
+        ]
+        cursor.ensure(3 * _lh(_PT_TABLE) + 2 * _PAD)
+        cursor.y += _PAD
+        if lead:
+            cursor.lines(lead, _PT_TABLE, "B")
+        cursor.lines(" · ".join(pairs), _PT_TABLE, x=_MARGIN + 4)
+        cursor.y += _PAD
+        pdf.set_draw_color(*_RULE)
+        pdf.set_line_width(0.1)
+        pdf.line(_MARGIN, cursor.y, _WIDTH - _MARGIN, cursor.y)
 
 
 # -- charts -------------------------------------------------------------------------------------

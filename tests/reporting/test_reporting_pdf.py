@@ -76,3 +76,19 @@ def test_a_character_the_font_lacks_is_written_plainly() -> None:
     text = _flat(_text(make_report(charts=(durations,)))[0])
     assert "Ұзақтығы: кіру, секунд" in text and "Длительность: вход, секунды" in text
     assert "0–3" in text and ">=30" in text
+
+
+def test_a_table_too_wide_for_the_page_is_written_a_row_at_a_time() -> None:
+    from regdesk.desk.reports import Column
+
+    # Twelve answer counts under long headers cannot stand side by side on A4.
+    columns = (
+        Column("report_data.col.question", "key"),
+        *(Column(f"report_data.col.answer_{a}", "int") for a in (1, 2, 3) for _ in range(4)),
+    )
+    wide = Table("report_data.table.survey", columns, (("report_data.survey.q1", *range(12)),))
+    text = _flat(_text(make_report(wide, charts=()))[0])
+    # The question names the row; each count follows its header, in both languages.
+    assert "1. Мемлекеттік қызмет" in text
+    assert "1 — қанағаттанбаймын / 1 — не удовлетворён: 0 ·" in text
+    assert "3 — қанағаттанамын / 3 — удовлетворён: 11" in text
