@@ -2,6 +2,10 @@
 
 Safe to run again at any time: what exists is kept, what is missing is made, an older database is
 migrated forward, and each step says what it did. The vault key is never replaced.
+
+The first admin account is made here and only here (``--admin-iin``, ``--admin-name``, the
+password asked twice or read with ``--password-stdin``), while the database has no account at
+all; after that only a signed-in admin adds accounts (``regdesk user``, the desk).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from regdesk.cli import Context
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from regdesk.config import Config
 
 EXIT_OK = 0
@@ -23,6 +29,11 @@ EXIT_FAILED = 1
 def register(sub: Any, ctx: Context) -> None:
     p = sub.add_parser(
         "init", help=ctx.t("store.init_help"), description=ctx.t("store.init_description")
+    )
+    p.add_argument("--admin-iin", metavar="IIN", help=ctx.t("admin.cli.opt_admin_iin"))
+    p.add_argument("--admin-name", metavar="NAME", help=ctx.t("admin.cli.opt_admin_name"))
+    p.add_argument(
+        "--password-stdin", action="store_true", help=ctx.t("staff.cli.opt_password_stdin")
     )
     p.set_defaults(handler=run)
 
@@ -103,15 +114,45 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
                 ctx.say("store.init_key_exists", path=str(paths.vault_key))
         _folder(ctx, paths.vault_dir, "store.init_vault")
 
-        admins = db.conn.execute(
-            "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0"
-        ).fetchone()[0]
-        if not admins:
-            ctx.say("store.init_no_admin")
+        if not _first_admin(ns, ctx, config, db):
+            return EXIT_FAILED
         ctx.say("store.init_done", path=str(paths.root))
     finally:
         db.conn.close()
     return EXIT_OK
+
+
+def _first_admin(ns: argparse.Namespace, ctx: Context, config: Config, db: Database) -> bool:
+    """Make the first admin when asked and no account exists yet; say what is missing."""
+    from regdesk.commands.signed_in import Refused, read_new_password
+    from regdesk.core.errors import UserError
+    from regdesk.store.staff import Staff, canonical_iin
+
+    accounts = int(db.conn.execute("SELECT count(*) FROM staff").fetchone()[0])
+    wanted = ns.admin_iin is not None or ns.admin_name is not None
+    if accounts and wanted:
+        ctx.warn("admin.init_has_staff")
+        return False
+    if accounts:
+        return True
+    if not wanted:
+        ctx.say("store.init_no_admin")
+        return True
+    if not ns.admin_iin or not ns.admin_name:
+        ctx.warn("admin.init_admin_both")
+        return False
+    staff = Staff(db, config.security, timezone=config.work_hours.timezone)
+    try:
+        iin = canonical_iin(ns.admin_iin)
+        password = read_new_password(ns, ctx)
+        account = staff.add(iin, ns.admin_name, "admin", password, ctx.clock().utc(), actor="init")
+    except Refused:
+        return False
+    except UserError as exc:
+        print(exc.message(ctx.lang), file=ctx.err)
+        return False
+    ctx.say("admin.init_admin_added", name=account.full_name, iin=account.iin)
+    return True
 
 
 def _places_usable(ctx: Context, config: Config) -> bool:

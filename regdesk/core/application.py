@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from regdesk.core.roles import STAFF_ROLES, Permission, Role, holders
+
 
 class State(StrEnum):
     DRAFT = "draft"
@@ -34,20 +36,12 @@ class Channel(StrEnum):
     PORTAL = "portal"
 
 
-class Role(StrEnum):
-    RECEPTIONIST = "receptionist"
-    ADMIN = "admin"
-    SYSTEM = "system"
-    """The program itself, e.g. fetching portal applications from the registry."""
-
-
 FINAL_STATES = frozenset({State.REFUSED, State.ISSUED, State.ABANDONED, State.ANNULLED})
 
-_STAFF = frozenset({Role.RECEPTIONIST, Role.ADMIN})
+_STAFF = frozenset(STAFF_ROLES)
 
-ANNULLERS = frozenset({Role.ADMIN})
-"""Who may annul a registration. Issue 11 gives it to the admin role; DESIGN.md names a head
-role for annulments, which the staff accounts do not have yet: when it exists, add it here."""
+ANNULLERS = holders(Permission.ANNUL)
+"""Who may annul a registration: the head and the admin (``core.roles``)."""
 
 # (from, to) -> roles allowed to make the move. None as "from" is the creation of the record.
 TRANSITIONS: dict[tuple[State | None, State], frozenset[Role]] = {
@@ -113,3 +107,19 @@ class Transition:
     role: Role
     reason_code: str | None = None
     note: str = ""
+
+
+__all__ = [
+    "ANNULLABLE",
+    "ANNULLERS",
+    "FINAL_STATES",
+    "NEEDS_REASON",
+    "TRANSITIONS",
+    "Channel",
+    "Role",
+    "State",
+    "Transition",
+    "TransitionError",
+    "check_transition",
+    "next_states",
+]

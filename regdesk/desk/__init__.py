@@ -23,6 +23,7 @@ Table 1 actions 6-8    a portal application registered (with the signed    ``por
                        admin's warning of an overdue backup
 Table 1, actions 5-7   the portal's applications by deadline, one opened   ``portal_inbox``
                        with the registry asked again
+—                      staff administration, the admin journal (issue 15)  ``staff_admin``
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -40,7 +41,9 @@ from regdesk.desk.errors import (
     DeskError,
     DistrictMissing,
     DocumentsMissing,
+    NotAllowed,
     NotSignedIn,
+    PasswordChangeRequired,
     RulesBlock,
 )
 from regdesk.desk.form import ApplicationForm, Readiness, ScanFile
@@ -60,6 +63,13 @@ from regdesk.desk.portal_inbox import (
 from regdesk.desk.registration import KeyCheck, Registration, key_folder_offer
 from regdesk.desk.reports import REPORTS, Period, Report, ReportError, Scope, run_report
 from regdesk.desk.session import Session
+from regdesk.desk.staff_admin import (
+    AdminChange,
+    StaffAdmin,
+    StaffRow,
+    describe_action,
+    describe_changes,
+)
 from regdesk.desk.upkeep import BackupAge, Upkeep
 from regdesk.desk.workstation import Desk
 
@@ -68,6 +78,7 @@ __all__ = [
     "REPORTS",
     "SURVEY_STATES",
     "Actor",
+    "AdminChange",
     "ApplicationForm",
     "AttachNotRecorded",
     "BackupAge",
@@ -91,7 +102,9 @@ __all__ = [
     "JournalView",
     "KeyCheck",
     "Lookup",
+    "NotAllowed",
     "NotSignedIn",
+    "PasswordChangeRequired",
     "Period",
     "PortalCase",
     "PortalDecision",
@@ -104,9 +117,13 @@ __all__ = [
     "ScanFile",
     "Scope",
     "Session",
+    "StaffAdmin",
+    "StaffRow",
     "Upkeep",
     "Urgency",
     "deliver_pending",
+    "describe_action",
+    "describe_changes",
     "key_folder_offer",
     "run_report",
 ]

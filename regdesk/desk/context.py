@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from regdesk.config import Config
-from regdesk.core.application import Role
 from regdesk.core.clock import ClinicClock
+from regdesk.core.errors import UserError
+from regdesk.core.roles import Permission, Role, may
 from regdesk.core.rules import RuleSettings
-from regdesk.desk.errors import NotSignedIn
-from regdesk.store.db import open_db
+from regdesk.desk.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
+from regdesk.store import audit
+from regdesk.store.db import open_db, transaction
 from regdesk.store.journal import ApplicationRecord, Journal
 from regdesk.store.paths import DataPaths
 from regdesk.store.staff import Employee, Staff
@@ -74,13 +76,45 @@ class DeskContext:
             yield
 
     def actor(self) -> Actor:
-        """The signed-in employee (or the CLI's operator); NotSignedIn otherwise."""
+        """The signed-in employee (or the CLI's operator); NotSignedIn otherwise.
+
+        An employee who signed in with a one-time password acts only once they have replaced
+        it (``PasswordChangeRequired``): the sign-in flow shows the change first, and no use
+        case can be reached around it.
+        """
         if self.employee is not None:
             e = self.employee
+            if e.must_change_password:
+                raise PasswordChangeRequired()
             return Actor(e.iin, Role(e.role), e.full_name)
         if self.operator is not None:
             return self.operator
         raise NotSignedIn()
+
+    def may(self, permission: Permission) -> bool:
+        """Whether whoever acts now may do what ``permission`` names (menus ask it)."""
+        try:
+            return may(self.actor().role, permission)
+        except UserError:  # nobody signed in, or a one-time password not yet replaced
+            return False
+
+    def require(self, permission: Permission, what: str) -> Actor:
+        """The actor, when their role grants ``permission``; otherwise the refusal is written
+        to the audit (who, what was asked) and ``NotAllowed`` raised. Every role-gated use
+        case starts here, whatever screen or command called it. ``what`` names the action
+        (catalogue ``admin.what.<what>``)."""
+        actor = self.actor()
+        if may(actor.role, permission):
+            return actor
+        with self.locked(), transaction(self.db):
+            audit.append(
+                self.db,
+                actor_iin=actor.iin,
+                action="access_denied",
+                detail={"role": actor.role.value, "permission": permission.value, "what": what},
+                at=self.clock.utc(),
+            )
+        raise NotAllowed(actor.role.value, what)
 
     def now(self) -> datetime:
         return self.clock.now()

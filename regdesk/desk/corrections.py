@@ -1,13 +1,14 @@
 """Corrections after the fact (issue 11): a registration made in error annulled in the open, and
 a survey the applicant answered on paper entered later from the journal.
 
-An annulment is the admin's (``core.application.ANNULLERS``), checked here and not only in a
-menu. It needs a ground from the catalogue (``core.annulments``; ``other`` with a note) and the
-employee's EDS over the annulment's canonical bytes, under the same signing policy as a
-registration. The state change, the signature, the event, the audit record and the message to
-the attachment register (outbox kind ``annulment``) are one transaction; the application keeps
-its number and the numbering is not touched, so the number is never given again. The notice of
-the annulment is printed on request, bilingual like every paper of the desk.
+An annulment is the head's and the admin's (``core.roles``, ``Permission.ANNUL``), checked here
+and not only in a menu; a refusal is audited. It needs a ground from the catalogue
+(``core.annulments``; ``other`` with a note) and the employee's EDS over the annulment's
+canonical bytes, under the same signing policy as a registration. The state change, the
+signature, the event, the audit record and the message to the attachment register (outbox kind
+``annulment``) are one transaction; the application keeps its number and the numbering is not
+touched, so the number is never given again. The notice of the annulment is printed on request,
+bilingual like every paper of the desk.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from regdesk.core.annulments import annulment_reason
-from regdesk.core.application import ANNULLABLE, ANNULLERS, State
-from regdesk.core.errors import UserError
+from regdesk.core.application import ANNULLABLE, State
 from regdesk.core.json_types import JsonValue
+from regdesk.core.roles import Permission
 from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DeskError
 from regdesk.desk.issuance import Issued, print_recorded
@@ -57,17 +58,13 @@ class Corrections:
 
     def may_annul(self) -> bool:
         """Whether the employee acting now may annul (menus offer the key only then)."""
-        try:
-            return self._ctx.actor().role in ANNULLERS
-        except UserError:
-            return False
+        return self._ctx.may(Permission.ANNUL)
 
     def check_request(self, app_id: int, reason_code: str, note: str) -> ApplicationRecord:
         """Everything an annulment needs before the EDS dialog: the role, the application's
         state, the ground and its note. Raises a ``DeskError`` saying what is wrong."""
         ctx = self._ctx
-        if ctx.actor().role not in ANNULLERS:
-            raise DeskError("desk.annul.not_allowed")
+        ctx.require(Permission.ANNUL, "annul")
         record = ctx.record(app_id)
         if record.state not in ANNULLABLE:
             raise StateRefused("desk.annul.not_annullable", record)

@@ -22,6 +22,29 @@ class NotSignedIn(DeskError):
     key = "desk.not_signed_in"
 
 
+class NotAllowed(DeskError):
+    """The employee's role does not allow this (``core.roles``): said with the role and what
+    was asked, and who may do it."""
+
+    key = "admin.not_allowed"
+
+    def __init__(self, role: str, what: str) -> None:
+        super().__init__(role=role, what=what)
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        role = t(f"role.{self.params['role']}", lang)
+        what = t(f"admin.what.{self.params['what']}", lang)
+        return t(self.key, lang, role=role, what=what)
+
+
+class PasswordChangeRequired(DeskError):
+    """The employee signed in with a one-time password and has not replaced it yet."""
+
+    key = "admin.must_change_first"
+
+
 class RulesBlock(DeskError):
     """The rules forbid the attachment on the basis chosen in the form."""
 
@@ -100,6 +123,8 @@ __all__ = [
     "DeskError",
     "DistrictMissing",
     "DocumentsMissing",
+    "NotAllowed",
     "NotSignedIn",
+    "PasswordChangeRequired",
     "RulesBlock",
 ]

@@ -7,13 +7,15 @@ and the drafts they left unfinished (a crash, a power cut, an idle lock).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import DeskError, NotSignedIn
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
-from regdesk.store.staff import Employee, SignInLockedError
+from regdesk.store.staff import Employee, SignInLockedError, policy_params
 
 # The operational log records outcomes, never who (no IIN, no name): the audit log does that.
 log = logging.getLogger("regdesk.session")
@@ -29,12 +31,17 @@ class Session:
     def employee(self) -> Employee | None:
         return self._ctx.employee
 
-    def sign_in(self, iin_text: str, password: str) -> Employee:
+    def sign_in(self, iin_text: str, password: str, *, via: str = "desk") -> Employee:
+        """The employee, signed in at this workstation; ``SignInError`` otherwise.
+
+        When ``employee.must_change_password`` (a one-time password an admin gave), nothing else
+        can be done until ``change_password`` replaces it: the screens show the change at once.
+        """
         ctx = self._ctx
         try:
             with ctx.locked():
                 employee = ctx.staff.authenticate(
-                    iin_text.strip(), password, ctx.now(), ctx.config.security
+                    iin_text.strip(), password, ctx.now(), ctx.config.security, via=via
                 )
         except UserError as exc:
             log.info("sign-in refused: %s", type(exc).__name__)
@@ -42,6 +49,37 @@ class Session:
         log.info("sign-in accepted (role %s)", employee.role)
         ctx.employee = employee
         return employee
+
+    def password_rules(self) -> list[tuple[str, dict[str, object]]]:
+        """The password policy in force (``[security]``), as catalogue keys with their
+        parameters: what the change-password screen explains before anything is typed."""
+        security = self._ctx.config.security
+        params = policy_params(security)
+        rules: list[tuple[str, dict[str, object]]] = [("staff.policy.too_short", params)]
+        if security.password_classes > 1:
+            rules.append(("staff.policy.classes", params))
+        rules += [
+            ("staff.policy.sequence", params),
+            ("staff.policy.one_character", params),
+            ("staff.policy.contains_iin", params),
+        ]
+        return rules
+
+    def change_password(self, old: str | None, new: str, again: str) -> None:
+        """The signed-in employee replaces their own password: the current one (a wrong one
+        counts as a failed sign-in), the new one twice, the policy. ``old`` may be None only
+        while the one-time password just used to sign in is to be replaced."""
+        ctx = self._ctx
+        employee = ctx.employee
+        if employee is None:
+            raise NotSignedIn()
+        if old is None and not employee.must_change_password:
+            raise DeskError("admin.old_password_required")
+        if new != again:
+            raise DeskError("admin.password_mismatch")
+        with ctx.locked():
+            ctx.staff.change_own_password(employee.iin, old, new, ctx.now())
+        ctx.employee = replace(employee, must_change_password=False)
 
     def warm_up(self) -> None:
         """Import the heavy parts (HTTP, PDF, CMS) in the background after sign-in.
@@ -65,7 +103,14 @@ class Session:
             return False
         try:
             with ctx.locked():
-                ctx.staff.authenticate(ctx.employee.iin, password, ctx.now(), ctx.config.security)
+                ctx.staff.authenticate(
+                    ctx.employee.iin,
+                    password,
+                    ctx.now(),
+                    ctx.config.security,
+                    via="unlock",
+                    sign_in=False,
+                )
         except SignInLockedError:
             raise
         except UserError:

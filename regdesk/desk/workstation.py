@@ -16,6 +16,7 @@ from regdesk.desk.portal_decision import PortalDecision
 from regdesk.desk.portal_inbox import PortalInbox
 from regdesk.desk.registration import Registration
 from regdesk.desk.session import Session
+from regdesk.desk.staff_admin import StaffAdmin
 from regdesk.desk.upkeep import Upkeep
 from regdesk.store.staff import Employee
 
@@ -25,7 +26,8 @@ class Desk:
 
     ``desk.session`` (step 1), ``desk.intake`` (steps 3-4), ``desk.form`` (step 5),
     ``desk.registration`` (steps 5-6), ``desk.issuance`` (step 8), ``desk.journal``,
-    ``desk.corrections`` (annulment, the survey afterwards); the portal (Table 1):
+    ``desk.corrections`` (annulment, the survey afterwards), ``desk.staff_admin`` (the
+    admin's staff accounts and the journal of administrative changes); the portal (Table 1):
     ``desk.portal_decision`` (actions 6-8: register or refuse, the result sent back),
     ``desk.portal_inbox`` (the applications by deadline, one opened).
     """
@@ -47,6 +49,7 @@ class Desk:
         self.portal_decision = PortalDecision(self.context)
         self.upkeep = Upkeep(self.context)
         self.portal_inbox = PortalInbox(self.context)
+        self.staff_admin = StaffAdmin(self.context)
 
     @property
     def employee(self) -> Employee | None:

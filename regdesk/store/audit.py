@@ -241,14 +241,25 @@ def _bad(count: int, record_id: int, problem: Problem, detail: str) -> AuditRepo
 
 
 def recent(
-    db: Database, *, limit: int = 100, action: str | None = None, actor_iin: str | None = None
+    db: Database,
+    *,
+    limit: int = 100,
+    action: str | None = None,
+    actor_iin: str | None = None,
+    prefixes: tuple[str, ...] | None = None,
 ) -> list[AuditRecord]:
-    """The newest records first, optionally of one action or one actor (for an admin's screen)."""
+    """The newest records first, optionally of one action, of actions starting with one of
+    ``prefixes`` (the admin journal's ``admin.``, ``staff.``…), or of one actor."""
     where = []
     params: list[object] = []
     if action is not None:
         where.append("action = ?")
         params.append(action)
+    if prefixes:
+        # substr, not LIKE: "_" in a prefix is a wildcard for LIKE.
+        where.append("(" + " OR ".join("substr(action, 1, ?) = ?" for _ in prefixes) + ")")
+        for prefix in prefixes:
+            params += [len(prefix), prefix]
     if actor_iin is not None:
         where.append("actor_iin = ?")
         params.append(actor_iin)

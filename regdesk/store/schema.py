@@ -292,6 +292,39 @@ DROP INDEX IF EXISTS applications_created_channel;
 DROP INDEX IF EXISTS applications_channel_created;
 """
 
+MIGRATION_8 = """
+-- Roles and staff administration (issue 15). The role CHECK of MIGRATION_1 allows no 'head',
+-- and SQLite cannot alter a CHECK: the table is rebuilt under the same name, every row copied
+-- with its id. Nothing references staff by a foreign key (the journal and the audit name
+-- employees by IIN), so the drop and the rename leave the other tables as they are.
+-- New: the password is a one-time one to change at the next sign-in; the last sign-in; the
+-- account deactivated (an employee who left: never deleted, the journal keeps their name).
+CREATE TABLE staff_rebuilt (
+    id INTEGER PRIMARY KEY,
+    iin TEXT UNIQUE NOT NULL,
+    full_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('receptionist', 'head', 'admin')),
+    password_hash TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    key_store_path TEXT,
+    lang TEXT,
+    created_at TEXT NOT NULL,
+    password_changed_at TEXT,
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    last_sign_in_at TEXT,
+    deactivated_at TEXT
+);
+INSERT INTO staff_rebuilt (id, iin, full_name, role, password_hash, failed_attempts,
+    locked_until, disabled, key_store_path, lang, created_at, password_changed_at)
+SELECT id, iin, full_name, role, password_hash, failed_attempts, locked_until, disabled,
+    key_store_path, lang, created_at, password_changed_at
+FROM staff;
+DROP TABLE staff;
+ALTER TABLE staff_rebuilt RENAME TO staff;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -300,6 +333,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_5,
     MIGRATION_6,
     MIGRATION_7,
+    MIGRATION_8,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

@@ -30,12 +30,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from regdesk.config import Security
-from regdesk.core.application import Role
 from regdesk.core.clock import ClinicClock
 from regdesk.core.errors import UserError
 from regdesk.core.ids import IinError, parse_iin
+from regdesk.core.roles import STAFF_ROLES, Role
 from regdesk.store import audit
 from regdesk.store.db import from_utc_text, now_utc, transaction, utc_text
+from regdesk.store.password_policy import POLICY_KEYS as POLICY_KEYS  # re-exported
+from regdesk.store.password_policy import check_policy, one_time_password, policy_params
 
 # --- password hashing ------------------------------------------------------------------------
 
@@ -175,87 +177,6 @@ def _dummy_hash(params: HashParams) -> str:
     )
 
 
-# --- password policy -------------------------------------------------------------------------
-
-MAX_PASSWORD_LENGTH = 256
-"""Longer passwords are refused: hashing cost grows with length, and nobody types more."""
-
-POLICY_KEYS = (
-    "staff.policy.too_short",
-    "staff.policy.too_long",
-    "staff.policy.classes",
-    "staff.policy.one_character",
-    "staff.policy.sequence",
-    "staff.policy.contains_iin",
-    "staff.policy.control_character",
-)
-"""Every rule of ``check_policy``, as its catalogue key."""
-
-
-def _classes(password: str) -> int:
-    lower = any(c.islower() for c in password)
-    upper = any(c.isupper() for c in password)
-    digit = any(c.isdigit() for c in password)
-    other = any(not (c.isalpha() or c.isdigit()) for c in password)
-    return lower + upper + digit + other
-
-
-_RUNS = (
-    "01234567890",
-    "abcdefghijklmnopqrstuvwxyz",
-    "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    "qwertyuiop",
-    "asdfghjkl",
-    "zxcvbnm",
-    "йцукенгшщзхъ",
-    "фывапролджэ",
-    "ячсмитьбю",
-)
-
-
-def _is_sequence(password: str) -> bool:
-    # "1234567890", "abcdefgh", "987654321", "qwertyui", "йцукен": a run along the alphabet, the
-    # digits or a keyboard row (Latin and Russian/Kazakh layouts), forwards or backwards.
-    folded = password.casefold()
-    return any(folded in run or folded in run[::-1] for run in _RUNS)
-
-
-def check_policy(password: str, security: Security, *, iin: str | None = None) -> list[str]:
-    """The catalogue keys of every policy rule ``password`` breaks; empty when it is acceptable.
-
-    The texts take ``min``, ``max`` and ``classes`` parameters: format them with
-    ``policy_params(security)``. ``iin`` is the account's own IIN, which a password must not
-    contain.
-    """
-    broken: list[str] = []
-    normal = unicodedata.normalize("NFKC", password)
-    if len(normal) < security.password_min_length:
-        broken.append("staff.policy.too_short")
-    if len(normal) > MAX_PASSWORD_LENGTH:
-        broken.append("staff.policy.too_long")
-    if _classes(normal) < security.password_classes:
-        broken.append("staff.policy.classes")
-    if len(normal) > 1 and len(set(normal.casefold())) == 1:
-        broken.append("staff.policy.one_character")
-    elif len(normal) > 2 and _is_sequence(normal):
-        broken.append("staff.policy.sequence")
-    if iin and iin in normal:
-        broken.append("staff.policy.contains_iin")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in normal):
-        broken.append("staff.policy.control_character")
-    return broken
-
-
-def policy_params(security: Security) -> dict[str, object]:
-    """The parameters the policy texts are formatted with."""
-    return {
-        "min": security.password_min_length,
-        "max": MAX_PASSWORD_LENGTH,
-        "classes": security.password_classes,
-    }
-
-
 # --- errors ----------------------------------------------------------------------------------
 
 
@@ -307,7 +228,7 @@ class StaffExistsError(UserError):
 
 
 class InvalidRoleError(UserError):
-    """A role other than receptionist or admin."""
+    """A role other than receptionist, head or admin."""
 
     key = "staff.bad_role"
 
@@ -318,9 +239,25 @@ class LastAdminError(UserError):
     key = "staff.last_admin"
 
 
-# --- accounts --------------------------------------------------------------------------------
+class DeactivatedError(UserError):
+    """The account was deactivated (the employee left): it is kept, never used again."""
 
-STAFF_ROLES = (Role.RECEPTIONIST, Role.ADMIN)
+    key = "admin.deactivated"
+
+
+class PasswordUnchangedError(UserError):
+    """A new password equal to the one it replaces."""
+
+    key = "admin.password_same"
+
+
+class WrongPasswordError(UserError):
+    """The current password given to change one's own password is not right."""
+
+    key = "admin.old_password_wrong"
+
+
+# --- accounts --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -332,6 +269,8 @@ class Employee:
     role: Role
     key_store_path: str | None
     lang: str | None
+    must_change_password: bool = False
+    """The password is a one-time one (an admin set or reset it): it must be changed now."""
 
 
 @dataclass(frozen=True)
@@ -348,12 +287,23 @@ class StaffAccount:
     lang: str | None
     created_at: datetime
     password_changed_at: datetime | None
+    must_change_password: bool = False
+    last_sign_in_at: datetime | None = None
+    deactivated_at: datetime | None = None
+
+    @property
+    def deactivated(self) -> bool:
+        return self.deactivated_at is not None
 
     def locked_at(self, now: datetime) -> datetime | None:
         """When the failed-attempt lock ends, if it is still on at ``now``."""
         if self.locked_until is not None and now < self.locked_until:
             return self.locked_until
         return None
+
+
+def _when(text: str | None) -> datetime | None:
+    return from_utc_text(text) if text else None
 
 
 def _account(row: dict[str, Any]) -> StaffAccount:
@@ -367,10 +317,31 @@ def _account(row: dict[str, Any]) -> StaffAccount:
         key_store_path=row["key_store_path"],
         lang=row["lang"],
         created_at=from_utc_text(row["created_at"]),
-        password_changed_at=(
-            from_utc_text(row["password_changed_at"]) if row["password_changed_at"] else None
-        ),
+        password_changed_at=_when(row["password_changed_at"]),
+        must_change_password=bool(row["must_change_password"]),
+        last_sign_in_at=_when(row["last_sign_in_at"]),
+        deactivated_at=_when(row["deactivated_at"]),
     )
+
+
+def _state(row: dict[str, Any]) -> str:
+    if row["deactivated_at"]:
+        return "deactivated"
+    return "disabled" if row["disabled"] else "active"
+
+
+def _snapshot(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What an admin change's audit record keeps of an account before and after: everything an
+    admin may change, never the password hash."""
+    if row is None:
+        return None
+    return {
+        "full_name": row["full_name"],
+        "role": row["role"],
+        "state": _state(row),
+        "locked_until": row["locked_until"],
+        "must_change_password": bool(row["must_change_password"]),
+    }
 
 
 def canonical_iin(text: str) -> str:
@@ -402,8 +373,11 @@ class Staff:
 
     ``security`` gives the password policy and the lock-out rule; ``timezone`` is the clinic's
     (config ``work_hours.timezone``), used for the "locked until HH:MM" message. Admin actions
-    take ``actor``: the admin's IIN when done at the desk, ``"cli:<os user>"`` from the command
-    line; it is what the audit record names as the actor.
+    take ``actor``: the IIN of the admin who signed in (at the desk or on the command line), or
+    a name for the program itself (``demo``, ``init``); it is what the audit record names as the
+    actor. Who may call them is decided above, in ``desk.staff_admin`` (``core.roles``): this
+    class only keeps the accounts consistent (one active admin at least, a deactivated account
+    stays so).
     """
 
     def __init__(
@@ -439,15 +413,19 @@ class Staff:
         return _account(row) if row else None
 
     def list(self) -> list[StaffAccount]:
-        """Every account, admins first, then by name."""
-        cursor = self.db.execute("SELECT * FROM staff ORDER BY role = 'admin' DESC, full_name, iin")
+        """Every account: the active ones first, admins, heads, receptionists, then by name."""
+        cursor = self.db.execute(
+            "SELECT * FROM staff ORDER BY deactivated_at IS NOT NULL,"
+            " CASE role WHEN 'admin' THEN 0 WHEN 'head' THEN 1 ELSE 2 END, full_name, iin"
+        )
         names = [d[0] for d in cursor.description]
         return [_account(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
 
     def _active_admins(self) -> int:
         return int(
             self.db.execute(
-                "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0"
+                "SELECT count(*) FROM staff"
+                " WHERE role = 'admin' AND disabled = 0 AND deactivated_at IS NULL"
             ).fetchone()[0]
         )
 
@@ -467,8 +445,10 @@ class Staff:
         now: datetime,
         *,
         actor: str,
+        must_change: bool = False,
     ) -> StaffAccount:
-        """Create an account; the password must pass the policy."""
+        """Create an account; the password must pass the policy. ``must_change``: it is a
+        one-time password, to be replaced at the first sign-in."""
         iin = canonical_iin(iin)
         full_name = " ".join(full_name.split())
         if not full_name:
@@ -482,70 +462,131 @@ class Staff:
                 raise StaffExistsError(iin=iin)
             self.db.execute(
                 "INSERT INTO staff (iin, full_name, role, password_hash, created_at,"
-                " password_changed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [iin, full_name, value.value, encoded, stamp, stamp],
+                " password_changed_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [iin, full_name, value.value, encoded, stamp, stamp, int(must_change)],
             )
-            audit.append(
-                self.db,
-                actor_iin=actor,
-                action="admin.user_add",
-                object=f"staff:{iin}",
-                detail={"full_name": full_name, "role": value.value},
-                at=now,
-            )
+            self._audit_admin(actor, "admin.user_add", iin, now, None)
         account = self.get(iin)
         assert account is not None
         return account
 
-    def set_password(self, iin: str, password: str, now: datetime, *, actor: str) -> None:
-        """Replace the password (policy checked); also clears a failed-attempt lock."""
+    def set_password(
+        self,
+        iin: str,
+        password: str,
+        now: datetime,
+        *,
+        actor: str,
+        must_change: bool = False,
+        action: str = "admin.user_passwd",
+    ) -> None:
+        """Replace the password (policy checked); also clears a failed-attempt lock.
+
+        ``must_change``: a password somebody else chose (an admin's, a one-time one), which the
+        employee must replace at the next sign-in.
+        """
         iin = _key(iin)
-        self._existing(iin)
+        row = self._existing(iin)
+        if row["deactivated_at"]:
+            raise DeactivatedError(iin=iin)
         self._require_policy(password, iin)
         encoded = hash_password(password, self.params)
         with transaction(self.db):
-            self._existing(iin)
+            before = self._existing(iin)
             self.db.execute(
                 "UPDATE staff SET password_hash = ?, password_changed_at = ?,"
-                " failed_attempts = 0, locked_until = NULL WHERE iin = ?",
-                [encoded, utc_text(now), iin],
+                " failed_attempts = 0, locked_until = NULL, must_change_password = ?"
+                " WHERE iin = ?",
+                [encoded, utc_text(now), int(must_change), iin],
             )
-            self._audit_admin(actor, "admin.user_passwd", iin, now, {})
+            self._audit_admin(actor, action, iin, now, before)
+
+    def reset_password(self, iin: str, now: datetime, *, actor: str) -> str:
+        """A new one-time password for the account, returned once and stored only hashed; the
+        employee must change it at the next sign-in."""
+        password = one_time_password(self.security)
+        self.set_password(
+            iin, password, now, actor=actor, must_change=True, action="admin.user_reset"
+        )
+        return password
+
+    def change_own_password(
+        self, iin: str, old: str | None, new: str, now: datetime, *, via: str = "password_change"
+    ) -> None:
+        """The employee replaces their own password.
+
+        ``old`` is checked as a sign-in is (a wrong one counts towards the lock-out, so a
+        terminal left open is no way to guess it); None only right after a sign-in with a
+        one-time password, which the caller vouches for. The new one must meet the policy and
+        differ from the old one.
+        """
+        iin = _key(iin)
+        row = self._existing(iin)
+        if old is not None:
+            try:
+                self.authenticate(iin, old, now, via=via, sign_in=False)
+            except SignInLockedError:
+                raise
+            except SignInError:
+                raise WrongPasswordError() from None
+        if verify_password(new, row["password_hash"]):
+            raise PasswordUnchangedError()
+        self.set_password(iin, new, now, actor=iin, action="staff.password_changed")
 
     def disable(self, iin: str, now: datetime | None = None, *, actor: str) -> None:
         """Lock the account by an admin's decision: no sign-in until ``enable``."""
         iin = _key(iin)
         with transaction(self.db):
             row = self._existing(iin)
+            if row["deactivated_at"]:
+                raise DeactivatedError(iin=iin)
             if row["role"] == Role.ADMIN and not row["disabled"] and self._active_admins() <= 1:
                 raise LastAdminError()
             self.db.execute("UPDATE staff SET disabled = 1 WHERE iin = ?", [iin])
-            self._audit_admin(actor, "admin.user_lock", iin, now, {})
+            self._audit_admin(actor, "admin.user_lock", iin, now, row)
 
     def enable(self, iin: str, now: datetime | None = None, *, actor: str) -> None:
         """Unlock the account: undoes ``disable`` and also lifts a failed-attempt lock-out."""
         iin = _key(iin)
         with transaction(self.db):
             row = self._existing(iin)
+            if row["deactivated_at"]:
+                raise DeactivatedError(iin=iin)
             self.db.execute(
                 "UPDATE staff SET disabled = 0, failed_attempts = 0, locked_until = NULL"
                 " WHERE iin = ?",
                 [iin],
             )
-            detail = {
-                "was_disabled": bool(row["disabled"]),
-                "was_locked_until": row["locked_until"],
-            }
-            self._audit_admin(actor, "admin.user_unlock", iin, now, detail)
+            self._audit_admin(actor, "admin.user_unlock", iin, now, row)
+
+    def deactivate(self, iin: str, now: datetime | None = None, *, actor: str) -> None:
+        """The employee left: the account can no longer sign in, and is never deleted (the
+        journal and the audit keep naming them). Not undone: a returning employee's account is
+        unlocked only if it was locked, never if it was deactivated."""
+        iin = _key(iin)
+        with transaction(self.db):
+            row = self._existing(iin)
+            if row["deactivated_at"]:
+                raise DeactivatedError(iin=iin)
+            if row["role"] == Role.ADMIN and not row["disabled"] and self._active_admins() <= 1:
+                raise LastAdminError()
+            self.db.execute(
+                "UPDATE staff SET deactivated_at = ?, failed_attempts = 0, locked_until = NULL"
+                " WHERE iin = ?",
+                [utc_text(now or now_utc()), iin],
+            )
+            self._audit_admin(actor, "admin.user_deactivate", iin, now, row)
 
     def set_role(
         self, iin: str, role: str | Role, now: datetime | None = None, *, actor: str
     ) -> None:
-        """Make the account a receptionist or an admin."""
+        """Make the account a receptionist, a head or an admin."""
         iin = _key(iin)
         value = _role(role)
         with transaction(self.db):
             row = self._existing(iin)
+            if row["deactivated_at"]:
+                raise DeactivatedError(iin=iin)
             if (
                 row["role"] == Role.ADMIN
                 and value != Role.ADMIN
@@ -554,8 +595,7 @@ class Staff:
             ):
                 raise LastAdminError()
             self.db.execute("UPDATE staff SET role = ? WHERE iin = ?", [value.value, iin])
-            detail = {"from": row["role"], "to": value.value}
-            self._audit_admin(actor, "admin.user_role", iin, now, detail)
+            self._audit_admin(actor, "admin.user_role", iin, now, row)
 
     def set_key_store_path(
         self, iin: str, path: str | None, now: datetime | None = None, *, actor: str | None = None
@@ -573,7 +613,7 @@ class Staff:
                 return
             self.db.execute("UPDATE staff SET key_store_path = ? WHERE iin = ?", [path, iin])
             detail = {"path": path}
-            self._audit_admin(actor or iin, "staff.key_store", iin, now, detail)
+            self._audit(actor or iin, "staff.key_store", iin, now, detail)
 
     def set_lang(self, iin: str, lang: str | None) -> None:
         """Remember the employee's interface language (kk, ru, en; None: the clinic's default).
@@ -590,6 +630,21 @@ class Staff:
             self.db.execute("UPDATE staff SET lang = ? WHERE iin = ?", [lang, iin])
 
     def _audit_admin(
+        self,
+        actor: str,
+        action: str,
+        iin: str,
+        now: datetime | None,
+        before: dict[str, Any] | None,
+    ) -> None:
+        """An account changed: the record keeps it before and after (read back in the same
+        transaction), so the admin journal can say what changed."""
+        after = self._row(iin)
+        self._audit(
+            actor, action, iin, now, {"before": _snapshot(before), "after": _snapshot(after)}
+        )
+
+    def _audit(
         self, actor: str, action: str, iin: str, now: datetime | None, detail: dict[str, Any]
     ) -> None:
         audit.append(
@@ -604,7 +659,14 @@ class Staff:
     # sign-in
 
     def authenticate(
-        self, iin: str, password: str, now: datetime, security: Security | None = None
+        self,
+        iin: str,
+        password: str,
+        now: datetime,
+        security: Security | None = None,
+        *,
+        via: str = "desk",
+        sign_in: bool = True,
     ) -> Employee:
         """The employee signing in with this IIN and password, or SignInError.
 
@@ -613,6 +675,10 @@ class Staff:
         locked. ``security.lockout_attempts`` failures in a row lock the account for
         ``security.lockout_minutes``; a success resets the count. While an account is locked its
         password is still checked, for equal timing, but the answer does not depend on it.
+
+        ``via`` says in the audit where the password was typed (``desk``, ``cli``,
+        ``password_change``); ``sign_in`` False checks a password without counting it as the
+        employee's last sign-in (unlocking the terminal, changing the password).
         """
         sec = security or self.security
         canonical: str | None
@@ -637,13 +703,19 @@ class Staff:
                 fresh_hash = None
             if canonical is None or row is None:
                 kind = "bad_iin" if canonical is None else "unknown_iin"
-                self._audit_sign_in(canonical, now, ok=False, detail={"reason": kind})
+                self._audit_sign_in(canonical, now, ok=False, detail={"reason": kind, "via": via})
                 failure = SignInError()
-            elif row["disabled"]:
-                self._audit_sign_in(canonical, now, ok=False, detail={"reason": "disabled"})
+            elif row["disabled"] or row["deactivated_at"]:
+                reason = "deactivated" if row["deactivated_at"] else "disabled"
+                self._audit_sign_in(canonical, now, ok=False, detail={"reason": reason, "via": via})
                 failure = SignInError()
             else:
-                failure = self._settle(row, matches, fresh_hash, now, sec)
+                failure = self._settle(row, matches, fresh_hash, now, sec, via)
+                if failure is None and sign_in:
+                    self.db.execute(
+                        "UPDATE staff SET last_sign_in_at = ? WHERE iin = ?",
+                        [utc_text(now), canonical],
+                    )
         if failure is not None:
             raise failure
         assert row is not None
@@ -653,6 +725,7 @@ class Staff:
             role=Role(row["role"]),
             key_store_path=row["key_store_path"],
             lang=row["lang"],
+            must_change_password=bool(row["must_change_password"]),
         )
 
     def _settle(
@@ -662,12 +735,13 @@ class Staff:
         fresh_hash: str | None,
         now: datetime,
         sec: Security,
+        via: str,
     ) -> SignInError | None:
         """Apply the outcome of a password check to an enabled account, inside the transaction."""
         iin = row["iin"]
         locked_until = from_utc_text(row["locked_until"]) if row["locked_until"] else None
         if locked_until is not None and now < locked_until:
-            detail = {"reason": "locked", "locked_until": row["locked_until"]}
+            detail = {"reason": "locked", "locked_until": row["locked_until"], "via": via}
             self._audit_sign_in(iin, now, ok=False, detail=detail)
             return SignInLockedError(locked_until, self.timezone)
         if matches:
@@ -682,7 +756,8 @@ class Staff:
                     "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE iin = ?",
                     [iin],
                 )
-            self._audit_sign_in(iin, now, ok=True, detail={"rehashed": fresh_hash is not None})
+            detail = {"rehashed": fresh_hash is not None, "via": via}
+            self._audit_sign_in(iin, now, ok=True, detail=detail)
             return None
         # The count restarts at zero when a lock is set, so a lock that ran out gives a fresh set.
         failed = int(row["failed_attempts"]) + 1
@@ -692,7 +767,12 @@ class Staff:
                 "UPDATE staff SET failed_attempts = 0, locked_until = ? WHERE iin = ?",
                 [utc_text(until), iin],
             )
-            detail = {"reason": "bad_password", "attempt": failed, "locked_until": utc_text(until)}
+            detail = {
+                "reason": "bad_password",
+                "attempt": failed,
+                "locked_until": utc_text(until),
+                "via": via,
+            }
             self._audit_sign_in(iin, now, ok=False, detail=detail)
             return SignInLockedError(until, self.timezone)
         self.db.execute(
@@ -700,7 +780,7 @@ class Staff:
             [failed, iin],
         )
         self._audit_sign_in(
-            iin, now, ok=False, detail={"reason": "bad_password", "attempt": failed}
+            iin, now, ok=False, detail={"reason": "bad_password", "attempt": failed, "via": via}
         )
         return SignInError()
 

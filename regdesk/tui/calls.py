@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from regdesk.config import District
     from regdesk.core.rules import DocumentKind, Finding
     from regdesk.desk import (
+        AdminChange,
         BackupAge,
         Desk,
         Detail,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         Readiness,
         Report,
         ScanFile,
+        StaffRow,
     )
 
 ApplicationRecord = Any
@@ -417,3 +419,54 @@ def inbox_counts(desk: Desk) -> InboxCounts:
 async def open_portal(desk: Desk, app_id: int) -> PortalCase:
     """One portal application, the registry asked again now."""
     return await desk.portal_inbox.open(app_id)
+
+
+# -- the own password, staff administration (issue 15) -----------------------------------------
+
+
+def password_rules(desk: Desk) -> list[tuple[str, dict[str, object]]]:
+    """The password policy in force, as catalogue keys and parameters."""
+    return desk.session.password_rules()
+
+
+def change_password(desk: Desk, old: str | None, new: str, again: str) -> None:
+    desk.session.change_password(old, new, again)
+
+
+def staff_accounts(desk: Desk) -> list[StaffRow]:
+    return desk.staff_admin.accounts()
+
+
+def add_employee(desk: Desk, iin: str, name: str, role: str) -> str:
+    """A new account; its one-time password back (shown once)."""
+    password = desk.staff_admin.add(iin, name, role)
+    assert password is not None  # none given: one was made
+    return password
+
+
+def set_role(desk: Desk, iin: str, role: str) -> None:
+    desk.staff_admin.set_role(iin, role)
+
+
+def lock_employee(desk: Desk, iin: str) -> None:
+    desk.staff_admin.lock(iin)
+
+
+def unlock_employee(desk: Desk, iin: str) -> None:
+    desk.staff_admin.unlock(iin)
+
+
+def reset_password(desk: Desk, iin: str) -> str:
+    return desk.staff_admin.reset_password(iin)
+
+
+def deactivate_employee(desk: Desk, iin: str) -> None:
+    desk.staff_admin.deactivate(iin)
+
+
+def admin_journal(desk: Desk) -> list[AdminChange]:
+    return desk.staff_admin.journal()
+
+
+def export_admin_journal(desk: Desk, lang: str) -> Path:
+    return desk.staff_admin.export_journal(lang)

@@ -65,7 +65,7 @@ async def test_a_receptionist_is_refused_and_an_admin_annuls_in_the_open(
     own = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     with pytest.raises(DeskError) as refused:
         desk.corrections.annul(app_id, "duplicate", "", own)
-    assert refused.value.key == "desk.annul.not_allowed"
+    assert refused.value.key == "admin.not_allowed"
     assert_explained(refused.value)
     assert desk.form.get(app_id).state == State.REGISTERED
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -230,7 +231,7 @@ def test_an_iin_typed_on_the_kazakh_layout_is_accepted(db: Database) -> None:
     account = s.add(typed, "Layout", "receptionist", GOOD, T0, actor="t")
     assert account.iin == UNKNOWN_IIN
     assert s.authenticate(typed, GOOD, T0).iin == UNKNOWN_IIN
-    assert s.get(typed) == account
+    assert s.get(typed) == replace(account, last_sign_in_at=T0)
     s.set_lang(typed, "kk")
     assert s.authenticate(UNKNOWN_IIN, GOOD, T0).lang == "kk"
 
@@ -430,7 +431,7 @@ def test_a_successful_sign_in_upgrades_an_old_hash(db: Database) -> None:
     stored = db.execute("SELECT password_hash FROM staff").fetchone()[0]
     assert parse_hash(stored).params == stronger
     assert verify_password(GOOD, stored)
-    assert audit_rows(db)[-1]["detail"] == {"rehashed": True}
+    assert audit_rows(db)[-1]["detail"] == {"rehashed": True, "via": "desk"}
 
 
 def test_unknown_iin_spends_the_same_hashing_time(
@@ -487,9 +488,22 @@ def test_admin_actions_and_sign_ins_are_audited_in_a_valid_chain(staff: Staff) -
         (RECEPTION_IIN, "sign_in"),
         (RECEPTION_IIN, "sign_in_failed"),
     ]
-    assert rows[1]["detail"] == {"full_name": "Иванов Пётр", "role": "receptionist"}
-    assert rows[3]["detail"] == {"from": "receptionist", "to": "admin"}
-    assert rows[-1]["detail"] == {"reason": "bad_password", "attempt": 1}
+    # Every admin change keeps the account before and after it (no password hash).
+    added = rows[1]["detail"]
+    assert added["before"] is None
+    assert added["after"] == {
+        "full_name": "Иванов Пётр",
+        "role": "receptionist",
+        "state": "active",
+        "locked_until": None,
+        "must_change_password": False,
+    }
+    assert rows[2]["detail"]["after"]["must_change_password"] is False
+    role = rows[3]["detail"]
+    assert (role["before"]["role"], role["after"]["role"]) == ("receptionist", "admin")
+    locked = rows[4]["detail"]
+    assert (locked["before"]["state"], locked["after"]["state"]) == ("active", "disabled")
+    assert rows[-1]["detail"] == {"reason": "bad_password", "attempt": 1, "via": "desk"}
     assert all(r["object"] == f"staff:{RECEPTION_IIN}" for r in rows[1:])
     text = json.dumps(rows, ensure_ascii=False)
     for secret in (GOOD, "Zhana-Parol-77", "Wrong-password-1", "argon2id"):

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from regdesk.core.roles import Permission, may
 from regdesk.desk import InboxCounts
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from regdesk.desk import BackupAge
 
 SERVICES = ("attach", "journal", "reports", "inbox")
+
+ACCOUNT_SERVICES = (("password", "8", None), ("staff", "9", Permission.STAFF))
+"""(service, key, permission): the employee's own password, and the admin's staff administration
+(shown, and its key answering, only to a role that may; the use cases refuse the others too).
+Fixed keys at the end, so the services above can grow without renumbering them."""
 
 
 class MenuScreen(DeskScreen[None]):
@@ -35,6 +41,8 @@ class MenuScreen(DeskScreen[None]):
         # Off the footer (the list shows its number; F1 lists it): the footer is full at 80.
         Binding("3", "service('reports')", "Reports", id="service_reports", show=False),
         Binding("4", "service('inbox')", "Portal", id="service_inbox", show=False),
+        Binding("8", "service('password')", "Password", id="service_password", show=False),
+        Binding("9", "service('staff')", "Staff", id="service_staff", show=False),
         Binding("f12", "sign_out", "Sign out", id="sign_out"),
         Binding("ctrl+l", "app.lock", "Lock", id="lock"),
     ]
@@ -64,6 +72,11 @@ class MenuScreen(DeskScreen[None]):
         services.add_options(
             Option(f"{i}  {self._service_text(name)}", id=name)
             for i, name in enumerate(SERVICES, start=1)
+        )
+        services.add_options(
+            Option(f"{key}  {self.tr(f'menu.{name}')}", id=name)
+            for name, key, permission in ACCOUNT_SERVICES
+            if self._may(permission)
         )
         services.highlighted = highlighted if highlighted is not None else 0
         self._show_backup()
@@ -141,6 +154,18 @@ class MenuScreen(DeskScreen[None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.action_service(str(event.option.id))
 
+    def _may(self, permission: Permission | None) -> bool:
+        employee = self.desk_app.employee
+        if permission is None:
+            return True
+        return employee is not None and may(employee.role, permission)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "service" and parameters:
+            permission = next((p for n, _, p in ACCOUNT_SERVICES if n == parameters[0]), None)
+            return self._may(permission)
+        return True
+
     def action_service(self, name: str) -> None:
         if name == "attach":
             from regdesk.tui.screens.applicant import ApplicantScreen
@@ -158,6 +183,14 @@ class MenuScreen(DeskScreen[None]):
             from regdesk.tui.screens.inbox import InboxScreen
 
             self.app.push_screen(InboxScreen())
+        elif name == "password":
+            from regdesk.tui.screens.password import PasswordScreen
+
+            self.app.push_screen(PasswordScreen())
+        elif name == "staff" and self._may(Permission.STAFF):
+            from regdesk.tui.screens.staff import StaffScreen
+
+            self.app.push_screen(StaffScreen())
 
     def action_sign_out(self) -> None:
         self.desk_app.sign_out()

@@ -118,7 +118,13 @@ class SignInScreen(DeskScreen[None]):
         iin.value = ""
         iin.focus()
         self._say("")
-        app.push_screen(MenuScreen())
+        if employee.must_change_password:
+            # A one-time password from an admin: replaced before anything else (issue 15).
+            from regdesk.tui.screens.password import PasswordScreen
+
+            app.push_screen(PasswordScreen(forced=True))
+        else:
+            app.push_screen(MenuScreen())
         from regdesk.tui import calls
 
         self.desk_call(calls.warm_up, group="warm-up")
