@@ -320,6 +320,8 @@ class ConfirmScreen(DeskModal[bool]):
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
+        self.answered = False
+        """F10 pressed twice in a hurry answers once."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-box"):
@@ -332,10 +334,15 @@ class ConfirmScreen(DeskModal[bool]):
         self.query_one("#confirm-hint", Static).update(self.tr("staff_admin.confirm_hint"))
 
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        self._answer(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self._answer(False)
+
+    def _answer(self, yes: bool) -> None:
+        if not self.answered:
+            self.answered = True
+            self.dismiss(yes)
 
 
 class OneTimeScreen(DeskModal[None]):
