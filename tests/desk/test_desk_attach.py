@@ -134,11 +134,12 @@ def small_disks(ws: demo.DemoWorkspace) -> Iterator[Path]:
 def fill(folder: Path) -> Path:
     """Fill the file system of ``folder`` until it refuses another byte; the filler file."""
     filler = folder / "filler"
-    with filler.open("wb") as out:
+    # Unbuffered: a write cut short by the full disk leaves nothing behind for close() to flush
+    # (that flush failed in its turn whenever the disk filled part-way through a write).
+    with filler.open("wb", buffering=0) as out:
         try:
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
     return filler
