@@ -297,6 +297,26 @@ async def test_verify_finds_what_changed_in_a_backup(
     (forged / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
     keys = [p.key for p in verify_backup(forged, key_file=paths.vault_key).problems]
     assert keys == ["backup.v_audit"]
+    # A damaged page of the copy, its hash forged again: the integrity check finds it.
+    damaged = fresh("damaged")
+    database = damaged / DATABASE
+    with sqlite3.connect(database) as conn:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'applications_iin'"
+        ).fetchone()[0]
+    blob = bytearray(database.read_bytes())
+    start = (root - 1) * page
+    blob[start : start + page] = b"\xff" * page
+    database.write_bytes(bytes(blob))
+    data = json.loads((damaged / MANIFEST).read_text(encoding="utf-8"))
+    for entry in data["files"]:
+        if entry["path"] == DATABASE:
+            entry["sha256"] = hashlib.sha256(bytes(blob)).hexdigest()
+    (damaged / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    keys = [p.key for p in verify_backup(damaged, key_file=paths.vault_key).problems]
+    assert "backup.v_integrity" in keys
+
     # …and such a backup is not restored.
     with pytest.raises(BackupBroken):
         restore(forged, tmp_path / "from-forged", actor_iin="cli:t", key_file=paths.vault_key)
