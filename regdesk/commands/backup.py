@@ -83,7 +83,12 @@ def make(ctx: Context, dest: Path, *, include_key: bool) -> int:
     if not report.ok:
         ctx.warn("backup.not_verified", dest=str(dest))
         return EXIT_FAILED
-    record_good_backup(paths, dest, manifest)
+    try:
+        record_good_backup(paths, dest, manifest)
+    except OSError as exc:
+        # The backup is good; only the note that status and the menu read could not be kept.
+        ctx.warn("backup.not_noted", path=str(paths.root), detail=exc.strerror or str(exc))
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -142,6 +147,8 @@ def _say_report(ctx: Context, report: Verification) -> None:
 
 def _audit(ctx: Context, database: Path, dest: Path, manifest: Manifest, *, verified: bool) -> None:
     """The backup in the live audit log (who, where, of what moment, whether it verified)."""
+    import sqlite3
+
     from regdesk.commands.common import cli_actor
     from regdesk.core.errors import UserError
     from regdesk.store import audit
@@ -168,5 +175,7 @@ def _audit(ctx: Context, database: Path, dest: Path, manifest: Manifest, *, veri
                     "verified": verified,
                 },
             )
+    except sqlite3.Error as exc:
+        ctx.warn("backup.not_audited", path=str(database), detail=str(exc))
     finally:
         db.conn.close()

@@ -89,6 +89,23 @@ async def test_status_tells_the_age_of_the_last_verified_backup(
     assert record.detail["audit_last_hash"] == manifest["audit"]["last_hash"]
 
 
+async def test_a_good_backup_that_cannot_be_noted_says_so(
+    ws: demo.DemoWorkspace,
+    desk: Desk,
+    clock: PinnedClock,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # Where the note goes, a folder stands: the backup is made and verified, the note is not.
+    (DataPaths(ws.config.data_path()).root / "last-backup.json").mkdir()
+    code, out, err = cli(ws, clock, capsys, "backup", str(tmp_path / "b"))
+    assert code == 1
+    assert "The backup verified" in out
+    assert "the note of it could not be written" in err
+    code, out, err = cli(ws, clock, capsys, "status")
+    assert code == 1 and "no verified backup yet" in err
+
+
 async def test_backup_verify_and_restore_from_the_command_line(
     ws: demo.DemoWorkspace,
     desk: Desk,
