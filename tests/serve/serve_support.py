@@ -176,18 +176,37 @@ def command_line(pid: int) -> list[str]:
     return [part.decode() for part in raw.split(b"\0") if part]
 
 
+BACKGROUND_JS = """([label, below, column]) => {
+  const term = window.__xterm;
+  const buffer = term.buffer.active;
+  for (let y = 0; y + below < term.rows; y++) {
+    const line = buffer.getLine(buffer.viewportY + y);
+    if (line && line.translateToString(true).includes(label)) {
+      return buffer.getLine(buffer.viewportY + y + below).getCell(column).getBgColor();
+    }
+  }
+  return null;
+}"""
+
+
 class Desk:
     """One browser tab with the desk: keys in, screen text out."""
 
     def __init__(self, page: Any) -> None:
         self.page = page
+        self._cdp: Any = None
 
     def open(self, url: str) -> None:
         self.page.add_init_script(CAPTURE_TERMINAL)
         self.page.goto(url)
 
     def screen(self) -> str:
-        return str(self.page.evaluate(SCREEN_JS))
+        from playwright.sync_api import Error
+
+        try:
+            return str(self.page.evaluate(SCREEN_JS))
+        except Error:  # the page is navigating (a reload): nothing on screen yet
+            return ""
 
     def wait_for(self, text: str, limit: float = LIMIT) -> str:
         """The screen once ``text`` is on it."""
@@ -209,10 +228,47 @@ class Desk:
             screen = self.screen()
             return screen if text not in screen else ""
 
-        return str(wait_until(gone, f"{text!r} gone", limit))
+        try:
+            return str(wait_until(gone, f"{text!r} gone", limit))
+        except AssertionError:
+            shown_now = self.screen()
+            raise AssertionError(f"{text!r} stayed; the page shows:\n{shown_now}") from None
 
     def type(self, text: str) -> None:
-        self.page.keyboard.type(text)
+        """Type ``text`` key by key, as a keyboard does: a key press for every character.
+
+        Playwright's ``keyboard.type`` sends a letter missing from the US layout (Kazakh and
+        Russian ones) as inserted text without a key press, which no keyboard does: xterm.js
+        takes that path apart from key presses, and a Tab just before could arrive after it.
+        Such a letter is sent here as a keyboard on the Kazakh layout sends it, a key press
+        whose text is the letter (Chromium's ``Input.dispatchKeyEvent``).
+        """
+        for char in text:
+            if char.isascii():
+                self.page.keyboard.press(char)
+            else:
+                self._layout_key(char)
+
+    def _layout_key(self, char: str) -> None:
+        if self._cdp is None:
+            self._cdp = self.page.context.new_cdp_session(self.page)
+        down = {"type": "keyDown", "key": char, "text": char, "unmodifiedText": char}
+        self._cdp.send("Input.dispatchKeyEvent", down)
+        self._cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": char})
+
+    def look(self, label: str, below: int = 0, column: int = 60) -> int | None:
+        """The background colour of the field on the line with ``label`` (or ``below`` lines
+        under it): a focused field has its own, a cue the screen's text does not give."""
+        return self.page.evaluate(BACKGROUND_JS, [label, below, column])  # type: ignore[no-any-return]
+
+    def wait_focus(self, label: str, focused: int, below: int = 0) -> None:
+        """Wait until the field of ``label`` has the ``focused`` look.
+
+        Keys typed at once after a key that moves the focus would still go to the field it
+        left (Textual hands each key to the widget focused when the key arrives); a person is
+        slower than that, a test waits for the focus to have moved.
+        """
+        wait_until(lambda: self.look(label, below) == focused, f"the focus on {label!r}")
 
     def press(self, *keys: str) -> None:
         for key in keys:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -205,7 +203,10 @@ class ResultScreen(DeskScreen[str]):
             return
         event.stop()
         event.prevent_default()
-        now = time.monotonic()
+        # When the key arrived (the driver stamps each event as it reads it), not when it is
+        # handled here: a desk busy drawing the previous key, or keys bunched by a network
+        # (a browser desk, SSH), would otherwise break a scanner's burst in two.
+        now = event.time
         if now - self._last_key > SCAN_GAP:
             self._run, self._run_answers = [], 0
         self._last_key = now
