@@ -18,6 +18,7 @@ result are ``portal_decision``'s; receiving is ``portal_intake``'s.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -47,6 +48,7 @@ from regdesk.store.journal import (
 )
 
 if TYPE_CHECKING:
+    from regdesk.desk.portal_decision import Delivery
     from regdesk.store.file_preview import FilePreview
 
 SOON = timedelta(hours=1)
@@ -150,6 +152,23 @@ class PortalCase:
     registry_error: UserError | None
     """The registry could not be asked now: nothing above is today's answer."""
     looked_up_at: datetime
+    district: int | None = None
+    """The district it would be registered to: the one the applicant asked for, else the one the
+    registered address falls in; None: the employee chooses it before signing."""
+    district_asked: bool = False
+    """``district`` is the applicant's own choice (not suggested from the address)."""
+    registration_problem: UserError | None = None
+    """Why registering would be refused now by the decision itself (``portal_decision``), apart
+    from a missing district; None when nothing is known against it."""
+    delivery: Delivery | None = None
+    """Where the result of a decided application stands (sent, waiting, held); None before."""
+
+    @property
+    def facts(self) -> RegistryFacts | None:
+        """The registry's answer at opening, as the registration keeps it; None without one."""
+        if self.registry_error is not None or self.subject is None:
+            return None
+        return RegistryFacts(self.subject, self.attachment)
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -183,6 +202,7 @@ class PortalCase:
             and self.subject is not None
             and not self.blocking
             and self.representative_problem is None
+            and self.registration_problem is None
         )
 
 
@@ -288,10 +308,10 @@ class PortalInbox:
         looked_up_at = ctx.now()
         findings: tuple[Finding, ...] = ()
         problem: str | None = None
-        if error is None and subject is not None:
+        facts = RegistryFacts(subject, attachment) if error is None and subject else None
+        if facts is not None and subject is not None:
             basis = record.basis or str(signed.get("basis") or "free_choice")
             represented = applicant_iin != subject_iin
-            facts = RegistryFacts(subject, attachment)
             findings = tuple(check(ctx, facts, basis, representative=represented))
             findings += tuple(
                 await asyncio.to_thread(same_person.findings, ctx, subject_iin, besides=app_id)
@@ -301,6 +321,9 @@ class PortalInbox:
                     subject, applicant_iin, relation, applicant, ctx.today()
                 )
         await asyncio.to_thread(self._audit_view, app_id, subject_iin, applicant_iin, actor.iin)
+        district, asked, refused, delivery = await asyncio.to_thread(
+            self._decision_view, record, sent, entry, facts
+        )
         return PortalCase(
             row=self._row(entry, ctx.now()),
             record=record,
@@ -316,7 +339,39 @@ class PortalInbox:
             representative_problem=problem,
             registry_error=error,
             looked_up_at=looked_up_at,
+            district=district,
+            district_asked=asked,
+            registration_problem=refused,
+            delivery=delivery,
         )
+
+    def _decision_view(
+        self,
+        record: ApplicationRecord,
+        sent: PortalPayload,
+        entry: InboxEntry,
+        facts: RegistryFacts | None,
+    ) -> tuple[int | None, bool, UserError | None, Delivery | None]:
+        """What the decision (``portal_decision``) would say: the district, why registering
+        would be refused, where a decided one's result stands."""
+        from regdesk.desk.errors import DistrictMissing
+        from regdesk.desk.form import ApplicationForm
+        from regdesk.desk.portal_decision import PortalDecision
+
+        decision = PortalDecision(self._ctx)
+        if not entry.pending:
+            return record.district, False, None, decision.delivery(record.id)
+        district = sent.requested_district
+        asked = district is not None
+        if district is None and facts is not None:
+            shown = dataclasses.replace(record, registry_data=dict(facts.to_json()))
+            district = ApplicationForm(self._ctx).suggest_district(shown).district
+        problem = None
+        if facts is not None:
+            problem = decision.registration_problem(record.id, district, facts)
+            if isinstance(problem, DistrictMissing):
+                problem = None  # the employee chooses the district before signing
+        return district, asked, problem, None
 
     def _stored(
         self, app_id: int

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from regdesk.desk import (
         AdminChange,
         BackupAge,
+        DeliveryRound,
         Desk,
         Detail,
         DistrictSuggestion,
@@ -470,3 +471,26 @@ def admin_journal(desk: Desk) -> list[AdminChange]:
 
 def export_admin_journal(desk: Desk, lang: str) -> Path:
     return desk.staff_admin.export_journal(lang)
+
+
+def begin_portal_registration(desk: Desk, app_id: int) -> None:
+    """The EDS dialog of action 6 opened: its norm's clock starts."""
+    desk.portal_decision.begin_step(app_id)
+
+
+def portal_register(
+    desk: Desk, app_id: int, check: KeyCheck, *, district: int | None, facts: Any
+) -> str:
+    """Action 6 with the employee's key: the number back; the signed talon queued for the
+    portal. ``facts``: the registry's answer the screen showed (``PortalCase.facts``)."""
+    return desk.portal_decision.register(app_id, check, district=district, facts=facts)
+
+
+def portal_refuse(desk: Desk, app_id: int, code: str, note: str) -> None:
+    """Action 7: the reason and note, queued for the portal with the decision."""
+    desk.portal_decision.refuse(app_id, code, note)
+
+
+async def portal_deliver(desk: Desk) -> DeliveryRound:
+    """Send the decided results that are due to the portal (the outbox's backoff kept)."""
+    return await desk.portal_decision.deliver_pending()

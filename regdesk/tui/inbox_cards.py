@@ -197,7 +197,7 @@ def _registry_lines(case: PortalCase, tr: Tr, lang: str) -> list[str]:
         for f in case.findings:
             mark = FINDING_MARKS.get(str(f.severity), "•")
             lines.append(f"  {mark} {tr(f.key, **dict(f.params))}")
-    lines += ["", next_step(case, tr)]
+    lines += ["", next_step(case, tr, lang)]
     return lines
 
 
@@ -205,15 +205,39 @@ FINDING_MARKS = {"block": "[b red]✗[/b red]", "warn": "[b yellow]![/b yellow]"
 """The signs of the rules' findings, as on the applicant's card (``cards.findings_text``)."""
 
 
-def next_step(case: PortalCase, tr: Tr) -> str:
-    """What the employee can do with it now: register, only refuse, or ask the registry again."""
+def next_step(case: PortalCase, tr: Tr, lang: str) -> str:
+    """What the employee can do with it now: register, only refuse, or ask the registry again;
+    for a decided one, where its result stands."""
     if not case.row.pending:
+        if case.delivery is not None:
+            return escape(case.delivery.message(lang))
         return tr("inbox.next_decided")
     if case.may_register:
-        return tr("inbox.next_register")
+        if case.district is None:
+            where = tr("inbox.district_none")
+        else:
+            key = "inbox.district_asked" if case.district_asked else "inbox.district_line"
+            where = tr(key, district=case.district)
+        return where + "\n" + tr("inbox.next_register")
     if case.registry_error is not None:
         return tr("inbox.next_ask_again")
+    if case.registration_problem is not None:
+        said = escape(case.registration_problem.message(lang))
+        return "[b red]✗[/b red] " + said + "\n" + tr("inbox.next_refuse")
     return tr("inbox.next_refuse")
+
+
+def sign_summary(case: PortalCase, district: int, tr: Tr, record: object) -> str:
+    """What the employee signs, to review above the key password: who, which application,
+    basis and district."""
+    r = case.record
+    basis = tr(f"core.basis.{r.basis or 'free_choice'}")
+    return "\n".join(
+        [
+            f"[b]{escape(r.full_name or r.applicant_iin)}[/b]  {tr('card.iin')}: {r.applicant_iin}",
+            tr("inbox.sign_summary", portal_id=case.row.portal_id, basis=basis, district=district),
+        ]
+    )
 
 
 def _signature_line(case: PortalCase, tr: Tr) -> str:
@@ -242,5 +266,6 @@ __all__ = [
     "left_text",
     "menu_text",
     "next_step",
+    "sign_summary",
     "status_text",
 ]

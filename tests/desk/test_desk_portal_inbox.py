@@ -123,8 +123,32 @@ async def test_opening_one_that_can_be_registered(ws: demo.DemoWorkspace, desk: 
 
     assert case.blocking == ()
     assert case.representative_problem is None
+    assert case.registration_problem is None
     assert case.may_register
     assert case.suggested_refusal is None
+    # The demo's addresses fall in no district and the applicant asked for none: chosen later.
+    assert case.district is None
+    assert case.facts is not None and case.facts.person is not None
+    assert case.delivery is None
+
+
+async def test_a_decided_one_says_where_its_result_stands(
+    ws: demo.DemoWorkspace, desk: Desk
+) -> None:
+    app_id = receive(
+        ws, portal_id="P-refused", subject_iin=ws.samples["unattached"][0], received=at(25, 9)
+    )
+    desk.portal_decision.refuse(app_id, "other", "asked by phone")
+
+    case = await desk.portal_inbox.open(app_id)
+    undelivered = desk.portal_inbox.page(InboxStatus.UNDELIVERED)
+
+    assert not case.row.pending and not case.may_register
+    assert case.delivery is not None and case.delivery.outcome == "refused"
+    assert case.delivery.delivered_at is None
+    assert [r.app_id for r in undelivered.rows] == [app_id]
+    assert undelivered.rows[0].undelivered
+    assert undelivered.counts.undelivered == 1 and undelivered.counts.pending == 0
 
 
 async def test_a_representative_is_checked_against_the_registry_now(

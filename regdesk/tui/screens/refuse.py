@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -20,6 +21,9 @@ class RefuseScreen(DeskModal[bool]):
     """Choose the reason (the registry's suggestion is highlighted), add a note, F10 refuses.
 
     Dismissed with True once the refusal is written, False when the receptionist went back.
+    ``refuse_with`` (a function of ``calls`` taking the desk, the application, the reason's code
+    and the note) replaces the desk's refusal, e.g. for a portal application; ``begin`` notes
+    that the refusal's step started (None: the refusal times its own step).
     """
 
     BINDINGS = [
@@ -27,11 +31,21 @@ class RefuseScreen(DeskModal[bool]):
         Binding("f10", "confirm", "Refuse", id="confirm_refusal"),
     ]
 
-    def __init__(self, app_id: int, suggested: str | None, *, before_registration: bool) -> None:
+    def __init__(
+        self,
+        app_id: int,
+        suggested: str | None,
+        *,
+        before_registration: bool,
+        refuse_with: Callable[..., object] = calls.refuse,
+        begin: Callable[..., object] | None = calls.begin_refusal,
+    ) -> None:
         super().__init__()
         self.app_id = app_id
         self.suggested = suggested
         self.before_registration = before_registration
+        self.refuse_with = refuse_with
+        self.begin = begin
         self.busy = False
         """The refusal is being written: F10 or Enter again must not refuse twice."""
 
@@ -69,8 +83,9 @@ class RefuseScreen(DeskModal[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#reasons", OptionList).focus()
-        step = "no_data_refusal" if self.suggested == "no_data" else "refusal"
-        self.desk_do(calls.begin_refusal, self.app_id, step)
+        if self.begin is not None:
+            step = "no_data_refusal" if self.suggested == "no_data" else "refusal"
+            self.desk_do(self.begin, self.app_id, step)
 
     @on(OptionList.OptionSelected, "#reasons")
     def _to_note(self) -> None:
@@ -92,7 +107,7 @@ class RefuseScreen(DeskModal[bool]):
         self.busy = True
         note = self.query_one("#note", Input).value
         self.desk_call(
-            calls.refuse,
+            self.refuse_with,
             self.app_id,
             str(option.id),
             note,
