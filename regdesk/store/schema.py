@@ -325,6 +325,16 @@ DROP TABLE staff;
 ALTER TABLE staff_rebuilt RENAME TO staff;
 """
 
+MIGRATION_9 = """
+-- Reports (issue 13): state changes by when they happened, with what the outcomes and the
+-- survey read of them, so that a year of services is read from the index alone (the narrower
+-- index of MIGRATION_5 sent every row to the table).
+DROP INDEX IF EXISTS events_to_state_at;
+CREATE INDEX events_moves
+ON events (to_state, at, application_id, actor_iin, from_state, reason_code, kind)
+WHERE kind = 'transition';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -334,6 +344,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_6,
     MIGRATION_7,
     MIGRATION_8,
+    MIGRATION_9,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

@@ -344,6 +344,20 @@ def test_the_slowest_cases_name_their_applications(clinic: Clinic) -> None:
     assert form == [n["A4"], n["A2"], n["A10"], n["A7"], n["A6"]]
 
 
+def test_the_slowest_cases_of_a_year_are_found_the_same_way(clinic: Clinic) -> None:
+    # A year is read from the longest down, a month by sorting it: the same rules apply.
+    def slowest(first: date, last: date, step: str) -> list[object]:
+        report = run_report(clinic.ctx, "norms", Period(first, last, "month"))
+        return [r[1] for r in rows(report, "slowest") if r[0] == f"core.step.{step}"]
+
+    year = (date(2026, 1, 1), date(2026, 12, 31))
+    for step in ("registry_request", "issue"):  # A8's 10 s request is not among the five
+        assert slowest(*year, step) == slowest(*MARCH, step)
+    # Of the form's 10 s cases the earliest is now A8's (27 February), not A6's (1 March).
+    n = clinic.numbers
+    assert slowest(*year, "form_and_eds") == [n["A4"], n["A2"], n["A10"], n["A7"], n["A8"]]
+
+
 def test_time_norms_of_one_employee_and_one_district(clinic: Clinic) -> None:
     anna = by_first(clinic.report("norms", scope=Scope(employee_iin=ANNA)), "norms")
     # Anna's registry requests: 5 12 20 100.
@@ -559,10 +573,12 @@ def test_no_report_scans_a_whole_table(clinic: Clinic) -> None:
         for scope in (Scope(), Scope(employee_iin=ANNA), Scope(district=1)):
             for name in REPORTS:
                 clinic.report(name, "month", scope)
+                year = Period(date(2026, 1, 1), date(2026, 12, 31), "month")
+                run_report(clinic.ctx, name, year, scope)
     finally:
         conn.set_trace_callback(None)
     selects = [q for q in statements if q.lstrip().upper().startswith("SELECT")]
-    assert len(selects) >= 5 * 3
+    assert len(selects) >= 5 * 3 * 2
     scans = {}
     for sql in selects:
         plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]

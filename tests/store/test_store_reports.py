@@ -160,7 +160,7 @@ def test_the_reports_read_ranges_through_indexes(journal: Journal) -> None:
         f" WHERE {where}",
         bounds + params,
     )
-    assert "USING INDEX events_to_state_at (to_state=? AND at>? AND at<?)" in plan
+    assert "USING COVERING INDEX events_moves (to_state=? AND at>? AND at<?)" in plan
     where, params = reports._portal(who)
     plan = _plan(journal, f"SELECT count(*) FROM {PORTAL_FROM} WHERE {where}", bounds + params)
     assert "INDEX applications_portal_received (created_at>? AND created_at<?)" in plan

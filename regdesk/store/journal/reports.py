@@ -178,13 +178,17 @@ class Reports(JournalPart):
         """The ``limit`` longest finished performances of ``step``: (application id, number,
         employee IIN, started, seconds), longest first (the earlier first among equals).
 
-        Read from the longest down (``step_times_step_seconds``) until ``limit`` started in the
-        span: a handful of index entries for a year, not the year's every step."""
-        where, params = self._steps((step,), who, range_in_index=False)
+        A long period is read from the longest down (``step_times_step_seconds``) until
+        ``limit`` started in it: a handful of index entries for a year. A short one is read as
+        its range and sorted: walking from the longest down would pass the whole journal's
+        longest steps to find a day's."""
+        short = (span.last - span.first).days < SHORT_DAYS
+        where, params = self._steps((step,), who, range_in_index=short)
+        index = "step_times_step_started" if short else "step_times_step_seconds"
         rows = self.db.conn.execute(
             "SELECT top.application_id, a.number, top.actor_iin, top.started_at, top.seconds FROM"
             " (SELECT t.application_id, t.actor_iin, t.started_at, t.seconds FROM step_times t"
-            f" INDEXED BY step_times_step_seconds WHERE {where} AND t.seconds IS NOT NULL"
+            f" INDEXED BY {index} WHERE {where} AND t.seconds IS NOT NULL"
             " ORDER BY t.seconds DESC, t.started_at LIMIT ?) top"
             " JOIN applications a ON a.id = top.application_id"
             " ORDER BY top.seconds DESC, top.started_at",
@@ -439,6 +443,8 @@ class Reports(JournalPart):
         return {iin: name for iin, name in rows}
 
 
+SHORT_DAYS: Final = 62
+"""Periods shorter than this many days have their slowest cases found by sorting the period."""
 PORTAL_FROM: Final = "applications a INDEXED BY applications_portal_received"
 """Portal applications are read by when they were received, from their own (partial) index: the
 planner, left alone, may walk the inbox's (channel, state, deadline) index over every portal
