@@ -50,6 +50,7 @@ from regdesk.core.report_rules import (
     surely_within,
     within_working_day,
 )
+from regdesk.core.roles import Permission, may
 from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DeskError
 from regdesk.store.journal.reports import ClinicSpan, Filter, Reports
@@ -85,9 +86,6 @@ HELP_KEYS: Final[tuple[str, ...]] = tuple(
     )
 )
 """The definitions (``core.report_rules``) in words, for the Reports screen's F1, in order."""
-
-SEE_ALL: Final = frozenset({"admin", "head"})
-"""Roles that see every employee's figures; any other sees only their own."""
 
 SLOWEST: Final = 5
 """How many of the slowest cases the time-norm report lists per step."""
@@ -181,7 +179,7 @@ def run_report(ctx: DeskContext, name: str, period: Period, scope: Scope = Scope
 
 def _allowed(ctx: DeskContext, scope: Scope) -> Scope:
     actor = ctx.actor()
-    if str(actor.role) in SEE_ALL:
+    if may(actor.role, Permission.REPORTS_ALL):  # a head or an admin (core.roles)
         return scope
     if scope.employee_iin not in (None, actor.iin):
         raise ReportError("report_data.error.own_figures_only")

@@ -600,6 +600,10 @@ def test_a_receptionist_sees_only_their_own_figures(clinic: Clinic) -> None:
     with pytest.raises(ReportError) as err:
         clinic.report("norms", scope=Scope(employee_iin=BOLAT))
     assert err.value.key == "report_data.error.own_figures_only"
+    # A head sees everybody's figures, or one employee's when asked.
+    clinic.ctx.operator = Actor(HEAD, Role.HEAD)
+    assert sum(n for _, n in rows(clinic.report("workload"), "by_hour")) == 14  # type: ignore[misc]
+    assert clinic.report("workload", scope=Scope(employee_iin=BOLAT)).scope.employee_iin == BOLAT
 
 
 def test_every_report_runs_on_an_empty_journal(tmp_path: Path) -> None:
