@@ -171,3 +171,25 @@ async def test_the_admin_screens_in_each_language_at_80x24(
         text = screen_text(app)
         assert t("password.old", lang) in text and t("password.again", lang) in text
     await finish(app)
+
+
+async def test_a_head_annuls_but_does_not_administer_staff(workspace: demo.DemoWorkspace) -> None:
+    head = make_iin(date(1975, 6, 6), "female", 22)
+    staff = staff_of(workspace)
+    staff.add(head, "Бас Мейірбике", "head", "Kelbet-2026-qala", PINNED_AT, actor="test")
+    staff.db.conn.close()
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, head, "Kelbet-2026-qala")
+        await wait_for_screen(pilot, "MenuScreen")
+        text = screen_text(app)
+        assert t("role.head", "en") in text
+        assert t("menu.staff", "en") not in text
+        await pilot.press("9")
+        await pilot.pause()
+        assert top(app) == "MenuScreen"
+        assert app.desk.corrections.may_annul()
+        assert not app.desk.staff_admin.may_administer()
+        with pytest.raises(NotAllowed):
+            app.desk.staff_admin.journal()
+    await finish(app)
