@@ -213,6 +213,21 @@ class WorkHours:
 
 
 @dataclass(frozen=True)
+class Portal:
+    enabled: bool = True
+    """The desk fetches new portal applications on its own every ``fetch_seconds``; false: only
+    when asked (the inbox's key, ``regdesk portal sync``)."""
+    fetch_seconds: int = 300
+    """Seconds between the desk's own fetches of new portal applications."""
+    trusted_ca: tuple[str, ...] = ()
+    """CA certificates (PEM or DER files) that may issue applicants' signing keys (NCA RK's for
+    residents); empty: those of ``[signing] trusted_ca``."""
+    crl: tuple[str, ...] = ()
+    """CRL files of those CAs checked at the applicant's signing time; empty: those of
+    ``[signing] crl``."""
+
+
+@dataclass(frozen=True)
 class Languages:
     default: Literal["kk", "ru", "en"] = "ru"
     """The language a terminal starts in; each user can switch at run time."""
@@ -270,6 +285,7 @@ class Config:
     security: Security = field(default_factory=Security)
     rules: Rules = field(default_factory=Rules)
     work_hours: WorkHours = field(default_factory=WorkHours)
+    portal: Portal = field(default_factory=Portal)
     languages: Languages = field(default_factory=Languages)
     logging: Logging = field(default_factory=Logging)
     serve: Serve = field(default_factory=Serve)
@@ -467,6 +483,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "rules.min_days_between_changes": (0, 3660, "days"),
     "rules.pension_age_men": (40, 80, "years"),
     "rules.pension_age_women": (40, 80, "years"),
+    "portal.fetch_seconds": (10, 86400, "seconds between fetches; turn them off with enabled"),
 }
 """(lowest, highest, note) of every number setting, both ends allowed; list indexes are left
 out of the key. A test checks that every int and float setting has its range here."""
@@ -568,6 +585,8 @@ SHAPES: dict[str, Any] = {
     "rules.campaign_end": month_day,
     "rules.campaign_effective": month_day,
     "rules.anytime_bases": _basis,
+    "portal.trusted_ca": _not_empty,
+    "portal.crl": _not_empty,
     "work_hours.start": _hh_mm,
     "work_hours.end": _hh_mm,
     "serve.host": _host,

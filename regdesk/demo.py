@@ -80,6 +80,10 @@ retries = 1
 [signing]
 trusted_ca = ["keys/demo-ca.pem"]
 
+[portal]
+# The simulated portal's applicants sign with keys of the simulator's own CA.
+trusted_ca = ["keys/portal-ca.pem"]
+
 [printing]
 default = "files"
 
@@ -163,7 +167,13 @@ def build(
     now = clock.utc() if clock is not None else wall_utc()
     today = clock.today() if clock is not None else None
     simulator = start_simulator(
-        host="127.0.0.1", port=0, seed=seed, clinic_bin=clinic_bin, today=today
+        host="127.0.0.1",
+        port=0,
+        seed=seed,
+        clinic_bin=clinic_bin,
+        today=today,
+        # The demo's portal applications are added by receive_portal_samples, with their times.
+        portal={"cases": []},
     )
     try:
         workspace = _build(root, simulator, clinic_bin, lang, now)
@@ -215,6 +225,7 @@ def _build(root: Path, simulator: Any, clinic_bin: str, lang: str, now: datetime
     config_file = root / "config.toml"
     config_file.write_text(text, encoding="utf-8")
     (keys / "demo-ca.pem").write_bytes(ca)
+    (keys / "portal-ca.pem").write_bytes(simulator.app.portal_ca_pem)
     config = load(config_file)
     _init_data(config, staff_rows, now)
     return DemoWorkspace(
@@ -227,6 +238,51 @@ def _build(root: Path, simulator: Any, clinic_bin: str, lang: str, now: datetime
         scan_dir=scans,
         samples=simulator.cases,
     )
+
+
+PORTAL_SAMPLES = ("minor", "ordinary", "wrong_signer")
+"""The demo's portal applications pending at start, besides the overdue one (an ordinary)."""
+
+
+def receive_portal_samples(workspace: DemoWorkspace, clock: ClinicClock | None = None) -> None:
+    """Portal applications waiting in the demo's inbox: one received long enough ago to be
+    overdue by ``clock``'s now (the machine's clock by default), and ``PORTAL_SAMPLES`` received
+    now. Safe to repeat on a kept workspace: what is already in the journal stays once."""
+    import asyncio
+
+    from regdesk.core.clock import PinnedClock
+    from regdesk.desk.context import DeskContext
+    from regdesk.desk.portal_intake import deadline_for
+
+    clock = clock or ClinicClock(workspace.config.work_hours.timezone)
+    now = clock.utc()
+    portal = workspace.simulator.app.portal
+    past = PinnedClock(now - timedelta(days=2), workspace.config.work_hours.timezone)
+    probe = DeskContext(workspace.config, clock=past)
+    try:
+        # Back a day at a time until one working day from then is over by now.
+        while deadline_for(probe, past.now()) >= now:
+            past.advance(timedelta(days=-1))
+        portal.add("ordinary", submitted_at=past.utc() - timedelta(minutes=40))
+        asyncio.run(_sync(probe))
+    finally:
+        probe.close()
+    for case in PORTAL_SAMPLES:
+        portal.add(case, submitted_at=now - timedelta(minutes=30))
+    desk = DeskContext(workspace.config, clock=clock)
+    try:
+        asyncio.run(_sync(desk))
+    finally:
+        desk.close()
+
+
+async def _sync(ctx: Any) -> None:
+    from regdesk.desk.portal_intake import PortalIntake
+
+    try:
+        await PortalIntake(ctx).sync()
+    finally:
+        await ctx.aclose()
 
 
 def _kept_keys(

@@ -39,7 +39,7 @@ def test_example_documents_every_setting() -> None:
     keys = set(re.findall(r"^#?\s*([a-z_0-9]+)\s*=", text, flags=re.M))
     sections = (
         cfg.Clinic, cfg.District, cfg.Registry, cfg.Signing, cfg.Printer, cfg.Printing,
-        cfg.Storage, cfg.Security, cfg.Rules, cfg.WorkHours, cfg.Languages,
+        cfg.Storage, cfg.Security, cfg.Rules, cfg.WorkHours, cfg.Portal, cfg.Languages,
         cfg.Logging, cfg.Serve,
     )  # fmt: skip
     missing = {(s.__name__, name) for s in sections for name in _fields(s) if name not in keys}
@@ -185,6 +185,9 @@ BAD_SETTINGS = [
      "printing.printers[1].name", "appears twice"),
     ('[[printing.printers]]\nname = " "', "printing.printers[0].name", "empty"),
     ('[printing]\ndefault = "lazer"', "printing.default", "'files'"),
+    ("[portal]\nfetch_seconds = 5", "portal.fetch_seconds", "from 10 to 86400"),
+    ('[portal]\nenabled = "yes"', "portal.enabled", "true or false"),
+    ('[portal]\ntrusted_ca = [" "]', "portal.trusted_ca[0]", "empty"),
     ('[work_hours]\nstart = "18:00"\nend = "09:00"', "work_hours.end", "later than start"),
     ('[work_hours]\nstart = "25:00"', "work_hours.start", "time of day"),
     ('[work_hours]\nend = "18.00"', "work_hours.end", "HH:MM"),

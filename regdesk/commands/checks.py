@@ -93,14 +93,31 @@ def _readable_file(path: Path, setting: str, found: Findings) -> bool:
 
 
 def _signing(config: Config, found: Findings, now: datetime) -> None:
+    """The CAs and CRLs of ``[signing]`` (employees), then those of ``[portal]`` (applicants;
+    a CRL there may be issued by a CA of either)."""
+    signing, portal = config.signing, config.portal
+    trusted = _trust(config, "signing", signing.trusted_ca, signing.crl, [], found, now)
+    _trust(config, "portal", portal.trusted_ca, portal.crl, trusted, found, now)
+
+
+def _trust(
+    config: Config,
+    section: str,
+    cas: tuple[str, ...],
+    crls: tuple[str, ...],
+    others: list[Any],
+    found: Findings,
+    now: datetime,
+) -> list[Any]:
+    """Check the CA files ``cas`` and the CRLs ``crls`` named in ``section``; the CAs read."""
     from cryptography import x509
 
     from regdesk.core.errors import UserError
     from regdesk.signing.policy import load_certificates, load_crl
 
     trusted: list[x509.Certificate] = []
-    for i, name in enumerate(config.signing.trusted_ca):
-        setting, path = f"signing.trusted_ca[{i}]", config.resolve(name)
+    for i, name in enumerate(cas):
+        setting, path = f"{section}.trusted_ca[{i}]", config.resolve(name)
         if not _readable_file(path, setting, found):
             continue
         try:
@@ -125,8 +142,9 @@ def _signing(config: Config, found: Findings, now: datetime) -> None:
                     date=cert.not_valid_after_utc.date().isoformat(),
                 )
             trusted.append(cert)
-    for i, name in enumerate(config.signing.crl):
-        setting, path = f"signing.crl[{i}]", config.resolve(name)
+    issuers = trusted + others
+    for i, name in enumerate(crls):
+        setting, path = f"{section}.crl[{i}]", config.resolve(name)
         if not _readable_file(path, setting, found):
             continue
         try:
@@ -134,7 +152,7 @@ def _signing(config: Config, found: Findings, now: datetime) -> None:
         except (UserError, ValueError):
             found.problem(setting, "cli.check.not_crl", path=str(path))
             continue
-        if trusted and not any(_issued(crl, ca) for ca in trusted):
+        if issuers and not any(_issued(crl, ca) for ca in issuers):
             found.problem(
                 setting,
                 "cli.check.crl_issuer",
@@ -144,6 +162,7 @@ def _signing(config: Config, found: Findings, now: datetime) -> None:
         due = crl.next_update_utc
         if due is not None and due < now:
             found.warning(setting, "cli.check.crl_stale", path=str(path), date=due.date())
+    return trusted
 
 
 def _issued(crl: Any, ca: Any) -> bool:

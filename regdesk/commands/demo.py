@@ -39,6 +39,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     ctx.say("cli.demo_preparing")
     workspace = demo.build(Path(ns.workspace) if ns.workspace else None, lang=ctx.lang)
     _log_to(workspace.root / "logs", ctx, workspace.config)
+    demo.receive_portal_samples(workspace)
     desk = Desk(workspace.config)
     info = workspace.info()
     try:

@@ -30,6 +30,13 @@ def register(sub: Any, ctx: Context) -> None:
     p.add_argument("--key", metavar="PEM", help=t("registry.sim_opt_key"))
     p.add_argument("--client-ca", metavar="PEM", help=t("registry.sim_opt_client_ca"))
     p.add_argument("--sample", action="store_true", help=t("registry.sim_opt_sample"))
+    p.add_argument(
+        "--portal-rate", type=float, default=0.0, metavar="N", help=t("portal.sim.opt_rate")
+    )
+    p.add_argument("--portal-cases", metavar="CASE,…", help=t("portal.sim.opt_cases"))
+    p.add_argument(
+        "--portal-huge-mb", type=float, default=21.0, metavar="MB", help=t("portal.sim.opt_huge")
+    )
     p.set_defaults(handler=run)
 
 
@@ -57,6 +64,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
             raise ValueError("--cert and --key go together; --client-ca needs them")
         if not 0 <= ns.port <= 65535 or ns.persons < 0:
             raise ValueError("--port is 0-65535 and --persons is not negative")
+        portal = _portal_options(ns)
     except BinError as exc:
         ctx.warn("registry.sim_bad_option", detail=f"--clinic-bin: {exc.message(ctx.lang)}")
         return 2
@@ -82,6 +90,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
             certfile=ns.cert,
             keyfile=ns.key,
             client_ca=ns.client_ca,
+            portal=portal,
         )
     except OSError as exc:
         ctx.warn("registry.sim_bad_option", detail=str(exc))
@@ -106,3 +115,24 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         signal.signal(signal.SIGTERM, previous)
     ctx.say("registry.sim_stopped")
     return 0
+
+
+def _portal_options(ns: argparse.Namespace) -> dict[str, Any]:
+    """The portal's options from ``--portal-*``; ValueError saying what is wrong."""
+    from regdesk.registry.sim.portal import CASES
+
+    if not 0 <= ns.portal_rate <= 3600:
+        raise ValueError("--portal-rate is applications per hour, from 0 to 3600")
+    if not 0.001 <= ns.portal_huge_mb <= 512:
+        raise ValueError("--portal-huge-mb is from 0.001 to 512")
+    options: dict[str, Any] = {
+        "rate_per_hour": ns.portal_rate,
+        "huge_bytes": int(ns.portal_huge_mb * (1 << 20)),
+    }
+    if ns.portal_cases is not None:
+        cases = [c.strip() for c in ns.portal_cases.split(",") if c.strip()]
+        unknown = [c for c in cases if c not in CASES]
+        if unknown:
+            raise ValueError(f"--portal-cases: unknown {unknown}; known: {', '.join(CASES)}")
+        options["cases"] = cases
+    return options

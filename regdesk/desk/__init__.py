@@ -28,7 +28,8 @@ Table 1, actions 5-7   the portal's applications by deadline, one opened   ``por
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
 lock) and are composed per workstation by ``Desk`` (``workstation``). The portal channel
-(Table 1) and the reports add their own modules beside these. Errors: ``errors``.
+(Table 1) adds its own beside these: ``portal_intake`` (action 5, receiving). Errors:
+``errors``.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from regdesk.store.staff import Employee, Staff
 from regdesk.store.vault import Vault
 
 if TYPE_CHECKING:  # heavy modules, loaded on first use
+    from regdesk.core.calendar import WorkCalendar
     from regdesk.registry.client import RegistryClient
     from regdesk.signing.policy import SigningPolicy
 
@@ -68,6 +69,8 @@ class DeskContext:
         self._registry: RegistryClient | None = None
         self._vault: Vault | None = None
         self._policy: SigningPolicy | None = None
+        self._portal_policy: SigningPolicy | None = None
+        self._calendar: WorkCalendar | None = None
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -155,6 +158,35 @@ class DeskContext:
 
             self._policy = SigningPolicy.from_config(self.config.signing, self.config.resolve)
         return self._policy
+
+    def portal_policy(self) -> SigningPolicy:
+        """The policy an applicant's portal signature is checked under: ``[portal]`` trusted CAs
+        and CRLs (those of ``[signing]`` when empty), the rest as for employees (no employee
+        rule: the applicant is not staff)."""
+        if self._portal_policy is None:
+            import dataclasses
+
+            from regdesk.signing.policy import SigningPolicy
+
+            portal, signing = self.config.portal, self.config.signing
+            chosen = dataclasses.replace(
+                signing,
+                trusted_ca=portal.trusted_ca or signing.trusted_ca,
+                crl=portal.crl or signing.crl,
+                signer_must_be_employee=False,
+            )
+            self._portal_policy = SigningPolicy.from_config(chosen, self.config.resolve)
+        return self._portal_policy
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The clinic's working days and ``[work_hours]``, for "within one working day"."""
+        if self._calendar is None:
+            from regdesk.core.calendar import WorkCalendar
+
+            hours = self.config.work_hours
+            self._calendar = WorkCalendar.from_settings(hours.start, hours.end, hours.timezone)
+        return self._calendar
 
     # -- time norms: each step's start and end as events --------------------------------------
 

@@ -14,6 +14,7 @@ from regdesk.desk.issuance import Issuance
 from regdesk.desk.journal import JournalView
 from regdesk.desk.portal_decision import PortalDecision
 from regdesk.desk.portal_inbox import PortalInbox
+from regdesk.desk.portal_intake import PortalIntake
 from regdesk.desk.registration import Registration
 from regdesk.desk.session import Session
 from regdesk.desk.staff_admin import StaffAdmin
@@ -28,6 +29,7 @@ class Desk:
     ``desk.registration`` (steps 5-6), ``desk.issuance`` (step 8), ``desk.journal``,
     ``desk.corrections`` (annulment, the survey afterwards), ``desk.staff_admin`` (the
     admin's staff accounts and the journal of administrative changes); the portal (Table 1):
+    ``desk.portal_intake`` (action 5: the portal's applications fetched and received),
     ``desk.portal_decision`` (actions 6-8: register or refuse, the result sent back),
     ``desk.portal_inbox`` (the applications by deadline, one opened).
     """
@@ -50,6 +52,8 @@ class Desk:
         self.upkeep = Upkeep(self.context)
         self.portal_inbox = PortalInbox(self.context)
         self.staff_admin = StaffAdmin(self.context)
+        self.portal_intake = PortalIntake(self.context)
+        """Table 1 action 5: fetching and receiving the portal's applications."""
 
     @property
     def employee(self) -> Employee | None:

@@ -43,7 +43,7 @@ from regdesk.config import Registry
 from regdesk.core.clock import wall_utc
 from regdesk.core.ids import parse_bin, parse_iin
 from regdesk.registry import contract as c
-from regdesk.registry.errors import BadAnswer, NotFound, Refused, Unavailable
+from regdesk.registry.errors import BadAnswer, NotFound, Refused, TooLarge, Unavailable
 from regdesk.registry.models import (
     AnnulmentReceipt,
     Attachment,
@@ -422,13 +422,13 @@ class RegistryClient:
             answered_id = response.headers.get(c.REQUEST_ID) or request_id
             length = response.headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > limit:
-                raise _bad(f"body of {length} bytes is over the limit", answered_id)
+                raise _too_large(f"body of {length} bytes is over the limit", answered_id, limit)
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise _bad("body over the size limit", answered_id)
+                    raise _too_large("body over the size limit", answered_id, limit)
                 chunks.append(chunk)
             return _Answer(response.status_code, response.headers, b"".join(chunks), answered_id)
 
@@ -478,6 +478,11 @@ def _path_id(application_id: str) -> str:
 def _bad(detail: str, request_id: str) -> BadAnswer:
     log.warning("registry bad answer (%s): %s", request_id, detail)
     return BadAnswer(detail, request_id=request_id)
+
+
+def _too_large(detail: str, request_id: str, limit: int) -> TooLarge:
+    log.warning("registry bad answer (%s): %s", request_id, detail)
+    return TooLarge(detail, request_id=request_id, limit_mb=f"{limit / (1 << 20):g}")
 
 
 def _json(answer: _Answer) -> object:

@@ -102,6 +102,16 @@ class BadAnswer(RegistryError):
         return f"{self.message('en')} [{self.detail}]"
 
 
+class TooLarge(BadAnswer):
+    """An answer over the size the client accepts (``limit_mb``), e.g. a portal application
+    whose files are too big: refused unread, so a huge answer cannot exhaust the memory."""
+
+    def __init__(self, detail: str, *, request_id: str, limit_mb: str) -> None:
+        super().__init__(
+            detail, request_id=request_id, key="registry.bad_answer_too_large", limit_mb=limit_mb
+        )
+
+
 class NotConfigured(RegistryError):
     """The ``[registry]`` settings name a file that cannot be used; ``setting`` and ``path`` say
     which (nothing was sent)."""
@@ -109,4 +119,12 @@ class NotConfigured(RegistryError):
     key = "registry.setting_file_missing"
 
 
-__all__ = ["BadAnswer", "NotConfigured", "NotFound", "Refused", "RegistryError", "Unavailable"]
+__all__ = [
+    "BadAnswer",
+    "NotConfigured",
+    "NotFound",
+    "Refused",
+    "RegistryError",
+    "TooLarge",
+    "Unavailable",
+]

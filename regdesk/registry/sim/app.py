@@ -45,7 +45,10 @@ class SimulatorApp:
         state_file: Path | None = None,
         today: date | None = None,
         portal_applications: int = 4,
+        portal: dict[str, Any] | None = None,
     ) -> None:
+        """``portal`` holds the options of ``sim.portal.Portal`` (``cases``, ``rate_per_hour``,
+        ``clock``, ``file_bytes``, ``huge_bytes``)."""
         self.today = today or wall_utc().date()
         self.population: Population = build_population(
             seed, persons, clinic_bin=clinic_bin, clinic_name=clinic_name, today=self.today
@@ -78,6 +81,7 @@ class SimulatorApp:
             today=self.today,
             count=portal_applications,
             decided=decided,
+            **(portal or {}),
         )
 
     # -- control (any thread) -------------------------------------------------------------

@@ -74,6 +74,10 @@ class SimulatorHandle:
     def clear_log(self) -> None:
         self.app.clear_log()
 
+    def portal_results(self) -> dict[str, dict[str, Any]]:
+        """The results the portal received, by application id (``sim.portal.Portal.results``)."""
+        return self.app.portal.results()
+
     def inject(self, *faults: Fault) -> None:
         """Faults for the next matching requests, in order."""
         self.app.inject(*faults)
@@ -130,11 +134,14 @@ def start_simulator(
     keyfile: str | None = None,
     client_ca: str | None = None,
     today: date | None = None,
+    portal: dict[str, Any] | None = None,
 ) -> SimulatorHandle:
     """Start the simulator in a background thread; port 0 picks a free port.
 
     ``token``: the bearer token required (None: a random one; "": none required). ``certfile`` and
     ``keyfile`` serve HTTPS; ``client_ca`` also requires a client certificate issued by it.
+    ``portal``: options of the portal's applications (``sim.portal.Portal``: ``cases``,
+    ``rate_per_hour``, ``clock``, ``file_bytes``, ``huge_bytes``).
     """
     app = SimulatorApp(
         seed=seed,
@@ -145,6 +152,7 @@ def start_simulator(
         faults=faults,
         state_file=Path(state_file) if state_file else None,
         today=today,
+        portal=portal,
     )
     tls = server_tls(certfile, keyfile or certfile, client_ca) if certfile else None
     server = Server(app, host, port, tls)
