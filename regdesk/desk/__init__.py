@@ -17,6 +17,8 @@ step 8                 the talon or the refusal notice: preview, print,    ``iss
                        entered afterwards (issue 11)
 —                      reports: time norms, portal, outcomes, survey,      ``reports``
                        workload (issue 13), as tables and charts
+Table 1 action 5       a portal application fetched, checked (signature,   ``portal_intake``
+                       files, signer) and received, due in one working day
 Table 1 actions 6-8    a portal application registered (with the signed    ``portal_decision``
                        electronic talon) or refused; the result sent back
 —                      upkeep: old printed files removed at start, the     ``upkeep``
@@ -27,9 +29,7 @@ Table 1, actions 5-7   the portal's applications by deadline, one opened   ``por
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
-lock) and are composed per workstation by ``Desk`` (``workstation``). The portal channel
-(Table 1) adds its own beside these: ``portal_intake`` (action 5, receiving). Errors:
-``errors``.
+lock) and are composed per workstation by ``Desk`` (``workstation``). Errors: ``errors``.
 """
 
 from __future__ import annotations

@@ -335,10 +335,10 @@ class Portal:
             _, content_b64, content_sha = _document(size, self.seed + 1)
         person = people[spec.subject]
         name = "identity-document.pdf"
-        form = {
+        # What the portal's envelope says, and the applicant signed too.
+        envelope = {
             "id": spec.id,
             "service": "attachment",
-            "clinic_bin": self.population.clinic_bin,
             "applicant_iin": spec.applicant,
             "subject_iin": spec.subject,
             "relation": spec.relation,
@@ -346,6 +346,9 @@ class Portal:
             "district": None,
             "phone": spec.phone,
             "submitted_at": spec.submitted_at.isoformat(),
+        }
+        form = envelope | {
+            "clinic_bin": self.population.clinic_bin,
             "subject": {
                 "surname": person["surname"],
                 "first_name": person["first_name"],
@@ -366,17 +369,8 @@ class Portal:
         signer_name = " ".join(p for p in (signer["surname"], signer["first_name"]) if p)
         signed = payload + b" " if spec.case == "bad_signature" else payload
         signature = self._keys().sign(signed, spec.signer, signer_name)
-        return {
-            "id": spec.id,
-            "submitted_at": spec.submitted_at.isoformat(),
-            "service": "attachment",
+        return envelope | {
             "status": self._status(spec.id),
-            "applicant_iin": spec.applicant,
-            "subject_iin": spec.subject,
-            "relation": spec.relation,
-            "basis": "free_choice",
-            "district": None,
-            "phone": spec.phone,
             "payload": base64.b64encode(payload).decode(),
             "signature": base64.b64encode(signature).decode(),
             "files": [
