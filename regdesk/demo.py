@@ -172,8 +172,6 @@ def build(
         seed=seed,
         clinic_bin=clinic_bin,
         today=today,
-        # The demo's portal applications are added by receive_portal_samples, with their times.
-        portal={"cases": []},
     )
     try:
         workspace = _build(root, simulator, clinic_bin, lang, now)
@@ -240,14 +238,16 @@ def _build(root: Path, simulator: Any, clinic_bin: str, lang: str, now: datetime
     )
 
 
-PORTAL_SAMPLES = ("minor", "ordinary", "wrong_signer")
-"""The demo's portal applications pending at start, besides the overdue one (an ordinary)."""
+PORTAL_SAMPLES = ("wrong_signer",)
+"""Portal applications the demo adds to the simulator's first ones (ordinary adults and minors),
+so that the inbox shows one that failed its check."""
 
 
 def receive_portal_samples(workspace: DemoWorkspace, clock: ClinicClock | None = None) -> None:
     """Portal applications waiting in the demo's inbox: one received long enough ago to be
-    overdue by ``clock``'s now (the machine's clock by default), and ``PORTAL_SAMPLES`` received
-    now. Safe to repeat on a kept workspace: what is already in the journal stays once."""
+    overdue by ``clock``'s now (the machine's clock by default), then the simulator's others and
+    ``PORTAL_SAMPLES`` received now. Safe to repeat on a kept workspace: what is already in the
+    journal stays once."""
     import asyncio
 
     from regdesk.core.clock import PinnedClock
@@ -263,8 +263,8 @@ def receive_portal_samples(workspace: DemoWorkspace, clock: ClinicClock | None =
         # Back a day at a time until one working day from then is over by now.
         while deadline_for(probe, past.now()) >= now:
             past.advance(timedelta(days=-1))
-        portal.add("ordinary", submitted_at=past.utc() - timedelta(minutes=40))
-        asyncio.run(_sync(probe))
+        late = portal.add("ordinary", submitted_at=past.utc() - timedelta(minutes=40))
+        asyncio.run(_sync(probe, only={late}))
     finally:
         probe.close()
     for case in PORTAL_SAMPLES:
@@ -276,11 +276,11 @@ def receive_portal_samples(workspace: DemoWorkspace, clock: ClinicClock | None =
         desk.close()
 
 
-async def _sync(ctx: Any) -> None:
+async def _sync(ctx: Any, only: set[str] | None = None) -> None:
     from regdesk.desk.portal_intake import PortalIntake
 
     try:
-        await PortalIntake(ctx).sync()
+        await PortalIntake(ctx).sync(only=only)
     finally:
         await ctx.aclose()
 

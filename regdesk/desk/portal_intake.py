@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -180,8 +180,11 @@ class PortalIntake:
     def __init__(self, ctx: DeskContext) -> None:
         self._ctx = ctx
 
-    async def sync(self, client: RegistryClient | None = None) -> SyncReport:
-        """Fetch and receive every new portal application not yet in the journal.
+    async def sync(
+        self, client: RegistryClient | None = None, *, only: Collection[str] | None = None
+    ) -> SyncReport:
+        """Fetch and receive every new portal application not yet in the journal (``only``:
+        just those of these portal ids; the others wait for the next sync).
 
         The list's failure raises the registry's error (``Unavailable``, ``Refused``,
         ``BadAnswer``, ``NotConfigured``). After that, one application's bad answer is noted and
@@ -197,6 +200,8 @@ class PortalIntake:
         items = await client.portal_list("new")
         with ctx.locked():
             here = ctx.journal.portal.known(i.id for i in items)
+        if only is not None:
+            items = [i for i in items if i.id in only]
         todo = [i for i in items if i.id not in here]
         new: list[int] = []
         failed: list[int] = []

@@ -28,21 +28,24 @@ def test_sync_then_list_and_show(
     ws: demo.DemoWorkspace, clock: PinnedClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     portal = ws.simulator.app.portal
+    own = len(portal.ids())  # the demo simulator's own, all in order
     good, bad = portal.add("ordinary"), portal.add("tampered_file")
     code, out, err = run(ws, capsys, "portal", "sync", clock=clock)
     assert (code, err) == (0, "")
-    assert "Новых заявлений: 2 (из них не прошли проверку: 1)" in out
+    assert f"Новых заявлений: {own + 2} (из них не прошли проверку: 1)" in out
     assert bad in out and "хэш не совпадает" in out  # the failed one, in words
 
     code, out, _ = run(ws, capsys, "portal", "sync", clock=clock)
-    assert code == 0 and "Новых заявлений: 0" in out and "уже получены ранее: 2" in out
+    assert code == 0 and "Новых заявлений: 0" in out and f"получены ранее: {own + 2}" in out
 
     # A day and a half later (Thursday 26 November, 22:30 in Almaty) both are overdue.
     later = PinnedClock(PINNED_AT + timedelta(hours=36), "Asia/Almaty")
     code, out, _ = run(ws, capsys, "portal", "list", "--format", "json", clock=later)
     assert code == 0
     rows = json.loads(out)
-    assert [r["portal_id"] for r in rows] == [good, bad]
+    # The same deadline for all (received together): then in the order they arrived.
+    assert [r["portal_id"] for r in rows] == [*portal.ids()[:own], good, bad]
+    rows = rows[own:]
     first = rows[0]
     assert {"id", "received", "deadline", "status", "delivered"} <= set(first)
     # Received 10:30 on Wednesday 25 November in Almaty (UTC+5), due 10:30 on Thursday.
@@ -86,7 +89,7 @@ def test_sync_says_what_the_registry_did_with_lookups_exit_codes(
     assert code == 5 and err
     # Nothing was received by the failed attempts; the next one receives it.
     code, out, _ = run(ws, capsys, "portal", "sync", clock=clock)
-    assert code == 0 and "Новых заявлений: 1" in out
+    assert code == 0 and "Новых заявлений: 5" in out  # the demo simulator's four, and ours
 
 
 def test_without_a_database_nothing_is_fetched(

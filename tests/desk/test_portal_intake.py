@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Barrier
 
@@ -41,9 +41,11 @@ def ctx(ws: demo.DemoWorkspace, clock: PinnedClock) -> Iterator[DeskContext]:
         context.close()
 
 
-async def sync(ctx: DeskContext) -> SyncReport:
+async def sync(ctx: DeskContext, only: Collection[str] | None = None) -> SyncReport:
+    """One sync of ``ctx`` (of the portal ids ``only``: the demo's simulator has applications of
+    its own from the start)."""
     try:
-        return await PortalIntake(ctx).sync()
+        return await PortalIntake(ctx).sync(only=only)
     finally:
         await ctx.aclose()
 
@@ -57,7 +59,7 @@ async def test_every_case_is_received_once_with_what_its_check_found(
 ) -> None:
     portal = ws.simulator.app.portal
     ids = {case: portal.add(case) for case in portal_cases()}
-    report = await sync(ctx)
+    report = await sync(ctx, ids.values())
     assert report.ok and report.already_here == 0
     assert len(report.new) == len(ids)
     journal = ctx.journal
@@ -110,7 +112,7 @@ async def test_every_case_is_received_once_with_what_its_check_found(
     assert journal.portal.payload(minor.id).relation == parent["relation"]
     assert journal.drafts.attachments(by_case["huge_file"].id) == []  # not kept: too large
 
-    again = await sync(DeskContext(ws.config, clock=ctx.clock))
+    again = await sync(DeskContext(ws.config, clock=ctx.clock), ids.values())
     assert again.new == () and again.already_here == len(ids)
     assert journal.portal.counts(ctx.now()).pending == len(ids)
     assert audit.verify(ctx.db).ok
@@ -142,7 +144,7 @@ async def test_an_untrusted_applicants_ca_is_caught(
     config = with_portal(ws.config, trusted_ca=("keys/demo-ca.pem",))
     portal_id = ws.simulator.app.portal.add("ordinary")
     ctx = DeskContext(config, clock=clock)
-    report = await sync(ctx)
+    report = await sync(ctx, {portal_id})
     record = ctx.journal.search.get_by_portal_id(portal_id)
     assert record is not None and report.failed_check == (record.id,)
     check = ctx.journal.portal.check(record.id)
@@ -177,7 +179,7 @@ async def test_a_certificate_revoked_before_signing_is_caught(
     )
     (ws.root / "keys" / "portal.crl").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
     ctx = DeskContext(with_portal(ws.config, crl=("keys/portal.crl",)), clock=clock)
-    await sync(ctx)
+    await sync(ctx, {portal_id})
     record = ctx.journal.search.get_by_portal_id(portal_id)
     assert record is not None
     assert ctx.journal.portal.check(record.id).codes == ("signer_revoked",)
@@ -192,7 +194,7 @@ async def test_an_application_over_the_clients_limit_is_received_to_be_refused(
     # Made once before the desk asks: drawing 64 MiB on a loaded machine may take longer than
     # the demo's read timeout, which would be another test (the registry not answering).
     assert len(portal.get(portal_id).body) > 64 << 20
-    report = await sync(ctx)
+    report = await sync(ctx, {portal_id})
     record = ctx.journal.search.get_by_portal_id(portal_id)
     assert record is not None and report.failed_check == (record.id,)
     check = ctx.journal.portal.check(record.id)
@@ -222,14 +224,14 @@ async def test_a_sync_cut_short_and_started_again_receives_each_once(
         *[Fault("status", status=503, path=f"/v1/portal/applications/{second}")] * 2
     )
     ctx = DeskContext(ws.config, clock=clock)
-    report = await sync(ctx)
+    report = await sync(ctx, {first, second, third})
     assert isinstance(report.stopped, Unavailable) and len(report.new) == 1
     assert ctx.journal.portal.known([first, second, third]) == {first}
     ctx.close()
     # The desk starts again: the rest arrive, the first is not received twice.
     clock.advance(minutes=5)
     again = DeskContext(ws.config, clock=clock)
-    report = await sync(again)
+    report = await sync(again, {first, second, third})
     assert report.ok and len(report.new) == 2 and report.already_here == 1
     assert again.journal.portal.known([first, second, third]) == {first, second, third}
     rows = again.db.execute("SELECT count(*) FROM applications WHERE channel = 'portal'")
@@ -247,13 +249,13 @@ def _share_start(barrier: Barrier) -> None:
     _start = barrier
 
 
-def _sync_in_process(config_file: str) -> list[str]:
+def _sync_in_process(config_file: str, ids: list[str]) -> list[str]:
     import asyncio
 
     desk = DeskContext(load(config_file), clock=PinnedClock(PINNED_AT, ALMATY))
     assert _start is not None
     _start.wait(timeout=STUCK)
-    report = asyncio.run(sync(desk))
+    report = asyncio.run(sync(desk, ids))
     assert report.ok, report
     return [desk.journal.search.get(i).portal_id or "" for i in report.new]
 
@@ -267,7 +269,7 @@ def test_two_desks_syncing_at_once_receive_each_application_once(
     barrier = context.Barrier(PROCESSES)
     config_file = str(ws.root / "config.toml")
     with context.Pool(PROCESSES, initializer=_share_start, initargs=(barrier,)) as pool:
-        results = pool.map(_sync_in_process, [config_file] * PROCESSES, chunksize=1)
+        results = pool.starmap(_sync_in_process, [(config_file, ids)] * PROCESSES, chunksize=1)
     received = sorted(p for chunk in results for p in chunk)
     assert received == sorted(ids)  # each by exactly one of the two desks
     paths = DataPaths(ws.config.data_path())
@@ -333,7 +335,7 @@ async def test_each_application_is_due_within_one_working_day_of_its_receipt(
         portal_id = portal.add("ordinary")
         ctx = DeskContext(ws.config, clock=clock)
         try:
-            report = await sync(ctx)
+            report = await sync(ctx, {portal_id})
             record = ctx.journal.search.get_by_portal_id(portal_id)
             assert record is not None and report.new == (record.id,)
             assert (record.received_at, record.deadline) == (received, due), received
@@ -350,7 +352,9 @@ def test_the_demo_starts_with_pending_applications_one_of_them_overdue(
     ctx = DeskContext(ws.config, clock=clock)
     try:
         counts = ctx.journal.portal.counts(clock.now())
-        pending = 1 + len(demo.PORTAL_SAMPLES)
+        # The simulator's first applications, the overdue one and the samples: all here.
+        pending = len(ws.simulator.app.portal.ids())
+        assert pending == 4 + 1 + len(demo.PORTAL_SAMPLES)
         assert (counts.pending, counts.overdue, counts.failed) == (pending, 1, 1)
         (overdue,) = ctx.journal.portal.inbox(status="overdue", now=clock.now())
         assert overdue.received_at is not None and overdue.received_at < clock.now()

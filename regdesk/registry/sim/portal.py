@@ -198,6 +198,12 @@ class Portal:
         self._arrive()
         return self._specs[app_id].case
 
+    def applications(self) -> dict[str, dict[str, Any]]:
+        """Every application as the contract serves it, by id (made now: for tests, with small
+        files)."""
+        self._arrive()
+        return {app_id: self._application(spec) for app_id, spec in self._specs.items()}
+
     def ids(self) -> list[str]:
         """Every application's id, in the order they were made."""
         self._arrive()
