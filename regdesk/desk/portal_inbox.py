@@ -35,11 +35,11 @@ from regdesk.core.rules import Finding
 from regdesk.desk import same_person
 from regdesk.desk.context import DeskContext
 from regdesk.desk.intake import check
+from regdesk.desk.portal_intake import failure_text
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import (
     ApplicationRecord,
-    CheckFailure,
     InboxCounts,
     InboxEntry,
     InboxStatus,
@@ -190,7 +190,7 @@ class PortalCase:
 
     def failure_texts(self, lang: str) -> list[str]:
         """What failed in the check on receipt, a sentence each, in ``lang``."""
-        return [_failure_text(f, lang) for f in self.check.failures]
+        return [failure_text(f, lang) for f in self.check.failures]
 
     @property
     def may_register(self) -> bool:
@@ -211,8 +211,7 @@ class PortalInbox:
 
     def __init__(self, ctx: DeskContext) -> None:
         self._ctx = ctx
-        hours = ctx.config.work_hours
-        self.calendar = WorkCalendar.from_settings(hours.start, hours.end, hours.timezone)
+        self.calendar: WorkCalendar = ctx.calendar
         """The clinic's working days and hours: what the deadline and the time left count."""
 
     # -- the list -------------------------------------------------------------------------------
@@ -429,17 +428,6 @@ def _representative_problem(
         known=True,
     )
     return representative_problem(subject, chosen, today)
-
-
-def _failure_text(failure: CheckFailure, lang: str) -> str:
-    """The words of one failed check on receipt: the intake's sentence, then the signing
-    policy's own when the failure came from it."""
-    from regdesk.i18n import t
-
-    text = t(f"portal.check.{failure.code}", lang, **failure.params)
-    if failure.problem:
-        text += " " + t(failure.problem, lang, **failure.params)
-    return text
 
 
 def _decoded(payload: bytes, record: ApplicationRecord) -> JsonObject:
