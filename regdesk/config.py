@@ -214,17 +214,11 @@ class WorkHours:
 
 @dataclass(frozen=True)
 class Portal:
-    enabled: bool = True
-    """The desk fetches new portal applications on its own every ``fetch_seconds``; false: only
-    when asked (the inbox's key, ``regdesk portal sync``)."""
-    fetch_seconds: int = 300
-    """Seconds between the desk's own fetches of new portal applications."""
-    trusted_ca: tuple[str, ...] = ()
-    """CA certificates (PEM or DER files) that may issue applicants' signing keys (NCA RK's for
-    residents); empty: those of ``[signing] trusted_ca``."""
-    crl: tuple[str, ...] = ()
-    """CRL files of those CAs checked at the applicant's signing time; empty: those of
-    ``[signing] crl``."""
+    # The portal's applications; config.example.toml explains each setting.
+    enabled: bool = True  # fetch new applications on its own; false: only when asked
+    fetch_seconds: int = 300  # seconds between the desk's own fetches
+    trusted_ca: tuple[str, ...] = ()  # CAs of applicants' keys; empty: [signing] trusted_ca
+    crl: tuple[str, ...] = ()  # CRLs at the applicant's signing time; empty: [signing] crl
 
 
 @dataclass(frozen=True)
