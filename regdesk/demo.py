@@ -151,14 +151,17 @@ def build(
     lang: str = "ru",
     seed: int = 2026,
     clock: ClinicClock | None = None,
+    persons: int | None = None,
 ) -> DemoWorkspace:
     """Create the demo workspace in ``root`` (a new temporary folder by default) and start it.
 
     The keys, the staff accounts, the scans' times and the registry's "today" are made around
     ``clock``'s now (the machine's clock by default): a test pins it to get the same workspace
-    on every run and keys that are valid at its pinned moment.
+    on every run and keys that are valid at its pinned moment. ``persons``: the registry's
+    population (the simulator's default when None); a load benchmark needs more people.
     """
     from regdesk.core.ids import make_bin
+    from regdesk.registry.population import DEFAULT_PERSONS
     from regdesk.registry.sim import start_simulator
 
     root = Path(root) if root else Path(tempfile.mkdtemp(prefix="regdesk-demo-"))
@@ -172,6 +175,7 @@ def build(
         seed=seed,
         clinic_bin=clinic_bin,
         today=today,
+        persons=DEFAULT_PERSONS if persons is None else persons,
     )
     try:
         workspace = _build(root, simulator, clinic_bin, lang, now)

@@ -1,0 +1,272 @@
+"""Many desks registering on one database at once (issue 14, "Many desks").
+
+``REGDESK_BENCH_DESKS`` processes (default 20), each a workstation of one demo clinic (its own
+``Desk`` on the same config and SQLite file, the demo receptionist signed in, the demo key
+store opened), start together on a ``multiprocessing.Barrier`` and register for
+``REGDESK_BENCH_SECONDS`` (default 120) through the desk's use cases, as the TUI calls them:
+look a person up in the registry simulator, open the draft, save a ready form (the change of
+residence, a basis allowed at any time, so that people attached elsewhere may come outside the
+campaign; a district; the documents the applicant's age asks for seen), sign with the demo
+key and register (``Registration.register``), then send the outbox (``flush_outbox``). Each
+process takes its people from its own slice of the simulator's population
+(``REGDESK_BENCH_PERSONS``, default 20,000): adults, alive, citizens, not attached to the demo
+clinic; one whose look-up the rules still block is skipped and counted.
+
+Two runs, each on a fresh workspace: the simulator answering at once, then with a latency drawn
+from 0–3 s on every answer (``Faults(latency_ms=(0, 3000))``). ``REGDESK_BENCH_LATENCY=0`` runs
+the first only, ``=1`` the second only.
+
+After each run, from the database through a separate connection: lost registrations (a number a
+process was given that the journal does not hold), duplicate numbers, missing numbers (the
+year's sequence must be 1..max without gaps), registrations in the journal that no process was
+told of; the errors a receptionist would have been shown, by kind (a catalogue key, or the type
+of an exception that is no user error), and how many mention "database is locked". Printed:
+registrations, per second, p50/p95/max of one ``register`` call, and of one look-up.
+
+Limits: the workstations share one machine (2 cores here, with whatever else runs), so the
+figures are those of 20 desks on one small computer, a harsher case than 20 computers sharing
+a network folder but without a network file system's locking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from regdesk import demo
+from regdesk.registry.sim.faults import Faults
+from regdesk.store.paths import DataPaths
+
+DESKS = int(os.environ.get("REGDESK_BENCH_DESKS", "20"))
+SECONDS = float(os.environ.get("REGDESK_BENCH_SECONDS", "120"))
+PERSONS = int(os.environ.get("REGDESK_BENCH_PERSONS", "20000"))
+LATENCY = os.environ.get("REGDESK_BENCH_LATENCY", "")
+BASIS = "residence_change"
+READY_FORM = {"basis": BASIS, "district": "1", "documents_seen": "identity"}
+LOCKED = "database is locked"
+
+
+def eligible(workspace: demo.DemoWorkspace) -> list[str]:
+    """IINs of the population a desk may attach: adults, alive, citizens with a valid
+    document, attached elsewhere or nowhere, none of the simulator's example cases."""
+    population = workspace.simulator.app.population
+    examples = {iin for iins in population.cases.values() for iin in iins}
+    today = date.today()
+    chosen = []
+    for iin, person in population.persons.items():
+        if iin in examples or person.get("life_status") != "alive":
+            continue
+        if person.get("residency") != "citizen":
+            continue
+        born = date.fromisoformat(person["birth_date"])
+        if not 19 <= today.year - born.year <= 80:
+            continue
+        expires = (person.get("document") or {}).get("expires")
+        if expires and date.fromisoformat(expires) <= today:
+            continue
+        attachment = population.attachments.get(iin)
+        if attachment and attachment.get("clinic_bin") == population.clinic_bin:
+            continue
+        chosen.append(iin)
+    return chosen
+
+
+def shown(error: BaseException) -> tuple[str, str]:
+    """The kind of an error and the text a receptionist would read (English and Russian)."""
+    from regdesk.core.errors import UserError
+
+    if isinstance(error, UserError):
+        return error.key or type(error).__name__, error.message("en") + " " + error.message("ru")
+    return f"raw {type(error).__name__}", str(error)
+
+
+async def _desk_loop(
+    config_file: str,
+    staff: tuple[str, str],
+    key_path: str,
+    iins: list[str],
+    barrier: Any,
+    seconds: float,
+) -> dict[str, Any]:
+    from regdesk.config import load
+    from regdesk.desk import Desk
+
+    result: dict[str, Any] = {
+        "registered": [],
+        "register_s": [],
+        "lookup_s": [],
+        "errors": Counter(),
+        "locked": 0,
+        "skipped": 0,
+        "exhausted": False,
+    }
+    desk = Desk(load(config_file))
+
+    def failed(error: BaseException) -> None:
+        kind, text = shown(error)
+        result["errors"][kind] += 1
+        if LOCKED in text.lower():
+            result["locked"] += 1
+
+    try:
+        desk.session.sign_in(*staff)
+        check = desk.registration.open_key(key_path, demo.KEY_PASSWORD)
+        barrier.wait()
+        deadline = time.monotonic() + seconds
+        people = iter(iins)
+        while time.monotonic() < deadline:
+            iin = next(people, None)
+            if iin is None:
+                result["exhausted"] = True
+                break
+            try:
+                began = time.perf_counter()
+                lookup = await desk.intake.look_up(iin, BASIS)
+                result["lookup_s"].append(time.perf_counter() - began)
+                if lookup.blocking or lookup.suggested_refusal:
+                    result["skipped"] += 1
+                    continue
+                app_id = desk.intake.open_draft(lookup).application_id
+                assert app_id is not None
+                # The checklist ticked as the receptionist does: what the applicant shows
+                # (an identity card; a pensioner's certificate too).
+                required = desk.form.required_documents(desk.form.get(app_id))
+                seen = ",".join(d.value for d in required) or "identity"
+                desk.form.save_form(app_id, dict(READY_FORM, documents_seen=seen))
+                began = time.perf_counter()
+                number = desk.registration.register(app_id, check)
+                result["register_s"].append(time.perf_counter() - began)
+                result["registered"].append((app_id, number))
+                await desk.registration.flush_outbox()
+            except Exception as error:  # what the screen would show; counted by kind
+                failed(error)
+    except Exception as error:
+        failed(error)
+        if not barrier.broken:
+            barrier.abort()
+    finally:
+        await desk.aclose()
+        desk.close()
+    return result
+
+
+def _desk_process(
+    config_file: str,
+    staff: tuple[str, str],
+    key_path: str,
+    iins: list[str],
+    barrier: Any,
+    seconds: float,
+    results: Any,
+) -> None:
+    results.put(asyncio.run(_desk_loop(config_file, staff, key_path, iins, barrier, seconds)))
+
+
+def check_journal(database: Path, reported: list[tuple[int, str]]) -> dict[str, Any]:
+    """Lost, duplicate and missing numbers, and registrations nobody was told of."""
+    conn = sqlite3.connect(database)
+    try:
+        rows = conn.execute(
+            "SELECT id, number, number_year, number_seq FROM applications WHERE number IS NOT NULL"
+        ).fetchall()
+    finally:
+        conn.close()
+    held = {(app_id, number) for app_id, number, _year, _seq in rows}
+    numbers = Counter(number for _id, number, _y, _s in rows)
+    missing = 0
+    for year in {y for _i, _n, y, _s in rows}:
+        seqs = sorted(s for _i, _n, y, s in rows if y == year)
+        missing += len(set(range(1, seqs[-1] + 1)) - set(seqs))
+    return {
+        "in_journal": len(rows),
+        "lost": sum(1 for r in reported if r not in held),
+        "duplicate": sum(n - 1 for n in numbers.values() if n > 1),
+        "missing": missing,
+        "untold": len(held - set(reported)),
+    }
+
+
+def run(label: str, faults: Faults | None) -> None:
+    print(f"-- {label}: {DESKS} desks, {SECONDS:.0f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="regdesk-bench-desks-") as folder:
+        workspace = demo.build(Path(folder) / "workspace", persons=PERSONS)
+        try:
+            if faults is not None:
+                workspace.simulator.set_faults(faults)
+            people = eligible(workspace)
+            _role, iin, password, _name = next(s for s in workspace.staff if s[0] == "receptionist")
+            context = mp.get_context("spawn")  # the simulator's thread must not be forked
+            barrier = context.Barrier(DESKS)
+            results = context.Queue()
+            share = len(people) // DESKS
+            processes = [
+                context.Process(
+                    target=_desk_process,
+                    args=(
+                        str(workspace.root / "config.toml"),
+                        (iin, password),
+                        workspace.key_paths[iin],
+                        people[i * share : (i + 1) * share],
+                        barrier,
+                        SECONDS,
+                        results,
+                    ),
+                )
+                for i in range(DESKS)
+            ]
+            for process in processes:
+                process.start()
+            outcomes = [results.get(timeout=SECONDS + 600) for _ in processes]
+            for process in processes:
+                process.join(60)
+            database = DataPaths.for_config(workspace.config).database
+            reported = [r for o in outcomes for r in o["registered"]]
+            journal = check_journal(database, reported)
+        finally:
+            workspace.stop()
+    register = [s for o in outcomes for s in o["register_s"]]
+    lookups = [s for o in outcomes for s in o["lookup_s"]]
+    errors: Counter[str] = sum((o["errors"] for o in outcomes), Counter())
+    locked = sum(o["locked"] for o in outcomes)
+    print(
+        f"{len(reported)} registrations ({len(people)} people eligible, share {share} a desk),"
+        f" {len(reported) / SECONDS:.1f} per second;"
+        f" {sum(o['skipped'] for o in outcomes)} skipped (the rules blocked the look-up);"
+        f" desks out of people: {sum(1 for o in outcomes if o['exhausted'])}"
+    )
+    print(f"  register: {_figures(register)}")
+    print(f"  look-up:  {_figures(lookups)}")
+    print(
+        f"  journal: {journal['in_journal']} numbered; lost {journal['lost']},"
+        f" duplicate {journal['duplicate']}, missing {journal['missing']},"
+        f" registered but not reported {journal['untold']}"
+    )
+    listed = ", ".join(f"{kind} x{n}" for kind, n in errors.most_common()) or "none"
+    print(f"  errors shown: {listed}; mentioning {LOCKED!r}: {locked}", flush=True)
+
+
+def _figures(values: list[float]) -> str:
+    ordered = sorted(values)
+    if not ordered:
+        return "none"
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return (
+        f"{len(ordered)} calls, p50 {statistics.median(ordered) * 1000:.1f} ms,"
+        f" p95 {p95 * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms"
+    )
+
+
+def main() -> None:
+    if LATENCY != "1":
+        run("the registry answering at once", None)
+    if LATENCY != "0":
+        run("the registry answering in 0-3 s", Faults(latency_ms=(0.0, 3000.0)))
