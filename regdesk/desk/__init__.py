@@ -52,6 +52,7 @@ from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
 from regdesk.desk.journal import Detail, JournalView
 from regdesk.desk.portal_decision import Delivery, DeliveryRound, PortalDecision, deliver_pending
+from regdesk.desk.portal_inbox import PAGE as INBOX_PAGE
 from regdesk.desk.portal_inbox import (
     InboxCounts,
     InboxPage,
@@ -76,6 +77,7 @@ from regdesk.desk.workstation import Desk
 
 __all__ = [
     "ANNULLABLE",
+    "INBOX_PAGE",
     "REPORTS",
     "SURVEY_STATES",
     "Actor",

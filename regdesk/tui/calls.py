@@ -408,9 +408,10 @@ def report_lines(desk: Desk, made: Report, lang: str, width: int) -> list[str]:
 # -- the portal's applications (Table 1, actions 5-8) -----------------------------------------
 
 
-def inbox_page(desk: Desk, which: str, offset: int) -> InboxPage:
-    """A page of the inbox (``InboxStatus`` ``which``), the earliest deadline first."""
-    return desk.portal_inbox.page(which, offset=offset)
+def inbox_page(desk: Desk, which: str, offset: int, limit: int) -> InboxPage:
+    """``limit`` rows of the inbox (``InboxStatus`` ``which``) from ``offset``, the earliest
+    deadline first."""
+    return desk.portal_inbox.page(which, offset=offset, limit=limit)
 
 
 def inbox_counts(desk: Desk) -> InboxCounts:

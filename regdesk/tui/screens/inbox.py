@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Label, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from regdesk.desk import InboxPage, InboxStatus
+from regdesk.desk import INBOX_PAGE, InboxPage, InboxStatus
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.inbox_cards import counts_text, inbox_row
@@ -30,14 +30,15 @@ FILTERS = (
 )
 """The status filter's choices, in the order a receptionist needs them."""
 
+RELOAD_AT_MOST = 600
+"""Rows read again at most when the list is refreshed (a cursor further down goes back up)."""
+
 REFRESH_SECONDS = 60.0
 """How often the time left is counted again while the list is on screen."""
 
 
 class InboxScreen(DeskScreen[None]):
     """The applications, the earliest deadline first; F4 filters by status, Enter opens one."""
-
-    CSS_PATH = "inbox.tcss"
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
@@ -118,10 +119,12 @@ class InboxScreen(DeskScreen[None]):
             self._keep = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         self.loading = True
         self.listed = self.which
+        # As many rows as were read, so the cursor stays where the receptionist left it.
         self.desk_call(
             calls.inbox_page,
             self.which,
             0,
+            min(max(INBOX_PAGE, self.loaded), RELOAD_AT_MOST),
             then=self._fill,
             failed=self._failed,
             group="inbox",
@@ -136,6 +139,7 @@ class InboxScreen(DeskScreen[None]):
             calls.inbox_page,
             self.listed,
             self.loaded,
+            INBOX_PAGE,
             then=self._fill,
             failed=self._failed,
             group="inbox",
@@ -161,6 +165,9 @@ class InboxScreen(DeskScreen[None]):
                 table.move_cursor(row=table.get_row_index(self._keep))
             self._keep = None
         self._show_counts()
+        if page.offset == 0:
+            # The next page is read once the first is on screen, before the cursor needs it.
+            self.call_after_refresh(self._more)
 
     def _show_counts(self) -> None:
         counts = self.query_one("#inbox-counts", Static)

@@ -21,8 +21,6 @@ class PortalCaseScreen(DeskScreen[None]):
     application names none), F9 refuses with a reason, F5 asks the registry again, Esc goes
     back to the inbox."""
 
-    CSS_PATH = "inbox.tcss"
-
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("f5", "look_again", "Ask again", id="case_look_again"),
