@@ -1,6 +1,7 @@
 """``regdesk portal sync|list|show``: the portal's applications from the command line.
 
-``sync`` fetches the portal's new applications now (``desk.portal_intake``). Exit codes as
+``sync`` fetches the portal's new applications now (``desk.portal_intake``) and sends the
+results decided since (``desk.portal_decision.deliver_pending``). Exit codes as
 ``regdesk lookup``: 0 done, 4 the registry cannot be reached, 5 a bad answer, 6 refused, 78 the
 ``[registry]`` settings name a file that cannot be used; 1 no usable database.
 
@@ -91,19 +92,29 @@ def _sync(ctx: Context, desk: DeskContext) -> int:
     import asyncio
 
     from regdesk.commands.lookup import exit_code, report
+    from regdesk.desk.portal_decision import DeliveryRound, deliver_pending
     from regdesk.desk.portal_intake import PortalIntake, SyncReport, failure_text
     from regdesk.registry.errors import RegistryError
 
-    async def main() -> SyncReport:
+    async def main() -> tuple[SyncReport, DeliveryRound]:
         try:
-            return await PortalIntake(desk).sync()
+            received = await PortalIntake(desk).sync()
+            # The results decided since go back too, as the desk's timer sends them.
+            return received, await deliver_pending(desk)
         finally:
             await desk.aclose()
 
     try:
-        result = asyncio.run(main())
+        result, sent = asyncio.run(main())
     except RegistryError as exc:
         return report(exc, ctx)
+    if sent != DeliveryRound():
+        ctx.say(
+            "portal_decision.cli.sent",
+            delivered=sent.delivered + sent.reconciled,
+            waiting=sent.failed,
+            held=sent.held,
+        )
     ctx.say(
         "portal.cli.sync_done",
         new=len(result.new),

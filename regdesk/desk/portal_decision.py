@@ -107,19 +107,11 @@ class Unverified(DeskError):
         self.failures = tuple(failures)
 
     def message(self, lang: str) -> str:
+        from regdesk.desk.portal_intake import failure_text
         from regdesk.i18n import t
 
-        what = " ".join(_failure_text(f, lang) for f in self.failures) or self.params["what"]
+        what = " ".join(failure_text(f, lang) for f in self.failures) or self.params["what"]
         return t(self.key, lang, what=what)
-
-
-def _failure_text(failure: CheckFailure, lang: str) -> str:
-    from regdesk.i18n import t
-
-    text = t(f"portal.check.{failure.code}", lang, **failure.params)
-    if failure.problem:
-        text += " " + t(failure.problem, lang, **failure.params)
-    return text
 
 
 Outcome = Literal["registered", "refused"]

@@ -19,6 +19,7 @@ from desk_support import assert_explained, draft, signed_in
 from pypdf import PdfReader
 
 from regdesk import demo
+from regdesk.cli import main
 from regdesk.core.application import State
 from regdesk.core.clock import PinnedClock
 from regdesk.core.person import RegistryFacts
@@ -481,3 +482,19 @@ async def test_without_the_registry_s_answer_or_against_the_rules_nothing_is_reg
     record = desk.context.record(app_id)
     assert (record.state, record.number, record.registry_data) == (State.RECEIVED, None, None)
     assert desk.context.journal.outbox.pending() == []
+
+
+def test_portal_sync_sends_the_results_decided_since(
+    ws: demo.DemoWorkspace, desk: Desk, clock: PinnedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app_id, portal_id = receive(ws, desk)
+    desk.portal_decision.refuse(app_id, "deceased")
+    code = main(
+        ["--config", str(ws.root / "config.toml"), "--lang", "ru", "portal", "sync"], clock=clock
+    )
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert "Результаты на портал: доставлено — 1" in out
+    assert received_by_portal(ws, portal_id)["reason_code"] == "deceased"
+    delivered = desk.portal_decision.delivery(app_id)
+    assert delivered is not None and delivered.state == "delivered"
