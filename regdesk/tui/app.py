@@ -103,6 +103,10 @@ class DeskApp(App[None]):
         self.unexpected: list[BaseException] = []
         """Errors that are not a user's mistake nor the world's (a bug): tests assert none."""
         self.runner = DeskRunner()
+        from regdesk.tui.portal_poll import PortalPoll
+
+        self.portal_poll = PortalPoll(self)
+        """The portal fetched and results delivered every ``[portal] fetch_seconds``."""
         self._hung_up = False
 
     # -- the desk behind the screens ----------------------------------------------------------
@@ -298,6 +302,7 @@ class DeskApp(App[None]):
         minutes = self.config.security.idle_lock_minutes
         if minutes > 0:
             self.set_interval(self._idle_check_seconds, self._check_idle)
+        self.portal_poll.start()
         self._watch_terminal()
 
     # -- a terminal that disappears ---------------------------------------------------------

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from regdesk.desk import (
         AdminChange,
         BackupAge,
-        DeliveryRound,
         Desk,
         Detail,
         DistrictSuggestion,
@@ -492,6 +491,46 @@ def portal_refuse(desk: Desk, app_id: int, code: str, note: str) -> None:
     desk.portal_decision.refuse(app_id, code, note)
 
 
-async def portal_deliver(desk: Desk) -> DeliveryRound:
-    """Send the decided results that are due to the portal (the outbox's backoff kept)."""
-    return await desk.portal_decision.deliver_pending()
+@dataclass(frozen=True)
+class PortalRound:
+    """What one fetch-and-deliver round did (``portal_round``)."""
+
+    received: int
+    """New portal applications received (those that failed their check included)."""
+    failed_check: int
+    delivered: int
+    """Decided results the portal took (or already held, the same)."""
+    waiting: int
+    """Results not taken this time (registry down or busy): tried again after the backoff."""
+    held: int
+    """Results stopped for a person: the portal holds another outcome or refuses the message."""
+    problems: tuple[Any, ...]
+    """``UserError``s of what could not be done: the list not fetched, an application not
+    received this time (both tried again next round)."""
+
+
+async def portal_round(desk: Desk) -> PortalRound:
+    """Fetch and receive the portal's new applications, then send the decided results that are
+    due; a failure of the first does not stop the second."""
+    from regdesk.core.errors import UserError
+
+    problems: list[UserError] = []
+    received = failed_check = 0
+    try:
+        report = await desk.portal_intake.sync()
+    except UserError as exc:
+        problems.append(exc)
+    else:
+        received, failed_check = len(report.new), len(report.failed_check)
+        problems += [e.error for e in report.errors]
+        if report.stopped is not None:
+            problems.append(report.stopped)
+    sent = await desk.portal_decision.deliver_pending()
+    return PortalRound(
+        received=received,
+        failed_check=failed_check,
+        delivered=sent.delivered + sent.reconciled,
+        waiting=sent.failed,
+        held=sent.held,
+        problems=tuple(problems),
+    )

@@ -38,11 +38,14 @@ REFRESH_SECONDS = 60.0
 
 
 class InboxScreen(DeskScreen[None]):
-    """The applications, the earliest deadline first; F4 filters by status, Enter opens one."""
+    """The applications, the earliest deadline first; F4 filters by status, F5 fetches new ones
+    and sends decided results now (as the timer does every ``[portal] fetch_seconds``), Enter
+    opens one."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("f4", "focus_filter", "Status", id="inbox_filter"),
+        Binding("f5", "fetch", "Fetch now", id="inbox_fetch"),
     ]
 
     def __init__(self) -> None:
@@ -72,6 +75,7 @@ class InboxScreen(DeskScreen[None]):
             yield Static(id="inbox-counts")
         yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="inbox-legend", classes="hint")
+        yield Static(id="inbox-sync", classes="hint")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
@@ -107,6 +111,7 @@ class InboxScreen(DeskScreen[None]):
         self.loaded = 0
         self.query_one("#inbox-legend", Static).update(self.tr("inbox.legend"))
         self._show_counts()
+        self._show_sync()
         if self.page is not None:
             self.reload()
 
@@ -211,6 +216,23 @@ class InboxScreen(DeskScreen[None]):
 
     def action_focus_filter(self) -> None:
         self.query_one("#inbox-filter", Select).focus()
+
+    def action_fetch(self) -> None:
+        """Fetch new applications and send decided results now; the list follows."""
+        if not self.desk_app.portal_poll.run_now():
+            self.query_one("#inbox-sync", Static).update(self.tr("inbox.poll_busy"))
+
+    def portal_synced(self) -> None:
+        """A round started or ended (the timer's or F5's): its words here, and the list again."""
+        self._show_sync()
+        if not self.desk_app.portal_poll.running and self.page is not None:
+            self.reload()
+
+    def _show_sync(self) -> None:
+        text, bad = self.desk_app.portal_poll.status(self.tr, self.desk_app.lang)
+        line = self.query_one("#inbox-sync", Static)
+        line.update(text)
+        line.set_class(bad, "error")
 
     def action_back(self) -> None:
         self.app.pop_screen()

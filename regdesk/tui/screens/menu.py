@@ -121,6 +121,11 @@ class MenuScreen(DeskScreen[None]):
         # Back from a service (the inbox decided some): the counts as they are now.
         self._count_inbox()
 
+    def portal_synced(self) -> None:
+        """A fetch round ended (the timer's): new applications change the counts."""
+        if not self.desk_app.portal_poll.running:
+            self._count_inbox()
+
     def _count_inbox(self) -> None:
         self.desk_call(
             calls.inbox_counts,

@@ -165,9 +165,7 @@ class PortalCaseScreen(DeskScreen[None]):
         keeps it otherwise), the application shown as it now stands."""
         self._load()
         self._said = said
-        self.desk_app.call_desk(
-            self.desk_app, calls.portal_deliver, failed=lambda _: None, group="portal-deliver"
-        )
+        self.desk_app.portal_poll.soon()
 
     def action_back(self) -> None:
         self.app.pop_screen()
