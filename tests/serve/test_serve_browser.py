@@ -153,7 +153,9 @@ def test_a_walk_in_at_a_browser_desk(
     # The talon, on this workstation's printer: the browser's, as a PDF.
     desk.press("F6")
     desk.wait_for(en("serve.delivered", file=f"{number}-talon.pdf")[:40])
-    wait_until(lambda: downloads, "the talon's download")
+    # Playwright's sync API hands events over only while it is called: the poll asks the page
+    # something each time, or a download that arrives after the text above is never seen.
+    wait_until(lambda: desk.page.evaluate("true") and downloads, "the talon's download")
     download = downloads[0]
     assert download.suggested_filename == f"{number}-talon.pdf"
     data = Path(download.path()).read_bytes()
