@@ -325,7 +325,9 @@ class DeskApp(App[None]):
         if fd < 0 or self.is_headless or not os.isatty(fd):
             return
         self.set_interval(1.0, lambda: None if os.isatty(fd) else self._terminal_gone())
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        # A loop that cannot take signal handlers (not the main thread) still has the isatty
+        # check above; the terminal is then noticed within a second instead of at once.
+        with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._terminal_gone)
 
     def _terminal_gone(self) -> None:
