@@ -25,6 +25,7 @@ from regdesk.core.errors import UserError
 from regdesk.core.roles import Permission, Role, may
 from regdesk.core.rules import RuleSettings
 from regdesk.desk.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
+from regdesk.desk.terminal_name import workstation_name
 from regdesk.store import audit
 from regdesk.store.db import open_db, transaction
 from regdesk.store.journal import ApplicationRecord, Journal
@@ -58,6 +59,9 @@ class DeskContext:
         # The one clock of the desk: clinic time for all a person reads or the rules count.
         self.clock = clock if clock is not None else ClinicClock(config.work_hours.timezone)
         self.paths = DataPaths(config.data_path())
+        self.workstation = workstation_name()
+        """This workstation's name (``REGDESK_WORKSTATION`` or the host's): the printers' choice
+        and what colleagues and the audit are told of "where"."""
         self.db = db if db is not None else open_db(self.paths.database, config.storage.durability)
         self._lock = threading.RLock()
         self.journal = Journal(self.db)
