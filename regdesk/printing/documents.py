@@ -113,6 +113,10 @@ class TalonData:
     """A reprint: the document carries the duplicate mark."""
     signature_sha256: str = ""
     """Hex SHA-256 of the signed content of the application's EDS signature; bound into the QR."""
+    mark: str = ""
+    """A banner across the document, e.g. a printer's TEST page or a TRAINING talon; printed as
+    given (the caller picks the words and languages); empty for a real document. It is not in
+    the QR digest: it marks the paper, the signature decides whether the document is real."""
 
     @property
     def kind(self) -> DocKind:
@@ -143,6 +147,8 @@ class RefusalData:
     note: str = ""
     duplicate: bool = False
     signature_sha256: str = ""
+    mark: str = ""
+    """As ``TalonData.mark``."""
 
     def __post_init__(self) -> None:
         if not self.number and not self.internal_id:
@@ -177,6 +183,8 @@ class AnnulmentData:
     duplicate: bool = False
     signature_sha256: str = ""
     """Hex SHA-256 of the annulment's signed content; bound into the QR."""
+    mark: str = ""
+    """As ``TalonData.mark``."""
 
     @property
     def kind(self) -> DocKind:

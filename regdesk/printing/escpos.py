@@ -16,7 +16,7 @@ from regdesk.core.errors import UserError
 from regdesk.printing import FONT_DIR
 from regdesk.printing.documents import Document
 from regdesk.printing.qr import payload_for
-from regdesk.printing.text import render_lines
+from regdesk.printing.text import mark_lines, render_lines
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -30,6 +30,11 @@ CUT = GS + b"V" + bytes([66, 0])
 """GS V 66 0: feed to the cutter and cut (a partial cut where the printer has one)."""
 ALIGN_LEFT = ESC + b"a\x00"
 ALIGN_CENTER = ESC + b"a\x01"
+BOLD_ON = ESC + b"E\x01"
+BOLD_OFF = ESC + b"E\x00"
+DOUBLE_HEIGHT = GS + b"!\x01"
+"""GS ! 1: characters twice as tall, as wide as usual (so a line still holds ``width``)."""
+NORMAL_SIZE = GS + b"!\x00"
 
 DOTS = {48: 576, 32: 384}
 """Printable dots a line at 203 dpi: 72 mm of 80 mm paper, 48 mm of 58 mm paper."""
@@ -85,12 +90,37 @@ def render_escpos(doc: Document, width: int = 48, kz1048: bool = True) -> bytes:
     """The receipt as ESC/POS bytes for a ``width``-column (48: 80 mm, 32: 58 mm) printer."""
     if width not in DOTS:
         raise ValueError(f"receipt width {width} is not one of {sorted(DOTS)}")
-    lines = render_lines(doc, width)
     if not kz1048:
+        lines = render_lines(doc, width)
         return INIT + raster(lines, payload_for(doc), DOTS[width]) + b"\n" * 3 + CUT
+    lines = render_lines(doc, width, mark=False)
     body = b"\n".join(encode_kz1048(line) for line in lines) + b"\n"
     qr = ALIGN_CENTER + qr_command(payload_for(doc), 6 if width == 48 else 4) + ALIGN_LEFT
-    return INIT + CODEPAGE_KZ1048 + body + b"\n" + qr + b"\n" * 3 + CUT
+    banner = mark_command(doc.mark, width)
+    return INIT + CODEPAGE_KZ1048 + banner + body + b"\n" + qr + b"\n" + banner + b"\n" * 2 + CUT
+
+
+def mark_command(mark: str, width: int) -> bytes:
+    """A document's mark in bold, double-height letters between two rules (empty without one),
+    printed at the head and the foot of the receipt, after the QR code, so a torn-off piece
+    still carries it."""
+    lines = mark_lines(mark, width)
+    if not lines:
+        return b""
+    rule, words = lines[0], lines[1:-1]
+    big = b"\n".join(encode_kz1048(line) for line in words)
+    return (
+        encode_kz1048(rule)
+        + b"\n"
+        + BOLD_ON
+        + DOUBLE_HEIGHT
+        + big
+        + b"\n"
+        + NORMAL_SIZE
+        + BOLD_OFF
+        + encode_kz1048(rule)
+        + b"\n"
+    )
 
 
 def raster_image(lines: list[str], payload: str, dots: int) -> PILImage.Image:

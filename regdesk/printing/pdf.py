@@ -28,6 +28,7 @@ _PAGES: dict[str, tuple[float, float]] = {"A5": (148.0, 210.0), "A4": (210.0, 29
 
 _GREY = (90, 90, 90)
 _WATERMARK = (215, 215, 215)
+_BAND = (40, 40, 40)
 _EMPTY = ("", "")
 
 
@@ -122,10 +123,11 @@ def _put(pdf: FPDF, x: float, y: float, width: float, height: float, text: str, 
 class _Writer:
     """Puts two sheets (kk, ru) on the page row by row, so each row's halves stay level."""
 
-    def __init__(self, pdf: FPDF, geo: _Geometry, watermark: str) -> None:
+    def __init__(self, pdf: FPDF, geo: _Geometry, watermark: str, band: str = "") -> None:
         self.pdf = pdf
         self.geo = geo
         self.watermark = watermark
+        self.band = band
         self.y = geo.margin
         self.x = (geo.margin, geo.margin + geo.column + geo.gap)
         self._page()
@@ -135,16 +137,40 @@ class _Writer:
         self.y = self.geo.margin
         if self.watermark:
             self._draw_watermark()
+        if self.band:
+            self._draw_band()
 
     def _draw_watermark(self) -> None:
         pdf, geo = self.pdf, self.geo
-        pdf.set_font(FONT, "B", geo.pt_heading * 3.2)
+        points = geo.pt_heading * 3.2
+        pdf.set_font(FONT, "B", points)
+        # A long mark (two languages) is made smaller to stay on the page's diagonal.
+        room = 0.8 * (geo.width**2 + geo.height**2) ** 0.5
+        w = pdf.get_string_width(self.watermark)
+        if w > room:
+            pdf.set_font(FONT, "B", points * room / w)
         pdf.set_text_color(*_WATERMARK)
         cx, cy = geo.width / 2, geo.height / 2
         with pdf.rotation(angle=35, x=cx, y=cy):
             w = pdf.get_string_width(self.watermark)
             pdf.text(cx - w / 2, cy, self.watermark)
         pdf.set_text_color(0, 0, 0)
+
+    def _draw_band(self) -> None:
+        """The document's mark in white bold letters on a dark band across the top of the page,
+        above the text rather than over it, so the talon stays readable."""
+        pdf, geo = self.pdf, self.geo
+        width = geo.width - 2 * geo.margin
+        lines = self._lines(self.band, geo.pt_title, "B", width - 4)
+        lh = geo.line_height(geo.pt_title)
+        height = len(lines) * lh + 2.0
+        pdf.set_fill_color(*_BAND)
+        pdf.rect(geo.margin, self.y, width, height, "F")
+        pdf.set_text_color(255, 255, 255)
+        for i, line in enumerate(lines):
+            _put(pdf, geo.margin, self.y + 1.0 + i * lh, width, lh, line, "C")
+        pdf.set_text_color(0, 0, 0)
+        self.y += height + 2.0
 
     def _lines(self, text: str, points: float, style: str, width: float) -> list[str]:
         self.pdf.set_font(FONT, style, points)
@@ -259,6 +285,8 @@ def render_pdf(doc: Document, size: PaperSize = "A5") -> bytes:
     kk, ru = (sheet(doc, lang) for lang in PAPER_LANGS)
     payload = payload_for(doc)
     mark = f"{kk.duplicate_mark} / {ru.duplicate_mark}" if doc.duplicate else ""
+    # The diagonal says "duplicate" when the paper is one, else the document's own mark (which
+    # the band at the top of every page says as well).
 
     pdf.set_title(f"{ru.title} {doc.reference}")
     pdf.set_subject(payload)
@@ -267,7 +295,7 @@ def render_pdf(doc: Document, size: PaperSize = "A5") -> bytes:
     pdf.set_lang("kk-KZ")
     pdf.set_creation_date(doc.issued_at)
 
-    w = _Writer(pdf, geo, mark)
+    w = _Writer(pdf, geo, mark or doc.mark, band=doc.mark)
     _heading(w, kk, ru)
     w.rule()
     w.row((kk.title, ru.title), geo.pt_title, "B", align="C")

@@ -61,18 +61,31 @@ def sheet_lines(page: Sheet, width: int) -> list[str]:
     return lines
 
 
-def render_lines(doc: Document, width: int = 48) -> list[str]:
-    """The receipt as lines of at most ``width`` characters: kk block, ru block, the code."""
+def mark_lines(mark: str, width: int) -> list[str]:
+    """A document's mark (``TalonData.mark``) as a banner: a rule of ``#``, the words centred,
+    a rule; nothing for a document without one."""
+    if not mark:
+        return []
+    bar = "#" * width
+    return [bar, *_center(mark, width), bar]
+
+
+def render_lines(doc: Document, width: int = 48, mark: bool = True) -> list[str]:
+    """The receipt as lines of at most ``width`` characters: kk block, ru block, the code.
+
+    A document's mark opens and closes the receipt; ``mark=False`` leaves it to the caller
+    (``render_escpos`` prints it in bold)."""
     if width < 24:
         raise ValueError(f"a receipt line of {width} characters is too narrow")
     kk, ru = (sheet(doc, lang) for lang in PAPER_LANGS)
-    lines = sheet_lines(kk, width)
+    banner = mark_lines(doc.mark, width) if mark else []
+    lines = banner + sheet_lines(kk, width)
     lines.append("=" * width)
     lines += sheet_lines(ru, width)
     lines.append("=" * width)
     lines += _wrap(f"{kk.qr_caption} / {ru.qr_caption}:", width)
     lines += _wrap(payload_for(doc), width)
-    return lines
+    return lines + banner
 
 
 def render_text(doc: Document, width: int = 48) -> str:
