@@ -21,9 +21,14 @@ After each run, from the database through a separate connection: lost registrati
 process was given that the journal does not hold), duplicate numbers, missing numbers (the
 year's sequence must be 1..max without gaps), registrations in the journal that no process was
 told of; the errors a receptionist would have been shown, by kind (a catalogue key, or the type
-of an exception that is no user error), and how many mention "database is locked". Printed:
-registrations, per second, p50/p95/max of one ``register`` call (the EDS signature, then the
-numbered transaction), of one look-up and of one sending of the outbox.
+of an exception that is no user error), and how many mention "database is locked"; from the
+simulator's request log, how many times each attachment was posted (more than once: two desks
+sent the same item) and how many were still unsent at the end. Printed: registrations, per
+second and per minute, p50/p95/max of one ``register`` call (the EDS signature, then the
+numbered transaction), of one look-up and of one sending of the outbox; and where a
+``register`` call's time goes: waiting for the write lock (``BEGIN IMMEDIATE``), the work inside
+its write transactions, their ``COMMIT`` (the WAL written, and a checkpoint when one falls due),
+and the rest (reading the application, the EDS signature), timed at the desk's connection.
 
 Limits: the workstations share one machine (2 cores here, with whatever else runs), so the
 figures are those of 20 desks on one small computer, a harsher case than 20 computers sharing
@@ -45,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from regdesk import demo
+from regdesk.registry import contract
 from regdesk.registry.sim.faults import Faults
 from regdesk.store.paths import DataPaths
 
@@ -82,6 +88,32 @@ def eligible(workspace: demo.DemoWorkspace) -> list[str]:
     return chosen
 
 
+class TimedConnection:
+    """The desk's connection, timing each write transaction's phases while ``recording``: the
+    wait for the write lock, the work inside, the commit."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.recording: list[tuple[float, float, float]] | None = None
+        self._began = 0.0
+        self._wait = 0.0
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if self.recording is None or sql not in ("BEGIN IMMEDIATE", "COMMIT"):
+            return self._conn.execute(sql, *args)
+        start = time.perf_counter()
+        cursor = self._conn.execute(sql, *args)
+        end = time.perf_counter()
+        if sql == "BEGIN IMMEDIATE":
+            self._wait, self._began = end - start, end
+        else:
+            self.recording.append((self._wait, start - self._began, end - start))
+        return cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
 def shown(error: BaseException) -> tuple[str, str]:
     """The kind of an error and the text a receptionist would read (English and Russian)."""
     from regdesk.core.errors import UserError
@@ -107,12 +139,15 @@ async def _desk_loop(
         "register_s": [],
         "lookup_s": [],
         "flush_s": [],
+        "phases": [],
         "errors": Counter(),
         "locked": 0,
         "skipped": 0,
         "exhausted": False,
     }
     desk = Desk(load(config_file))
+    timed = TimedConnection(desk.context.db.conn)
+    desk.context.db.conn = timed  # type: ignore[assignment]
 
     def failed(error: BaseException) -> None:
         kind, text = shown(error)
@@ -154,9 +189,16 @@ async def _desk_loop(
                 required = desk.form.required_documents(desk.form.get(app_id))
                 seen = ",".join(d.value for d in required) or "identity"
                 desk.form.save_form(app_id, dict(READY_FORM, documents_seen=seen))
+                timed.recording = []
                 began = time.perf_counter()
                 number = desk.registration.register(app_id, check)
-                result["register_s"].append(time.perf_counter() - began)
+                took = time.perf_counter() - began
+                result["register_s"].append(took)
+                wait, inside, commit = (sum(p[i] for p in timed.recording) for i in range(3))
+                result["phases"].append(
+                    (wait, inside, commit, took - wait - inside - commit, len(timed.recording))
+                )
+                timed.recording = None
                 result["registered"].append((app_id, number))
                 # As the result screen does: the outbox sent in the background while the
                 # receptionist goes on (one sending at a time per desk).
@@ -195,6 +237,9 @@ def check_journal(database: Path, reported: list[tuple[int, str]]) -> dict[str, 
         rows = conn.execute(
             "SELECT id, number, number_year, number_seq FROM applications WHERE number IS NOT NULL"
         ).fetchall()
+        unsent = conn.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'attachment' AND sent_at IS NULL"
+        ).fetchone()[0]
     finally:
         conn.close()
     held = {(app_id, number) for app_id, number, _year, _seq in rows}
@@ -205,6 +250,7 @@ def check_journal(database: Path, reported: list[tuple[int, str]]) -> dict[str, 
         missing += len(set(range(1, seqs[-1] + 1)) - set(seqs))
     return {
         "in_journal": len(rows),
+        "unsent": unsent,
         "lost": sum(1 for r in reported if r not in held),
         "duplicate": sum(n - 1 for n in numbers.values() if n > 1),
         "missing": missing,
@@ -248,6 +294,15 @@ def run(label: str, faults: Faults | None) -> None:
             database = DataPaths.for_config(workspace.config).database
             reported = [r for o in outcomes for r in o["registered"]]
             journal = check_journal(database, reported)
+            logged = workspace.simulator.requests()
+            posts = Counter(
+                r.idempotency_key
+                for r in logged
+                if r.method == "POST" and r.path == contract.ATTACHMENTS
+            )
+            # The simulator keeps its last 100,000 requests (``RequestLog``): past that, the
+            # oldest posts are gone and the counts below are a lower bound.
+            full = len(logged) >= 100_000
         finally:
             workspace.stop()
     register = [s for o in outcomes for s in o["register_s"]]
@@ -257,13 +312,36 @@ def run(label: str, faults: Faults | None) -> None:
     locked = sum(o["locked"] for o in outcomes)
     print(
         f"{len(reported)} registrations ({len(people)} people eligible, share {share} a desk),"
-        f" {len(reported) / SECONDS:.1f} per second;"
+        f" {len(reported) / SECONDS:.1f} per second, {len(reported) * 60 / SECONDS:.0f} a minute;"
         f" {sum(o['skipped'] for o in outcomes)} skipped (the rules blocked the look-up);"
         f" desks out of people: {sum(1 for o in outcomes if o['exhausted'])}"
     )
     print(f"  register: {_figures(register)}")
+    phases = [p for o in outcomes for p in o["phases"]]
+    if phases:
+        transactions = Counter(p[4] for p in phases)
+        print(f"    write transactions per call: {dict(sorted(transactions.items()))}")
+        names = ("lock wait", "inside", "commit", "outside")
+        for i, name in enumerate(names):
+            print(f"    {name + ':':10} {_figures([p[i] for p in phases])}")
+        slow = sorted(phases, key=lambda p: sum(p[:4]))[int(len(phases) * 0.95) :]
+        shares = [sum(p[i] for p in slow) for i in range(4)]
+        print(
+            "    the slowest 5 % of calls spend: "
+            + ", ".join(
+                f"{name} {share / sum(shares):.0%}"
+                for name, share in zip(names, shares, strict=True)
+            )
+        )
     print(f"  look-up:  {_figures(lookups)}")
     print(f"  outbox sent (in the background): {_figures(flushes)}")
+    twice = sum(1 for n in posts.values() if n > 1)
+    print(
+        f"  attachments posted: {sum(posts.values())} posts of {len(posts)} items,"
+        f" {sum(posts.values()) / max(1, len(posts)):.2f} per item, {twice} items posted more"
+        f" than once (max {max(posts.values(), default=0)}); unsent at the end {journal['unsent']}"
+        + (" (the simulator's log was full: a lower bound)" if full else "")
+    )
     print(
         f"  journal: {journal['in_journal']} numbered; lost {journal['lost']},"
         f" duplicate {journal['duplicate']}, missing {journal['missing']},"

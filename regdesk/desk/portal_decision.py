@@ -37,7 +37,8 @@ import base64
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from regdesk.core.application import Channel, Role, State
@@ -46,11 +47,20 @@ from regdesk.core.json_types import JsonValue
 from regdesk.core.person import RegistryFacts
 from regdesk.core.refusals import RefusalReason, RefusalStep, UnknownRefusalReason, for_step
 from regdesk.core.refusals import reason as refusal_reason
+from regdesk.desk import outbox_rounds
 from regdesk.desk.context import DeskContext
 from regdesk.desk.corrections import StateRefused
 from regdesk.desk.errors import DeskError, DistrictMissing, RulesBlock
 from regdesk.desk.form import ApplicationForm
 from regdesk.desk.issuance import Issuance
+from regdesk.desk.outbox_rounds import (
+    FIRST_RETRY,
+    LEASE,
+    LONGEST_RETRY,
+    RegistryDown,
+    retry_delay,
+    send_round,
+)
 from regdesk.desk.registration import (
     KeyCheck,
     Registration,
@@ -70,30 +80,10 @@ from regdesk.store.journal import (
 from regdesk.store.journal.portal_results import PORTAL_RESULT, result_key
 
 if TYPE_CHECKING:  # httpx is loaded with the registry client, on first use
-    from regdesk.registry.errors import RegistryError, Unavailable
+    from regdesk.registry.errors import RegistryError
 
 SYSTEM = "system"
 """Who the journal names for a delivery: the program, whoever (or no one) is signed in."""
-
-LEASE = timedelta(minutes=2)
-"""How long a desk that took a result to send keeps it from other desks (and from itself after a
-crash mid-way): longer than one call to the registry with its retries can last."""
-FIRST_RETRY = timedelta(seconds=30)
-"""The wait after a first failed delivery; each further failure doubles it…"""
-LONGEST_RETRY = timedelta(minutes=15)
-"""…up to this: after a registry down for hours, a result goes within this long of its return.
-No jitter: the lease already keeps the desks of one clinic from sending the same result."""
-
-
-def retry_delay(attempts: int, asked: float | None = None) -> timedelta:
-    """The wait before the next delivery after ``attempts`` failed ones (at least 1), or what
-    the registry asked for (``Retry-After``) when that is longer."""
-    # The exponent is bounded: a registry down for days counts hundreds of attempts, and a
-    # timedelta of 30 s * 2**100 does not exist.
-    delay = min(LONGEST_RETRY, FIRST_RETRY * 2 ** min(max(0, attempts - 1), 20))
-    if asked is not None:
-        delay = max(delay, timedelta(seconds=asked))
-    return delay
 
 
 class Unverified(DeskError):
@@ -465,38 +455,13 @@ async def deliver_pending(ctx: DeskContext) -> DeliveryRound:
     reached, the rest of the round is not sent (each would wait for its own timeout) and backs
     off with the same reason.
     """
-    items = await asyncio.to_thread(_claim, ctx)
-    done = DeliveryRound()
-    down: _Down | None = None
-    for item in items:
-        if down is not None:
-            await asyncio.to_thread(_failed, ctx, item, down.error, down.error.retry_after)
-            result = "failed"
-        else:
-            try:
-                result = await _deliver(ctx, item)
-            except _Down as exc:
-                down, result = exc, "failed"
-        done = DeliveryRound(
-            delivered=done.delivered + (result == "delivered"),
-            reconciled=done.reconciled + (result == "reconciled"),
-            held=done.held + (result == "held"),
-            failed=done.failed + (result == "failed"),
-        )
-    return done
-
-
-class _Down(Exception):
-    """The registry could not be reached: the round stops sending."""
-
-    def __init__(self, error: Unavailable) -> None:
-        super().__init__(error.key)
-        self.error = error
-
-
-def _claim(ctx: DeskContext) -> list[OutboxItem]:
-    with ctx.locked():
-        return ctx.journal.outbox.claim([PORTAL_RESULT], ctx.now(), LEASE)
+    outcomes = await send_round(ctx, [PORTAL_RESULT], partial(_deliver, ctx), "failed")
+    return DeliveryRound(
+        delivered=outcomes.count("delivered"),
+        reconciled=outcomes.count("reconciled"),
+        held=outcomes.count("held"),
+        failed=outcomes.count("failed"),
+    )
 
 
 async def _deliver(ctx: DeskContext, item: OutboxItem) -> str:
@@ -531,7 +496,7 @@ async def _deliver(ctx: DeskContext, item: OutboxItem) -> str:
         return "held"
     except Unavailable as exc:
         await asyncio.to_thread(_failed, ctx, item, exc, exc.retry_after)
-        raise _Down(exc) from None
+        raise RegistryDown(exc) from None
     except RegistryError as exc:
         await asyncio.to_thread(_failed, ctx, item, exc)
         return "failed"
@@ -587,9 +552,7 @@ def _failed(
     ctx: DeskContext, item: OutboxItem, exc: RegistryError | None, asked: float | None = None
 ) -> None:
     error = exc.message("en") if exc is not None else "the portal reports no result yet"
-    retry_at = ctx.now() + retry_delay(item.attempts + 1, asked)
-    with ctx.locked():
-        ctx.journal.outbox.failed(item.id, error, retry_at)
+    outbox_rounds.failed(ctx, item, error, asked)
 
 
 def _hold(ctx: DeskContext, item: OutboxItem, why: str, exc: RegistryError | None) -> None:

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 from regdesk.core.json_types import JsonValue
 from regdesk.core.person import RegistryFacts
 from regdesk.core.rules import effective_date
+from regdesk.desk import outbox_rounds
 from regdesk.desk.context import DeskContext
 from regdesk.desk.form import ApplicationForm
 from regdesk.store.db import transaction
-from regdesk.store.journal import ApplicationRecord
+from regdesk.store.journal import ApplicationRecord, OutboxItem
 
 if TYPE_CHECKING:  # cryptography is loaded when a key is opened, not at start-up
     from regdesk.signing.certinfo import CertInfo
@@ -221,54 +222,53 @@ class Registration:
         return number
 
     async def flush_outbox(self) -> int:
-        """Send queued attachments (and annulments) to the registry; returns how many went through.
+        """Send the queued attachments (and annulments) that are due to the registry; returns
+        how many went through.
 
-        A failure stays queued with its error and is tried again at the next flush.
+        The items are claimed first (``outbox_rounds``), so the clinic's desks each send their
+        own and none sends one another is sending; a failure stays queued with its error and is
+        tried again after its backoff, by whichever desk flushes then.
         """
-        from regdesk.registry.errors import RegistryError
+        # Only its own kinds: the portal's results (``desk.portal_decision``) are the inbox
+        # round's, and must not crowd the attachments out of the batch.
+        outcomes = await outbox_rounds.send_round(
+            self._ctx, ("attachment", "annulment"), self._send, False
+        )
+        return sum(outcomes)
 
-        ctx = self._ctx
-        with ctx.locked():
-            # Only its own kinds: the portal's results (``desk.portal_decision``) back off on
-            # their own and must not crowd the attachments out of the batch.
-            pending = ctx.journal.outbox.pending(kinds=("attachment", "annulment"))
-        sent = 0
-        for item in pending:
-            p = item.payload
-            try:
-                if item.kind == "attachment":
-                    await ctx.registry().record_attachment(
-                        str(p["iin"]),
-                        ctx.config.clinic.bin,
-                        int(p["district"]),
-                        str(p["basis"]),
-                        date.fromisoformat(str(p["effective_date"])),
-                        item.idempotency_key,
-                    )
-                elif item.kind == "annulment":  # desk.corrections: a registration annulled
-                    await ctx.registry().annul_attachment(
-                        str(p["iin"]),
-                        ctx.config.clinic.bin,
-                        str(p["application"]),
-                        str(p["reason_code"]),
-                        item.idempotency_key,
-                    )
-                else:
-                    continue
-            except RegistryError as exc:
-                await asyncio.to_thread(self._outbox_failed, item.id, exc.message("en"))
-                continue
-            await asyncio.to_thread(self._outbox_done, item.id)
-            sent += 1
-        return sent
+    async def _send(self, item: OutboxItem) -> bool:
+        """Send one claimed item to the register and end it (done or failed); whether it went."""
+        from regdesk.registry.errors import RegistryError, Unavailable
 
-    def _outbox_done(self, item_id: int) -> None:
-        with self._ctx.locked():
-            self._ctx.journal.outbox.done(item_id, self._ctx.now())
-
-    def _outbox_failed(self, item_id: int, error: str) -> None:
-        with self._ctx.locked():
-            self._ctx.journal.outbox.failed(item_id, error)
+        ctx, p = self._ctx, item.payload
+        try:
+            if item.kind == "attachment":
+                await ctx.registry().record_attachment(
+                    str(p["iin"]),
+                    ctx.config.clinic.bin,
+                    int(p["district"]),
+                    str(p["basis"]),
+                    date.fromisoformat(str(p["effective_date"])),
+                    item.idempotency_key,
+                )
+            else:  # "annulment", desk.corrections: a registration annulled
+                await ctx.registry().annul_attachment(
+                    str(p["iin"]),
+                    ctx.config.clinic.bin,
+                    str(p["application"]),
+                    str(p["reason_code"]),
+                    item.idempotency_key,
+                )
+        except Unavailable as exc:
+            await asyncio.to_thread(
+                outbox_rounds.failed, ctx, item, exc.message("en"), exc.retry_after
+            )
+            raise outbox_rounds.RegistryDown(exc) from None
+        except RegistryError as exc:
+            await asyncio.to_thread(outbox_rounds.failed, ctx, item, exc.message("en"))
+            return False
+        await asyncio.to_thread(outbox_rounds.done, ctx, item)
+        return True
 
 
 __all__ = ["KeyCheck", "Registration", "key_folder_offer", "register_numbered"]
