@@ -2,7 +2,8 @@
 
 Lists stale ``.part`` files and orphan scans in the vault, attachments whose scan is missing,
 originals in the scanner folder that the vault already holds (``[scans] after_store =
-"remove"``), and printed files past their printer's ``keep_hours`` (``regdesk.store.doctor``).
+"remove"``), printed files past their printer's ``keep_hours`` and the ``.part`` files of a print
+that never finished (``regdesk.store.doctor``).
 ``--clean`` removes all of those but the missing scans, which nothing can bring back but a
 backup; a file still referenced by the journal is never removed.
 
@@ -32,10 +33,8 @@ def register(sub: Any, ctx: Context) -> None:
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
-    from datetime import timedelta
-
     from regdesk.commands.common import open_existing_db
-    from regdesk.printing.printers import old_prints, printed_folders
+    from regdesk.printing.printers import doctor_prints
     from regdesk.store.doctor import clean, examine
     from regdesk.store.paths import DataPaths
 
@@ -45,10 +44,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     if db is None:
         return EXIT_NO_DATABASE
     now = ctx.clock().utc()
-    prints: list[Path] = []
-    for folder, hours in printed_folders(config.printing.printers, paths.root):
-        if hours > 0:
-            prints += old_prints(folder, now - timedelta(hours=hours))
+    prints = doctor_prints(config.printing.printers, paths.root, now)
     scan_folder = None
     if config.scans.after_store == "remove":
         scan_folder = (

@@ -294,6 +294,31 @@ def old_prints(folder: Path, older_than: datetime) -> list[Path]:
     return sorted(found)
 
 
+STALE_PART_AGE = timedelta(minutes=15)
+"""A folder printer's ``.part`` file older than this was left by a desk that died while writing
+(killed, power cut): writing one document takes far less, and another desk may be writing one
+now."""
+
+_PART = re.compile(r"^\..+\.part$")
+
+
+def left_parts(folder: Path, older_than: datetime) -> list[Path]:
+    """The ``.part`` files ``write_atomic`` left in ``folder`` before ``older_than`` (aware)."""
+    return [p for p in old_prints(folder, older_than) if _PART.match(p.name)]
+
+
+def doctor_prints(printers: Iterable[Printer], data_dir: Path, now: datetime) -> list[Path]:
+    """What ``regdesk doctor`` removes of the folder printers' files at ``now``: printed files
+    past their printer's ``keep_hours``, and in every folder (its files kept or not) the
+    ``.part`` files of a write that never finished."""
+    found: set[Path] = set()
+    for folder, hours in printed_folders(printers, data_dir):
+        if hours > 0:
+            found.update(old_prints(folder, now - timedelta(hours=hours)))
+        found.update(left_parts(folder, now - STALE_PART_AGE))
+    return sorted(found)
+
+
 def printed_folders(printers: Iterable[Printer], data_dir: Path) -> list[tuple[Path, float]]:
     """Each folder printer's folder with how many hours its files are kept (0: kept), once."""
     seen: dict[Path, float] = {}
