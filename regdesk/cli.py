@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "doctor",
     "report",
     "portal",
+    "printer",
 )
 
 

@@ -10,7 +10,7 @@ the audit names them, never the operating-system user.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -112,4 +112,27 @@ def signed_in(ns: argparse.Namespace, ctx: Context) -> Iterator[DeskContext]:
         desk.close()
 
 
-__all__ = ["Refused", "add_options", "read_new_password", "read_secret", "signed_in"]
+def act_signed_in(ns: argparse.Namespace, ctx: Context, body: Callable[[DeskContext], int]) -> int:
+    """``body(desk)`` with the employee signed in; its ``UserError`` said in the user's language
+    (exit 1), a failed sign-in's code returned."""
+    from regdesk.core.errors import UserError
+
+    try:
+        with signed_in(ns, ctx) as desk:
+            try:
+                return body(desk)
+            except UserError as exc:
+                print(exc.message(ctx.lang), file=ctx.err)
+                return EXIT_REFUSED
+    except Refused as stop:
+        return stop.code
+
+
+__all__ = [
+    "Refused",
+    "act_signed_in",
+    "add_options",
+    "read_new_password",
+    "read_secret",
+    "signed_in",
+]

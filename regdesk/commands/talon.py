@@ -150,7 +150,9 @@ def _print(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journa
         issued = reprint(record.id, out=out, fmt=fmt)
     else:
         printers = {p.name: p for p in config.printing.printers}
-        printer_name = ns.printer or config.printing.default
+        from regdesk.desk.issuance import default_printer
+
+        printer_name = ns.printer or default_printer(desk)
         printer = printers.get(printer_name)
         if printer is None:
             ctx.warn(

@@ -62,6 +62,7 @@ from regdesk.desk.portal_inbox import (
     PortalInbox,
     Urgency,
 )
+from regdesk.desk.printer_setup import PrinterRow, PrinterSetup
 from regdesk.desk.registration import KeyCheck, Registration, key_folder_offer
 from regdesk.desk.reports import REPORTS, Period, Report, ReportError, Scope, run_report
 from regdesk.desk.session import Session
@@ -112,6 +113,8 @@ __all__ = [
     "PortalCase",
     "PortalDecision",
     "PortalInbox",
+    "PrinterRow",
+    "PrinterSetup",
     "Readiness",
     "Registration",
     "Report",

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from regdesk.config import Printer, Printing
+from regdesk.config import BROWSER_PRINTER, Printer
 from regdesk.core.application import State
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
@@ -77,15 +77,32 @@ class Issued:
         return self.error.message(lang) if self.error is not None else self.detail
 
 
+def default_printer(ctx: DeskContext) -> str:
+    """The printer the print key uses at this workstation: the admin's choice for it
+    (``desk.printer_setup``) when the config still defines that printer and the desk is not in a
+    browser, else the config's default."""
+    from regdesk.store import printer_choice
+
+    printing = ctx.config.printing
+    if printing.default == BROWSER_PRINTER:
+        return printing.default
+    with ctx.locked():
+        choice = printer_choice.chosen(ctx.db, ctx.workstation)
+    if choice is not None and any(p.name == choice for p in printing.printers):
+        return choice
+    return printing.default
+
+
 def _choose_output(
-    config: Printing, printer: str | None, out: Path | None, fmt: str | None
+    ctx: DeskContext, printer: str | None, out: Path | None, fmt: str | None
 ) -> tuple[str, Printer | Path, str]:
     """Where a document goes and in which format: the file ``out`` (PDF unless ``fmt`` says
-    otherwise), or ``printer`` (default: the config's) in its own format unless ``fmt`` says
-    otherwise; the name recorded for the print comes first."""
+    otherwise), or ``printer`` (default: this workstation's) in its own format unless ``fmt``
+    says otherwise; the name recorded for the print comes first."""
     if out is not None:
         return "file", out, fmt or "pdf-a5"
-    name = printer or config.default
+    config = ctx.config.printing
+    name = printer or default_printer(ctx)
     found = next((p for p in config.printers if p.name == name), None)
     if found is None:
         known = ", ".join(p.name for p in config.printers)
@@ -93,7 +110,7 @@ def _choose_output(
     return name, found, fmt or found.format
 
 
-def _output(chosen: Printer | Path, doc: Document, root: Path, fmt: str) -> PrintResult:
+def output_document(chosen: Printer | Path, doc: Document, root: Path, fmt: str) -> PrintResult:
     """``doc`` written to the file or sent to the printer; a file that cannot be written is a
     failed print with its reason, like a printer that refuses."""
     from regdesk.printing.printers import PrintResult, print_document, render, write_atomic
@@ -120,14 +137,14 @@ def print_recorded(
 ) -> Issued:
     """The one rule for every print of an application's ``kind`` of document: made by
     ``make(duplicate)``, marked as a duplicate when printed before, sent to ``printer`` (default:
-    the config's) or written to ``out``, and recorded, failed prints too. ``printed`` runs in
+    this workstation's) or written to ``out``, and recorded, failed prints too. ``printed`` runs in
     the recording's transaction when the print went through."""
     actor = ctx.actor()
-    name, chosen, fmt = _choose_output(ctx.config.printing, printer, out, fmt)
+    name, chosen, fmt = _choose_output(ctx, printer, out, fmt)
     with ctx.locked():
         duplicate = ctx.journal.issuance.printed_before(app_id, kind)
     doc = make(duplicate)
-    result = _output(chosen, doc, ctx.paths.root, fmt)
+    result = output_document(chosen, doc, ctx.paths.root, fmt)
     issued = Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
     with ctx.locked(), transaction(ctx.db):
         ctx.journal.issuance.record_print(
@@ -277,4 +294,4 @@ class Issuance:
         return ctx.operator.name if ctx.operator is not None else ""
 
 
-__all__ = ["Issuance", "Issued", "print_recorded"]
+__all__ = ["Issuance", "Issued", "default_printer", "output_document", "print_recorded"]

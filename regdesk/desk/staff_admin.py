@@ -82,11 +82,21 @@ def _changes(detail: dict[str, Any] | None) -> tuple[Change, ...]:
         return ()
     before = detail.get("before") or {}
     after = detail.get("after") or {}
+    # An account's fields in their order, then those of other settings (a printer, a district).
+    others = sorted((set(before) | set(after)) - set(CHANGED_FIELDS))
     return tuple(
         Change(f, before.get(f), after.get(f))
-        for f in CHANGED_FIELDS
+        for f in (*CHANGED_FIELDS, *others)
         if before.get(f) != after.get(f)
     )
+
+
+def _other_object(obj: str | None) -> str:
+    """What an admin change that is not an account's names: ``workstation:window-3`` is shown
+    as ``window-3``."""
+    if not obj or ":" not in obj:
+        return obj or ""
+    return obj.split(":", 1)[1]
 
 
 class StaffAdmin:
@@ -246,7 +256,7 @@ class StaffAdmin:
                     actor_name=names.get(r.actor_iin or "", ""),
                     action=r.action,
                     object_iin=target,
-                    object_name=names.get(target or "", ""),
+                    object_name=names.get(target, "") if target else _other_object(r.object),
                     changes=_changes(r.detail),
                     detail=dict(r.detail or {}),
                 )

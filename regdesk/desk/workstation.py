@@ -15,6 +15,7 @@ from regdesk.desk.journal import JournalView
 from regdesk.desk.portal_decision import PortalDecision
 from regdesk.desk.portal_inbox import PortalInbox
 from regdesk.desk.portal_intake import PortalIntake
+from regdesk.desk.printer_setup import PrinterSetup
 from regdesk.desk.registration import Registration
 from regdesk.desk.session import Session
 from regdesk.desk.staff_admin import StaffAdmin
@@ -52,6 +53,8 @@ class Desk:
         self.upkeep = Upkeep(self.context)
         self.portal_inbox = PortalInbox(self.context)
         self.staff_admin = StaffAdmin(self.context)
+        self.printers = PrinterSetup(self.context)
+        """This workstation's printers: the list, a test page, the default (issue 15)."""
         self.portal_intake = PortalIntake(self.context)
         """Table 1 action 5: fetching and receiving the portal's applications."""
 

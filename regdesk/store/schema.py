@@ -335,6 +335,17 @@ ON events (to_state, at, application_id, actor_iin, from_state, reason_code, kin
 WHERE kind = 'transition';
 """
 
+MIGRATION_10 = """
+-- The printer each workstation prints on by default (issue 15, "Printers"): the printers
+-- themselves stay in the workstation's config; only the choice among them is the clinic's.
+CREATE TABLE workstation_printers (
+    workstation TEXT PRIMARY KEY,
+    printer TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -345,6 +356,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_7,
     MIGRATION_8,
     MIGRATION_9,
+    MIGRATION_10,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

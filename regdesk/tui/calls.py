@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         KeyCheck,
         Lookup,
         PortalCase,
+        PrinterRow,
         Readiness,
         Report,
         ScanFile,
@@ -463,6 +464,31 @@ def reset_password(desk: Desk, iin: str) -> str:
 
 def deactivate_employee(desk: Desk, iin: str) -> None:
     desk.staff_admin.deactivate(iin)
+
+
+@dataclass(frozen=True)
+class Printers:
+    """This workstation's printers as the printers' screen shows them (``printers``)."""
+
+    workstation: str
+    rows: tuple[PrinterRow, ...]
+    may_choose: bool
+    """The employee may choose the workstation's default (an admin)."""
+
+
+def printers(desk: Desk) -> Printers:
+    setup = desk.printers
+    return Printers(setup.workstation, tuple(setup.printers()), setup.may_choose())
+
+
+def print_test_page(desk: Desk, name: str) -> Issued:
+    return desk.printers.test_page(name)
+
+
+def choose_printer(desk: Desk, name: str) -> Printers:
+    """Make ``name`` this workstation's default; the list as it is now, to show."""
+    desk.printers.choose_default(name)
+    return printers(desk)
 
 
 def admin_journal(desk: Desk) -> list[AdminChange]:

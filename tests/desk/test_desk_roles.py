@@ -95,6 +95,11 @@ GATED: list[tuple[str, Permission, Call]] = [
         Permission.ADMIN_JOURNAL,
         lambda d, _, out: d.staff_admin.export_journal("kk", out / "journal.csv"),
     ),
+    (
+        "printer_default",
+        Permission.SETTINGS,
+        lambda d, _, __: d.printers.choose_default("receipt-80mm"),
+    ),
     ("staff_deactivate", Permission.STAFF, lambda d, _, __: d.staff_admin.deactivate(TARGET)),
 ]
 """(what the refusal names, the permission, the call): the deactivation last, as it is final."""

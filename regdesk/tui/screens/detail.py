@@ -142,7 +142,7 @@ class DetailScreen(DeskScreen[None]):
         status = self.query_one("#detail-status", Static)
         hand_over(self.app, issued)
         if issued.status == "failed":
-            status.update(self.tr("result.print_failed", detail=issued.detail))
+            status.update(self.tr("result.print_failed", detail=issued.message(self.desk_app.lang)))
         elif issued.status == "delivered":
             status.update(self.tr("serve.delivered", file=issued.file_name))
         else:

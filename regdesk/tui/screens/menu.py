@@ -23,9 +23,14 @@ if TYPE_CHECKING:
 
 SERVICES = ("attach", "journal", "reports", "inbox")
 
-ACCOUNT_SERVICES = (("password", "8", None), ("staff", "9", Permission.STAFF))
+ACCOUNT_SERVICES = (
+    ("printers", "6", None),
+    ("password", "8", None),
+    ("staff", "9", Permission.STAFF),
+)
 """(service, key, permission): the employee's own password, and the admin's staff administration
-(shown, and its key answering, only to a role that may; the use cases refuse the others too).
+(shown, and its key answering, only to a role that may; the use cases refuse the others too);
+this workstation's printers (a test page for all, the default chosen by an admin).
 Fixed keys at the end, so the services above can grow without renumbering them."""
 
 
@@ -41,6 +46,7 @@ class MenuScreen(DeskScreen[None]):
         # Off the footer (the list shows its number; F1 lists it): the footer is full at 80.
         Binding("3", "service('reports')", "Reports", id="service_reports", show=False),
         Binding("4", "service('inbox')", "Portal", id="service_inbox", show=False),
+        Binding("6", "service('printers')", "Printers", id="service_printers", show=False),
         Binding("8", "service('password')", "Password", id="service_password", show=False),
         Binding("9", "service('staff')", "Staff", id="service_staff", show=False),
         Binding("f12", "sign_out", "Sign out", id="sign_out"),
@@ -188,6 +194,10 @@ class MenuScreen(DeskScreen[None]):
             from regdesk.tui.screens.inbox import InboxScreen
 
             self.app.push_screen(InboxScreen())
+        elif name == "printers":
+            from regdesk.tui.screens.printer_setup import PrinterSetupScreen
+
+            self.app.push_screen(PrinterSetupScreen())
         elif name == "password":
             from regdesk.tui.screens.password import PasswordScreen
 

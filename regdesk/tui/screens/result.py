@@ -168,7 +168,7 @@ class ResultScreen(DeskScreen[str]):
         self.printed = issued
         status = self.query_one("#print-status", Static)
         if issued.status == "failed":
-            text = self.tr("result.print_failed", detail=issued.detail)
+            text = self.tr("result.print_failed", detail=issued.message(self.desk_app.lang))
             status.update(self._after_failure(text))
             status.add_class("error")
         elif issued.status == "delivered":
