@@ -218,7 +218,8 @@ class Registration:
             number = register_numbered(
                 ctx, record, signature, basis=basis, district=district, now=now
             )
-        ctx.end_step(app_id, "form_and_eds")
+            # In the same transaction: one wait for the write lock per registration, not two.
+            ctx.end_step(app_id, "form_and_eds")
         return number
 
     async def flush_outbox(self) -> int:

@@ -188,3 +188,32 @@ def test_migration_2_folds_the_name_keys_of_existing_applications(tmp_path: Path
     assert keys == ["габдуллин алишер кайратулы", "иванова елка"]
     indexes = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "applications_number_seq" in indexes
+
+
+def test_a_writer_waits_for_the_lock_in_short_naps_then_gives_up_with_sqlite_s_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regdesk.store import db as db_module
+
+    path = tmp_path / "regdesk.sqlite3"
+    db = open_db(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another terminal in its write transaction
+    tries: list[float] = []
+    real_sleep = db_module.time.sleep
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(db_module.time, "sleep", lambda s: (tries.append(s), real_sleep(s)))
+    try:
+        with pytest.raises(sqlite3.OperationalError) as caught, transaction(db):
+            pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # The error the desk explains in words, as before; never a nap longer than the longest.
+    assert caught.value.sqlite_errorname == "SQLITE_BUSY"
+    assert len(tries) >= 2 and max(tries) <= db_module.LONGEST_NAP_S
+    # Other statements keep SQLite's own wait (the configured one), and the next writer gets in.
+    assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 300
+    with transaction(db):
+        db.execute("INSERT INTO number_counters VALUES ('A', 2026, 1)")
+    assert db.execute("SELECT last_seq FROM number_counters").fetchone()[0] == 1
