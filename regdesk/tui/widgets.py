@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
 from textual import events, on
 from textual.strip import Strip
@@ -11,7 +13,45 @@ from textual.widgets._toggle_button import ToggleButton
 from regdesk.core.ids import normalize_digits
 
 
-class IinInput(Input):
+class TypeaheadInput(Input):
+    """A text field that keeps up with a fast typist, a scanner, or keys bunched together by a
+    slow SSH or browser link.
+
+    Textual hands each key to the field focused when the app *reads* it, into that field's own
+    queue, and the field handles Tab and Enter (and a screen its reaction to them) only after
+    the keys read with them are queued behind: in one burst, the next field's text would land in
+    this one. So this field moves the focus itself as it handles Tab and Shift+Tab (and, with
+    ``advance``, Enter, posting ``Submitted`` as usual), and a key it handles after the focus
+    has left it (one read after the Tab) goes on to the field that has the focus now. The keys
+    read before the Tab are ahead of it in the queue, so they stay here, where they were typed.
+    """
+
+    def __init__(self, *args: Any, advance: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.advance = advance
+        """Enter moves to the next field at once."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        focused = self.app.focused
+        if focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
+        if event.key in ("tab", "shift+tab") or (self.advance and event.key == "enter"):
+            event.stop()
+            event.prevent_default()
+            if event.key == "enter":
+                self.post_message(self.Submitted(self, self.value, None))
+            if event.key == "shift+tab":
+                self.screen.focus_previous()
+            else:
+                self.screen.focus_next()
+            return
+        await super()._on_key(event)
+
+
+class IinInput(TypeaheadInput):
     """An IIN field: digits only, at most 12, and the Kazakh layout's digit row taken as digits.
 
     On the Windows Kazakh layout the keys 1-0 type ``" ә і ң ғ , . ү ұ қ``; a receptionist (or a
@@ -20,29 +60,8 @@ class IinInput(Input):
     """
 
     def __init__(self, *, id: str | None = None, value: str = "", advance: bool = False) -> None:
-        super().__init__(value=value, id=id, max_length=12, compact=True)
+        super().__init__(value=value, id=id, max_length=12, compact=True, advance=advance)
         self.mapped = False
-        self.advance = advance
-        """Enter moves to the next field at once (the sign-in form)."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        # A scanner or a fast typist sends the IIN, Enter and the next field's text in one
-        # burst; Textual queues the whole burst here before Enter is handled as a binding. With
-        # ``advance``, Enter moves the focus now and the keys queued behind it go where they
-        # were meant to, instead of being dropped as non-digits.
-        focused = self.app.focused
-        if self.advance and focused is not None and focused is not self:
-            event.stop()
-            event.prevent_default()
-            focused.post_message(events.Key(event.key, event.character))
-            return
-        if self.advance and event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.Submitted(self, self.value, None))
-            self.screen.focus_next()
-            return
-        await super()._on_key(event)
 
     @property
     def digits(self) -> str:

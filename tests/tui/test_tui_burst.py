@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual import events
+from textual.widgets import Input
 from tui_support import (
+    PINNED_AT,
     finish,
     look_up,
     make_app,
+    open_form,
     receptionist,
     settle,
     sign_in,
@@ -15,13 +20,24 @@ from tui_support import (
 )
 
 from regdesk import demo
+from regdesk.store.db import open_db
+from regdesk.store.paths import DataPaths
+from regdesk.store.staff import Staff
+from regdesk.tui.app import DeskApp
 
 SIZE = (80, 24)
 
 
 def _key(char: str) -> events.Key:
-    names = {"\r": "enter", "-": "minus"}
-    return events.Key(names.get(char, char), char)
+    names = {"\r": "enter", "-": "minus", "\t": "tab", " ": "space", "+": "plus"}
+    return events.Key(names.get(char, char), None if char == "\t" else char)
+
+
+def burst(app: DeskApp, text: str) -> None:
+    """``text`` queued at once, as one read of the terminal (or one packet of an SSH or browser
+    link) would bring it: nothing is handled before the last key is in."""
+    for char in text:
+        app.post_message(_key(char))
 
 
 async def test_sign_in_typed_as_one_burst_loses_no_key(workspace: demo.DemoWorkspace) -> None:
@@ -31,11 +47,68 @@ async def test_sign_in_typed_as_one_burst_loses_no_key(workspace: demo.DemoWorks
         await pilot.pause()
         # Every key is queued at once, as a scanner's IIN + Enter followed by typing would be;
         # without care, the password's letters reach the IIN field and are dropped there.
-        for char in f"{iin}\r{password}\r":
-            app.post_message(_key(char))
+        burst(app, f"{iin}\r{password}\r")
         await wait_for_screen(pilot, "MenuScreen")
         assert app.desk.employee is not None and app.desk.employee.iin == iin
         await finish(app)
+
+
+async def test_sign_in_with_tab_between_the_fields_as_one_burst(
+    workspace: demo.DemoWorkspace,
+) -> None:
+    _, iin, password, _ = workspace.staff[0]
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, "SignInScreen")
+        await pilot.pause()
+        # Tab, not Enter: without the app moving the focus as it reads Tab, the password's
+        # letters went to the IIN field, which drops them.
+        burst(app, f"{iin}\t{password}\r")
+        await wait_for_screen(pilot, "MenuScreen")
+        assert app.desk.employee is not None and app.desk.employee.iin == iin
+    await finish(app)
+
+
+async def test_the_own_password_changed_in_one_burst(workspace: demo.DemoWorkspace) -> None:
+    _, iin, password, _ = workspace.staff[0]
+    new = "Jana-Qupiya-2026-desk"
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, iin, password)
+        await pilot.press("8")
+        await wait_for_screen(pilot, "PasswordScreen")
+        await pilot.pause()
+        # Old, Enter, new, Enter, new again, Enter: each Enter moves on as it is read.
+        burst(app, f"{password}\r{new}\r{new}\r")
+        await wait_for_screen(pilot, "MenuScreen")
+    await finish(app)
+    staff = Staff(
+        open_db(DataPaths(workspace.config.data_path()).database), workspace.config.security
+    )
+    assert staff.authenticate(iin, new, PINNED_AT + timedelta(minutes=5)).iin == iin
+
+
+async def test_the_form_s_fields_typed_with_tab_in_one_burst(
+    workspace: demo.DemoWorkspace,
+) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, *receptionist(workspace))
+        _, form = await open_form(pilot, workspace.samples["unattached"][0])
+        await wait_until(pilot, lambda: form.view is not None, "the form loaded")  # type: ignore[attr-defined]
+        await pilot.pause()
+        form.query_one("#phone", Input).value = ""
+        form.query_one("#actual_address", Input).value = ""
+        form.query_one("#phone", Input).focus()
+        await pilot.pause()
+        burst(app, "7011234567\tАбай 10")
+        await wait_until(
+            pilot,
+            lambda: form.query_one("#actual_address", Input).value == "Абай 10",
+            "the address typed after Tab in the address field",
+        )
+        assert form.query_one("#phone", Input).value.replace(" ", "").endswith("7011234567")
+    await finish(app)
 
 
 async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(

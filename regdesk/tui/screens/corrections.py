@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from regdesk.core.annulments import REASONS
 from regdesk.tui import calls
 from regdesk.tui.base import DeskModal
+from regdesk.tui.widgets import TypeaheadInput
 
 
 class AnnulScreen(DeskModal[str | None]):
@@ -41,7 +42,7 @@ class AnnulScreen(DeskModal[str | None]):
             yield Static(id="annul-title", classes="title")
             yield OptionList(id="annul-reasons")
             yield Label(id="annul-note-label")
-            yield Input(id="annul-note", compact=True)
+            yield TypeaheadInput(id="annul-note", compact=True)
             yield Static(id="annul-message", classes="message")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
@@ -145,9 +146,11 @@ class SurveyLaterScreen(DeskModal[bool]):
         with Vertical(classes="dialog", id="survey-later-box"):
             yield Static(id="survey-later-title", classes="title")
             yield Label(id="survey-q1-label")
-            yield Input(id="survey-q1", compact=True, max_length=1, restrict="[123]?")
+            yield TypeaheadInput(
+                id="survey-q1", compact=True, max_length=1, restrict="[123]?", advance=True
+            )
             yield Label(id="survey-q2-label")
-            yield Input(id="survey-q2", compact=True, max_length=1, restrict="[123]?")
+            yield TypeaheadInput(id="survey-q2", compact=True, max_length=1, restrict="[123]?")
             yield Static(id="survey-later-hint", classes="hint")
             yield Static(id="survey-later-message", classes="message")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
@@ -161,10 +164,6 @@ class SurveyLaterScreen(DeskModal[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#survey-q1", Input).focus()
-
-    @on(Input.Submitted, "#survey-q1")
-    def _to_q2(self) -> None:
-        self.query_one("#survey-q2", Input).focus()
 
     @on(Input.Submitted, "#survey-q2")
     def _q2_done(self) -> None:

@@ -19,7 +19,7 @@ from regdesk.desk import DistrictSuggestion
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import document_name, human_size, short_person
-from regdesk.tui.widgets import CheckList, IinInput
+from regdesk.tui.widgets import CheckList, IinInput, TypeaheadInput
 
 SAVE_DELAY = 0.3
 """Seconds of quiet before the draft is written: a crash loses at most the field being edited."""
@@ -62,10 +62,10 @@ class FormScreen(DeskScreen[bool]):
         with VerticalScroll(id="form-scroll"):
             with Horizontal(classes="field"):
                 yield Label(id="phone-label", classes="field-label")
-                yield Input(id="phone", compact=True, max_length=20)
+                yield TypeaheadInput(id="phone", compact=True, max_length=20)
             with Horizontal(classes="field"):
                 yield Label(id="address-label", classes="field-label")
-                yield Input(id="actual_address", compact=True, max_length=200)
+                yield TypeaheadInput(id="actual_address", compact=True, max_length=200)
             with Horizontal(classes="field"):
                 yield Label(id="basis-label", classes="field-label")
                 yield Select[str]([], id="basis", compact=True)

@@ -14,6 +14,7 @@ from regdesk.core.application import State
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import journal_row
+from regdesk.tui.widgets import TypeaheadInput
 
 
 class JournalScreen(DeskScreen[None]):
@@ -34,7 +35,7 @@ class JournalScreen(DeskScreen[None]):
         yield Static(id="journal-title", classes="title")
         with Horizontal(id="search-row"):
             yield Label(id="search-label")
-            yield Input(id="query", compact=True)
+            yield TypeaheadInput(id="query", compact=True)
             yield Select[str]([], id="state", compact=True)
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(id="journal-count", classes="hint")

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Input, Static
 
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.widgets import TypeaheadInput
 
 
 class LockScreen(DeskScreen[None]):
@@ -26,7 +27,7 @@ class LockScreen(DeskScreen[None]):
         with Vertical(classes="box", id="lock-box"):
             yield Static(id="lock-title", classes="title")
             yield Static(id="lock-owner")
-            yield Input(password=True, id="unlock-password", compact=True)
+            yield TypeaheadInput(password=True, id="unlock-password", compact=True)
             yield Static(id="lock-message", classes="message")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.widgets import TypeaheadInput
 
 
 class PasswordScreen(DeskScreen[bool]):
@@ -45,15 +46,14 @@ class PasswordScreen(DeskScreen[bool]):
             yield Static(id="password-why", classes="hint")
             yield Static(id="password-rules", classes="hint")
             yield Label(id="old-label")
-            yield Input(password=True, id="old-password", compact=True)
+            yield TypeaheadInput(password=True, id="old-password", compact=True, advance=True)
             yield Label(id="new-label")
-            yield Input(password=True, id="new-password", compact=True)
+            yield TypeaheadInput(password=True, id="new-password", compact=True, advance=True)
             yield Label(id="again-label")
-            yield Input(password=True, id="again-password", compact=True)
+            yield TypeaheadInput(password=True, id="again-password", compact=True)
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        super().on_mount()
         for widget in ("#old-label", "#old-password"):
             self.query_one(widget).display = not self.forced
         first = "#new-password" if self.forced else "#old-password"
@@ -76,14 +76,6 @@ class PasswordScreen(DeskScreen[bool]):
             lines = [self.tr("password.rules")]
             lines += [f"  • {self.tr(key, **params)}" for key, params in rules]
             self.query_one("#password-rules", Static).update("\n".join(lines))
-
-    @on(Input.Submitted, "#old-password")
-    def _to_new(self) -> None:
-        self.query_one("#new-password", Input).focus()
-
-    @on(Input.Submitted, "#new-password")
-    def _to_again(self) -> None:
-        self.query_one("#again-password", Input).focus()
 
     @on(Input.Submitted, "#again-password")
     def _submitted(self) -> None:

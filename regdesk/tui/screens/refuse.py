@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from regdesk.core.refusals import RefusalStep, for_step
 from regdesk.tui import calls
 from regdesk.tui.base import DeskModal
+from regdesk.tui.widgets import TypeaheadInput
 
 
 class RefuseScreen(DeskModal[bool]):
@@ -54,7 +55,7 @@ class RefuseScreen(DeskModal[bool]):
             yield Static(id="refuse-title", classes="title")
             yield OptionList(id="reasons")
             yield Label(id="note-label")
-            yield Input(id="note", compact=True)
+            yield TypeaheadInput(id="note", compact=True)
             yield Static(id="refuse-message", classes="message")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 

@@ -24,6 +24,7 @@ from regdesk.reporting.cells import report_title, scope_text
 from regdesk.reporting.periods import default_grouping, parse_day, this_month, this_week
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.widgets import TypeaheadInput
 
 if TYPE_CHECKING:
     from regdesk.desk import Report
@@ -81,9 +82,9 @@ class ReportsScreen(DeskScreen[None]):
             yield Select[str]([], id="reports-name", compact=True)
         with Horizontal(id="reports-period", classes="reports-row"):
             yield Label(id="reports-period-label")
-            yield Input(id="reports-first", compact=True)
+            yield TypeaheadInput(id="reports-first", compact=True, advance=True)
             yield Label("–", id="reports-dash")
-            yield Input(id="reports-last", compact=True)
+            yield TypeaheadInput(id="reports-last", compact=True)
             yield Label(id="reports-by-label")
             yield Select[str]([], id="reports-by", compact=True)
         yield Static(id="reports-status", classes="hint")
@@ -234,10 +235,6 @@ class ReportsScreen(DeskScreen[None]):
         elif event.value != self.by:
             self.by = GROUPINGS[GROUPINGS.index(str(event.value))]
             self._ask()
-
-    @on(Input.Submitted, "#reports-first")
-    def _to_last(self) -> None:
-        self.query_one("#reports-last", Input).focus()
 
     @on(Input.Submitted, "#reports-last")
     def _typed(self) -> None:

@@ -15,6 +15,7 @@ from regdesk.desk import KeyCheck
 from regdesk.tui import calls
 from regdesk.tui.base import DeskModal
 from regdesk.tui.cards import key_owner, short_path, sign_summary
+from regdesk.tui.widgets import TypeaheadInput
 
 PATH_WIDTH = 56
 """Characters a key path may take in the dialog's hint: with its label (at most 14 in any
@@ -55,9 +56,9 @@ class SignScreen(DeskModal[str | None]):
             yield Static(id="sign-title", classes="title")
             yield Static(id="sign-summary")
             yield Label(id="key-label")
-            yield Input(id="key-path", compact=True)
+            yield TypeaheadInput(id="key-path", compact=True, advance=True)
             yield Label(id="key-password-label")
-            yield Input(id="key-password", password=True, compact=True)
+            yield TypeaheadInput(id="key-password", password=True, compact=True)
             yield Static(id="key-owner")
             yield Static(id="sign-message", classes="message")
             yield Static(id="demo-key", classes="hint")
@@ -116,10 +117,6 @@ class SignScreen(DeskModal[str | None]):
                     password=demo.key_password,
                 )
             )
-
-    @on(Input.Submitted, "#key-path")
-    def _path_done(self) -> None:
-        self.query_one("#key-password", Input).focus()
 
     @on(Input.Submitted, "#key-password")
     def _password_done(self) -> None:

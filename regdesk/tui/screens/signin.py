@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from regdesk.tui.base import DeskScreen
-from regdesk.tui.widgets import IinInput
+from regdesk.tui.widgets import IinInput, TypeaheadInput
 
 if TYPE_CHECKING:
     from regdesk.tui.calls import Employee
@@ -34,7 +34,7 @@ class SignInScreen(DeskScreen[None]):
             yield Label(id="iin-label")
             yield IinInput(id="iin", advance=True)
             yield Label(id="password-label")
-            yield Input(password=True, id="password", compact=True)
+            yield TypeaheadInput(password=True, id="password", compact=True)
             yield Static(id="signin-message", classes="message")
         yield Static(id="demo-hint", classes="hint")
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys

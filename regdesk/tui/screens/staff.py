@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from regdesk.core.roles import STAFF_ROLES
 from regdesk.tui import calls
 from regdesk.tui.base import DeskModal, DeskScreen
-from regdesk.tui.widgets import IinInput
+from regdesk.tui.widgets import IinInput, TypeaheadInput
 
 
 def initials(full_name: str) -> str:
@@ -70,7 +70,6 @@ class StaffScreen(DeskScreen[None]):
         yield Footer(show_command_palette=False)  # Ctrl+P is in F1 help: room for keys
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#staff-table", DataTable).focus()
         self.reload()
 
@@ -298,7 +297,6 @@ class ActionsScreen(DeskModal[str | None]):
         actions.highlighted = keep if keep is not None else 0
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#actions", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#actions")
@@ -411,7 +409,6 @@ class RoleScreen(DeskModal[str | None]):
         roles.highlighted = keep if keep is not None else start
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#roles", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#roles")
@@ -440,7 +437,7 @@ class AddEmployeeScreen(DeskModal[tuple[str, str, str] | None]):
             yield Label(id="add-iin-label")
             yield IinInput(id="add-iin", advance=True)
             yield Label(id="add-name-label")
-            yield Input(id="add-name", compact=True)
+            yield TypeaheadInput(id="add-name", compact=True)
             yield Label(id="add-role-label")
             yield OptionList(id="add-role")
             yield Static(id="add-message", classes="message")
@@ -459,7 +456,6 @@ class AddEmployeeScreen(DeskModal[tuple[str, str, str] | None]):
         roles.highlighted = keep if keep is not None else 0
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#add-iin", IinInput).focus()
 
     @on(Input.Submitted, "#add-iin")
@@ -531,7 +527,6 @@ class AdminJournalScreen(DeskScreen[None]):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#admin-journal", DataTable).focus()
         self.desk_call(calls.admin_journal, then=self._loaded, failed=self._say, group="journal")
 
