@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES = (
     "demo",
     "init",
+    "upgrade",
     "user",
     "audit",
     "lookup",
@@ -50,6 +51,9 @@ class Context:
 
     lang: str
     config_path: Path | None
+    config_from: str = "default"
+    """Where ``config_path`` came from: ``option`` (--config), ``env`` (REGDESK_CONFIG) or
+    ``default`` (the platform's location), for ``--help`` to say."""
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
@@ -151,8 +155,13 @@ def _translate_argparse(lang: str) -> None:
 def build_parser(ctx: Context) -> argparse.ArgumentParser:
     t = ctx.t
     _translate_argparse(ctx.lang)
+    from regdesk.commands.common import where_help
+
     parser = argparse.ArgumentParser(
-        prog="regdesk", description=t("cli.description"), epilog=t("cli.epilog")
+        prog="regdesk",
+        description=t("cli.description"),
+        epilog=f"{t('cli.epilog')}\n\n{where_help(ctx)}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--lang", choices=LANGS, help=t("cli.opt_lang"))
     parser.add_argument("--config", metavar="FILE", help=t("cli.opt_config"))
@@ -182,12 +191,15 @@ def run() -> int:
 def main(argv: Sequence[str] | None = None, *, clock: ClinicClock | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     lang, config_path = _preparse(args)
+    config_from = "default" if config_path is None else "option"
     if config_path is None and os.environ.get("REGDESK_CONFIG"):
-        config_path = Path(os.environ["REGDESK_CONFIG"])
+        config_path, config_from = Path(os.environ["REGDESK_CONFIG"]), "env"
     config = _read_config(config_path)
     if lang not in LANGS:
         lang = config.languages.default if config is not None else "en"
-    ctx = Context(lang=lang, config_path=config_path, _config=config, _clock=clock)
+    ctx = Context(
+        lang=lang, config_path=config_path, config_from=config_from, _config=config, _clock=clock
+    )
     handler: Handler | None
     if _only_globals(args):
         # Plain `regdesk`: straight to the desk, without building every subcommand's parser.
@@ -206,6 +218,11 @@ def main(argv: Sequence[str] | None = None, *, clock: ClinicClock | None = None)
     from regdesk.config import ConfigError
 
     try:
+        from regdesk.commands.common import schema_refusal
+
+        refused = schema_refusal(ns, ctx)
+        if refused is not None:
+            return refused
         return handler(ns, ctx)
     except ConfigError as exc:
         if exc.message:

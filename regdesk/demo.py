@@ -354,7 +354,8 @@ def _init_data(config: Config, staff_rows: list[tuple[str, str, str, str]], now:
     from regdesk.store.vault import Vault
 
     paths = DataPaths.for_config(config)
-    db = open_db(paths.database)
+    # A workspace kept from an older regdesk (--workspace) is the demo's own: brought up to date.
+    db = open_db(paths.database, upgrade=True)
     try:
         Vault.create_key(paths.vault_key)
         staff = Staff(db, config.security, timezone=config.work_hours.timezone)

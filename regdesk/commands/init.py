@@ -1,7 +1,10 @@
-"""``regdesk init``: check the config and create (or upgrade) the clinic's data folder.
+"""``regdesk init``: check the config and create the clinic's data folder.
 
-Safe to run again at any time: what exists is kept, what is missing is made, an older database is
-migrated forward, and each step says what it did. The vault key is never replaced.
+Safe to run again at any time: what exists is kept, what is missing is made, and each step says
+what it did. The vault key is never replaced; its group access (a clinic that shares the data
+folder by group) is kept, access by every other user of the server is taken away and said. An
+older database is not touched here: ``regdesk upgrade`` migrates it, after a backup (exit 75,
+as for every command that finds one).
 
 The first admin account is made here and only here (``--admin-iin``, ``--admin-name``, the
 password asked twice or read with ``--password-stdin``), while the database has no account at
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_BAD_CONFIG = 78  # sysexits EX_CONFIG, as for any other config error
 EXIT_FAILED = 1
+EXIT_SCHEMA_OLD = 75  # the database is older: `regdesk upgrade` (commands/common.py)
 
 
 def register(sub: Any, ctx: Context) -> None:
@@ -39,18 +43,11 @@ def register(sub: Any, ctx: Context) -> None:
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
-    import os
-    import sqlite3
-    import stat
-    from contextlib import closing
-
-    from regdesk.commands.common import cli_actor
     from regdesk.core.errors import UserError
     from regdesk.core.ids import parse_bin
     from regdesk.store import audit, schema
     from regdesk.store.db import open_db, transaction
     from regdesk.store.paths import DataPaths
-    from regdesk.store.vault import KEY_BYTES, Vault
 
     config = ctx.config()
     try:
@@ -65,56 +62,43 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     paths = DataPaths.for_config(config)
     _folder(ctx, paths.root, "store.init_folder")
 
-    before = 0
-    if paths.database.exists():
-        try:
-            with closing(sqlite3.connect(paths.database)) as probe:
-                before = schema.version(probe)
-        except sqlite3.DatabaseError as exc:
-            ctx.warn("store.db_unusable", path=str(paths.database), detail=str(exc))
-            return EXIT_FAILED
-        existed = True
-    else:
-        existed = False
+    found = schema.file_version(paths.database) if paths.database.exists() else 0
+    if found is not None and 0 < found < schema.SCHEMA_VERSION:
+        # Migrating is the upgrade's, with its backup and its audit record: not a side effect.
+        ctx.warn(
+            "deploy.schema_too_old",
+            path=str(paths.database),
+            found=found,
+            needed=schema.SCHEMA_VERSION,
+        )
+        return EXIT_SCHEMA_OLD
     try:
-        db = open_db(paths.database)
+        db = open_db(paths.database)  # a new file gets the whole schema here
     except UserError as exc:
-        ctx.warn(exc.key, **exc.params)
+        print(exc.message(ctx.lang), file=ctx.err)
         return EXIT_FAILED
     try:
         after = schema.version(db.conn)
-        if not existed:
-            ctx.say("store.init_db_created", path=str(paths.database), version=after)
-        elif before < after:
-            ctx.say("store.init_db_upgraded", path=str(paths.database), old=before, new=after)
-        else:
-            ctx.say("store.init_db_current", path=str(paths.database), version=after)
-        if before < after:
+        created = found == 0
+        key = "store.init_db_created" if created else "store.init_db_current"
+        ctx.say(key, path=str(paths.database), version=after)
+        if not _vault_key(ctx, paths.vault_key):
+            return EXIT_FAILED
+        _folder(ctx, paths.vault_dir, "store.init_vault")
+
+        made, admin_iin = _first_admin(ns, ctx, config, db)
+        if created:
+            # The database's first record: who made it (the first admin, when made now).
             with transaction(db):
                 audit.append(
                     db,
-                    actor_iin=cli_actor(),
+                    actor_iin=admin_iin or "init",
                     action="admin.init",
                     object="database",
-                    detail={"schema_from": before, "schema_to": after},
+                    detail={"schema_from": 0, "schema_to": after},
+                    at=ctx.clock().utc(),
                 )
-
-        if Vault.create_key(paths.vault_key):
-            ctx.say("store.init_key_created", path=str(paths.vault_key))
-        else:
-            size = paths.vault_key.stat().st_size
-            if size != KEY_BYTES:
-                ctx.warn("store.vault_key_unusable", path=str(paths.vault_key), detail=f"{size}")
-                return EXIT_FAILED
-            mode = stat.S_IMODE(paths.vault_key.stat().st_mode)
-            if mode & 0o077:
-                os.chmod(paths.vault_key, 0o600)
-                ctx.say("store.init_key_permissions", path=str(paths.vault_key), mode=f"{mode:o}")
-            else:
-                ctx.say("store.init_key_exists", path=str(paths.vault_key))
-        _folder(ctx, paths.vault_dir, "store.init_vault")
-
-        if not _first_admin(ns, ctx, config, db):
+        if not made:
             return EXIT_FAILED
         ctx.say("store.init_done", path=str(paths.root))
     finally:
@@ -122,8 +106,48 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def _first_admin(ns: argparse.Namespace, ctx: Context, config: Config, db: Database) -> bool:
-    """Make the first admin when asked and no account exists yet; say what is missing."""
+def _vault_key(ctx: Context, path: Path) -> bool:
+    """Make the vault key, or check the one there; False (said) when it is not a vault key."""
+    from regdesk.store.vault import KEY_BYTES, Vault
+
+    if Vault.create_key(path):
+        ctx.say("store.init_key_created", path=str(path))
+        return True
+    size = path.stat().st_size
+    if size != KEY_BYTES:
+        ctx.warn("store.vault_key_unusable", path=str(path), detail=f"{size}")
+        return False
+    keep_key_access(ctx, path)
+    return True
+
+
+def keep_key_access(ctx: Context, path: Path) -> None:
+    """For every key file init keeps (``store/keyfile.py`` decides): every other user's access
+    taken away and said; the clinic's group access kept and said; else that it was kept."""
+    from regdesk.store.keyfile import secure_key_file
+
+    access = secure_key_file(path)
+    if access.changed:
+        ctx.warn(
+            "deploy.key_others_removed",
+            path=str(path),
+            before=f"{access.before:03o}",
+            after=f"{access.after:03o}",
+        )
+    elif access.group_shared:
+        ctx.say(
+            "deploy.key_group_kept", path=str(path), mode=f"{access.after:03o}", group=access.group
+        )
+    else:
+        ctx.say("deploy.key_kept", path=str(path), mode=f"{access.after:03o}")
+
+
+def _first_admin(
+    ns: argparse.Namespace, ctx: Context, config: Config, db: Database
+) -> tuple[bool, str | None]:
+    """Make the first admin when asked and no account exists yet; say what is missing.
+
+    Whether init may go on, and the IIN of the admin made now (None when none was)."""
     from regdesk.commands.signed_in import Refused, read_new_password
     from regdesk.core.errors import UserError
     from regdesk.store.staff import Staff, canonical_iin
@@ -132,27 +156,28 @@ def _first_admin(ns: argparse.Namespace, ctx: Context, config: Config, db: Datab
     wanted = ns.admin_iin is not None or ns.admin_name is not None
     if accounts and wanted:
         ctx.warn("admin.init_has_staff")
-        return False
+        return False, None
     if accounts:
-        return True
+        return True, None
     if not wanted:
         ctx.say("store.init_no_admin")
-        return True
+        return True, None
     if not ns.admin_iin or not ns.admin_name:
         ctx.warn("admin.init_admin_both")
-        return False
+        return False, None
     staff = Staff(db, config.security, timezone=config.work_hours.timezone)
     try:
         iin = canonical_iin(ns.admin_iin)
         password = read_new_password(ns, ctx)
-        account = staff.add(iin, ns.admin_name, "admin", password, ctx.clock().utc(), actor="init")
+        # The first admin is the actor of their own account, and of the database's first record.
+        account = staff.add(iin, ns.admin_name, "admin", password, ctx.clock().utc(), actor=iin)
     except Refused:
-        return False
+        return False, None
     except UserError as exc:
         print(exc.message(ctx.lang), file=ctx.err)
-        return False
+        return False, None
     ctx.say("admin.init_admin_added", name=account.full_name, iin=account.iin)
-    return True
+    return True, account.iin
 
 
 def _places_usable(ctx: Context, config: Config) -> bool:

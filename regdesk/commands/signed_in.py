@@ -76,6 +76,33 @@ def _who(ns: argparse.Namespace, ctx: Context) -> str:
     return ctx.stdin.readline().strip()
 
 
+def credentials(ns: argparse.Namespace, ctx: Context) -> tuple[str, str]:
+    """The IIN (``--as``, or asked) and the password of the employee about to sign in.
+
+    A command that works long before it can sign in (``regdesk upgrade``) asks them first.
+    """
+    iin = _who(ns, ctx)
+    return iin, read_secret(ns, ctx, "admin.cli.prompt_own_password")
+
+
+def sign_in(
+    ns: argparse.Namespace, ctx: Context, desk: DeskContext, iin: str, password: str
+) -> None:
+    """Sign ``iin`` in at ``desk`` with the desk's own ``Session.sign_in`` (lock-out and audit
+    as at the desk); ``Refused`` after saying why."""
+    from regdesk.core.errors import UserError
+    from regdesk.desk.session import Session
+
+    try:
+        employee = Session(desk).sign_in(iin, password, via="cli")
+    except UserError as exc:
+        print(exc.message(ctx.lang), file=ctx.err)
+        raise Refused(EXIT_REFUSED) from None
+    ns.signed_in_password = password
+    # On standard error: standard output stays the command's own (a list, a password).
+    ctx.warn("admin.cli.signed_in", name=employee.full_name, iin=employee.iin)
+
+
 @contextmanager
 def signed_in(ns: argparse.Namespace, ctx: Context) -> Iterator[DeskContext]:
     """The desk's context over the clinic's database with the employee signed in.
@@ -84,9 +111,7 @@ def signed_in(ns: argparse.Namespace, ctx: Context) -> Iterator[DeskContext]:
     sign-in is audited and counts towards the lock-out as at the desk.
     """
     from regdesk.commands.common import open_existing_db
-    from regdesk.core.errors import UserError
     from regdesk.desk.context import DeskContext
-    from regdesk.desk.session import Session
     from regdesk.store.paths import DataPaths
 
     config = ctx.config()
@@ -97,16 +122,8 @@ def signed_in(ns: argparse.Namespace, ctx: Context) -> Iterator[DeskContext]:
     try:
         # A damaged database is said (by ``main``) before anybody types a password for nothing.
         db.execute("SELECT count(*) FROM staff").fetchone()
-        iin = _who(ns, ctx)
-        password = read_secret(ns, ctx, "admin.cli.prompt_own_password")
-        try:
-            employee = Session(desk).sign_in(iin, password, via="cli")
-        except UserError as exc:
-            print(exc.message(ctx.lang), file=ctx.err)
-            raise Refused(EXIT_REFUSED) from None
-        ns.signed_in_password = password
-        # On standard error: standard output stays the command's own (a list, a password).
-        ctx.warn("admin.cli.signed_in", name=employee.full_name, iin=employee.iin)
+        iin, password = credentials(ns, ctx)
+        sign_in(ns, ctx, desk, iin, password)
         yield desk
     finally:
         desk.close()
@@ -132,7 +149,9 @@ __all__ = [
     "Refused",
     "act_signed_in",
     "add_options",
+    "credentials",
     "read_new_password",
     "read_secret",
+    "sign_in",
     "signed_in",
 ]

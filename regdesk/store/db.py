@@ -2,7 +2,9 @@
 
 One SQLite file in the data folder serves every terminal of the clinic (DESIGN.md "Running it").
 ``open_db`` sets the connection up the same way everywhere: WAL, foreign keys, a busy timeout, and
-the schema brought up to date by the forward migrations of ``regdesk.store.schema``.
+the schema checked: a new file gets the whole schema, a file of an older version is refused in
+words (``SchemaTooOldError``) unless the caller is the upgrade (``regdesk upgrade``, a restore of
+an older backup), which migrates it (``regdesk.store.schema``).
 
 Python's sqlite3 module opens transactions implicitly and late (at the first write), which lets two
 processes both read a counter and then race to write it. The connection is therefore put in
@@ -51,6 +53,13 @@ class SchemaTooNewError(DatabaseError):
     key = "store.schema_too_new"
 
 
+class SchemaTooOldError(DatabaseError):
+    """The file is of an older schema than this regdesk needs: an administrator upgrades it
+    (``regdesk upgrade``), after which every desk opens it; nobody migrates it by opening it."""
+
+    key = "deploy.schema_too_old"
+
+
 DURABILITY = {"normal": "NORMAL", "full": "FULL"}
 """``[storage] durability`` → SQLite's ``synchronous``. In WAL mode NORMAL syncs at each
 checkpoint, not at each commit: a power cut (not a crash of the program) may lose the last
@@ -59,10 +68,37 @@ commit, so a committed registration survives a power cut too, at the cost measur
 ``bench/registration.py``."""
 
 
-def open_db(path: Path, durability: str = "normal") -> Database:
-    """Open (creating when missing) the database at ``path`` and bring its schema up to date."""
+def open_db(path: Path, durability: str = "normal", *, upgrade: bool = False) -> Database:
+    """Open (creating when missing) the database at ``path`` and check its schema.
+
+    A new, empty file gets the whole schema. An older file is migrated only with ``upgrade``
+    (``regdesk upgrade``, a restore); otherwise ``SchemaTooOldError``. A newer file:
+    ``SchemaTooNewError``.
+    """
     from regdesk.store import schema
 
+    db = open_db_as_is(path, durability)
+    conn = db.conn
+    try:
+        found = schema.version(conn)
+        if found > schema.SCHEMA_VERSION:
+            raise SchemaTooNewError(path=str(path), found=found, known=schema.SCHEMA_VERSION)
+        if found < schema.SCHEMA_VERSION:
+            if not (upgrade or schema.is_new(conn)):
+                raise SchemaTooOldError(path=str(path), found=found, needed=schema.SCHEMA_VERSION)
+            schema.migrate(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(path=str(path), detail=str(exc)) from None
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def open_db_as_is(path: Path, durability: str = "normal") -> Database:
+    """The database at ``path`` set up as every desk opens it, its schema neither checked nor
+    changed: for ``regdesk upgrade``, which migrates it inside its own transaction."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -78,7 +114,6 @@ def open_db(path: Path, durability: str = "normal") -> Database:
         if str(mode).lower() != "wal":
             raise DatabaseError(path=str(path), detail=f"journal_mode is {mode}, not wal")
         conn.execute(f"PRAGMA synchronous = {DURABILITY[durability]}")
-        schema.migrate(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseError(path=str(path), detail=str(exc)) from None

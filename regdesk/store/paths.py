@@ -41,6 +41,11 @@ class DataPaths:
         return self.root / "vault.key"
 
     @property
+    def upgrade_backups_dir(self) -> Path:
+        """Where ``regdesk upgrade`` puts its backup when no ``--backup-dir`` is given."""
+        return self.root / "backups"
+
+    @property
     def prints_dir(self) -> Path:
         """Default folder of the "folder" printer kind (talons and notices written as files)."""
         return self.root / "prints"

@@ -123,7 +123,8 @@ def restore(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
-    db = open_db(data_dir / DATABASE)  # upgrades an older schema; WAL as every desk opens it
+    # An older backup is upgraded here: the backup itself is the copy to go back to.
+    db = open_db(data_dir / DATABASE, upgrade=True)
     try:
         schema_to = schema.version(db.conn)
         with transaction(db):

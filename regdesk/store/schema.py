@@ -1,10 +1,14 @@
 """The database schema and its forward migrations.
 
 ``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1``; the version lives in
-``PRAGMA user_version``. Migrations only ever move forward and are applied by ``open_db`` before
-anything else touches the file, each in its own ``BEGIN IMMEDIATE`` transaction, so a second
-terminal that opens the file at the same moment waits and then finds the work done. A file whose
-version is newer than this code knows is refused rather than guessed at.
+``PRAGMA user_version``. Migrations only ever move forward. A new, empty file gets the whole
+schema when it is first opened (``regdesk init``, the demo); an existing file of an older version
+is migrated only by ``regdesk upgrade`` (after a verified backup, with an audit record), never by
+the first desk that opens it: the desks and the other commands refuse it in words
+(``SchemaTooOldError``). All the missing migrations run in one ``BEGIN IMMEDIATE`` transaction,
+so an upgrade interrupted half-way leaves the file as it was, and a second terminal that opens a
+new file at the same moment waits and then finds the work done. A file whose version is newer
+than this code knows is refused rather than guessed at.
 
 To change the schema, append a migration; never edit one that has shipped.
 """
@@ -391,10 +395,32 @@ def version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
-    """Apply the missing migrations; return how many were applied.
+    """Apply the missing migrations in one transaction; return how many were applied.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``). Raises ``SchemaTooNewError``
-    for a file from a newer regdesk.
+    for a file from a newer regdesk. Interrupted or failing, it leaves the file as it was.
+    """
+    from regdesk.store.db import SchemaTooNewError
+
+    if version(conn) > SCHEMA_VERSION:
+        raise SchemaTooNewError(path=str(path), found=version(conn), known=SCHEMA_VERSION)
+    if version(conn) == SCHEMA_VERSION:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated while this one waited for the lock.
+        applied = apply_missing(conn, path)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return applied
+
+
+def apply_missing(conn: sqlite3.Connection, path: Path | str = "") -> int:
+    """Apply the missing migrations inside the caller's open write transaction; how many.
+
+    ``regdesk upgrade`` calls it between its backup and its audit record, in one transaction.
     """
     from regdesk.store.db import SchemaTooNewError
     from regdesk.store.journal.names import make_name_key
@@ -402,22 +428,37 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
     current = version(conn)
     if current > SCHEMA_VERSION:
         raise SchemaTooNewError(path=str(path), found=current, known=SCHEMA_VERSION)
-    applied = 0
     # Migrations that recompute a derived column call the code that derives it now.
     conn.create_function("regdesk_name_key", 3, make_name_key, deterministic=True)
+    applied = 0
     while current < SCHEMA_VERSION:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have migrated while this one waited for the lock.
-            current = version(conn)
-            if current < SCHEMA_VERSION:
-                for statement in statements(MIGRATIONS[current]):
-                    conn.execute(statement)
-                current += 1
-                conn.execute(f"PRAGMA user_version = {current}")
-                applied += 1
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        for statement in statements(MIGRATIONS[current]):
+            conn.execute(statement)
+        current += 1
+        applied += 1
+    conn.execute(f"PRAGMA user_version = {current}")
     return applied
+
+
+def is_new(conn: sqlite3.Connection) -> bool:
+    """Whether the file is new: version 0 and no table at all (SQLite's empty file)."""
+    if version(conn) != 0:
+        return False
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def file_version(path: Path) -> int | None:
+    """The schema version of the database at ``path``, read without changing the file (None
+    when it cannot be read: the command that opens it says why)."""
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return version(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()

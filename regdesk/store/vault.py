@@ -223,23 +223,9 @@ class Vault:
 
         An existing key is never replaced: that would make every stored scan unreadable.
         """
-        key_file = Path(key_file)
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return False
-        try:
-            try:
-                write_all(fd, secrets.token_bytes(KEY_BYTES))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError:
-            key_file.unlink(missing_ok=True)  # a short key would later read as "not a vault key"
-            raise
-        os.chmod(key_file, 0o600)  # the umask may have narrowed it further, never widened
-        return True
+        from regdesk.store.keyfile import create_key_file
+
+        return create_key_file(key_file, KEY_BYTES)
 
     def _aead(self) -> AESGCM:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM

@@ -129,7 +129,9 @@ def test_init_makes_the_first_admin_and_only_while_there_is_no_account(
     stored = db.execute("SELECT password_hash FROM staff WHERE iin = ?", [ADMIN]).fetchone()[0]
     assert parse_hash(stored).params.memory_kib >= 19456  # the real cost
     added = [a for a in audit_rows(clinic) if a[1] == "admin.user_add"]
-    assert [(a[0], a[2]["after"]["role"]) for a in added] == [("init", "admin")]
+    # The first admin is the actor of their own account and of the database's first record.
+    assert [(a[0], a[2]["after"]["role"]) for a in added] == [(ADMIN, "admin")]
+    assert [a[0] for a in audit_rows(clinic) if a[1] == "admin.init"] == [ADMIN]
 
     before = staff_rows(clinic)
     code, _, err = run_cli(

@@ -125,6 +125,6 @@ def test_a_file_of_schema_1_gets_the_annulments_table(tmp_path: Path) -> None:
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     conn.close()
-    db = open_db(path)
+    db = open_db(path, upgrade=True)
     assert schema.version(db.conn) == schema.SCHEMA_VERSION >= 2
     assert "annulments" in db.table_names()

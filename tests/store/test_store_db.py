@@ -64,7 +64,7 @@ def test_a_new_migration_is_applied_to_an_old_file(
     )
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, extra))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
-    db = open_db(path)
+    db = open_db(path, upgrade=True)
     assert schema.version(db.conn) == schema.SCHEMA_VERSION
     assert "later" in db.table_names()
     assert "x" in db["staff"].columns_dict
@@ -80,7 +80,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, broken))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
     with pytest.raises(UserError):
-        open_db(path)
+        open_db(path, upgrade=True)
     conn = sqlite3.connect(path)
     assert schema.version(conn) == known
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
@@ -182,7 +182,7 @@ def test_migration_2_folds_the_name_keys_of_existing_applications(tmp_path: Path
             (surname, first, patronymic, key),
         )
     conn.close()
-    db = open_db(path)
+    db = open_db(path, upgrade=True)
     assert schema.version(db.conn) == schema.SCHEMA_VERSION
     keys = [r[0] for r in db.conn.execute("SELECT name_key FROM applications ORDER BY id")]
     assert keys == ["габдуллин алишер кайратулы", "иванова елка"]
@@ -217,3 +217,26 @@ def test_a_writer_waits_for_the_lock_in_short_naps_then_gives_up_with_sqlite_s_e
     with transaction(db):
         db.execute("INSERT INTO number_counters VALUES ('A', 2026, 1)")
     assert db.execute("SELECT last_seq FROM number_counters").fetchone()[0] == 1
+
+
+def test_an_older_file_is_refused_unless_upgrading_and_left_as_it_was(tmp_path: Path) -> None:
+    from old_schema import old_database, tables
+
+    from regdesk.store.db import SchemaTooOldError
+
+    path = tmp_path / "regdesk.sqlite3"
+    old_database(path, 7)
+    before = tables(path)
+    with pytest.raises(SchemaTooOldError) as caught:
+        open_db(path)
+    text = caught.value.message("en")
+    assert "version 7" in text and f"needs {schema.SCHEMA_VERSION}" in text
+    assert "regdesk upgrade" in text
+    assert "версии 7" in caught.value.message("ru") and "7-нұсқада" in caught.value.message("kk")
+    assert tables(path) == before
+    conn = sqlite3.connect(path)
+    assert schema.version(conn) == 7
+    conn.close()
+    db = open_db(path, upgrade=True)
+    assert schema.version(db.conn) == schema.SCHEMA_VERSION
+    assert "must_change_password" in db["staff"].columns_dict  # MIGRATION_8 ran

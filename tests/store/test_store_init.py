@@ -1,4 +1,5 @@
-"""``regdesk init``: checks the config, creates or upgrades the data folder, idempotently."""
+"""``regdesk init``: checks the config, creates the data folder, idempotently; an older database
+is left to ``regdesk upgrade``; the key keeps the clinic's group and loses every other user."""
 
 from __future__ import annotations
 
@@ -48,28 +49,27 @@ def test_init_creates_everything_then_changes_nothing(
 
     assert init(cfg, "kk") == 0
     out = capsys.readouterr().out
-    assert "Дерекқор өзекті" in out and "Қойма кілті бар" in out and "құрылды" not in out
+    assert "Дерекқор өзекті" in out and "кілті бар және сақталды" in out and "құрылды" not in out
     assert paths.vault_key.read_bytes() == key
     db = open_db(paths.database)
     assert len(audit.recent(db)) == 1 and audit.verify(db).ok
 
 
-def test_init_upgrades_an_older_database(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_init_leaves_an_older_database_to_the_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from old_schema import old_database, tables
+
     cfg = write_config(tmp_path)
-    assert init(cfg) == 0
-    v = schema.SCHEMA_VERSION
-    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, "CREATE TABLE later (x);"))
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
-    capsys.readouterr()
-    assert init(cfg, "ru") == 0
-    assert f"схема {v} → {v + 1}" in capsys.readouterr().out
-    db = open_db(DataPaths(tmp_path / "clinic" / "data").database)
-    assert audit.recent(db, action="admin.init")[0].detail == {
-        "schema_from": v,
-        "schema_to": v + 1,
-    }
+    paths = DataPaths(tmp_path / "clinic" / "data")
+    old_database(paths.database, 6)
+    before = tables(paths.database)
+    assert init(cfg, "ru") == 75
+    err = capsys.readouterr().err
+    assert "в версии 6" in err and f"нужна версия {schema.SCHEMA_VERSION}" in err
+    assert "regdesk upgrade" in err
+    assert tables(paths.database) == before
+    assert not paths.vault_key.exists()  # init stopped before making anything else
 
 
 def test_init_refuses_a_bad_bin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,17 +94,56 @@ def test_init_refuses_a_database_from_a_newer_regdesk(
     assert "newer regdesk" in capsys.readouterr().err
 
 
-def test_init_narrows_a_key_readable_by_others(
+def test_init_keeps_the_key_of_a_service_account_private(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The service-account deployment: the key is the owner's alone, and stays so.
+    cfg = write_config(tmp_path)
+    assert init(cfg) == 0
+    key = DataPaths(tmp_path / "clinic" / "data").vault_key
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    capsys.readouterr()
+    assert init(cfg) == 0
+    assert "The key " in capsys.readouterr().out
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("mode", "kept"), [(0o640, 0o640), (0o660, 0o660), (0o600, 0o600)])
+def test_init_keeps_the_group_access_of_a_shared_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: int, kept: int
+) -> None:
+    # The group-sharing deployment (issue 14: re-running init put the key back to 0600, and the
+    # other receptionists' desks could no longer attach scans).
+    import grp
+    import os
+
+    cfg = write_config(tmp_path)
+    assert init(cfg) == 0
+    key = DataPaths(tmp_path / "clinic" / "data").vault_key
+    key.chmod(mode)
+    group = grp.getgrgid(os.stat(key).st_gid).gr_name
+    capsys.readouterr()
+    assert init(cfg) == 0
+    out = capsys.readouterr()
+    assert stat.S_IMODE(key.stat().st_mode) == kept
+    if mode & 0o040:
+        assert f"the group “{group}” can read it (mode {kept:03o}" in out.out
+    assert "every user of the server" not in out.err
+
+
+@pytest.mark.parametrize(("mode", "fixed"), [(0o644, 0o640), (0o666, 0o660), (0o604, 0o600)])
+def test_init_takes_the_key_away_from_every_other_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: int, fixed: int
 ) -> None:
     cfg = write_config(tmp_path)
     assert init(cfg) == 0
     key = DataPaths(tmp_path / "clinic" / "data").vault_key
-    key.chmod(0o644)
+    key.chmod(mode)
     capsys.readouterr()
-    assert init(cfg) == 0
-    assert "644" in capsys.readouterr().out
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert init(cfg, "ru") == 0
+    err = capsys.readouterr().err
+    assert f"любому пользователю сервера (права {mode:03o}); теперь {fixed:03o}" in err
+    assert stat.S_IMODE(key.stat().st_mode) == fixed
 
 
 def test_init_with_a_missing_config_names_the_file(

@@ -86,7 +86,7 @@ def test_the_migration_copies_the_steps_recorded_before_it(tmp_path: Path) -> No
             (at, kind, step),
         )
     conn.close()
-    journal = Journal(open_db(path))
+    journal = Journal(open_db(path, upgrade=True))
     assert _times(journal, 1) == {
         "registry_request": ("2026-03-02T05:00:12.500000+00:00", 12.5),
         "form_and_eds": (None, None),

@@ -83,7 +83,7 @@ def test_the_migration_rebuilds_the_staff_table_keeping_ids_data_and_references(
 ) -> None:
     path = tmp_path / "old.sqlite3"
     old_database(path)
-    db = open_db(path)  # migrates forward
+    db = open_db(path, upgrade=True)  # migrates forward
     conn = db.conn
     assert schema.version(conn) == schema.SCHEMA_VERSION
     rows = conn.execute(
