@@ -134,17 +134,21 @@ def test_a_log_that_cannot_be_opened_costs_the_log_not_the_program(tmp_path: Pat
 def test_the_cli_says_so_and_goes_on(tmp_path: Path) -> None:
     # `regdesk lookup` with an unwritable log: the warning in words, no traceback, the look-up
     # goes on (to a registry that is not there: exit 69, the registry is unavailable).
+    from staff_cli import ADMIN, PASSWORD, init_with_admin
+
     data = tmp_path / "data"
     (data / "logs" / logs.LOG_NAME).mkdir(parents=True)
     config = tmp_path / "regdesk.toml"
     config.write_text(
         f'[storage]\ndata_dir = "{data}"\n[registry]\nbase_url = "http://127.0.0.1:9"\n'
-        "retries = 0\ndeadline = 2\n",
+        'retries = 0\ndeadline = 2\n[clinic]\nbin = "040340004129"\n',
         encoding="utf-8",
     )
+    init_with_admin(config)
     command = [sys.executable, "-m", "regdesk", "--lang", "en", "--config", str(config)]
     done = subprocess.run(
-        [*command, "lookup", "880101300123"],
+        [*command, "lookup", "880101300123", "--as", ADMIN, "--password-stdin"],
+        input=PASSWORD + "\n",
         capture_output=True,
         text=True,
         timeout=120,

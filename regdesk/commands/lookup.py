@@ -1,7 +1,13 @@
 """``regdesk lookup IIN``: what the registry knows about a person, or the outcome in words.
 
-Exit codes: 0 found, 2 invalid IIN (nothing sent), 3 not found, 4 unavailable, 5 bad answer,
-6 refused, 78 the ``[registry]`` settings name a file that cannot be used (nothing sent).
+A look-up is a view of a person's data: the employee signs in first (``--as IIN`` and the
+password, or ``--password-stdin``; ``commands/signed_in.py``) and the look-up is the desk's own
+(``Intake.look_up``), audited as at the desk (``registry_lookup``, and ``person_view`` when the
+registry knew the person) in that employee's name.
+
+Exit codes: 0 found, 1 the sign-in refused, 2 invalid IIN (nothing sent), 3 not found,
+4 unavailable, 5 bad answer, 6 refused, 74 no database (run ``regdesk init``), 78 the
+``[registry]`` settings name a file that cannot be used (nothing sent).
 
 The client's log lines (a bad answer's details, TLS failures) go to the data folder's log file
 when there is one, never to the terminal: the person at the terminal reads the outcome in words.
@@ -34,6 +40,9 @@ def register(sub: Any, ctx: Context) -> None:
     )
     p.add_argument("iin", metavar="IIN", help=ctx.t("registry.lookup_arg_iin"))
     p.add_argument("--json", action="store_true", help=ctx.t("registry.lookup_opt_json"))
+    from regdesk.commands.signed_in import add_options
+
+    add_options(p, ctx)
     p.set_defaults(handler=run)
 
 
@@ -63,20 +72,13 @@ def report(error: RegistryError, ctx: Context) -> int:
 
 
 @contextlib.contextmanager
-def client_for(ctx: Context) -> Iterator[Any]:
-    """A ``SyncRegistryClient`` for the config's ``[registry]``, paths taken from its folder.
-
-    While it is open, the client's warnings go to the data folder's log file (when ``regdesk
-    init`` has made the folder), not to the terminal.
-    """
-    from pathlib import Path
-
+def operational_log(ctx: Context) -> Iterator[None]:
+    """While the block runs, the registry client's warnings go to the data folder's log file
+    (when ``regdesk init`` has made the folder), not to the terminal."""
     from regdesk import logs
-    from regdesk.registry.client import SyncRegistryClient
     from regdesk.store.paths import DataPaths
 
     config = ctx.config()
-    base_dir = Path(config.source).parent if config.source else None
     paths = DataPaths.for_config(config)
     if paths.root.is_dir():  # a look-up before init makes no folder for its log
         # An unwritable log must not stop a look-up: the reason goes to the terminal.
@@ -84,20 +86,28 @@ def client_for(ctx: Context) -> Iterator[Any]:
         if problem is not None:
             ctx.warn("cli.log_unwritable", reason=problem)
     try:
-        with SyncRegistryClient(config.registry, base_dir=base_dir) as client:
-            yield client
+        yield
     finally:
         logs.stop()
 
 
-def run(ns: argparse.Namespace, ctx: Context) -> int:
-    import asyncio
-    import dataclasses
-    import json
+@contextlib.contextmanager
+def client_for(ctx: Context) -> Iterator[Any]:
+    """A ``SyncRegistryClient`` for the config's ``[registry]``, paths taken from its folder,
+    its warnings in the operational log."""
+    from pathlib import Path
 
+    from regdesk.registry.client import SyncRegistryClient
+
+    config = ctx.config()
+    base_dir = Path(config.source).parent if config.source else None
+    with operational_log(ctx), SyncRegistryClient(config.registry, base_dir=base_dir) as client:
+        yield client
+
+
+def run(ns: argparse.Namespace, ctx: Context) -> int:
+    from regdesk.commands.signed_in import act_signed_in
     from regdesk.core.ids import IinError, parse_iin
-    from regdesk.registry.errors import RegistryError
-    from regdesk.registry.present import format_lines, person_lines
 
     try:
         iin = parse_iin(ns.iin)
@@ -106,13 +116,25 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         return EXIT_INVALID
     if iin.remapped:
         ctx.warn("registry.lookup_remapped")
-    with client_for(ctx) as client:
-        try:
-            person, attachment = client.run(
-                lambda cl: asyncio.gather(cl.person(iin.value), cl.attachment(iin.value))
-            )
-        except RegistryError as exc:
-            return report(exc, ctx)
+    with operational_log(ctx):
+        return act_signed_in(ns, ctx, lambda desk: _show(ns, ctx, desk, iin.value))
+
+
+def _show(ns: argparse.Namespace, ctx: Context, desk: Any, iin: str) -> int:
+    """Look ``iin`` up as the signed-in employee and print what the registry knows."""
+    import dataclasses
+    import json
+
+    from regdesk.registry.errors import NotFound, RegistryError
+    from regdesk.registry.present import format_lines, person_lines
+
+    try:
+        lookup = _look_up(desk, iin)
+    except RegistryError as exc:
+        return report(exc, ctx)
+    person, attachment = lookup.person, lookup.attachment
+    if person is None:
+        return report(NotFound(), ctx)
     if ns.json:
         data = {
             "person": dataclasses.asdict(person),
@@ -123,3 +145,18 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         lines = person_lines(person, attachment, ctx.lang, ctx.clock().today())
         print(format_lines(lines), file=ctx.out)
     return EXIT_FOUND
+
+
+def _look_up(desk: Any, iin: str) -> Any:
+    """The desk's look-up (audited in the signed-in employee's name), its client closed after."""
+    import asyncio
+
+    from regdesk.desk.intake import Intake
+
+    async def once() -> Any:
+        try:
+            return await Intake(desk).look_up(iin)
+        finally:
+            await desk.aclose()
+
+    return asyncio.run(once())

@@ -7,12 +7,13 @@ in clinic dates (``2026-03-01`` or ``01.03.2026``); ``--by`` groups it by day, w
 ``json``, ``xlsx`` or ``pdf`` (the last two need ``--out``). A CSV of several tables written with
 ``--out FILE.csv`` becomes one file per table, ``FILE-<table>.csv``.
 
-Who may run it: like ``regdesk user`` and ``regdesk talon``, whoever can open the clinic's
-database file is trusted as an admin (the actor ``cli:<os user>``), and so sees every employee.
+Who may run it: the employee who signs in (``--as IIN`` and the password, or
+``--password-stdin``; ``commands/signed_in.py``), with what their role may see, as at the desk: a
+head or an admin the whole clinic, a receptionist their own figures (``desk.reports``).
 
-Exit codes: 0 done, 1 the desk refused or the file cannot be written, 2 wrong usage (an unknown
-report, a date that is not one, a period that ends before it starts, a bad IIN or district),
-74 the database cannot be opened, 78 configuration error.
+Exit codes: 0 done, 1 the sign-in or the desk refused, or the file cannot be written, 2 wrong
+usage (an unknown report, a date that is not one, a period that ends before it starts, a bad IIN
+or district), 74 the database cannot be opened, 78 configuration error.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def register(sub: Any, ctx: Context) -> None:
     p.add_argument("--district", metavar="N", help=t("report.cli.opt_district"))
     p.add_argument("--format", choices=FORMATS, default="table", help=t("report.cli.opt_format"))
     p.add_argument("--out", metavar="FILE", help=t("report.cli.opt_out"))
+    from regdesk.commands.signed_in import add_options
+
+    add_options(p, ctx)
     p.set_defaults(handler=run)
 
 
@@ -121,45 +125,17 @@ def _check(ns: argparse.Namespace, ctx: Context) -> tuple[Period, Scope]:
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
-    from regdesk.core.errors import UserError
-    from regdesk.store.db import DatabaseError
+    from regdesk.commands.signed_in import act_signed_in
+    from regdesk.desk.reports import run_report
 
     try:
         period, scope = _check(ns, ctx)
     except _Usage as exc:
         ctx.warn(exc.key, **exc.params)
         return EXIT_USAGE
-    try:
-        report = _run(ctx, ns.name, period, scope)
-    except DatabaseError as exc:
-        print(exc.message(ctx.lang), file=ctx.err)
-        return EXIT_NO_DATABASE
-    except UserError as exc:
-        print(exc.message(ctx.lang), file=ctx.err)
-        return EXIT_REFUSED
-    return _write(ns, ctx, report)
-
-
-def _run(ctx: Context, name: str, period: Period, scope: Scope) -> Report:
-    """The report, run by the desk's use case as the command line's admin."""
-    from regdesk.commands.common import cli_actor
-    from regdesk.core.application import Role
-    from regdesk.desk import Actor, DeskContext
-    from regdesk.desk.reports import run_report
-    from regdesk.store.db import DatabaseError, open_db
-    from regdesk.store.paths import DataPaths
-
-    config = ctx.config()
-    path = DataPaths.for_config(config).database
-    if not path.exists():
-        # open_db would make an empty one: a report of nothing would hide a wrong config.
-        raise DatabaseError("store.no_database", path=str(path))
-    desk = DeskContext(config, clock=ctx.clock(), db=open_db(path))
-    try:
-        desk.operator = Actor(cli_actor(), Role.ADMIN)
-        return run_report(desk, name, period, scope)
-    finally:
-        desk.close()
+    return act_signed_in(
+        ns, ctx, lambda desk: _write(ns, ctx, run_report(desk, ns.name, period, scope))
+    )
 
 
 def _write(ns: argparse.Namespace, ctx: Context, report: Report) -> int:

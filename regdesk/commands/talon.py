@@ -7,6 +7,10 @@ printed before is marked as a duplicate, and a registered application whose talo
 becomes issued, as at the desk (the desk's issuance use case does it). Exit status 0 when the
 printer took it, 1 otherwise (the failure is recorded too).
 
+``print`` acts for an employee: they sign in first (``--as IIN`` and the password, or
+``--password-stdin``; ``commands/signed_in.py``), and the print is recorded and audited in their
+name, as at the desk. Exit status 1 also when the sign-in is refused, 74 without a database.
+
 ``verify`` reads the QR payload from a talon's PDF (its metadata, or its text) or from the text
 given, and checks it against the journal: kind, number, clinic BIN, date and the digest over
 what the QR does not show, then the application's EDS signature (an annulment notice's: the
@@ -55,6 +59,9 @@ def register(sub: Any, ctx: Context) -> None:
     where.add_argument("--printer", metavar="NAME", help=t("printing.cli.opt_printer"))
     where.add_argument("--out", metavar="FILE", help=t("printing.cli.opt_out"))
     pr.add_argument("--format", choices=FORMATS, help=t("printing.cli.opt_format"))
+    from regdesk.commands.signed_in import add_options
+
+    add_options(pr, ctx)
 
     ve = actions.add_parser(
         "verify", help=t("printing.cli.verify_help"), description=t("printing.cli.verify_help")
@@ -68,6 +75,10 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     from regdesk.store.journal import Journal
     from regdesk.store.paths import DataPaths
 
+    if ns.talon_command == "print":  # as the employee who signs in
+        from regdesk.commands.signed_in import act_signed_in
+
+        return act_signed_in(ns, ctx, lambda desk: _print(ns, ctx, desk))
     config = ctx.config()
     paths = DataPaths.for_config(config)
     db = open_existing_db(ctx, paths.database)
@@ -75,8 +86,6 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         return EXIT_FAILED
     try:
         journal = Journal(db)
-        if ns.talon_command == "print":
-            return _print(ns, ctx, config, journal)
         return _verify(ns, ctx, config, journal)
     except UserError as exc:
         ctx.warn(exc.key, **exc.params)
@@ -126,16 +135,16 @@ def _format(choice: str | None, default: str) -> str:
     return f"{choice}-{width}"
 
 
-def _print(ns: argparse.Namespace, ctx: Context, config: Config, journal: Journal) -> int:
+def _print(ns: argparse.Namespace, ctx: Context, desk: DeskContext) -> int:
     """Print through the desk's issuance, so the rule is the desk's: a registered talon printed
     makes the application issued, a second print is a duplicate, every print is recorded."""
-    record = find_record(journal, ns.number, config)
+    config = desk.config
+    record = find_record(desk.journal, ns.number, config)
     if record is None:
         ctx.warn("printing.cli.not_found", number=ns.number)
         return EXIT_FAILED
     from regdesk.core.application import State
 
-    desk = _desk(config, journal, ctx.clock())
     if record.state == State.ANNULLED:  # its paper now is the notice of the annulment
         from regdesk.desk import Corrections
 

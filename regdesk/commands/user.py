@@ -62,18 +62,9 @@ def register(sub: Any, ctx: Context) -> None:
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
-    from regdesk.commands.signed_in import Refused, signed_in
-    from regdesk.core.errors import UserError
+    from regdesk.commands.signed_in import act_signed_in
 
-    try:
-        with signed_in(ns, ctx) as desk:
-            try:
-                return _dispatch(ns, ctx, desk)
-            except UserError as exc:
-                print(exc.message(ctx.lang), file=ctx.err)
-                return EXIT_REFUSED
-    except Refused as stop:
-        return stop.code
+    return act_signed_in(ns, ctx, lambda desk: _dispatch(ns, ctx, desk))
 
 
 def _dispatch(ns: argparse.Namespace, ctx: Context, desk: DeskContext) -> int:

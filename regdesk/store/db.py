@@ -79,7 +79,7 @@ def open_db(path: Path, durability: str = "normal", *, upgrade: bool = False) ->
 
     db = open_db_as_is(path, durability)
     conn = db.conn
-    try:
+    with _closed_on_error(conn, path):
         found = schema.version(conn)
         if found > schema.SCHEMA_VERSION:
             raise SchemaTooNewError(path=str(path), found=found, known=schema.SCHEMA_VERSION)
@@ -87,12 +87,6 @@ def open_db(path: Path, durability: str = "normal", *, upgrade: bool = False) ->
             if not (upgrade or schema.is_new(conn)):
                 raise SchemaTooOldError(path=str(path), found=found, needed=schema.SCHEMA_VERSION)
             schema.migrate(conn, path)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise DatabaseError(path=str(path), detail=str(exc)) from None
-    except BaseException:
-        conn.close()
-        raise
     return db
 
 
@@ -107,20 +101,27 @@ def open_db_as_is(path: Path, durability: str = "normal") -> Database:
         )
     except sqlite3.Error as exc:
         raise DatabaseError(path=str(path), detail=str(exc)) from None
-    try:
+    with _closed_on_error(conn, path):
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise DatabaseError(path=str(path), detail=f"journal_mode is {mode}, not wal")
         conn.execute(f"PRAGMA synchronous = {DURABILITY[durability]}")
+    return Database(conn)
+
+
+@contextmanager
+def _closed_on_error(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Close ``conn`` when the block fails; SQLite's own error said as a ``DatabaseError``."""
+    try:
+        yield
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseError(path=str(path), detail=str(exc)) from None
     except BaseException:
         conn.close()
         raise
-    return Database(conn)
 
 
 @contextmanager

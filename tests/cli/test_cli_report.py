@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from staff_cli import ADMIN, PASSWORD, init_with_admin, main_with_stdin
 
-from regdesk.cli import main
 from regdesk.core.clock import PinnedClock
 
 CONFIG = """\
@@ -34,17 +34,21 @@ def clinic(tmp_path: Path) -> Path:
     config.parent.mkdir()
     (config.parent / "scans").mkdir()
     config.write_text(CONFIG, encoding="utf-8")
-    assert main(["--config", str(config), "init"]) == 0
+    init_with_admin(config)
     return config
 
 
-def _run(config: Path, *args: str, lang: str = "en") -> int:
+def _run(
+    config: Path, *args: str, lang: str = "en", iin: str = ADMIN, password: str = PASSWORD
+) -> int:
+    """``regdesk report`` signed in as ``iin`` (the clinic's first admin by default)."""
     from datetime import datetime
 
     from regdesk.core.clock import zone
 
     clock = PinnedClock(datetime(2026, 4, 1, 9, 0, tzinfo=zone("Asia/Almaty")), "Asia/Almaty")
-    return main(["--lang", lang, "--config", str(config), "report", *args], clock=clock)
+    argv = ["--lang", lang, "--config", str(config), "report", *args, "--as", iin]
+    return main_with_stdin([*argv, "--password-stdin"], password + "\n", clock=clock)
 
 
 def test_a_report_prints_as_a_table(clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -177,3 +181,37 @@ def test_an_xlsx_has_a_sheet_per_table(
     book = openpyxl.load_workbook(target)
     assert book.sheetnames[0] == "Есеп туралы"
     assert len(book.sheetnames) == 1 + 2 + 2  # about, two tables, two charts
+
+
+def test_a_report_signs_in_and_shows_what_the_role_may_see(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from regdesk.core.ids import make_iin
+    from regdesk.store import audit
+    from regdesk.store.db import open_db
+    from regdesk.store.staff import Staff
+
+    clerk = make_iin(date(1992, 11, 3), "male", 4567)
+    new_password = "Zhana-Qupia-2026"
+    db = open_db(clinic.parent / "data" / "regdesk.sqlite3")
+    at = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
+    Staff(db).add(clerk, "Иванов Пётр", "receptionist", new_password, at, actor=ADMIN)
+    db.conn.close()
+    # A wrong password: nothing printed, the failure audited in that employee's name.
+    assert _run(clinic, "norms", *PERIOD, password="not-the-Password-1") == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Signed in" not in captured.err
+    # A receptionist asking for the admin's figures is refused by the desk's rule.
+    refused = _run(clinic, "norms", *PERIOD, "--employee", ADMIN, iin=clerk, password=new_password)
+    assert refused == 1
+    assert "own figures" in capsys.readouterr().err
+    # Their own: the report says whose figures it shows; the admin's covers the whole clinic.
+    assert _run(clinic, "norms", *PERIOD, iin=clerk, password=new_password) == 0
+    assert f"Employee: {clerk}" in capsys.readouterr().out
+    assert _run(clinic, "norms", *PERIOD) == 0
+    assert "The whole clinic" in capsys.readouterr().out
+    db = open_db(clinic.parent / "data" / "regdesk.sqlite3")
+    assert [r.actor_iin for r in audit.recent(db, action="sign_in_failed")] == [ADMIN]
+    db.conn.close()

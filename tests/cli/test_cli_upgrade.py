@@ -100,6 +100,23 @@ def run(
     return code, out, err
 
 
+def upgrade(
+    config: Path,
+    backups: Path | None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    who: str = ADMIN,
+    password: str = GOOD,
+) -> tuple[int, str, str]:
+    """``regdesk upgrade`` signed in as ``who`` (into ``backups``, or the default folder)."""
+    where = () if backups is None else ("--backup-dir", str(backups))
+    return run(
+        config, "upgrade", "--as", who, "--password-stdin", *where,
+        stdin=password + "\n", capsys=capsys, monkeypatch=monkeypatch,
+    )  # fmt: skip
+
+
 def database(config: Path) -> Path:
     return config.parent / "data" / "regdesk.sqlite3"
 
@@ -167,10 +184,7 @@ def test_upgrade_backs_up_migrates_and_audits(
 ) -> None:
     path = database(clinic)
     backups = tmp_path / "backups"
-    code, out, err = run(
-        clinic, "upgrade", "--as", ADMIN, "--password-stdin", "--backup-dir", str(backups),
-        stdin=GOOD + "\n", capsys=capsys, monkeypatch=monkeypatch,
-    )  # fmt: skip
+    code, out, err = upgrade(clinic, backups, capsys, monkeypatch)
     assert code == 0, err
     # The clinic's time of the pinned moment (UTC+5) names the backup.
     dest = backups / f"before-upgrade-{OLD}-to-{schema.SCHEMA_VERSION}-20261125-103000"
@@ -220,10 +234,7 @@ def test_upgrade_backs_up_migrates_and_audits(
 def test_upgrade_without_backup_dir_backs_up_into_the_data_folder(
     clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = run(
-        clinic, "upgrade", "--as", ADMIN, "--password-stdin",
-        stdin=GOOD + "\n", capsys=capsys, monkeypatch=monkeypatch,
-    )  # fmt: skip
+    code, _, err = upgrade(clinic, None, capsys, monkeypatch)
     assert code == 0, err
     made = list((clinic.parent / "data" / "backups").iterdir())
     assert [p.name.startswith(f"before-upgrade-{OLD}-to-") for p in made] == [True]
@@ -251,10 +262,7 @@ def test_upgrade_by_anyone_but_an_admin_changes_nothing(
     path = database(clinic)
     before, actions = tables(path), audit_actions(path)
     backups = tmp_path / "backups"
-    code, _, err = run(
-        clinic, "upgrade", "--as", who, "--password-stdin", "--backup-dir", str(backups),
-        stdin=password + "\n", capsys=capsys, monkeypatch=monkeypatch,
-    )  # fmt: skip
+    code, _, err = upgrade(clinic, backups, capsys, monkeypatch, who=who, password=password)
     assert code == 1
     assert words in err, err
     assert (f"Signed in: Employee admin ({ADMIN})" in err) == (who == ADMIN and password == GOOD)
@@ -274,10 +282,7 @@ def test_a_migration_that_fails_leaves_the_database_as_it_was(
     broken = "CREATE TABLE half (id INTEGER);\nCREATE TABLE staff (id INTEGER);"
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, broken))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
-    code, _, err = run(
-        clinic, "upgrade", "--as", ADMIN, "--password-stdin", "--backup-dir", str(tmp_path / "b"),
-        stdin=GOOD + "\n", capsys=capsys, monkeypatch=monkeypatch,
-    )  # fmt: skip
+    code, _, err = upgrade(clinic, tmp_path / "b", capsys, monkeypatch)
     assert code == 1
     assert "failed (table staff already exists)" in err and "Nothing was upgraded" in err
     assert version(path) == OLD and tables(path) == before
@@ -336,9 +341,6 @@ def test_an_upgrade_killed_half_way_leaves_the_database_as_it_was(
     with closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # The next try does the whole upgrade.
-    code, _, err = run(
-        clinic, "upgrade", "--as", ADMIN, "--password-stdin", "--backup-dir", str(tmp_path / "c"),
-        stdin=GOOD + "\n", capsys=capsys, monkeypatch=monkeypatch,
-    )  # fmt: skip
+    code, _, err = upgrade(clinic, tmp_path / "c", capsys, monkeypatch)
     assert code == 0, err
     assert version(path) == schema.SCHEMA_VERSION

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from desk_support import draft
 from pypdf import PdfReader
+from staff_cli import main_with_stdin, signed
 
 from regdesk import demo
-from regdesk.cli import main
 from regdesk.core.clock import PinnedClock
 from regdesk.desk import Desk
 from regdesk.i18n import LANGS, Translator, t
@@ -155,7 +155,10 @@ async def test_regdesk_talon_print_says_the_clinic_s_time_too(
     # Reprinted from the command line a quarter of an hour later: 01:44 in Almaty.
     at = PinnedClock(datetime(2026, 12, 1, 20, 44, tzinfo=UTC), "Asia/Almaty")
     config = str(ws.root / "config.toml")
-    assert main(["--config", config, "talon", "print", number, "--out", str(out)], clock=at) == 0
+    # Signed in as the demo's receptionist, as the command line asks.
+    _, iin, password, _ = next(row for row in ws.staff if row[0] == "receptionist")
+    argv = ["--config", config, "talon", "print", number, "--out", str(out)]
+    assert main_with_stdin(signed(*argv, iin=iin), password + "\n", clock=at) == 0
     slip = out.read_text(encoding="utf-8")
     for lang in ("kk", "ru"):
         assert f"{t('printing.doc.reg_date', lang)}: 02.12.2026" in slip

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from staff_cli import PASSWORD, main_with_stdin, signed
 
 from regdesk.cli import main
 from regdesk.core.application import Role, State
@@ -22,6 +23,7 @@ from regdesk.signing.signature import sign
 from regdesk.store.db import open_db
 from regdesk.store.journal import Journal
 from regdesk.store.paths import DataPaths
+from regdesk.store.staff import Staff
 
 EMPLOYEE = "880101300123"
 APPLICANT = "900101400012"
@@ -164,13 +166,19 @@ timeout = 3.0
         note="ЖСН тексерілді",
         now=NOW,
     )
+    # The receptionist who prints from the command line signs in as at the desk.
+    Staff(journal.db).add(EMPLOYEE, "ТЕСТОВА ӘЛИЯ", "receptionist", PASSWORD, NOW, actor="test")
     journal.db.conn.close()
     return Clinic(config, data, number, app_id, refused)
 
 
 def run(clinic: Clinic, *args: str) -> int:
+    """``regdesk talon …``; ``print`` signed in as the receptionist."""
     clock = PinnedClock(PRINTED_AT, "Asia/Almaty")
-    return main(["--lang", "ru", "--config", str(clinic.config), "talon", *args], clock=clock)
+    argv = ["--lang", "ru", "--config", str(clinic.config), "talon", *args]
+    if args[0] == "print":
+        return main_with_stdin(signed(*argv, iin=EMPLOYEE), PASSWORD + "\n", clock=clock)
+    return main(argv, clock=clock)
 
 
 def _pdf_text(path: Path) -> str:
@@ -203,7 +211,7 @@ def test_print_to_a_file_then_reprint_as_duplicate(
         ("file", "written", False),
         ("files", "written", True),
     ]
-    assert all(p.by_iin.startswith("cli:") for p in prints)
+    assert all(p.by_iin == EMPLOYEE for p in prints)  # who signed in, not the OS user
     assert all(p.at == PRINTED_AT for p in prints)  # stored as the moment, in UTC
 
 
@@ -339,7 +347,7 @@ def test_printing_a_registered_talon_makes_it_issued_as_at_the_desk(
     journal = clinic.journal()
     assert journal.search.get(app_id).state == State.ISSUED
     issued = [e for e in journal.events.history(app_id) if e.to_state == State.ISSUED]
-    assert len(issued) == 1 and issued[0].actor_iin.startswith("cli:")
+    assert len(issued) == 1 and issued[0].actor_iin == EMPLOYEE
     # Reprinting an issued talon, or printing a refusal notice, changes no state.
     assert run(clinic, "print", number, "--format", "text") == 0
     year = ClinicClock("Asia/Almaty").local_date(NOW).year
@@ -397,3 +405,17 @@ def test_an_annulled_talon_no_longer_verifies_and_its_notice_does(
     assert "действительна" in said
     prints = clinic.journal().issuance.prints(clinic.app_id)
     assert prints[-1].document == "annulment"
+
+
+def test_print_signs_in_first_and_a_wrong_password_prints_nothing(
+    clinic: Clinic, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "talon.pdf"
+    argv = ["--lang", "en", "--config", str(clinic.config), "talon", "print", clinic.number]
+    clock = PinnedClock(PRINTED_AT, "Asia/Almaty")
+    code = main_with_stdin(
+        signed(*argv, "--out", str(out), iin=EMPLOYEE), "not-the-Password-1\n", clock=clock
+    )
+    assert code == 1 and not out.exists()
+    assert clinic.journal().issuance.prints(clinic.app_id) == []
+    assert "Signed in" not in capsys.readouterr().err

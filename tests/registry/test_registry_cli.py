@@ -12,23 +12,35 @@ import sys
 from pathlib import Path
 
 import pytest
+from staff_cli import ADMIN, PASSWORD, init_with_admin, main_with_stdin
 
 from regdesk.cli import main
 from regdesk.registry.sim import Fault, Faults, SimulatorHandle
+from regdesk.store import audit
+from regdesk.store.db import open_db
+
+CLINIC = '[clinic]\nbin = "040340004129"\n[storage]\ndata_dir = "data"\n'
 
 
 def _config(tmp_path: Path, sim: SimulatorHandle, token: str | None = None) -> Path:
-    path = tmp_path / "config.toml"
+    """A clinic's config with this registry, its data folder initialised with an admin."""
+    path = tmp_path / ("config.toml" if token is None else f"config-{token}.toml")
     path.write_text(
         f'[registry]\nbase_url = "{sim.url}"\ntoken = "{sim.token if token is None else token}"\n'
-        "retries = 1\nread_timeout = 1.0\n",
+        f"retries = 1\nread_timeout = 1.0\n{CLINIC}",
         encoding="utf-8",
     )
+    if not (tmp_path / "data" / "regdesk.sqlite3").exists():
+        init_with_admin(path)
     return path
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(args)
+    capsys.readouterr()
+    if "lookup" in args:  # a look-up is a view of a person: the employee signs in
+        code = main_with_stdin([*args, "--as", ADMIN, "--password-stdin"], PASSWORD + "\n")
+    else:
+        code = main(args)
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -45,6 +57,36 @@ def test_lookup_prints_the_person_and_the_attachment(
     data = json.loads(out)
     assert code == 0 and data["person"]["iin"] == iin
     assert data["attachment"]["clinic_bin"] == sim.clinic_bin
+    # Each look-up is the desk's: audited in the signed-in employee's name, as at the desk.
+    db = open_db(tmp_path / "data" / "regdesk.sqlite3")
+    looked = [r for r in audit.recent(db) if r.action in ("registry_lookup", "person_view")]
+    assert [(r.action, r.actor_iin, r.object) for r in reversed(looked)] == [
+        ("registry_lookup", ADMIN, f"iin:{iin}"),
+        ("person_view", ADMIN, f"iin:{iin}"),
+    ] * 2
+    db.conn.close()
+
+
+def test_lookup_signs_in_first_and_nothing_is_sent_or_seen_without_it(
+    sim: SimulatorHandle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = str(_config(tmp_path, sim))
+    iin = sim.cases["adult"][0]
+    code = main_with_stdin(
+        ["--lang", "en", "--config", cfg, "lookup", iin, "--as", ADMIN, "--password-stdin"],
+        "not-the-Password-1\n",
+    )
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert iin not in out and "Signed in" not in err
+    assert sim.requests() == []  # nothing asked of the registry
+    # Without --as, a password on standard input cannot say whose it is.
+    code = main_with_stdin(["--lang", "en", "--config", cfg, "lookup", iin, "--password-stdin"])
+    assert code == 2 and "--as" in capsys.readouterr().err
+    db = open_db(tmp_path / "data" / "regdesk.sqlite3")
+    assert audit.recent(db, action="registry_lookup") == []
+    assert [r.actor_iin for r in audit.recent(db, action="sign_in_failed")] == [ADMIN]
+    db.conn.close()
 
 
 def test_lookup_exit_codes(
@@ -139,37 +181,44 @@ def test_a_bad_answer_is_said_in_words_and_its_details_go_to_the_log_file(
     # In its own process: pytest's log capture would otherwise stand in for the missing handler
     # through which Python prints warnings on stderr.
     data = tmp_path / "data"
-    if initialised:
-        data.mkdir()
     config = tmp_path / "config.toml"
     config.write_text(
         f'[registry]\nbase_url = "{sim.url}"\ntoken = "{sim.token}"\nretries = 0\n'
-        f'[storage]\ndata_dir = "{data}"\n',
+        f'[clinic]\nbin = "040340004129"\n[storage]\ndata_dir = "{data}"\n',
         encoding="utf-8",
     )
+    if initialised:
+        init_with_admin(config)
     sim.inject(Fault("garbage", garbage="html"), Fault("garbage", garbage="html"))
     proc = subprocess.run(
         [sys.executable, "-m", "regdesk", "--lang", "ru", "--config", str(config), "lookup",
-         sim.cases["adult"][0]],
-        capture_output=True, text=True, timeout=60,
+         sim.cases["adult"][0], "--as", ADMIN, "--password-stdin"],
+        input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
     )  # fmt: skip
+    assert "Traceback" not in proc.stderr
+    if not initialised:
+        # Nobody to sign in before init: said, nothing sent, no data folder made.
+        assert proc.returncode == 74 and "regdesk init" in proc.stderr
+        assert not data.exists(), "a look-up before init makes no data folder"
+        assert sim.requests() == []
+        return
     assert proc.returncode == 5
     assert "Не удалось прочитать ответ регистра" in proc.stderr
-    assert "registry bad answer" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "registry bad answer" not in proc.stderr
     log = data / "logs" / "regdesk.log"
-    if initialised:
-        assert "registry bad answer" in log.read_text(encoding="utf-8")
-    else:
-        assert not data.exists(), "a look-up before init makes no data folder"
+    assert "registry bad answer" in log.read_text(encoding="utf-8")
 
 
 def test_a_missing_ca_bundle_is_said_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Initialised while the setting was right; the file it names has gone since.
     config = tmp_path / "config.toml"
+    config.write_text(CLINIC, encoding="utf-8")
+    init_with_admin(config)
     config.write_text(
         '[registry]\nbase_url = "https://registry.example.kz/regdesk"\n'
-        'ca_bundle = "certs/registry-ca.pem"\n',
+        f'ca_bundle = "certs/registry-ca.pem"\n{CLINIC}',
         encoding="utf-8",
     )
     code, _, err = _run(["--lang", "kk", "--config", str(config), "lookup", "900101300126"], capsys)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from regdesk.cli import main
 from regdesk.registry.client import Backoff, RegistryClient
 from regdesk.registry.errors import Unavailable
 from regdesk.registry.sim import Fault, SimulatorHandle
@@ -76,15 +75,21 @@ def test_lookup_on_a_trickling_registry_ends_and_says_so(
     sim: SimulatorHandle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The config's smallest deadline (1 s); a byte every 0.2 s never trips the 5 s read timeout.
+    from staff_cli import init_with_admin, main_with_stdin, signed
+
     config = tmp_path / "config.toml"
     config.write_text(
         f'[registry]\nbase_url = "{sim.url}"\ntoken = "{sim.token}"\n'
-        "retries = 0\nread_timeout = 5.0\ndeadline = 1.0\n",
+        "retries = 0\nread_timeout = 5.0\ndeadline = 1.0\n"
+        '[clinic]\nbin = "040340004129"\n[storage]\ndata_dir = "data"\n',
         encoding="utf-8",
     )
+    init_with_admin(config)
     sim.inject(Fault("trickle_headers", every=0.2), Fault("trickle_headers", every=0.2))
     started = time.monotonic()
-    code = main(["--lang", "en", "--config", str(config), "lookup", sim.cases["adult"][0]])
+    code = main_with_stdin(
+        signed("--lang", "en", "--config", str(config), "lookup", sim.cases["adult"][0])
+    )
     took = time.monotonic() - started
     err = capsys.readouterr().err
     assert code == 4 and "did not answer in time" in err

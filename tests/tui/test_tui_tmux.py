@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmux_terminal import Terminal
 
 from regdesk import demo
 from regdesk.core.ids import make_iin
@@ -25,43 +23,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
-LIMIT = 60.0
-"""Seconds to wait for a screen: a cold start with the demo build on a loaded machine."""
-
-
-class Terminal:
-    """One tmux session on a private server, with the keys a person would press."""
-
-    def __init__(self, socket: str, session: str) -> None:
-        self.socket = socket
-        self.session = session
-
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(
-            ["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True
-        )
-        return done.stdout
-
-    def screen(self) -> str:
-        # -J joins lines the terminal wrapped, so a long path reads as one line.
-        return self.tmux("capture-pane", "-p", "-J", "-t", self.session)
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", self.session, "-l", text)
-
-    def key(self, name: str) -> None:
-        self.tmux("send-keys", "-t", self.session, name)
-
-    def wait_for(self, text: str, limit: float = LIMIT) -> str:
-        deadline = time.monotonic() + limit
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{screen}")
-            time.sleep(0.2)
-
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
@@ -70,12 +31,11 @@ def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
     command.append(str(workspace))
     # The shell stays after regdesk ends, so its exit status and last words can be read.
     shell = f"{shlex.join(command)}; echo regdesk-exit=$?; sleep 600"
-    term = Terminal(f"regdesk-test-{uuid.uuid4().hex[:8]}", "desk")
-    term.tmux("new-session", "-d", "-s", term.session, "-x", "80", "-y", "24", shell)
+    term = Terminal.start(shell)
     try:
         yield term, workspace
     finally:
-        subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True)
+        term.close()
 
 
 def test_demo_in_a_real_terminal(terminal: tuple[Terminal, Path]) -> None:
