@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_tui_tmux import LIMIT, Terminal
+from tmux_terminal import LIMIT, Terminal
 
 from regdesk import demo
 from regdesk.desk import Desk
