@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from tui_support import (
+    admin,
     finish,
     make_app,
     pinned_clock,
@@ -34,11 +35,6 @@ def said(app: DeskApp, text: str) -> bool:
     """Whether ``text`` is on the screen, perhaps wrapped over lines of the menu's box."""
     flat = " ".join(re.sub(r"[│╭╮╰╯─]", " ", screen_text(app)).split())
     return " ".join(text.split()) in flat
-
-
-def admin(ws: demo.DemoWorkspace) -> tuple[str, str]:
-    _role, iin, password, _name = next(s for s in ws.staff if s[0] == "admin")
-    return iin, password
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 from tui_support import (
+    admin,
     finish,
     make_app,
     receptionist,
@@ -30,11 +31,6 @@ SIZE = (80, 24)
 @pytest.fixture(autouse=True)
 def window(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VAR, "window-1")
-
-
-def admin(ws: demo.DemoWorkspace) -> tuple[str, str]:
-    _, iin, password, _ = next(s for s in ws.staff if s[0] == "admin")
-    return iin, password
 
 
 def pages_printed(ws: demo.DemoWorkspace) -> int:

@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_support import (
+    admin,
     finish,
     make_app,
     pinned_clock,
@@ -28,12 +29,6 @@ from tui_support import (
 from regdesk import demo
 
 SIZE = (80, 24)
-
-
-def admin(ws: demo.DemoWorkspace) -> tuple[str, str]:
-    role, iin, password, _ = ws.staff[1]
-    assert role == "admin"
-    return iin, password
 
 
 async def _shown(

@@ -12,6 +12,7 @@ import pytest
 from textual.widgets import DataTable, Input
 from tui_support import (
     PINNED_AT,
+    admin,
     finish,
     make_app,
     receptionist,
@@ -35,11 +36,6 @@ from regdesk.store.staff import Staff
 SIZE = (80, 24)
 NEWCOMER = make_iin(date(1999, 7, 1), "male", 58)
 OWN = "Meniki-Parol-2026"
-
-
-def admin(ws: demo.DemoWorkspace) -> tuple[str, str]:
-    _, iin, password, _ = next(s for s in ws.staff if s[0] == "admin")
-    return iin, password
 
 
 async def test_a_receptionist_cannot_reach_the_admin_screens(

@@ -109,6 +109,12 @@ def receptionist(ws: demo.DemoWorkspace) -> tuple[str, str]:
     return iin, password
 
 
+def admin(ws: demo.DemoWorkspace) -> tuple[str, str]:
+    """The demo admin's IIN and password."""
+    _, iin, password, _ = next(s for s in ws.staff if s[0] == "admin")
+    return iin, password
+
+
 async def sign_in(pilot: Pilot[Any], iin: str, password: str) -> None:
     """Type IIN, Enter, password, Enter on the sign-in screen and wait for what follows it."""
     await wait_for_screen(pilot, "SignInScreen")
