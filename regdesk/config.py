@@ -120,6 +120,7 @@ class Signing:
     key_folder: str = ""
     """Folder the EDS dialog offers key stores from until an employee has used one: its one
     signing key store (.p12, not AUTH_…), or the folder to complete; empty: nothing offered."""
+    training: bool = False  # training CA keys may sign, every paper marked (desk/training.py)
 
 
 @dataclass(frozen=True)

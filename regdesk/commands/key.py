@@ -1,7 +1,8 @@
 """``regdesk key inspect FILE``: what a key store holds and whether it can sign under the policy.
+``regdesk key training``: an admin's training CA, keys and CRL (``desk/training.py``).
 
-Exit status: 0 when the key can sign (now, or at ``--at``), 1 when the policy forbids it, 2 when
-the key store cannot be opened (wrong password, GOST key, damaged file…).
+Exit status of ``inspect``: 0 when the key can sign (now, or at ``--at``), 1 when the policy
+forbids it, 2 when the key store cannot be opened (wrong password, GOST key, damaged file…).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def register(sub: Any, ctx: Context) -> None:
     inspect.add_argument("--at", metavar="ISO-DATETIME", help=t("signing.cli.opt_at"))
     inspect.add_argument("--iin", metavar="IIN", help=t("signing.cli.opt_iin"))
     inspect.set_defaults(handler=run_inspect)
+    _register_training(actions, ctx)
 
     def usage(ns: argparse.Namespace, c: Context) -> int:
         p.print_help(c.out)
@@ -138,3 +140,78 @@ def _print_info(ctx: Context, info: CertInfo, now: datetime) -> None:
     field("signing.cli.label_serial", info.serial)
     field("signing.cli.label_key", info.key_algorithm)
     field("signing.cli.label_checked_at", day(now.astimezone(UTC)))
+
+
+def _register_training(actions: Any, ctx: Context) -> None:
+    from regdesk.commands.signed_in import add_options
+
+    t = ctx.t
+    p = actions.add_parser(
+        "training",
+        help=t("signing_admin.cli.training_help"),
+        description=t("signing_admin.cli.training_help"),
+        epilog=t("signing_admin.cli.training_epilog"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--employee",
+        nargs=2,
+        action="append",
+        metavar=("IIN", "FULL_NAME"),
+        default=[],
+        help=t("signing_admin.cli.opt_employee"),
+    )
+    p.add_argument("--out", metavar="FOLDER", help=t("signing_admin.cli.opt_out"))
+    p.add_argument("--days", type=int, default=365, help=t("signing_admin.cli.opt_days"))
+    add_options(p, ctx)
+    p.set_defaults(handler=run_training)
+
+
+def run_training(ns: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from regdesk.commands.signed_in import Refused, signed_in
+    from regdesk.core.errors import UserError
+    from regdesk.desk.training import TrainingKeys
+
+    config = ctx.config()
+    if ns.out:
+        folder = Path(ns.out)
+    else:
+        base = Path(config.source).parent if config.source else Path.cwd()
+        folder = base / "training-keys"
+    try:
+        with signed_in(ns, ctx) as desk:
+            try:
+                done = TrainingKeys(desk).make(
+                    folder, [(iin, name) for iin, name in ns.employee], days=ns.days
+                )
+            except UserError as exc:
+                print(exc.message(ctx.lang), file=ctx.err)
+                return 1
+    except Refused as stop:
+        return stop.code
+    made = done.made
+    key = "signing_admin.cli.ca_kept" if made.ca_reused else "signing_admin.cli.ca_new"
+    ctx.say(key, path=str(made.ca_cert))
+    ctx.say("signing_admin.cli.crl", path=str(made.crl))
+    ctx.say("signing_admin.cli.passwords", path=str(made.passwords))
+    for item in made.keys:
+        iin = item.trainee.iin
+        state = (
+            "signing_admin.cli.remembered"
+            if iin in done.remembered
+            else "signing_admin.cli.no_account"
+        )
+        ctx.say(
+            "signing_admin.cli.key_line",
+            iin=iin,
+            name=item.trainee.full_name,
+            file=item.path.name,
+            state=ctx.t(state),
+        )
+    ctx.say("signing_admin.cli.paste")
+    for line in done.signing_lines:
+        print(line, file=ctx.out)
+    ctx.say("signing_admin.cli.after")
+    return 0

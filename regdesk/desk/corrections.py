@@ -24,6 +24,7 @@ from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DeskError
 from regdesk.desk.issuance import Issued, print_recorded
 from regdesk.desk.registration import KeyCheck, require_signer, sign_document
+from regdesk.desk.training import paper_mark
 from regdesk.store.db import transaction
 from regdesk.store.journal import AnnulmentRecord, ApplicationRecord
 
@@ -170,6 +171,7 @@ class Corrections:
             note=found.note or "",
             duplicate=duplicate,
             signature_sha256=found.content_sha256,
+            mark=paper_mark(ctx.config, found.cert_issuer),
         )
 
     def preview_notice(self, app_id: int) -> str:

@@ -7,6 +7,7 @@ before is marked as a duplicate; every print, failed ones too, is recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from regdesk.core.application import State
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
 from regdesk.desk.errors import DeskError
+from regdesk.desk.training import paper_mark
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
 
@@ -190,7 +192,7 @@ class Issuance:
         with ctx.locked():
             signature = ctx.journal.registration.signature(app_id)
         signer = signature.signer_name if signature is not None else ""
-        return build_document(
+        doc = build_document(
             record,
             ctx.config,
             employee=self._decided_by(record) or signer or self._acting_name(),
@@ -198,6 +200,9 @@ class Issuance:
             duplicate=duplicate,
             signature_sha256=signature.content_sha256 if signature is not None else "",
         )
+        # Under training, or signed by a training key: the paper says so (desk.training).
+        mark = paper_mark(ctx.config, signature.cert_issuer if signature is not None else "")
+        return dataclasses.replace(doc, mark=mark) if mark else doc
 
     def preview(self, app_id: int) -> str:
         """The document as the 48-column receipt text, for the screen before printing."""

@@ -51,6 +51,8 @@ class SigningPolicy:
     signer_must_be_employee: bool = True
     require_trusted_ca: bool = True
     """Without trusted CAs, block (a clinic's policy) or only warn (inspecting a key, no config)."""
+    training: bool = False
+    """``[signing] training``: keys of a training CA (``training.py``) may sign."""
 
     @classmethod
     def from_config(cls, signing: Signing, resolve: Callable[[str], Path]) -> SigningPolicy:
@@ -67,6 +69,7 @@ class SigningPolicy:
             ocsp_timeout=signing.ocsp_timeout,
             ocsp_unreachable=signing.ocsp_unreachable,
             signer_must_be_employee=signing.signer_must_be_employee,
+            training=signing.training,
         )
 
     @classmethod
@@ -101,6 +104,9 @@ class SigningPolicy:
             problems.append(Problem("signing.problem.expired", until=_day(info.not_after)))
         if self.signer_must_be_employee and employee_iin is not None and info.iin != employee_iin:
             problems.append(Problem("signing.problem.other_person", owner=info.full_name))
+        if not self.training and _training(cert, [*extra, *intermediates]):
+            # Said before the trust path: a pasted training CA may well be trusted.
+            problems.append(Problem("signing.problem.training_key"))
         if not self.trusted:
             problems.append(
                 Problem("signing.problem.no_trusted_ca", blocking=self.require_trusted_ca)
@@ -203,6 +209,12 @@ def _unpack(
     if isinstance(subject, CertInfo):
         return subject.certificate(), subject, ()
     return subject.certificate, subject.info, subject.chain
+
+
+def _training(cert: x509.Certificate, others: Sequence[x509.Certificate]) -> bool:
+    from regdesk.signing.training import is_training_certificate
+
+    return any(is_training_certificate(c) for c in (cert, *others))
 
 
 def _day(moment: datetime) -> str:

@@ -104,8 +104,10 @@ def make_employee_certificate(
     not_after: datetime,
     organisation: str | None = None,
     bin: str | None = None,
+    policies: Iterable[x509.ObjectIdentifier] = (),
 ) -> x509.Certificate:
-    """A certificate shaped like the ones NCA RK issues to individuals and employees."""
+    """A certificate shaped like the ones NCA RK issues to individuals and employees;
+    ``policies`` are certificate policies besides NCA's (a training key's, ``training.py``)."""
     attrs = [
         x509.NameAttribute(NameOID.COMMON_NAME, f"{surname} {given_name}".strip()),
         x509.NameAttribute(NameOID.SURNAME, surname),
@@ -145,7 +147,10 @@ def make_employee_certificate(
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
         .add_extension(
-            x509.CertificatePolicies([x509.PolicyInformation(_POLICY, None)]), critical=False
+            x509.CertificatePolicies(
+                [x509.PolicyInformation(oid, None) for oid in (_POLICY, *policies)]
+            ),
+            critical=False,
         )
     )
     return builder.sign(ca_key, hashes.SHA256())
