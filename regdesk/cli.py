@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "talon",
     "serve",
     "status",
+    "policy",
     "backup",
     "restore",
     "doctor",

@@ -26,6 +26,8 @@ Table 1 actions 6-8    a portal application registered (with the signed    ``por
 Table 1, actions 5-7   the portal's applications by deadline, one opened   ``portal_inbox``
                        with the registry asked again
 —                      staff administration, the admin journal (issue 15)  ``staff_admin``
+—                      the policy in force: signing, registry, disk,       ``policy_view``
+                       backup (issue 15); training keys and the mark       ``training``
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -51,6 +53,13 @@ from regdesk.desk.form import ApplicationForm, Readiness, ScanFile
 from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
 from regdesk.desk.journal import Detail, JournalView
+from regdesk.desk.policy_view import (
+    PolicyOverview,
+    PolicyView,
+    RegistryCheck,
+    describe_policy,
+    describe_registry,
+)
 from regdesk.desk.portal_decision import Delivery, DeliveryRound, PortalDecision, deliver_pending
 from regdesk.desk.portal_inbox import PAGE as INBOX_PAGE
 from regdesk.desk.portal_inbox import (
@@ -110,6 +119,8 @@ __all__ = [
     "NotSignedIn",
     "PasswordChangeRequired",
     "Period",
+    "PolicyOverview",
+    "PolicyView",
     "PortalCase",
     "PortalDecision",
     "PortalInbox",
@@ -117,6 +128,7 @@ __all__ = [
     "PrinterSetup",
     "Readiness",
     "Registration",
+    "RegistryCheck",
     "Report",
     "ReportError",
     "RulesBlock",
@@ -130,6 +142,8 @@ __all__ = [
     "deliver_pending",
     "describe_action",
     "describe_changes",
+    "describe_policy",
+    "describe_registry",
     "key_folder_offer",
     "run_report",
 ]

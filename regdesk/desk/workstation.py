@@ -12,6 +12,7 @@ from regdesk.desk.form import ApplicationForm
 from regdesk.desk.intake import Intake
 from regdesk.desk.issuance import Issuance
 from regdesk.desk.journal import JournalView
+from regdesk.desk.policy_view import PolicyView
 from regdesk.desk.portal_decision import PortalDecision
 from regdesk.desk.portal_inbox import PortalInbox
 from regdesk.desk.portal_intake import PortalIntake
@@ -55,6 +56,7 @@ class Desk:
         self.staff_admin = StaffAdmin(self.context)
         self.printers = PrinterSetup(self.context)
         """This workstation's printers: the list, a test page, the default (issue 15)."""
+        self.policy_view = PolicyView(self.context)
         self.portal_intake = PortalIntake(self.context)
         """Table 1 action 5: fetching and receiving the portal's applications."""
 

@@ -57,6 +57,20 @@ class Translated:
         translate_bindings(cast(Screen[Any], self), self.tr)
         localise(cast(Screen[Any], self), self.tr)
         cast(Screen[Any], self).refresh_bindings()
+        self._mark_training()
+
+    def _mark_training(self) -> None:
+        """The TRAINING mark in the corner under ``[signing] training = true`` (training_mark)."""
+        from regdesk.tui.training_mark import show_training_mark
+
+        training = self.desk_app.config.signing.training
+        text = self.tr("signing_admin.screen_mark") if training else None
+        show_training_mark(cast(Screen[Any], self), text)
+
+    def on_resize(self) -> None:
+        from regdesk.tui.training_mark import place
+
+        place(cast(Screen[Any], self))
 
     def on_mount(self) -> None:
         # Textual calls the ``on_mount`` of every class in the screen's MRO, this one after the

@@ -25,11 +25,13 @@ SERVICES = ("attach", "journal", "reports", "inbox")
 
 ACCOUNT_SERVICES = (
     ("printers", "6", None),
+    ("policy", "7", Permission.SETTINGS),
     ("password", "8", None),
     ("staff", "9", Permission.STAFF),
 )
-"""(service, key, permission): the employee's own password, and the admin's staff administration
-(shown, and its key answering, only to a role that may; the use cases refuse the others too);
+"""(service, key, permission): the employee's own password, the admin's policy view and staff
+administration (shown, and its key answering, only to a role that may; the use cases refuse the
+others too);
 this workstation's printers (a test page for all, the default chosen by an admin).
 Fixed keys at the end, so the services above can grow without renumbering them."""
 
@@ -47,6 +49,7 @@ class MenuScreen(DeskScreen[None]):
         Binding("3", "service('reports')", "Reports", id="service_reports", show=False),
         Binding("4", "service('inbox')", "Portal", id="service_inbox", show=False),
         Binding("6", "service('printers')", "Printers", id="service_printers", show=False),
+        Binding("7", "service('policy')", "Policy", id="service_policy", show=False),
         Binding("8", "service('password')", "Password", id="service_password", show=False),
         Binding("9", "service('staff')", "Staff", id="service_staff", show=False),
         Binding("f12", "sign_out", "Sign out", id="sign_out"),
@@ -202,6 +205,10 @@ class MenuScreen(DeskScreen[None]):
             from regdesk.tui.screens.password import PasswordScreen
 
             self.app.push_screen(PasswordScreen())
+        elif name == "policy" and self._may(Permission.SETTINGS):
+            from regdesk.tui.screens.policy import PolicyScreen
+
+            self.app.push_screen(PolicyScreen())
         elif name == "staff" and self._may(Permission.STAFF):
             from regdesk.tui.screens.staff import StaffScreen
 

@@ -22,6 +22,16 @@ PATH_WIDTH = 56
 language) it stays on one line of the 76-column dialog, so the file name is never wrapped."""
 
 
+KEY_ADVICE = {
+    "signing.problem.other_person": "signing_admin.help.other_person",
+    "signing.problem.expired": "signing_admin.help.expired",
+    "signing.problem.revoked": "signing_admin.help.revoked",
+    "signing.problem.ocsp_revoked": "signing_admin.help.revoked",
+    "signing.problem.untrusted": "signing_admin.help.untrusted",
+}
+"""What to do next, said after the policy's problem: whose key, a renewal, a new key."""
+
+
 class SignScreen(DeskModal[str | None]):
     """The key store (remembered per employee), its password; Enter signs and registers.
 
@@ -33,6 +43,7 @@ class SignScreen(DeskModal[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Back", id="back"),
+        Binding("f3", "key_help", "No key?", id="sign_key_help"),
     ]
 
     def __init__(
@@ -83,6 +94,9 @@ class SignScreen(DeskModal[str | None]):
             key_path.select_on_focus = False
             key_path.cursor_position = len(path)
         self.call_after_refresh(self._show_path_end)
+        if not path:
+            # No key set up for this employee: say how to get one before they look for it.
+            self._say(self.tr("signing_admin.help.no_key"))
         if not path or not key_path.select_on_focus:
             key_path.focus()
 
@@ -159,6 +173,9 @@ class SignScreen(DeskModal[str | None]):
         self.query_one("#key-owner", Static).update(owner)
         if check.problems:
             lines = [p.message(lang) for p in check.problems]
+            advice = next((KEY_ADVICE[p.key] for p in check.problems if p.key in KEY_ADVICE), None)
+            if advice is not None and not check.can_sign:
+                lines.append(self.tr(advice))
             self._say("\n".join(lines), error=not check.can_sign)
         if not check.can_sign:
             self.busy = False
@@ -179,6 +196,10 @@ class SignScreen(DeskModal[str | None]):
         message = self.query_one("#sign-message", Static)
         message.update(text)
         message.set_class(error, "error")
+
+    def action_key_help(self) -> None:
+        """F3: how an employee gets an NCA RK key, and whom to ask at the clinic."""
+        self._say(self.tr("signing_admin.help.no_key"))
 
     def action_cancel(self) -> None:
         if not self.busy:
