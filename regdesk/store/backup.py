@@ -24,17 +24,36 @@ such a backup must be kept as carefully as the server itself (``include_key``'s 
 ``verify_backup`` opens a backup as a restore would: every file against its SHA-256, the
 database's ``PRAGMA integrity_check``, the audit chain, the counts against the manifest, and every
 scan decrypted and checked against the hash the journal recorded for it.
+
+``make_checked_backup`` (``regdesk backup``) checks the copy while it makes it, without reading
+anything twice. What it proves: the copied database passes ``PRAGMA quick_check`` (every page
+read, every b-tree and record well formed, NOT NULL and CHECK constraints hold), its schema,
+counts, numbers and audit chain (``audit.verify``, up to the snapshot's last hash) are the
+snapshot's; every scan's bytes as written are the bytes that were hashed for the manifest and
+that decrypted with the vault key as the scan sealed for the SHA-256 the journal recorded (the
+tag covers that hash: ``Vault.sealed_for``; one read of each scan: hashed, decrypted and written
+from the same bytes). The database's check runs in threads beside
+the copying of the scans, and the scans are flushed to the disk together at the end rather than
+one by one. What it leaves to ``verify_backup`` (``regdesk backup verify``, which a clinic runs
+on a schedule, and ``restore`` runs first): reading every file back from the disk, hashing each
+decrypted scan again, and
+``integrity_check``'s comparison of every index with its table, which the copy cannot break
+(SQLite's backup copies pages as they are; a page damaged on the way fails ``quick_check``) and
+which takes several times as long as the copy on a large journal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +67,8 @@ from regdesk.core.json_types import JsonObject
 from regdesk.store.db import BUSY_TIMEOUT_MS
 from regdesk.store.paths import DataPaths
 from regdesk.store.vault import fsync_folder, write_all
+
+log = logging.getLogger("regdesk.backup")
 
 MANIFEST = "manifest.json"
 FORMAT = "regdesk-backup"
@@ -202,8 +223,8 @@ class Snapshot:
     numbers: dict[str, int]
     audit_count: int
     audit_last_hash: str
-    scans: tuple[str, ...]
-    """Vault names of every attachment, each once."""
+    scans: dict[str, str]
+    """Vault name → SHA-256 of the scan (as the journal recorded it) of every attachment."""
 
 
 def make_backup(
@@ -222,6 +243,40 @@ def make_backup(
     snapshot is fixed and before the pages are copied (a test registers there, to show that a
     registration during the backup is neither blocked nor in the copy).
     """
+    return _make(
+        data, dest, made_at, program_version, include_key, step_pages, on_snapshot, check=False
+    ).manifest
+
+
+def make_checked_backup(
+    data: DataPaths,
+    dest: Path,
+    *,
+    made_at: datetime,
+    program_version: str,
+    include_key: bool = False,
+    step_pages: int = STEP_PAGES,
+    on_snapshot: Callable[[], None] | None = None,
+) -> Verification:
+    """``make_backup`` checked as it is made (the module's docstring says what that proves);
+    what the check found, with the manifest. The backup is in ``dest`` even when the check
+    found problems (the caller says it is not verified)."""
+    return _make(
+        data, dest, made_at, program_version, include_key, step_pages, on_snapshot, check=True
+    )
+
+
+def _make(
+    data: DataPaths,
+    dest: Path,
+    made_at: datetime,
+    program_version: str,
+    include_key: bool,
+    step_pages: int,
+    on_snapshot: Callable[[], None] | None,
+    *,
+    check: bool,
+) -> Verification:
     dest = Path(dest)
     _check_destination(dest)
     staging = dest.parent / f".{dest.name}.partial-{secrets.token_hex(4)}"
@@ -231,34 +286,47 @@ def make_backup(
         raise DestinationUnusable(path=str(dest), detail=exc.strerror or str(exc)) from None
     try:
         (staging / VAULT).mkdir(mode=_PRIVATE_DIR)
+        began = time.monotonic()
         snapshot = _copy_database(data.database, staging / DATABASE, step_pages, on_snapshot)
-        # The scans one after the other, after the pages: a second stream of reads and writes
-        # beside the desks' own gained nothing on two cores and slowed their registrations.
-        copied: list[FileEntry] = []
-        missing: list[str] = []
-        for name in snapshot.scans:
-            source = data.vault_dir / name
-            if not source.is_file():
-                missing.append(name)
-                continue
-            copied.append(_copy_file(source, staging, f"{VAULT}/{name}"))
-        entries = [_entry(staging, DATABASE), *copied]
-        if include_key:
-            entries.append(_copy_file(data.vault_key, staging, KEY))
-        counts = dict(snapshot.counts)
-        counts["scans"] = len(snapshot.scans) - len(missing)
-        manifest = Manifest(
+        log.info("backup: database copied in %.1f s", time.monotonic() - began)
+        expected = Manifest(
             program_version=program_version,
             schema_version=snapshot.schema_version,
             made_at=made_at.isoformat(timespec="seconds"),
-            counts=counts,
+            counts=dict(snapshot.counts),
             numbers=snapshot.numbers,
             audit_count=snapshot.audit_count,
             audit_last_hash=snapshot.audit_last_hash,
             key_included=include_key,
-            files=tuple(entries),
-            missing_scans=tuple(missing),
+            files=(),
         )
+        report = Verification(expected)
+        db_entry: list[FileEntry] = []
+        # The copied database is checked (its pages, then its contents and audit chain) in
+        # threads while the scans are copied: SQLite and the hashing leave the interpreter's
+        # lock, and the scans' copying waits mostly on the disk.
+        with (
+            _Beside(_db_entry, (staging, db_entry)),
+            _Beside(_check_copy, (staging / DATABASE, expected, report), enabled=check),
+        ):
+            copied, missing = _copy_scans(
+                data, staging, snapshot.scans, report, data.vault_key if check else None
+            )
+            log.info("backup: %d scans copied at %.1f s", len(copied), time.monotonic() - began)
+        log.info(
+            "backup: database hashed%s at %.1f s", " and checked" * check, time.monotonic() - began
+        )
+        entries = [*db_entry, *copied]
+        if include_key:
+            entries.append(_copy_file(data.vault_key, staging, KEY))
+        counts = dict(snapshot.counts)
+        counts["scans"] = len(snapshot.scans) - len(missing)
+        manifest = dataclasses.replace(
+            expected, counts=counts, files=tuple(entries), missing_scans=tuple(missing)
+        )
+        report.manifest = manifest
+        if missing and check:
+            report.note("backup.v_missing_in_live", count=len(missing))
         _write_private(staging / MANIFEST, _dump(manifest.to_json()))
         fsync_folder(staging / VAULT)
         fsync_folder(staging)
@@ -271,7 +339,99 @@ def make_backup(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return manifest
+    return report
+
+
+def _db_entry(args: tuple[Path, list[FileEntry]]) -> None:
+    root, out = args
+    out.append(_entry(root, DATABASE))
+
+
+def _check_copy(args: tuple[Path, Manifest, Verification]) -> None:
+    """The copied database: ``quick_check`` in a thread of its own beside the contents' check
+    (counts, numbers, audit chain) in a process of its own; both against the snapshot."""
+    path, expected, report = args
+    pages: list[str] = []
+    with _Beside(_integrity_check, (path, pages, "quick_check")):
+        problems = _in_a_process(_database_problems, path, expected)
+    if pages != ["ok"]:
+        report.problem("backup.v_integrity", detail="; ".join(pages[:3]))
+    report.problems.extend(problems)
+
+
+def _database_problems(path: Path, expected: Manifest) -> list[Finding]:
+    contents = Verification(expected)
+    _check_database(path, expected, contents)
+    return contents.problems
+
+
+def _in_a_process(job: Callable[[Path, Manifest], list[Finding]], *args: Any) -> list[Finding]:
+    """``job(*args)`` in a new process: the audit chain's walk is Python from end to end, and in
+    a thread it would hold the interpreter's lock that the scans' copying needs; here alone if
+    no process can be started."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        context = multiprocessing.get_context("spawn")  # no copy of this process's threads
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(job, *args).result()
+    except (OSError, BrokenProcessPool):
+        log.warning("backup: the database is checked in this process (no process started)")
+        return job(*args)
+
+
+def _copy_scans(
+    data: DataPaths,
+    root: Path,
+    scans: dict[str, str],
+    report: Verification,
+    key: Path | None,
+) -> tuple[list[FileEntry], list[str]]:
+    """Copy every scan the snapshot refers to into ``root/vault``, each read once: hashed for the
+    manifest, written, and (with ``key``) decrypted and checked against the journal's hash.
+    The files are flushed to the disk together at the end. (entries, names missing in the
+    live vault)."""
+    unseal = _unsealer(key, report, rehash=False) if key is not None and scans else None
+    copied: list[FileEntry] = []
+    missing: list[str] = []
+    broken: list[str] = []
+    spent = dict.fromkeys(("read", "written", "hashed", "opened", "flushed"), 0.0)
+    clock = time.perf_counter
+    for name, sha in scans.items():
+        relative = f"{VAULT}/{name}"
+        began = clock()
+        try:
+            blob = (data.vault_dir / name).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            missing.append(name)
+            continue
+        read = clock()
+        _write_new(root / relative, blob)
+        written = clock()
+        copied.append(FileEntry(relative, hashlib.sha256(blob).hexdigest(), len(blob)))
+        hashed = clock()
+        spent["read"] += read - began
+        spent["written"] += written - read
+        spent["hashed"] += hashed - written
+        if unseal is None:
+            continue
+        if unseal(blob, sha):
+            report.scans_opened += 1
+        else:
+            broken.append(relative)
+        spent["opened"] += clock() - hashed
+    began = clock()
+    for entry in copied:
+        _fsync_path(root / entry.path)
+    spent["flushed"] = clock() - began
+    log.info("backup: scans %s", ", ".join(f"{k} in {v:.1f} s" for k, v in spent.items()))
+    for path in broken[:_SHOWN]:
+        report.problem("backup.v_scan_unreadable", path=path)
+    if len(broken) > _SHOWN:
+        report.problem("backup.v_more_unreadable", count=len(broken) - _SHOWN)
+    return copied, missing
 
 
 def _check_destination(dest: Path) -> None:
@@ -318,8 +478,9 @@ class _Beside:
     """``job(arg)`` in a thread for the length of a ``with`` block; its error raised at the end
     (after the block's own, which wins)."""
 
-    def __init__(self, job: Callable[[Any], None], arg: object) -> None:
+    def __init__(self, job: Callable[[Any], None], arg: object, *, enabled: bool = True) -> None:
         self._error: BaseException | None = None
+        self._enabled = enabled
 
         def run() -> None:
             try:
@@ -330,10 +491,13 @@ class _Beside:
         self._thread = threading.Thread(target=run, name="regdesk-backup", daemon=True)
 
     def __enter__(self) -> _Beside:
-        self._thread.start()
+        if self._enabled:
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self._enabled:
+            return
         self._thread.join()
         if self._error is not None and exc[0] is None:
             raise self._error
@@ -360,12 +524,14 @@ def _read_snapshot(conn: sqlite3.Connection) -> Snapshot:
         row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         audit_count = counts["audit_log"]
         last_hash = str(row[0]) if row else last_hash
-    scans: tuple[str, ...] = ()
+    scans: dict[str, str] = {}
     if "attachments" in tables:
-        scans = tuple(
-            str(r[0])
-            for r in conn.execute("SELECT DISTINCT vault_name FROM attachments ORDER BY 1")
-        )
+        scans = {
+            str(name): str(sha)
+            for name, sha in conn.execute(
+                "SELECT vault_name, sha256 FROM attachments ORDER BY vault_name"
+            )
+        }
     return Snapshot(version, counts, numbers, audit_count, last_hash, scans)
 
 
@@ -385,6 +551,23 @@ def _copy_file(source: Path, root: Path, relative: str) -> FileEntry:
         finally:
             os.close(fd)
     return FileEntry(relative, digest.hexdigest(), size)
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """``data`` into the new private file ``target``, not yet flushed (``_fsync_path``)."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
+    try:
+        write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _entry(root: Path, relative: str) -> FileEntry:
@@ -478,11 +661,14 @@ def verify_backup(folder: Path, *, key_file: Path | None = None) -> Verification
     return report
 
 
-def _integrity_check(args: tuple[Path, list[str]]) -> None:
-    path, out = args
+def _integrity_check(args: tuple[Path, list[str]] | tuple[Path, list[str], str]) -> None:
+    """``PRAGMA integrity_check`` (or the pragma named third: ``quick_check``) of the database
+    at the path, its lines appended to the list."""
+    path, out, *which = args
+    pragma = which[0] if which else "integrity_check"
     try:
         with open_read_only(path) as conn:
-            out.extend(str(r[0]) for r in conn.execute("PRAGMA integrity_check"))
+            out.extend(str(r[0]) for r in conn.execute(f"PRAGMA {pragma}"))
     except sqlite3.Error as exc:
         out.append(str(exc))
 
@@ -603,8 +789,11 @@ def _check_database(path: Path, manifest: Manifest, report: Verification) -> dic
         return {}
 
 
-def _unsealer(key: Path | None, report: Verification) -> Callable[[bytes, str], bool] | None:
-    """A check that a sealed scan opens with the vault key, or None (problem noted)."""
+def _unsealer(
+    key: Path | None, report: Verification, *, rehash: bool = True
+) -> Callable[[bytes, str], bool] | None:
+    """A check that a sealed scan opens with the vault key (``Vault.opens``; without
+    ``rehash``, ``Vault.sealed_for``), or None (problem noted)."""
     from regdesk.store.vault import Vault, VaultError
 
     if key is None:
@@ -616,7 +805,7 @@ def _unsealer(key: Path | None, report: Verification) -> Callable[[bytes, str], 
     except VaultError as exc:
         report.problem(exc.key, **exc.params)
         return None
-    return vault.opens
+    return vault.opens if rehash else vault.sealed_for
 
 
 def _extra_files(folder: Path, listed: Iterable[str]) -> list[str]:

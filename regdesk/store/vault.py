@@ -195,6 +195,22 @@ class Vault:
         """Whether ``blob`` (a vault file's bytes) decrypts to a scan hashing to ``sha256``."""
         return self._unseal(blob, sha256) is not None
 
+    def sealed_for(self, blob: bytes, sha256: str) -> bool:
+        """Whether ``blob`` decrypts with this key as the scan sealed for ``sha256``: the
+        authentication tag covers the hash (the associated data the vault seals each scan
+        with), so bytes changed by one bit, or another scan's file, fail. Unlike ``opens`` the
+        decrypted scan is not hashed again: that would only catch a scan sealed under a wrong
+        hash by a holder of the key (a backup's check as it copies; ``opens`` for the rest)."""
+        from cryptography.exceptions import InvalidTag
+
+        if len(blob) < NONCE_BYTES + 16:
+            return False
+        try:
+            self._aead().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], sha256.encode("ascii"))
+        except (InvalidTag, ValueError):
+            return False
+        return True
+
     def remove_stale_parts(self) -> int:
         """Delete ``.part`` files older than ``STALE_PART_AGE``; how many were deleted.
 

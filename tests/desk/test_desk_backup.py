@@ -30,6 +30,7 @@ from regdesk.store.backup import (
     MANIFEST,
     DestinationNotEmpty,
     make_backup,
+    make_checked_backup,
     open_read_only,
     read_manifest,
     verify_backup,
@@ -367,3 +368,45 @@ def test_backup_of_an_older_schema_is_upgraded_on_restore(tmp_path: Path) -> Non
     done = restore(tmp_path / "b", tmp_path / "r", actor_iin="cli:t", key_file=live.vault_key)
     assert (done.schema_from, done.schema_to) == (1, schema.SCHEMA_VERSION)
     assert os.path.exists(tmp_path / "r" / "vault.key")
+
+
+async def test_a_backup_checked_as_it_copies_finds_what_the_live_data_holds_wrong(
+    ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, clock: PinnedClock, tmp_path: Path
+) -> None:
+    scan = ws.scan_dir / "udostoverenie-lichnosti.pdf"
+    registered = [await register_one(desk, iin, key, scan) for iin in unattached_adults(ws)[:3]]
+    assert len([n for n in registered if n]) >= 2
+    paths = DataPaths(ws.config.data_path())
+    with open_read_only(paths.database) as conn:
+        scans = conn.execute("SELECT count(DISTINCT vault_name) FROM attachments").fetchone()[0]
+    assert scans >= 2
+
+    # Whole data: checked as copied, and the backup is the one a full verify accepts.
+    good = tmp_path / "good"
+    checked = make_checked_backup(paths, good, made_at=clock.now(), program_version="t")
+    assert checked.ok, checked.problems
+    assert checked.scans_opened == scans
+    assert read_manifest(good) == checked.manifest
+    assert checked.manifest.counts["scans"] == scans
+    full = verify_backup(good, key_file=paths.vault_key)
+    assert full.ok and full.scans_opened == scans
+
+    # A scan damaged in the live vault: copied as it is, and found as it is copied.
+    victim = sorted(paths.vault_dir.iterdir())[0]
+    intact = victim.read_bytes()
+    victim.write_bytes(intact[:-1] + bytes([intact[-1] ^ 1]))
+    bad_scan = make_checked_backup(
+        paths, tmp_path / "scan", made_at=clock.now(), program_version="t"
+    )
+    assert [p.key for p in bad_scan.problems] == ["backup.v_scan_unreadable"]
+    assert bad_scan.problems[0].params["path"] == f"vault/{victim.name}"
+    assert bad_scan.scans_opened == scans - 1
+    victim.write_bytes(intact)
+
+    # An audit record rewritten in the live database: the copy's chain gives it away.
+    with sqlite3.connect(paths.database) as conn:
+        conn.execute("UPDATE audit_log SET actor_iin = '000000000000' WHERE id = 2")
+    forged = make_checked_backup(
+        paths, tmp_path / "audit", made_at=clock.now(), program_version="t"
+    )
+    assert [p.key for p in forged.problems] == ["backup.v_audit"]

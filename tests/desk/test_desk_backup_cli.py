@@ -100,7 +100,7 @@ async def test_a_good_backup_that_cannot_be_noted_says_so(
     (DataPaths(ws.config.data_path()).root / "last-backup.json").mkdir()
     code, out, err = cli(ws, clock, capsys, "backup", str(tmp_path / "b"))
     assert code == 1
-    assert "The backup verified" in out
+    assert "The backup checked as it was copied" in out
     assert "the note of it could not be written" in err
     code, out, err = cli(ws, clock, capsys, "status")
     assert code == 1 and "no verified backup yet" in err
@@ -119,6 +119,7 @@ async def test_backup_verify_and_restore_from_the_command_line(
     code, out, err = cli(ws, clock, capsys, "backup", str(dest), "--include-key")
     assert code == 0, err
     assert "vault key is inside this backup" in err
+    assert t("backup.checked", "en", scans=1) in out
     assert (dest / "vault.key").stat().st_mode & 0o777 == 0o600
 
     code, out, err = cli(ws, clock, capsys, "backup", "verify", str(dest), lang="kk")

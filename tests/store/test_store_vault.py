@@ -182,6 +182,21 @@ def test_a_swapped_file_or_a_wrong_hash_is_detected(vault: Vault) -> None:
         vault.get(a.vault_name, a.sha256)
 
 
+def test_a_sealed_scan_is_recognised_by_its_tag_without_hashing_it_again(vault: Vault) -> None:
+    a = vault.put_bytes(SAMPLES["image/png"])
+    b = vault.put_bytes(SAMPLES["application/pdf"])
+    blob = (vault.folder / a.vault_name).read_bytes()
+    assert vault.sealed_for(blob, a.sha256)
+    # Another scan's hash, another scan's file, a flipped bit anywhere, or a stub: refused.
+    assert not vault.sealed_for(blob, b.sha256)
+    assert not vault.sealed_for((vault.folder / b.vault_name).read_bytes(), a.sha256)
+    for position in (0, 20, len(blob) - 1):  # nonce, ciphertext, tag
+        flipped = bytearray(blob)
+        flipped[position] ^= 0x01
+        assert not vault.sealed_for(bytes(flipped), a.sha256)
+    assert not vault.sealed_for(b"short", a.sha256)
+
+
 def test_missing_files_and_names_outside_the_vault(vault: Vault) -> None:
     with pytest.raises(MissingError):
         vault.get("0" * 32, "0" * 64)
