@@ -187,10 +187,22 @@ class Backup:
 
 @dataclass(frozen=True)
 class Security:
-    lockout_attempts: int = 5
-    """Failed sign-ins in a row that lock an account."""
-    lockout_minutes: int = 15
-    """How long a locked account stays locked."""
+    # Sign-in throttling (OWASP ASVS 2.2.1), see store/signin_throttle.py and the README: delays
+    # that grow per IIN typed and per terminal, instead of a lock-out anyone could trigger.
+    throttle_free_attempts: int = 3
+    """Failed sign-ins in a row for one IIN before each further one makes the next try wait
+    (5 s, doubling)."""
+    throttle_account_max_seconds: int = 60
+    """The longest wait for one IIN: low, so one terminal cannot keep an employee out long."""
+    throttle_terminal_free_attempts: int = 5
+    """Failed sign-ins in a row at one terminal before its tries wait (10 s, tripling)."""
+    throttle_terminal_max_seconds: int = 900
+    """The longest wait at one terminal."""
+    throttle_forget_minutes: int = 10
+    """One counted failure is forgotten per this many minutes without a failure."""
+    banned_words: tuple[str, ...] = ()
+    """Words of this clinic a password must not be (with digits or signs added), beyond the
+    common passwords, the clinic's name and the cities of Kazakhstan."""
     idle_lock_minutes: int = 10
     """Minutes without a key press after which the terminal locks; 0 turns it off."""
     password_min_length: int = 10
@@ -389,12 +401,24 @@ def _convert(tp: Any, value: Any, file: Path | str, key: str) -> Any:
     raise ConfigError(file, key, f"unsupported setting type {tp}")
 
 
+RETIRED = {
+    "security.lockout_attempts": "is no longer used: sign-ins are throttled instead of locked"
+    " (throttle_free_attempts, throttle_account_max_seconds and the other throttle_ settings"
+    " of config.example.toml); remove the line",
+    "security.lockout_minutes": "is no longer used: sign-ins are throttled instead of locked"
+    " (throttle_account_max_seconds, throttle_terminal_max_seconds); remove the line",
+}
+"""Settings of earlier releases, refused with what replaced them rather than as a typo."""
+
+
 def _build(cls: type, table: dict[str, Any], file: Path | str, prefix: str) -> Any:
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         dotted = f"{prefix}.{key}" if prefix else key
+        if dotted in RETIRED:
+            raise ConfigError(file, dotted, RETIRED[dotted])
         if key not in fields:
             known = ", ".join(sorted(fields))
             near = difflib.get_close_matches(key, list(fields), n=1)
@@ -467,8 +491,11 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "serve.max_sessions": (1, 500, "desks open at once"),
     "printing.printers.keep_hours": (0, 8760, "hours; 0 keeps printed files"),
     "backup.max_age_hours": (1, 8760, "hours"),
-    "security.lockout_attempts": (1, 100, "failed sign-ins; the lock-out cannot be turned off"),
-    "security.lockout_minutes": (1, 1440, "minutes"),
+    "security.throttle_free_attempts": (1, 20, "failed sign-ins for one IIN before delays"),
+    "security.throttle_account_max_seconds": (5, 900, "seconds"),
+    "security.throttle_terminal_free_attempts": (1, 50, "failed sign-ins at one terminal"),
+    "security.throttle_terminal_max_seconds": (30, 86400, "seconds"),
+    "security.throttle_forget_minutes": (1, 1440, "minutes per failure forgotten"),
     "security.idle_lock_minutes": (0, 480, "minutes; 0 turns the idle lock off"),
     "security.password_min_length": (8, 64, "characters"),
     "security.password_classes": (1, 4, "of lower case, upper case, digits, other"),
@@ -696,6 +723,15 @@ def _check(config: Config, src: Path | str) -> None:
     if config.registry.client_key and not config.registry.client_cert:
         raise ConfigError(
             src, "registry.client_key", "is set without registry.client_cert (set both, or neither)"
+        )
+    sec = config.security
+    if sec.throttle_terminal_max_seconds < sec.throttle_account_max_seconds:
+        raise ConfigError(
+            src,
+            "security.throttle_terminal_max_seconds",
+            f"{sec.throttle_terminal_max_seconds} is below throttle_account_max_seconds"
+            f" ({sec.throttle_account_max_seconds}): a terminal must wait at least as long as an"
+            " IIN, or one terminal could keep an employee out of every other one",
         )
     base = config.registry.base_url.rstrip("/")
     if urlsplit(base).path.endswith("/v1"):

@@ -59,10 +59,10 @@ def test_unknown_key_is_an_error_naming_file_and_key(tmp_path: Path) -> None:
 
 def test_wrong_type_names_value_and_expectation(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
-    file.write_text('[security]\nlockout_attempts = "five"\n', encoding="utf-8")
+    file.write_text('[security]\nthrottle_free_attempts = "five"\n', encoding="utf-8")
     with pytest.raises(cfg.ConfigError) as info:
         cfg.load(file)
-    assert info.value.key == "security.lockout_attempts"
+    assert info.value.key == "security.throttle_free_attempts"
     assert "'five'" in str(info.value) and "an integer" in str(info.value)
 
 
@@ -138,11 +138,21 @@ def test_help_lists_every_subcommand_in_the_chosen_language(
 
 # Each line: a setting as an admin might get it wrong, the key named, and words of the expectation.
 BAD_SETTINGS = [
-    ("[security]\nlockout_attempts = -1", "security.lockout_attempts", "from 1 to 100"),
-    ("[security]\nlockout_attempts = 0", "security.lockout_attempts", "from 1 to 100"),
+    ("[security]\nthrottle_free_attempts = 0", "security.throttle_free_attempts", "from 1 to 20"),
+    ("[security]\nthrottle_account_max_seconds = 1", "security.throttle_account_max_seconds",
+     "from 5 to 900"),
+    ("[security]\nthrottle_terminal_max_seconds = 10", "security.throttle_terminal_max_seconds",
+     "from 30 to 86400"),
+    ("[security]\nthrottle_forget_minutes = 0", "security.throttle_forget_minutes",
+     "from 1 to 1440"),
+    # A terminal held less than an IIN would let one terminal keep an employee out of the others.
+    ("[security]\nthrottle_account_max_seconds = 600\nthrottle_terminal_max_seconds = 300",
+     "security.throttle_terminal_max_seconds", "keep an employee out"),
+    # The lock-out's settings are gone: said so, with what replaced them.
+    ("[security]\nlockout_attempts = 5", "security.lockout_attempts", "throttled instead"),
     ("[security]\npassword_min_length = 0", "security.password_min_length", "from 8 to 64"),
     ("[security]\npassword_classes = 5", "security.password_classes", "from 1 to 4"),
-    ("[security]\nlockout_minutes = 0", "security.lockout_minutes", "from 1 to 1440"),
+    ("[security]\nlockout_minutes = 15", "security.lockout_minutes", "remove the line"),
     ("[security]\nidle_lock_minutes = -5", "security.idle_lock_minutes", "0 turns"),
     ("[storage]\nmax_attachment_mb = nan", "storage.max_attachment_mb", "not a finite number"),
     ("[storage]\nmax_attachment_mb = inf", "storage.max_attachment_mb", "not a finite number"),
@@ -260,7 +270,7 @@ def test_every_number_setting_has_a_range_that_holds_its_default() -> None:
 
 def test_the_ends_of_each_range_are_accepted(tmp_path: Path) -> None:
     config = cfg.parse(
-        "[security]\nlockout_attempts = 1\npassword_min_length = 64\nidle_lock_minutes = 0\n"
+        "[security]\nthrottle_free_attempts = 1\npassword_min_length = 64\nidle_lock_minutes = 0\n"
         "[storage]\nmax_attachment_mb = 100\n[registry]\nretries = 0\nread_timeout = 0.1\n"
         '[rules]\ncampaign_start = "02-29"\ncampaign_end = "12-31"\n'
         '[work_hours]\nstart = "00:00"\nend = "23:59"\n',

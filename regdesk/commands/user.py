@@ -107,8 +107,8 @@ def _dispatch(ns: argparse.Namespace, ctx: Context, desk: DeskContext) -> int:
         admin.lock(iin)
         ctx.say("staff.cli.locked", iin=iin)
     elif command == "unlock":
-        admin.unlock(iin)
-        ctx.say("staff.cli.unlocked", iin=iin)
+        forgotten = admin.unlock(iin)
+        ctx.say("signin_throttle.cli_unlocked", iin=iin, failures=forgotten)
     elif command == "role":
         admin.set_role(iin, ns.role)
         ctx.say("staff.cli.role_set", iin=iin, role=ctx.t(f"role.{ns.role}"))
@@ -142,7 +142,7 @@ def _list(ctx: Context, admin: Any) -> int:
 def _state(ctx: Context, row: Any) -> str:
     t = ctx.t
     if row.state == "locked":
-        text = t("staff.state.locked", until=row.locked_until.strftime("%H:%M"))
+        text = t("signin_throttle.state_delayed", until=row.locked_until.strftime("%H:%M:%S"))
     else:
         text = t(f"admin.state.{row.state}")
     if row.must_change_password and row.state != "deactivated":

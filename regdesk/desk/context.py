@@ -25,10 +25,12 @@ from regdesk.core.errors import UserError
 from regdesk.core.roles import Permission, Role, may
 from regdesk.core.rules import RuleSettings
 from regdesk.desk.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
+from regdesk.desk.terminal import terminal_id
 from regdesk.desk.terminal_name import workstation_name
 from regdesk.store import audit
 from regdesk.store.db import open_db, transaction
 from regdesk.store.journal import ApplicationRecord, Journal
+from regdesk.store.password_policy import clinic_words
 from regdesk.store.paths import DataPaths
 from regdesk.store.staff import Employee, Staff
 from regdesk.store.vault import Vault
@@ -53,7 +55,12 @@ class DeskContext:
     """One workstation of the clinic: the config, the database, the clock, who is acting."""
 
     def __init__(
-        self, config: Config, *, clock: ClinicClock | None = None, db: Database | None = None
+        self,
+        config: Config,
+        *,
+        clock: ClinicClock | None = None,
+        db: Database | None = None,
+        terminal: str | None = None,
     ) -> None:
         self.config = config
         # The one clock of the desk: clinic time for all a person reads or the rules count.
@@ -62,10 +69,19 @@ class DeskContext:
         self.workstation = workstation_name()
         """This workstation's name (``REGDESK_WORKSTATION`` or the host's): the printers' choice
         and what colleagues and the audit are told of "where"."""
+        self.terminal = terminal if terminal is not None else terminal_id(self.workstation)
+        """Where this desk's sign-ins come from: the key its failures are throttled under
+        (``desk.terminal``: the browser's or SSH client's address, or this workstation and OS
+        user)."""
         self.db = db if db is not None else open_db(self.paths.database, config.storage.durability)
         self._lock = threading.RLock()
         self.journal = Journal(self.db)
-        self.staff = Staff(self.db, config.security, timezone=config.work_hours.timezone)
+        self.staff = Staff(
+            self.db,
+            config.security,
+            timezone=config.work_hours.timezone,
+            clinic_words=clinic_words(config.clinic),
+        )
         self.employee: Employee | None = None
         """The employee signed in at this workstation (set by the session)."""
         self.operator: Actor | None = None

@@ -15,7 +15,13 @@ from regdesk.desk.errors import DeskError, NotSignedIn
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
-from regdesk.store.staff import Employee, SignInLockedError, policy_params
+from regdesk.store.signin_throttle import guesses
+from regdesk.store.staff import (
+    AccountClosedError,
+    AccountDisabledError,
+    Employee,
+    policy_params,
+)
 
 # The operational log records outcomes, never who (no IIN, no name): the audit log does that.
 log = logging.getLogger("regdesk.session")
@@ -41,7 +47,12 @@ class Session:
         try:
             with ctx.locked():
                 employee = ctx.staff.authenticate(
-                    iin_text.strip(), password, ctx.now(), ctx.config.security, via=via
+                    iin_text.strip(),
+                    password,
+                    ctx.now(),
+                    ctx.config.security,
+                    via=via,
+                    terminal=ctx.terminal,
                 )
         except UserError as exc:
             log.info("sign-in refused: %s", type(exc).__name__)
@@ -62,8 +73,26 @@ class Session:
             ("staff.policy.sequence", params),
             ("staff.policy.one_character", params),
             ("staff.policy.contains_iin", params),
+            ("staff.policy.common", params),
         ]
         return rules
+
+    def throttle_rules(self) -> dict[str, object]:
+        """The sign-in throttle in force (``[security]``) and what it leaves a guesser, as the
+        parameters of ``signin_throttle.help`` (F1 on the sign-in and lock screens). No I/O."""
+        sec = self._ctx.config.security
+        figures = guesses(sec)
+        return {
+            "free": sec.throttle_free_attempts,
+            "account_max": sec.throttle_account_max_seconds,
+            "terminal_free": sec.throttle_terminal_free_attempts,
+            "terminal_max": round(sec.throttle_terminal_max_seconds / 60),
+            "forget": sec.throttle_forget_minutes,
+            "terminal_hour": figures.terminal_hour,
+            "terminal_day": figures.terminal_day,
+            "account_hour": figures.account_hour,
+            "account_day": figures.account_day,
+        }
 
     def change_password(self, old: str | None, new: str, again: str) -> None:
         """The signed-in employee replaces their own password: the current one (a wrong one
@@ -78,7 +107,7 @@ class Session:
         if new != again:
             raise DeskError("admin.password_mismatch")
         with ctx.locked():
-            ctx.staff.change_own_password(employee.iin, old, new, ctx.now())
+            ctx.staff.change_own_password(employee.iin, old, new, ctx.now(), terminal=ctx.terminal)
         ctx.employee = replace(employee, must_change_password=False)
 
     def warm_up(self) -> None:
@@ -94,9 +123,11 @@ class Session:
     def check_password(self, password: str) -> bool:
         """The signed-in employee's password, for unlocking an idle terminal.
 
-        ``False`` for a wrong password; a locked-out account raises ``SignInLockedError`` (its
-        message says until when, in clinic time), since its right password is refused too and
-        "wrong password" would hide why (issue 11, item 5).
+        ``False`` for a wrong password and for any password during a sign-in delay (the same
+        answer, issue 14: otherwise the delay would tell a guesser when they hit the password);
+        the screen's words say that a delay may be why. An account an admin locked or deactivated
+        meanwhile raises its own error after the right password (``AccountDisabledError``,
+        ``AccountClosedError``).
         """
         ctx = self._ctx
         if ctx.employee is None:
@@ -110,8 +141,9 @@ class Session:
                     ctx.config.security,
                     via="unlock",
                     sign_in=False,
+                    terminal=ctx.terminal,
                 )
-        except SignInLockedError:
+        except (AccountDisabledError, AccountClosedError):
             raise
         except UserError:
             return False

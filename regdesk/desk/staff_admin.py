@@ -44,7 +44,8 @@ class StaffRow:
     full_name: str
     role: Role
     state: str
-    """``active``, ``locked`` (failed sign-ins, until ``locked_until``), ``disabled`` (by an
+    """``active``, ``locked`` (sign-in delayed after failed attempts, until ``locked_until``),
+    ``disabled`` (by an
     admin) or ``deactivated`` (the employee left)."""
     locked_until: datetime | None
     last_sign_in: datetime | None
@@ -198,12 +199,14 @@ class StaffAdmin:
         with self._ctx.locked():
             self._ctx.staff.disable(target, self._ctx.clock.utc(), actor=actor.iin)
 
-    def unlock(self, iin: str) -> None:
-        """Undo ``lock``, and lift a lock-out after failed sign-ins early."""
+    def unlock(self, iin: str) -> int:
+        """Undo ``lock``, and lift the sign-in delay of the account's IIN (audited with the rest).
+        How many failed attempts were still counted against it, now forgotten; the terminals'
+        own delays stay (they fade with time)."""
         actor = self._admin("staff_unlock")
         target = self._target(iin, actor)
         with self._ctx.locked():
-            self._ctx.staff.enable(target, self._ctx.clock.utc(), actor=actor.iin)
+            return self._ctx.staff.enable(target, self._ctx.clock.utc(), actor=actor.iin)
 
     def reset_password(self, iin: str) -> str:
         """A one-time password for the account, returned once; the employee must change it at

@@ -37,10 +37,17 @@ class Desk:
     """
 
     def __init__(
-        self, config: Config, *, clock: ClinicClock | None = None, db: Database | None = None
+        self,
+        config: Config,
+        *,
+        clock: ClinicClock | None = None,
+        db: Database | None = None,
+        terminal: str | None = None,
     ) -> None:
         self.config = config
-        self.context = DeskContext(config, clock=clock, db=db)
+        # ``terminal``: this workstation's id for the sign-in throttle; None reads it from the
+        # environment (``desk.terminal.terminal_id``: browser, SSH client, or host and user).
+        self.context = DeskContext(config, clock=clock, db=db, terminal=terminal)
         self.clock = self.context.clock
         """The clinic's clock: the screens show every time in clinic time through it."""
         self.session = Session(self.context)
@@ -59,6 +66,11 @@ class Desk:
         self.policy_view = PolicyView(self.context)
         self.portal_intake = PortalIntake(self.context)
         """Table 1 action 5: fetching and receiving the portal's applications."""
+
+    @property
+    def terminal(self) -> str:
+        """This workstation's id: the key its failed sign-ins are throttled under."""
+        return self.context.terminal
 
     @property
     def employee(self) -> Employee | None:

@@ -11,7 +11,9 @@ any number of them, over plain http only, and its page loads a web font from the
 - at most ``serve.max_sessions`` desks at once; one more gets a page that says so (503);
 - our own page template (texts from the catalogue, nothing loaded from outside the server),
   with a Content-Security-Policy that keeps it so;
-- https/wss when ``serve.tls_cert`` is set.
+- https/wss when ``serve.tls_cert`` is set;
+- each desk started knows its browser's address as its terminal (``REGDESK_TERMINAL``), so the
+  sign-in throttle slows down the desk PC where wrong passwords are typed (``desk.terminal``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import shlex
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from regdesk.config import Config, is_loopback
+from regdesk.desk.terminal import TERMINAL_ENV, web_terminal
 from regdesk.i18n import LANGS, t
 
 log = logging.getLogger("regdesk.serve")
@@ -40,6 +44,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 """Our own script (desk.js), beside textual-serve's static folder (xterm.js, its font)."""
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+_TERMINAL: ContextVar[str | None] = ContextVar("regdesk_serve_terminal", default=None)
+"""The terminal of the websocket being handled (each is its own task, so its own context)."""
 
 
 def desk_command(config_file: Path, lang: str | None = None) -> str:
@@ -136,6 +143,28 @@ class DeskServer(Server):
         """Websockets (desks) open now."""
         self.texts = page_texts(config.languages.default)
 
+    # textual-serve starts ``self.command`` for each websocket: read in the websocket's own task,
+    # it carries that browser's terminal for the desk's sign-in throttle.
+    @property
+    def command(self) -> str:
+        terminal = _TERMINAL.get()
+        if terminal is None:
+            return self._command
+        return f"export {TERMINAL_ENV}={shlex.quote(terminal)}; {self._command}"
+
+    @command.setter
+    def command(self, value: str) -> None:
+        self._command = value
+
+    def client_address(self, request: web.Request) -> str | None:
+        """The browser's address: the peer's, or behind a proxy the one it appended last to
+        ``X-Forwarded-For`` (the earlier ones are the browser's word, anybody can write them)."""
+        if self.config.serve.behind_proxy:
+            forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+            if forwarded:
+                return forwarded
+        return request.remote
+
     # -- the aiohttp application --------------------------------------------------------------
 
     async def _make_app(self) -> web.Application:
@@ -209,6 +238,7 @@ class DeskServer(Server):
         # Counted before the first await, so two tabs at once cannot both take the last place.
         self.sessions += 1
         log.info("desk session opened (%d of %d)", self.sessions, self.max_sessions)
+        _TERMINAL.set(web_terminal(self.client_address(request)))
         try:
             return await super().handle_websocket(request)
         finally:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Iterable
+from functools import cache
 
-from regdesk.config import Security
+from regdesk.config import Clinic, Security
 
 MAX_PASSWORD_LENGTH = 256
 """Longer passwords are refused: hashing cost grows with length, and nobody types more."""
@@ -22,6 +24,7 @@ POLICY_KEYS = (
     "staff.policy.sequence",
     "staff.policy.contains_iin",
     "staff.policy.control_character",
+    "staff.policy.common",
 )
 """Every rule of ``check_policy``, as its catalogue key."""
 
@@ -55,12 +58,89 @@ def _is_sequence(password: str) -> bool:
     return any(folded in run or folded in run[::-1] for run in _RUNS)
 
 
-def check_policy(password: str, security: Security, *, iin: str | None = None) -> list[str]:
+# Words of this country and this program that guessers of a Kazakh clinic's passwords try first
+# and that no list of the world's common passwords carries: the cities (Kazakh, Russian and Latin
+# spellings), the country, the word "password", the program and its place of work.
+_LOCAL = """
+    almaty alma-ata astana nursultan nur-sultan shymkent karaganda qaraghandy karagandy aktobe
+    aqtobe taraz pavlodar oskemen ust-kamenogorsk ustkamenogorsk semey semipalatinsk atyrau
+    kostanay qostanay kyzylorda qyzylorda oral uralsk petropavl petropavlovsk aktau aqtau
+    turkistan turkestan kokshetau taldykorgan taldyqorgan ekibastuz zhezkazgan jezkazgan temirtau
+    baikonur baikonyr konaev kapchagay kazakhstan qazaqstan kazakstan kazakh qazaq
+    алматы алма-ата астана нурсултан нұрсұлтан шымкент караганда қарағанды актобе ақтөбе тараз
+    павлодар өскемен усть-каменогорск семей семипалатинск атырау костанай қостанай кызылорда
+    қызылорда орал уральск петропавл петропавловск актау ақтау туркестан түркістан кокшетау
+    көкшетау талдыкорган талдықорған экибастуз екібастұз жезказган жезқазған темиртау теміртау
+    байконур байқоңыр конаев қонаев казахстан қазақстан казах қазақ
+    regdesk registratura reception clinic klinika poliklinika polyclinic emkhana emhana
+    hospital bolnica bolnitsa medicine doctor admin administrator
+    регистратура клиника поликлиника емхана больница медицина доктор врач дәрігер админ
+    администратор әкімші пароль парол құпиясөз кұпиясөз қупиясөз құпия кілтсөз
+    """
+LOCAL_WORDS = frozenset(_LOCAL.split())
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn's list of the 30,000 passwords most often found in breaches (pyproject.toml says why
+    # this package); loaded on first use, since only setting a password needs it.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def clinic_words(clinic: Clinic) -> tuple[str, ...]:
+    """The words of the clinic's names and its code that a password must not be."""
+    words: list[str] = []
+    for name in (clinic.name_kk, clinic.name_ru, clinic.code):
+        folded = unicodedata.normalize("NFKC", name).casefold()
+        parts = "".join(c if c.isalpha() else " " for c in folded).split()
+        words += [p for p in parts if len(p) >= 4]
+        if len(parts) > 1:
+            words.append("".join(parts))
+    return tuple(dict.fromkeys(words))
+
+
+def _core(folded: str) -> str:
+    # "Qwerty1234" -> "qwerty", "2024-Almaty!" -> "almaty": digits, years and signs added at
+    # either end are what people do to a word to pass a policy; they add little to a guesser.
+    start, end = 0, len(folded)
+    while start < end and not folded[start].isalpha():
+        start += 1
+    while end > start and not folded[end - 1].isalpha():
+        end -= 1
+    return folded[start:end]
+
+
+def is_common(password: str, banned: Iterable[str] = ()) -> bool:
+    """Whether ``password`` is a common password, or a common or local word (a city, the clinic's
+    name, ``banned``) with digits or signs added at either end."""
+    folded = unicodedata.normalize("NFKC", password).casefold()
+    core = _core(folded)
+    common = _common_passwords()
+    local = LOCAL_WORDS | {unicodedata.normalize("NFKC", w).casefold() for w in banned}
+    if folded in common or folded in local:
+        return True
+    if not core:
+        return False
+    # "Демо-емхана 1" is the clinic's name however its words are joined.
+    letters = "".join(c for c in core if c.isalpha())
+    return (len(core) >= 4 and core in common) or core in local or letters in local
+
+
+def check_policy(
+    password: str,
+    security: Security,
+    *,
+    iin: str | None = None,
+    local_words: Iterable[str] = (),
+) -> list[str]:
     """The catalogue keys of every policy rule ``password`` breaks; empty when it is acceptable.
 
     The texts take ``min``, ``max`` and ``classes`` parameters: format them with
     ``policy_params(security)``. ``iin`` is the account's own IIN, which a password must not
-    contain.
+    contain; ``local_words`` the clinic's own words (``clinic_words``) that it must not be,
+    beside ``security.banned_words``.
     """
     broken: list[str] = []
     normal = unicodedata.normalize("NFKC", password)
@@ -78,6 +158,8 @@ def check_policy(password: str, security: Security, *, iin: str | None = None) -
         broken.append("staff.policy.contains_iin")
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in normal):
         broken.append("staff.policy.control_character")
+    if is_common(normal, (*security.banned_words, *local_words)):
+        broken.append("staff.policy.common")
     return broken
 
 
@@ -101,7 +183,7 @@ def one_time_password(security: Security) -> str:
 
     An admin reads it out or hands it over once; the employee must replace it at the next
     sign-in. About 5 bits a character: 14 characters are far beyond an online guess under the
-    lock-out.
+    sign-in throttle.
     """
     alphabet = _OTP_LOWER + _OTP_UPPER + _OTP_DIGITS
     groups = max(3, -(-(security.password_min_length + 1) // 5))
@@ -113,9 +195,12 @@ def one_time_password(security: Security) -> str:
 
 
 __all__ = [
+    "LOCAL_WORDS",
     "MAX_PASSWORD_LENGTH",
     "POLICY_KEYS",
     "check_policy",
+    "clinic_words",
+    "is_common",
     "one_time_password",
     "policy_params",
 ]

@@ -350,6 +350,25 @@ CREATE TABLE workstation_printers (
 );
 """
 
+MIGRATION_11 = """
+-- Sign-in throttling (issue 14, OWASP ASVS 2.2.1) replaces the lock-out: failures are counted per
+-- IIN typed (existing or not) and per terminal, under keyed hashes (store/signin_throttle.py),
+-- never the IINs in clear. The staff table's failed_attempts and locked_until are no longer
+-- written; lock-outs running at the upgrade end with it.
+CREATE TABLE signin_throttle (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL CHECK (failures >= 0),
+    last_failure_at TEXT NOT NULL,
+    blocked_until TEXT
+) WITHOUT ROWID;
+CREATE TABLE signin_throttle_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret BLOB NOT NULL
+);
+UPDATE staff SET failed_attempts = 0, locked_until = NULL
+WHERE failed_attempts != 0 OR locked_until IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -361,6 +380,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_8,
     MIGRATION_9,
     MIGRATION_10,
+    MIGRATION_11,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

@@ -1,4 +1,4 @@
-"""Staff accounts: password hashes, the password policy, sign-in with lock-out, admin actions.
+"""Staff accounts: password hashes, the password policy, throttled sign-in, admin actions.
 
 Passwords are hashed with Argon2id (memory-hard, DESIGN.md "Data and safety rules") and stored in
 the PHC string format that other Argon2 libraries read too::
@@ -9,11 +9,14 @@ The cost parameters travel inside each hash, so ``DEFAULT_PARAMS`` can be raised
 release: old hashes still verify with the parameters they were made with, and a successful sign-in
 re-hashes the password with the current ones.
 
-Sign-in never says whether the IIN or the password was wrong: an invalid IIN, an unknown IIN, a
-wrong password and a disabled account all give the same message and spend the same hashing time.
-Only a locked-out account gets its own message, with the time the lock ends. Every sign-in, failed
-ones too, and every admin action is written to the audit chain in the same transaction as the
-change it records.
+Sign-in never says whether the IIN or the password was wrong, nor whether a try was throttled:
+an invalid IIN, an unknown IIN, a wrong password and a try during a delay
+(``store.signin_throttle``) all give the same message and spend the same hashing time, so neither
+the words nor the timing tell which IINs are staff. An account an admin locked or deactivated is
+told apart only after its right password, outside any delay: whoever knows the password learns
+nothing they could not ask the admin, and nobody else learns that the account exists. Every
+sign-in, failed ones too, and every admin action is written to the audit chain in the same
+transaction as the change it records.
 """
 
 from __future__ import annotations
@@ -23,14 +26,13 @@ import hmac
 import os
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlite_utils import Database
 
 from regdesk.config import Security
-from regdesk.core.clock import ClinicClock
 from regdesk.core.errors import UserError
 from regdesk.core.ids import IinError, parse_iin
 from regdesk.core.roles import STAFF_ROLES, Role
@@ -38,6 +40,7 @@ from regdesk.store import audit
 from regdesk.store.db import from_utc_text, now_utc, transaction, utc_text
 from regdesk.store.password_policy import POLICY_KEYS as POLICY_KEYS  # re-exported
 from regdesk.store.password_policy import check_policy, one_time_password, policy_params
+from regdesk.store.signin_throttle import SignInThrottle, account_schedule, terminal_schedule
 
 # --- password hashing ------------------------------------------------------------------------
 
@@ -181,20 +184,22 @@ def _dummy_hash(params: HashParams) -> str:
 
 
 class SignInError(UserError):
-    """Sign-in refused; the one message never says whether the IIN or the password was wrong."""
+    """Sign-in refused; the one message never says whether the IIN or the password was wrong, nor
+    whether the try came during a delay."""
 
-    key = "staff.sign_in_failed"
+    key = "signin_throttle.refused"
 
 
-class SignInLockedError(SignInError):
-    """Sign-in refused because the account is locked after too many failures, until ``until``."""
+class AccountDisabledError(SignInError):
+    """The right password of an account an admin locked (said only after the right password)."""
 
-    key = "staff.sign_in_locked"
+    key = "signin_throttle.disabled"
 
-    def __init__(self, until: datetime, timezone: str) -> None:
-        self.until = until
-        local = ClinicClock(timezone).local(until)
-        super().__init__(until=local.strftime("%H:%M"))
+
+class AccountClosedError(SignInError):
+    """The right password of a deactivated account (said only after the right password)."""
+
+    key = "signin_throttle.deactivated"
 
 
 class PasswordPolicyError(UserError):
@@ -252,9 +257,10 @@ class PasswordUnchangedError(UserError):
 
 
 class WrongPasswordError(UserError):
-    """The current password given to change one's own password is not right."""
+    """The current password given to change one's own password is not right, or was typed during
+    a delay (the same words: the delay would be useless otherwise)."""
 
-    key = "admin.old_password_wrong"
+    key = "signin_throttle.old_password_refused"
 
 
 # --- accounts --------------------------------------------------------------------------------
@@ -282,7 +288,9 @@ class StaffAccount:
     role: Role
     disabled: bool
     failed_attempts: int
+    """Failed sign-ins still counted against this IIN (``store.signin_throttle``)."""
     locked_until: datetime | None
+    """When the sign-in delay of this IIN ends (it may be past)."""
     key_store_path: str | None
     lang: str | None
     created_at: datetime
@@ -296,7 +304,7 @@ class StaffAccount:
         return self.deactivated_at is not None
 
     def locked_at(self, now: datetime) -> datetime | None:
-        """When the failed-attempt lock ends, if it is still on at ``now``."""
+        """When the sign-in delay after failed attempts ends, if it still runs at ``now``."""
         if self.locked_until is not None and now < self.locked_until:
             return self.locked_until
         return None
@@ -371,8 +379,9 @@ def _role(role: str | Role) -> Role:
 class Staff:
     """The staff accounts of one database.
 
-    ``security`` gives the password policy and the lock-out rule; ``timezone`` is the clinic's
-    (config ``work_hours.timezone``), used for the "locked until HH:MM" message. Admin actions
+    ``security`` gives the password policy and the sign-in throttle; ``timezone`` is the
+    clinic's (config ``work_hours.timezone``); ``clinic_words`` the clinic's own words a password
+    must not be (``password_policy.clinic_words``). Admin actions
     take ``actor``: the IIN of the admin who signed in (at the desk or on the command line), or
     a name for the program itself (``demo``, ``init``); it is what the audit record names as the
     actor. Who may call them is decided above, in ``desk.staff_admin`` (``core.roles``): this
@@ -387,11 +396,14 @@ class Staff:
         *,
         timezone: str = "Asia/Almaty",
         params: HashParams = DEFAULT_PARAMS,
+        clinic_words: tuple[str, ...] = (),
     ) -> None:
         self.db = db
         self.security = security or Security()
         self.timezone = timezone
         self.params = params
+        self.clinic_words = clinic_words
+        self.throttle = SignInThrottle(db, self.security)
 
     # reading
 
@@ -399,7 +411,18 @@ class Staff:
         cursor = self.db.execute("SELECT * FROM staff WHERE iin = ?", [iin])
         names = [d[0] for d in cursor.description]
         found = cursor.fetchone()
-        return dict(zip(names, found, strict=True)) if found else None
+        return self._throttled(dict(zip(names, found, strict=True))) if found else None
+
+    def _throttled(self, row: dict[str, Any]) -> dict[str, Any]:
+        # The staff table's failed_attempts and locked_until columns are no longer written (the
+        # throttle keeps every IIN typed, existing or not): the row shows the throttle's record.
+        found = self.db.execute(
+            "SELECT failures, blocked_until FROM signin_throttle WHERE key = ?",
+            [self.throttle.account_key(row["iin"])],
+        ).fetchone()
+        row["failed_attempts"] = int(found[0]) if found else 0
+        row["locked_until"] = found[1] if found else None
+        return row
 
     def _existing(self, iin: str) -> dict[str, Any]:
         row = self._row(iin)
@@ -419,7 +442,8 @@ class Staff:
             " CASE role WHEN 'admin' THEN 0 WHEN 'head' THEN 1 ELSE 2 END, full_name, iin"
         )
         names = [d[0] for d in cursor.description]
-        return [_account(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        return [_account(self._throttled(row)) for row in rows]
 
     def _active_admins(self) -> int:
         return int(
@@ -432,7 +456,7 @@ class Staff:
     # admin actions
 
     def _require_policy(self, password: str, iin: str) -> None:
-        broken = check_policy(password, self.security, iin=iin)
+        broken = check_policy(password, self.security, iin=iin, local_words=self.clinic_words)
         if broken:
             raise PasswordPolicyError(broken, self.security)
 
@@ -480,7 +504,7 @@ class Staff:
         must_change: bool = False,
         action: str = "admin.user_passwd",
     ) -> None:
-        """Replace the password (policy checked); also clears a failed-attempt lock.
+        """Replace the password (policy checked); also lifts the account's sign-in delay.
 
         ``must_change``: a password somebody else chose (an admin's, a one-time one), which the
         employee must replace at the next sign-in.
@@ -495,10 +519,10 @@ class Staff:
             before = self._existing(iin)
             self.db.execute(
                 "UPDATE staff SET password_hash = ?, password_changed_at = ?,"
-                " failed_attempts = 0, locked_until = NULL, must_change_password = ?"
-                " WHERE iin = ?",
+                " must_change_password = ? WHERE iin = ?",
                 [encoded, utc_text(now), int(must_change), iin],
             )
+            self.throttle.clear(self.throttle.account_key(iin), now)
             self._audit_admin(actor, action, iin, now, before)
 
     def reset_password(self, iin: str, now: datetime, *, actor: str) -> str:
@@ -511,21 +535,28 @@ class Staff:
         return password
 
     def change_own_password(
-        self, iin: str, old: str | None, new: str, now: datetime, *, via: str = "password_change"
+        self,
+        iin: str,
+        old: str | None,
+        new: str,
+        now: datetime,
+        *,
+        via: str = "password_change",
+        terminal: str = "",
     ) -> None:
         """The employee replaces their own password.
 
-        ``old`` is checked as a sign-in is (a wrong one counts towards the lock-out, so a
-        terminal left open is no way to guess it); None only right after a sign-in with a
-        one-time password, which the caller vouches for. The new one must meet the policy and
-        differ from the old one.
+        ``old`` is checked as a sign-in is (a wrong one counts towards the throttle, so a
+        terminal left open is no way to guess it; during a delay even the right one is refused);
+        None only right after a sign-in with a one-time password, which the caller vouches for.
+        The new one must meet the policy and differ from the old one.
         """
         iin = _key(iin)
         row = self._existing(iin)
         if old is not None:
             try:
-                self.authenticate(iin, old, now, via=via, sign_in=False)
-            except SignInLockedError:
+                self.authenticate(iin, old, now, via=via, sign_in=False, terminal=terminal)
+            except (AccountDisabledError, AccountClosedError):
                 raise
             except SignInError:
                 raise WrongPasswordError() from None
@@ -545,19 +576,21 @@ class Staff:
             self.db.execute("UPDATE staff SET disabled = 1 WHERE iin = ?", [iin])
             self._audit_admin(actor, "admin.user_lock", iin, now, row)
 
-    def enable(self, iin: str, now: datetime | None = None, *, actor: str) -> None:
-        """Unlock the account: undoes ``disable`` and also lifts a failed-attempt lock-out."""
+    def enable(self, iin: str, now: datetime | None = None, *, actor: str) -> int:
+        """Unlock the account: undoes ``disable`` and also lifts the sign-in delay of its IIN
+        (its failed attempts forgotten). How many failed attempts were still counted."""
         iin = _key(iin)
+        moment = now or now_utc()
         with transaction(self.db):
             row = self._existing(iin)
             if row["deactivated_at"]:
                 raise DeactivatedError(iin=iin)
-            self.db.execute(
-                "UPDATE staff SET disabled = 0, failed_attempts = 0, locked_until = NULL"
-                " WHERE iin = ?",
-                [iin],
+            self.db.execute("UPDATE staff SET disabled = 0 WHERE iin = ?", [iin])
+            cleared = self.throttle.clear(self.throttle.account_key(iin), moment)
+            self._audit_admin(
+                actor, "admin.user_unlock", iin, now, row, extra={"throttle_cleared": cleared}
             )
-            self._audit_admin(actor, "admin.user_unlock", iin, now, row)
+        return cleared
 
     def deactivate(self, iin: str, now: datetime | None = None, *, actor: str) -> None:
         """The employee left: the account can no longer sign in, and is never deleted (the
@@ -571,8 +604,7 @@ class Staff:
             if row["role"] == Role.ADMIN and not row["disabled"] and self._active_admins() <= 1:
                 raise LastAdminError()
             self.db.execute(
-                "UPDATE staff SET deactivated_at = ?, failed_attempts = 0, locked_until = NULL"
-                " WHERE iin = ?",
+                "UPDATE staff SET deactivated_at = ? WHERE iin = ?",
                 [utc_text(now or now_utc()), iin],
             )
             self._audit_admin(actor, "admin.user_deactivate", iin, now, row)
@@ -636,13 +668,13 @@ class Staff:
         iin: str,
         now: datetime | None,
         before: dict[str, Any] | None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """An account changed: the record keeps it before and after (read back in the same
         transaction), so the admin journal can say what changed."""
         after = self._row(iin)
-        self._audit(
-            actor, action, iin, now, {"before": _snapshot(before), "after": _snapshot(after)}
-        )
+        detail = {"before": _snapshot(before), "after": _snapshot(after), **(extra or {})}
+        self._audit(actor, action, iin, now, detail)
 
     def _audit(
         self, actor: str, action: str, iin: str, now: datetime | None, detail: dict[str, Any]
@@ -667,20 +699,27 @@ class Staff:
         *,
         via: str = "desk",
         sign_in: bool = True,
+        terminal: str = "",
     ) -> Employee:
         """The employee signing in with this IIN and password, or SignInError.
 
-        The error is the same for an invalid IIN, an unknown IIN, a wrong password and a disabled
-        account; ``SignInLockedError`` (a SignInError) says until when a locked-out account stays
-        locked. ``security.lockout_attempts`` failures in a row lock the account for
-        ``security.lockout_minutes``; a success resets the count. While an account is locked its
-        password is still checked, for equal timing, but the answer does not depend on it.
+        The one ``SignInError`` answers an invalid IIN, an unknown IIN, a wrong password and a
+        try while a delay runs for the IIN typed or for ``terminal`` (``store.signin_throttle``;
+        the right password is refused then too). Every path hashes once and writes the same
+        records, so the time taken does not tell them apart either. Each failure counts against
+        the IIN typed (existing or not) and against ``terminal``; a success forgets the IIN's
+        failures (not the terminal's: they fade with time, so signing in with one's own account
+        does not buy a terminal fresh guesses at another). Only after the right password, and
+        outside any delay, does a locked or deactivated account get its own words
+        (``AccountDisabledError``, ``AccountClosedError``).
 
-        ``via`` says in the audit where the password was typed (``desk``, ``cli``,
+        ``via`` says in the audit where the password was typed (``desk``, ``cli``, ``unlock``,
         ``password_change``); ``sign_in`` False checks a password without counting it as the
-        employee's last sign-in (unlocking the terminal, changing the password).
+        employee's last sign-in (unlocking the terminal, changing the password). ``terminal``
+        names where it was typed (``desk.terminal``); the audit keeps it with each failure.
         """
         sec = security or self.security
+        throttle = self.throttle.using(sec)
         canonical: str | None
         try:
             canonical = canonical_iin(iin)
@@ -694,6 +733,9 @@ class Staff:
         if matches and needs_rehash(checked_hash, self.params):
             fresh_hash = hash_password(password, self.params)
 
+        # Throttled by what was typed, so an unknown IIN counts exactly as a real one does.
+        account = throttle.account_key(canonical or iin.strip())
+        station = throttle.terminal_key(terminal or "unknown")
         failure: SignInError | None = None
         with transaction(self.db):
             row = self._row(canonical) if canonical else None
@@ -701,16 +743,35 @@ class Staff:
                 # The password changed while it was being checked: check against the new one.
                 matches = verify_password(password, row["password_hash"])
                 fresh_hash = None
-            if canonical is None or row is None:
-                kind = "bad_iin" if canonical is None else "unknown_iin"
-                self._audit_sign_in(canonical, now, ok=False, detail={"reason": kind, "via": via})
+            base: dict[str, Any] = {"via": via, "terminal": terminal}
+            waits = [throttle.blocked_until(k, now) for k in (account, station)]
+            if any(w is not None for w in waits):
+                # Refused whatever the password, and counted for nothing: the delay's end is the
+                # same whoever keeps trying (the same statements run, for the same time).
+                for k in (account, station):
+                    throttle.touch(k, now)
+                until = max(w for w in waits if w is not None)
+                detail = {**base, "reason": "throttled", "until": utc_text(until)}
+                self._audit_sign_in(canonical, now, ok=False, detail=detail)
                 failure = SignInError()
-            elif row["disabled"] or row["deactivated_at"]:
-                reason = "deactivated" if row["deactivated_at"] else "disabled"
-                self._audit_sign_in(canonical, now, ok=False, detail={"reason": reason, "via": via})
+            elif not matches:
+                on_account = throttle.fail(account, account_schedule(sec), now)
+                on_terminal = throttle.fail(station, terminal_schedule(sec), now)
+                kind = "bad_iin" if canonical is None else "unknown_iin" if row is None else None
+                detail = {
+                    **base,
+                    "reason": kind or "bad_password",
+                    "attempt": on_account.failures,
+                    "terminal_attempt": on_terminal.failures,
+                }
+                waits = [on_account.blocked_until, on_terminal.blocked_until]
+                if any(w is not None for w in waits):
+                    detail["until"] = utc_text(max(w for w in waits if w is not None))
+                self._audit_sign_in(canonical, now, ok=False, detail=detail)
                 failure = SignInError()
             else:
-                failure = self._settle(row, matches, fresh_hash, now, sec, via)
+                assert row is not None and canonical is not None
+                failure = self._settle(row, fresh_hash, now, base, throttle.clear(account, now))
                 if failure is None and sign_in:
                     self.db.execute(
                         "UPDATE staff SET last_sign_in_at = ? WHERE iin = ?",
@@ -731,58 +792,27 @@ class Staff:
     def _settle(
         self,
         row: dict[str, Any],
-        matches: bool,
         fresh_hash: str | None,
         now: datetime,
-        sec: Security,
-        via: str,
+        base: dict[str, Any],
+        forgotten: int,
     ) -> SignInError | None:
-        """Apply the outcome of a password check to an enabled account, inside the transaction."""
+        """The right password, outside any delay, inside the transaction: signed in, or the
+        account's own state said (locked by an admin, deactivated)."""
         iin = row["iin"]
-        locked_until = from_utc_text(row["locked_until"]) if row["locked_until"] else None
-        if locked_until is not None and now < locked_until:
-            detail = {"reason": "locked", "locked_until": row["locked_until"], "via": via}
+        if row["deactivated_at"] or row["disabled"]:
+            closed = bool(row["deactivated_at"])
+            reason = "deactivated" if closed else "disabled"
+            detail = {**base, "reason": reason, "password_ok": True}
             self._audit_sign_in(iin, now, ok=False, detail=detail)
-            return SignInLockedError(locked_until, self.timezone)
-        if matches:
-            if fresh_hash is not None:
-                self.db.execute(
-                    "UPDATE staff SET failed_attempts = 0, locked_until = NULL,"
-                    " password_hash = ? WHERE iin = ?",
-                    [fresh_hash, iin],
-                )
-            else:
-                self.db.execute(
-                    "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE iin = ?",
-                    [iin],
-                )
-            detail = {"rehashed": fresh_hash is not None, "via": via}
-            self._audit_sign_in(iin, now, ok=True, detail=detail)
-            return None
-        # The count restarts at zero when a lock is set, so a lock that ran out gives a fresh set.
-        failed = int(row["failed_attempts"]) + 1
-        if sec.lockout_attempts > 0 and failed >= sec.lockout_attempts:
-            until = now + timedelta(minutes=sec.lockout_minutes)
-            self.db.execute(
-                "UPDATE staff SET failed_attempts = 0, locked_until = ? WHERE iin = ?",
-                [utc_text(until), iin],
-            )
-            detail = {
-                "reason": "bad_password",
-                "attempt": failed,
-                "locked_until": utc_text(until),
-                "via": via,
-            }
-            self._audit_sign_in(iin, now, ok=False, detail=detail)
-            return SignInLockedError(until, self.timezone)
-        self.db.execute(
-            "UPDATE staff SET failed_attempts = ?, locked_until = NULL WHERE iin = ?",
-            [failed, iin],
-        )
-        self._audit_sign_in(
-            iin, now, ok=False, detail={"reason": "bad_password", "attempt": failed, "via": via}
-        )
-        return SignInError()
+            return AccountClosedError() if closed else AccountDisabledError()
+        if fresh_hash is not None:
+            self.db.execute("UPDATE staff SET password_hash = ? WHERE iin = ?", [fresh_hash, iin])
+        detail = {**base, "rehashed": fresh_hash is not None}
+        if forgotten:
+            detail["failures_forgotten"] = forgotten
+        self._audit_sign_in(iin, now, ok=True, detail=detail)
+        return None
 
     def _audit_sign_in(
         self, iin: str | None, now: datetime, *, ok: bool, detail: dict[str, Any]

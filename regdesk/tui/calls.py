@@ -454,8 +454,8 @@ def lock_employee(desk: Desk, iin: str) -> None:
     desk.staff_admin.lock(iin)
 
 
-def unlock_employee(desk: Desk, iin: str) -> None:
-    desk.staff_admin.unlock(iin)
+def unlock_employee(desk: Desk, iin: str) -> int:
+    return desk.staff_admin.unlock(iin)
 
 
 def reset_password(desk: Desk, iin: str) -> str:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from contextlib import closing
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,8 +38,7 @@ bin = "040340004129"
 data_dir = "data"
 
 [security]
-lockout_attempts = 3
-lockout_minutes = 15
+throttle_free_attempts = 2
 
 [languages]
 default = "en"
@@ -193,7 +192,7 @@ def test_an_os_user_without_an_admins_password_changes_nothing(
 
     before = staff_rows(clinic)
     audited = len(audit_rows(clinic))
-    failed = t("staff.sign_in_failed", lang)
+    failed = t("signin_throttle.refused", lang)
     attempts = [
         ("user", "role", CLERK, "admin"),
         ("user", "reset", ADMIN),
@@ -217,10 +216,9 @@ def test_an_os_user_without_an_admins_password_changes_nothing(
     assert code == 2 and t("admin.cli.as_required", lang) in err
 
     assert staff_rows(clinic) == before  # the same accounts, roles, states and passwords
-    # The wrong passwords counted towards the admin's lock-out, as at the desk.
-    with closing(sqlite3.connect(database(clinic))) as conn:
-        query = "SELECT failed_attempts FROM staff WHERE iin = ?"
-        assert conn.execute(query, (ADMIN,)).fetchone()[0] == 2
+    # The wrong passwords counted towards the admin's sign-in throttle, as at the desk.
+    admin = Staff(open_db(database(clinic))).get(ADMIN)
+    assert admin is not None and admin.failed_attempts == 2
     records = audit_rows(clinic)[audited:]
     failures = [r for r in records if r[1] == "sign_in_failed"]
     assert [(r[0], r[2]["via"]) for r in failures] == [(ADMIN, "cli"), (ADMIN, "cli")]
@@ -279,18 +277,22 @@ def test_passwd_reset_lock_unlock_role_and_deactivate(
 
     assert cli("user", "add", CLERK, "--name", "N", "--role", "receptionist")[0] == 0
     db = open_db(database(clinic))
-    staff = Staff(db, Security(lockout_attempts=3, lockout_minutes=15))
+    staff = Staff(db, Security(throttle_free_attempts=2))
 
-    # Three failures lock the clerk out; the list shows until when, in the clinic's time.
+    # Failures at each delay's end (two free, then 5, 10, 20, 40 and 60 s): the clerk's sign-in
+    # waits until 135 s from now; the list shows until when, in the clinic's time.
     now = now_utc()
-    for _ in range(3):
+    for n, seconds in enumerate((0, 0, 0, 5, 15, 35, 75)):
         with pytest.raises(SignInError):
-            staff.authenticate(CLERK, "Wrong-password-1", now)
+            at = now + timedelta(seconds=seconds)
+            staff.authenticate(CLERK, "Wrong-password-1", at, terminal=f"kiosk-{n}")
     code, out, _ = cli("--lang", "ru", "user", "list")
     clerk_line = next(line for line in out.splitlines() if line.startswith(CLERK))
-    assert "заблокирована до " in clerk_line
+    assert "вход отложен до " in clerk_line
 
-    assert cli("user", "unlock", CLERK)[0] == 0
+    # The unlock says the delay is lifted, and how many failures it forgot.
+    code, out, _ = cli("user", "unlock", CLERK)
+    assert code == 0 and "sign-in delay is lifted (7 failed tries" in out
     code, out, _ = cli("user", "passwd", CLERK, then="Zhana-Parol-77\n")
     assert code == 0 and "must change this password at the next sign-in" in out
     assert staff.authenticate(CLERK, "Zhana-Parol-77", now).must_change_password
@@ -446,3 +448,37 @@ def test_passwords_are_asked_twice_without_echo_on_a_terminal(clinic: Path, tmp_
     assert GOOD not in screen and new not in screen
     staff = Staff(open_db(database(clinic)))
     assert staff.authenticate(ADMIN, new, now_utc()).iin == ADMIN
+
+
+def test_the_cli_sign_in_answers_alike_for_unknown_wrong_and_throttled(
+    clinic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line is a terminal like the desk (the same key at the same place): its
+    # failures slow it down, and its answers never tell an unknown IIN or a delay from a wrong
+    # password. The clock is pinned: the delay is checked against it, not waited for.
+    from regdesk.core.clock import PinnedClock
+
+    clock = PinnedClock(datetime(2026, 9, 1, 4, 0, tzinfo=UTC), "Asia/Almaty")
+
+    def cli(iin: str, password: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+        code = main(
+            ["--config", str(clinic), "--lang", "ru", "user", "list", "--as", iin,
+             "--password-stdin"],
+            clock=clock,
+        )  # fmt: skip
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    unknown = cli(NEWCOMER, GOOD)
+    wrong = cli(ADMIN, "guess-1234")
+    wrong_again = cli(ADMIN, "guess-1235")
+    third = cli(ADMIN, "guess-1236")  # throttle_free_attempts = 2: the next try waits 5 s
+    throttled = cli(ADMIN, GOOD)  # the right password, inside the delay
+    answers = {unknown, wrong, wrong_again, third, throttled}
+    assert answers == {(1, "", t("signin_throttle.refused", "ru") + "\n")}
+    clock.advance(seconds=5)
+    code, out, err = cli(ADMIN, GOOD)
+    assert code == 0 and ADMIN in out, err
+    reasons = [r[2]["reason"] for r in audit_rows(clinic) if r[1] == "sign_in_failed"]
+    assert reasons == ["unknown_iin", "bad_password", "bad_password", "bad_password", "throttled"]

@@ -63,7 +63,7 @@ async def test_idle_lock_then_unlock_keeps_the_form(workspace: demo.DemoWorkspac
         assert surname not in text and PHONE not in text  # nothing of the work shows
 
         await pilot.press(*"Wrong-password-1", "enter")
-        await wait_for_text(pilot, "Wrong password.")
+        await wait_for_text(pilot, "Password refused: it is wrong")
         assert top(app) == "LockScreen"
         await pilot.press(*password, "enter")
         await wait_for_screen(pilot, "FormScreen")

@@ -118,7 +118,7 @@ async def test_an_own_password_change_refused_then_made(workspace: demo.DemoWork
         await wait_for_text(pilot, t("staff.policy.sequence", "en").split(" (")[0])
         # A wrong current password: refused, and counted as a failed sign-in.
         await pilot.press(*"not-my-password", "enter", *OWN, "enter", *OWN, "enter")
-        await wait_for_text(pilot, t("admin.old_password_wrong", "en")[:30])
+        await wait_for_text(pilot, t("signin_throttle.old_password_refused", "en")[:30])
         assert screen.query_one("#old-password", Input).value == ""
         # A new password the policy refuses: the broken rules are said.
         await pilot.press(*password, "enter", *"qwertyuiop", "enter", *"qwertyuiop", "enter")
@@ -164,6 +164,9 @@ async def test_the_admin_screens_in_each_language_at_80x24(
         await pilot.press("escape", "escape", "8")
         await wait_for_screen(pilot, "PasswordScreen")
         await wait_for_text(pilot, t("password.rules", lang))
+        # The policy shown before typing says that common passwords are refused.
+        rules = app.screen.query_one("#password-rules").render()
+        assert t("staff.policy.common", lang)[:40] in " ".join(str(rules).split())
         text = screen_text(app)
         assert t("password.old", lang) in text and t("password.again", lang) in text
     await finish(app)

@@ -34,6 +34,10 @@ class LockScreen(DeskScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#unlock-password", Input).focus()
 
+    def help_lines(self) -> list[str]:
+        """F1: a wrong password here counts as a failed sign-in, delays included."""
+        return [self.tr("signin_throttle.help", **self.desk_app.desk.session.throttle_rules())]
+
     def retranslate(self) -> None:
         super().retranslate()
         employee = self.desk_app.employee
@@ -70,7 +74,10 @@ class LockScreen(DeskScreen[None]):
             self.desk_app.locked = False
             self.app.pop_screen()
         else:
-            self.query_one("#lock-message", Static).update(self.tr("lock.wrong"))
+            # The same words for a wrong password and any password during a sign-in delay.
+            self.query_one("#lock-message", Static).update(
+                self.tr("signin_throttle.unlock_refused")
+            )
 
     def action_switch_user(self) -> None:
         """Another employee: the owner's drafts stay in the journal for them, unseen."""

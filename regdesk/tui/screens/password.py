@@ -125,6 +125,9 @@ class PasswordScreen(DeskScreen[bool]):
         message = self.query_one("#password-message", Static)
         message.update(text)
         message.set_class(error, "error")
+        # A refusal stands in for the rules (one of the policy lists the rules it broke), so that
+        # it, the fields and the footer fit 80x24 in every language; the rules were read first.
+        self.query_one("#password-rules", Static).display = not error
 
     def action_back(self) -> None:
         if self.busy:

@@ -63,6 +63,10 @@ class SignInScreen(DeskScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#iin", IinInput).focus()
 
+    def help_lines(self) -> list[str]:
+        """F1: how failed sign-ins are slowed down, and what that leaves a guesser."""
+        return [self.tr("signin_throttle.help", **self.desk_app.desk.session.throttle_rules())]
+
     @on(Input.Submitted, "#iin")
     def _to_password(self) -> None:
         self.query_one("#password", Input).focus()

@@ -137,7 +137,8 @@ class StaffScreen(DeskScreen[None]):
             detail.update("")
             return
         if row.state == "locked":
-            state = self.tr("staff.state.locked", until=row.locked_until.strftime("%H:%M"))
+            until = row.locked_until.strftime("%H:%M:%S")
+            state = self.tr("signin_throttle.state_delayed", until=until)
         else:
             state = self.tr(f"admin.state.{row.state}")
         parts = [f"[b]{escape(row.full_name)}[/b]: {state}"]
@@ -206,19 +207,26 @@ class StaffScreen(DeskScreen[None]):
         row = self.current()
         if row is None:
             return
+        job: Callable[..., object]
+        done: Callable[[Any], None]
         if row.state in ("disabled", "locked"):
-            job, question, done = calls.unlock_employee, "unlock_q", "unlock_done"
+            job, question = calls.unlock_employee, "staff_admin.unlock_q"
+
+            def unlocked(forgotten: object) -> None:
+                # Says that the sign-in delay is lifted too, and how many failures it forgot.
+                name = escape(row.full_name)
+                self._say(self.tr("signin_throttle.unlock_done", name=name, failures=forgotten))
+                self.reload()
+
+            done = unlocked
         else:
-            job, question, done = calls.lock_employee, "lock_q", "lock_done"
+            job, question = calls.lock_employee, "staff_admin.lock_q"
+            done = self._then("staff_admin.lock_done", row)
         self._confirmed(
-            f"staff_admin.{question}",
+            question,
             row,
             lambda: self.desk_call(
-                job,
-                row.iin,
-                then=self._then(f"staff_admin.{done}", row),
-                failed=self._say_error,
-                group="staff-action",
+                job, row.iin, then=done, failed=self._say_error, group="staff-action"
             ),
         )
 
