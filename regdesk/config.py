@@ -22,6 +22,7 @@ from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 from regdesk.core.rules import RuleSettings, SettingError, month_day
+from regdesk.core.security_settings import SecuritySettings
 
 ENV_VAR = "REGDESK_CONFIG"
 
@@ -185,32 +186,8 @@ class Backup:
     """`regdesk status` and the admin's menu warn when the last verified backup is older."""
 
 
-@dataclass(frozen=True)
-class Security:
-    # Sign-in throttling (OWASP ASVS 2.2.1), see store/signin_throttle.py and the README: delays
-    # that grow per IIN typed and per terminal, instead of a lock-out anyone could trigger.
-    throttle_free_attempts: int = 3
-    """Failed sign-ins in a row for one IIN before each further one makes the next try wait
-    (5 s, doubling)."""
-    throttle_account_max_seconds: int = 60
-    """The longest wait for one IIN: low, so one terminal cannot keep an employee out long."""
-    throttle_terminal_free_attempts: int = 5
-    """Failed sign-ins in a row at one terminal before its tries wait (10 s, tripling)."""
-    throttle_terminal_max_seconds: int = 900
-    """The longest wait at one terminal."""
-    throttle_forget_minutes: int = 10
-    """One counted failure is forgotten per this many minutes without a failure."""
-    banned_words: tuple[str, ...] = ()
-    """Words of this clinic a password must not be (with digits or signs added), beyond the
-    common passwords, the clinic's name and the cities of Kazakhstan."""
-    idle_lock_minutes: int = 10
-    """Minutes without a key press after which the terminal locks; 0 turns it off."""
-    password_min_length: int = 10
-    """The shortest password accepted."""
-    password_classes: int = 2
-    """How many of lower case, upper case, digits and other characters a password must mix."""
-
-
+Security = SecuritySettings
+"""The ``[security]`` section: sign-in throttling, the idle lock, the password policy (core)."""
 Rules = RuleSettings
 """The ``[rules]`` section: the rules of attachment, defined (fields, defaults) in core."""
 
@@ -401,14 +378,11 @@ def _convert(tp: Any, value: Any, file: Path | str, key: str) -> Any:
     raise ConfigError(file, key, f"unsupported setting type {tp}")
 
 
-RETIRED = {
-    "security.lockout_attempts": "is no longer used: sign-ins are throttled instead of locked"
-    " (throttle_free_attempts, throttle_account_max_seconds and the other throttle_ settings"
-    " of config.example.toml); remove the line",
-    "security.lockout_minutes": "is no longer used: sign-ins are throttled instead of locked"
-    " (throttle_account_max_seconds, throttle_terminal_max_seconds); remove the line",
+_THROTTLED = "is no longer used: sign-ins are throttled instead of locked (the throttle_ settings"
+RETIRED = {  # settings of earlier releases, refused with what replaced them, not as a typo
+    "security.lockout_attempts": f"{_THROTTLED} of config.example.toml); remove the line",
+    "security.lockout_minutes": f"{_THROTTLED} of config.example.toml); remove the line",
 }
-"""Settings of earlier releases, refused with what replaced them rather than as a typo."""
 
 
 def _build(cls: type, table: dict[str, Any], file: Path | str, prefix: str) -> Any:
@@ -723,15 +697,6 @@ def _check(config: Config, src: Path | str) -> None:
     if config.registry.client_key and not config.registry.client_cert:
         raise ConfigError(
             src, "registry.client_key", "is set without registry.client_cert (set both, or neither)"
-        )
-    sec = config.security
-    if sec.throttle_terminal_max_seconds < sec.throttle_account_max_seconds:
-        raise ConfigError(
-            src,
-            "security.throttle_terminal_max_seconds",
-            f"{sec.throttle_terminal_max_seconds} is below throttle_account_max_seconds"
-            f" ({sec.throttle_account_max_seconds}): a terminal must wait at least as long as an"
-            " IIN, or one terminal could keep an employee out of every other one",
         )
     base = config.registry.base_url.rstrip("/")
     if urlsplit(base).path.endswith("/v1"):

@@ -171,6 +171,13 @@ class SignInThrottle:
             self._secret = bytes(found[0])
         return self._secret
 
+    def has_records(self) -> bool:
+        """Whether this database has a throttle key yet (none before the first failure's key):
+        readers need not make one, so a read-only copy is read as it is."""
+        if self._secret is not None:
+            return True
+        return self.db.execute("SELECT 1 FROM signin_throttle_secret").fetchone() is not None
+
     def account_key(self, typed_iin: str) -> str:
         """The key of an IIN as typed (canonical when valid), existing or not."""
         return self._key("account", typed_iin)

@@ -269,3 +269,16 @@ def test_every_failure_is_audited_with_its_terminal_and_never_the_password(staff
     ]
     text = json.dumps(details)
     assert "Wrong-password" not in text and "not an iin" not in text
+
+
+def test_reading_accounts_makes_no_key_only_a_failure_does(db: Database) -> None:
+    # A reader (the admin's list, a backup being verified) never writes: the throttle's secret
+    # is made by the first failure, inside its transaction.
+    staff = Staff(db, Security(), params=FAST)
+    staff.add(ADMIN_IIN, "A", "admin", GOOD, T0, actor="init")
+    assert [a.failed_attempts for a in staff.list()] == [0]
+    secrets = "SELECT count(*) FROM signin_throttle_secret"
+    assert db.execute(secrets).fetchone()[0] == 0
+    refused(staff, ADMIN_IIN, "Wrong-password-1", T0, "t")
+    assert db.execute(secrets).fetchone()[0] == 1
+    assert [a.failed_attempts for a in staff.list()] == [1]

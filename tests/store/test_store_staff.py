@@ -18,7 +18,7 @@ from regdesk.core.application import Role
 from regdesk.core.errors import UserError
 from regdesk.core.ids import IinError, make_iin
 from regdesk.store import audit
-from regdesk.store import staff as staff_module
+from regdesk.store import password_hash as hash_module
 from regdesk.store.db import open_db
 from regdesk.store.staff import (
     DEFAULT_PARAMS,
@@ -371,13 +371,13 @@ def test_unknown_iin_spends_the_same_hashing_time(
     s.add(ADMIN_IIN, "A", "admin", GOOD, T0, actor="t")
     sec = Security(throttle_free_attempts=20, throttle_terminal_free_attempts=50)
     derived: list[tuple[int, int, int]] = []
-    real = staff_module._argon2id
+    real = hash_module._argon2id
 
     def counting(password: bytes, salt: bytes, p: HashParams, length: int) -> bytes:
         derived.append((p.memory_kib, p.iterations, p.lanes))
         return real(password, salt, p, length)
 
-    monkeypatch.setattr(staff_module, "_argon2id", counting)
+    monkeypatch.setattr(hash_module, "_argon2id", counting)
 
     def work(iin: str) -> list[tuple[int, int, int]]:
         derived.clear()
@@ -389,6 +389,14 @@ def test_unknown_iin_spends_the_same_hashing_time(
     assert known == [(8192, 2, 1)]
     assert work(UNKNOWN_IIN) == known
     assert work("12345") == known
+    # A try during a delay hashes too (the right password, refused): the same work again.
+    for n in range(4):
+        with pytest.raises(SignInError):
+            s.authenticate(ADMIN_IIN, "Wrong-password-1", T0, terminal=f"t{n}")
+    derived.clear()
+    with pytest.raises(SignInError):
+        s.authenticate(ADMIN_IIN, GOOD, T0, terminal="t9")
+    assert derived == known
 
 
 # --- audit -----------------------------------------------------------------------------------
