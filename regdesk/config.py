@@ -22,7 +22,7 @@ from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 from regdesk.core.rules import RuleSettings, SettingError, month_day
-from regdesk.core.security_settings import SecuritySettings
+from regdesk.core.security_settings import RETIRED, SecuritySettings
 
 ENV_VAR = "REGDESK_CONFIG"
 
@@ -376,13 +376,6 @@ def _convert(tp: Any, value: Any, file: Path | str, key: str) -> Any:
             )
         return value
     raise ConfigError(file, key, f"unsupported setting type {tp}")
-
-
-_THROTTLED = "is no longer used: sign-ins are throttled instead of locked (the throttle_ settings"
-RETIRED = {  # settings of earlier releases, refused with what replaced them, not as a typo
-    "security.lockout_attempts": f"{_THROTTLED} of config.example.toml); remove the line",
-    "security.lockout_minutes": f"{_THROTTLED} of config.example.toml); remove the line",
-}
 
 
 def _build(cls: type, table: dict[str, Any], file: Path | str, prefix: str) -> Any:

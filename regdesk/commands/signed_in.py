@@ -3,7 +3,7 @@
 Write access to the database file is not authority: the employee doing it gives their IIN
 (``--as IIN``, or asked on the terminal) and their password (asked without echo, or the first line
 of standard input with ``--password-stdin``), checked by the same ``Session.sign_in`` as the
-desk's, lock-out and audit included. The use cases then act, and are refused, as that employee:
+desk's, throttle and audit included. The use cases then act, and are refused, as that employee:
 the audit names them, never the operating-system user.
 """
 
@@ -88,7 +88,7 @@ def credentials(ns: argparse.Namespace, ctx: Context) -> tuple[str, str]:
 def sign_in(
     ns: argparse.Namespace, ctx: Context, desk: DeskContext, iin: str, password: str
 ) -> None:
-    """Sign ``iin`` in at ``desk`` with the desk's own ``Session.sign_in`` (lock-out and audit
+    """Sign ``iin`` in at ``desk`` with the desk's own ``Session.sign_in`` (throttle and audit
     as at the desk); ``Refused`` after saying why."""
     from regdesk.core.errors import UserError
     from regdesk.desk.session import Session
@@ -108,7 +108,7 @@ def signed_in(ns: argparse.Namespace, ctx: Context) -> Iterator[DeskContext]:
     """The desk's context over the clinic's database with the employee signed in.
 
     ``Refused`` (after saying why) when the database is missing or the sign-in fails; the failed
-    sign-in is audited and counts towards the lock-out as at the desk.
+    sign-in is audited and counts towards the throttle as at the desk.
     """
     from regdesk.commands.common import open_existing_db
     from regdesk.desk.context import DeskContext

@@ -17,7 +17,7 @@ interruption at any point leaves the database as it was:
 
 Only then is it committed. A refused sign-in or role, a backup that does not verify, a migration
 that fails: rolled back, the backup removed, said in words. Because the sign-in needs the new
-schema, a refused sign-in here is said but not counted towards the lock-out (it is rolled back
+schema, a refused sign-in here is said but not counted towards the throttle (it is rolled back
 with the rest); whoever can run this can write the database file anyway.
 
 Exit codes: 0 upgraded (or already current), 1 refused or failed (nothing changed), 2 wrong

@@ -46,4 +46,13 @@ class SecuritySettings:
             )
 
 
-__all__ = ["SecuritySettings"]
+_THROTTLED = (
+    "is no longer used: sign-ins are throttled instead of locked (the throttle_ settings of"
+    " config.example.toml); remove the line"
+)
+RETIRED = {"security.lockout_attempts": _THROTTLED, "security.lockout_minutes": _THROTTLED}
+"""Settings of earlier releases, by their dotted names: the loader refuses them with what
+replaced them, rather than as a typo."""
+
+
+__all__ = ["RETIRED", "SecuritySettings"]

@@ -131,7 +131,7 @@ class StaffAdmin:
     # -- reading --------------------------------------------------------------------------------
 
     def accounts(self) -> list[StaffRow]:
-        """Every account, the active ones first; lock-outs and sign-ins in clinic time."""
+        """Every account, the active ones first; sign-in delays and sign-ins in clinic time."""
         actor = self._admin("staff_list")
         ctx = self._ctx
         with ctx.locked():

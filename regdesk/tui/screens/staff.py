@@ -1,7 +1,8 @@
 """Staff administration (issue 15), for an admin: the accounts, and what may be done to one.
 
 The list shows each account's role and state; the line under it tells the highlighted one's
-lock-out end, last sign-in (clinic time) and whether a one-time password is still to be changed.
+sign-in delay's end, last sign-in (clinic time) and whether a one-time password is still to be
+changed.
 Every action goes through ``desk.staff_admin`` (which refuses anybody but an admin, whatever
 called it) and asks for a confirmation first; a one-time password is shown once, in a dialog.
 """
