@@ -53,6 +53,7 @@ from regdesk.desk.form import ApplicationForm, Readiness, ScanFile
 from regdesk.desk.intake import Intake, Lookup
 from regdesk.desk.issuance import Issuance, Issued
 from regdesk.desk.journal import Detail, JournalView
+from regdesk.desk.open_cases import HEARTBEAT_SECONDS, OpenCases
 from regdesk.desk.policy_view import (
     PolicyOverview,
     PolicyView,
@@ -87,6 +88,7 @@ from regdesk.desk.workstation import Desk
 
 __all__ = [
     "ANNULLABLE",
+    "HEARTBEAT_SECONDS",
     "INBOX_PAGE",
     "REPORTS",
     "SURVEY_STATES",
@@ -117,6 +119,7 @@ __all__ = [
     "Lookup",
     "NotAllowed",
     "NotSignedIn",
+    "OpenCases",
     "PasswordChangeRequired",
     "Period",
     "PolicyOverview",

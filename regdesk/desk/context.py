@@ -25,6 +25,7 @@ from regdesk.core.errors import UserError
 from regdesk.core.roles import Permission, Role, may
 from regdesk.core.rules import RuleSettings
 from regdesk.desk.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
+from regdesk.desk.open_cases import OpenCases
 from regdesk.desk.terminal import terminal_id
 from regdesk.desk.terminal_name import workstation_name
 from regdesk.store import audit
@@ -91,6 +92,9 @@ class DeskContext:
         self._policy: SigningPolicy | None = None
         self._portal_policy: SigningPolicy | None = None
         self._calendar: WorkCalendar | None = None
+        self.cases = OpenCases(self)
+        """The person open at this workstation, as the colleagues' desks see it
+        (``desk.open_cases``)."""
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -232,6 +236,7 @@ class DeskContext:
     # -- closing --------------------------------------------------------------------------------
 
     def close(self) -> None:
+        self.cases.close()  # the colleagues' cards stop naming this desk
         with self.locked():
             self.db.conn.close()
 

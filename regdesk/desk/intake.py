@@ -50,6 +50,13 @@ class Lookup:
     application_id: int | None = None
     """The draft application, once the receptionist went on (``Intake.open_draft``)."""
 
+    def with_journal(self, found: list[Finding]) -> Lookup:
+        """This look-up with what the journal says of the person now (``same_person``, read
+        again by the heartbeat: a colleague who opened the person since, a registration made
+        meanwhile) in place of what it said at the look-up."""
+        rules = tuple(f for f in self.findings if f.code not in same_person.CODES)
+        return dataclasses.replace(self, findings=rules + tuple(found))
+
     @property
     def facts(self) -> RegistryFacts:
         return RegistryFacts(self.person, self.attachment)
@@ -139,6 +146,8 @@ class Intake:
             findings += tuple(await asyncio.to_thread(same_person.findings, ctx, iin))
             age = age_of(ctx, iin, person)
         await asyncio.to_thread(self._audit_view, iin, person is not None, actor)
+        # The card is shown now: the colleagues' desks see that this person is open here.
+        await asyncio.to_thread(ctx.cases.hold, iin)
         return Lookup(iin, person, attachment, findings, mapped, age, started, ended)
 
     def _audit_view(self, iin: str, found: bool, actor: Actor) -> None:
@@ -184,6 +193,7 @@ class Intake:
             step = "registry_request"
             journal.events.record_step(app_id, step, "step_start", actor.iin, actor.role, started)
             journal.events.record_step(app_id, step, "step_end", actor.iin, actor.role, ended)
+        ctx.cases.hold(iin, app_id)  # the colleagues read "filling in a form" now
         return dataclasses.replace(lookup, application_id=app_id)
 
     def begin_step(self, app_id: int, step: str) -> None:
@@ -209,6 +219,7 @@ class Intake:
             )
             record = ctx.journal.search.get(app_id)
         ctx.end_step(app_id, "no_data_refusal" if reason_code == "no_data" else "refusal")
+        ctx.cases.release(app_id)
         return record
 
     def abandon(self, app_id: int) -> None:
@@ -221,6 +232,7 @@ class Intake:
                 ctx.journal.registration.transition(
                     app_id, State.ABANDONED, actor_iin=actor.iin, role=actor.role, now=ctx.now()
                 )
+        ctx.cases.release(app_id)
 
 
 __all__ = ["Intake", "Lookup", "age_of", "check"]

@@ -22,9 +22,16 @@ from regdesk.core.person import RegistryFacts
 from regdesk.core.rules import effective_date
 from regdesk.desk import outbox_rounds
 from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import RulesBlock
 from regdesk.desk.form import ApplicationForm
+from regdesk.desk.same_person import registered_meanwhile
 from regdesk.store.db import transaction
-from regdesk.store.journal import ApplicationRecord, OutboxItem
+from regdesk.store.journal import (
+    AlreadyRegisteredError,
+    ApplicationRecord,
+    OutboxItem,
+    RegisteredByColleagueError,
+)
 
 if TYPE_CHECKING:  # cryptography is loaded when a key is opened, not at start-up
     from regdesk.signing.certinfo import CertInfo
@@ -211,15 +218,27 @@ class Registration:
         # The checks the form showed before the EDS dialog, again: the use case holds the line
         # (a minor's representative, the documents, the phone, the district, the rules),
         # whatever the screen let through.
-        district = form_uc.readiness(record, basis).require()
+        try:
+            district = form_uc.readiness(record, basis).require()
+        except RulesBlock as exc:
+            if any(f.code == "registered_here" for f in exc.findings):
+                raise registered_meanwhile(ctx, record) or exc from exc
+            raise
         now = ctx.now()
         signature = sign_document(check, self.document_for_signing(app_id), now)
-        with ctx.locked(), transaction(ctx.db):
-            number = register_numbered(
-                ctx, record, signature, basis=basis, district=district, now=now
-            )
-            # In the same transaction: one wait for the write lock per registration, not two.
-            ctx.end_step(app_id, "form_and_eds")
+        try:
+            with ctx.locked(), transaction(ctx.db):
+                number = register_numbered(
+                    ctx, record, signature, basis=basis, district=district, now=now
+                )
+                # In the same transaction: one wait for the write lock per registration, not
+                # two (nor three: the case ends with its number, its mark goes with it).
+                ctx.end_step(app_id, "form_and_eds")
+                ctx.cases.release(app_id)
+        except (AlreadyRegisteredError, RegisteredByColleagueError) as exc:
+            # Another desk came first (the journal's check inside the transaction): said with
+            # when, in clinic time, and what to do now.
+            raise registered_meanwhile(ctx, record) or exc from exc
         return number
 
     async def flush_outbox(self) -> int:

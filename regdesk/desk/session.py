@@ -151,6 +151,7 @@ class Session:
 
     def sign_out(self) -> None:
         ctx = self._ctx
+        ctx.cases.release()  # nobody is serving the person at this desk any more
         if ctx.employee is not None:
             with ctx.locked(), transaction(ctx.db):
                 audit.append(ctx.db, actor_iin=ctx.employee.iin, action="sign_out")

@@ -369,6 +369,23 @@ UPDATE staff SET failed_attempts = 0, locked_until = NULL
 WHERE failed_attempts != 0 OR locked_until IS NOT NULL;
 """
 
+MIGRATION_12 = """
+-- Who has a person open at a desk now (issue 14, "same person at two desks"): one row per
+-- running desk, replaced when it opens the next person, deleted when the case ends, its seen_at
+-- refreshed by the desk's heartbeat. A row whose seen_at is old belongs to a desk that died; it
+-- is ignored by readers and removed by the next writer (store.journal.open_cases).
+CREATE TABLE open_cases (
+    desk_id TEXT PRIMARY KEY,
+    applicant_iin TEXT NOT NULL,
+    actor_iin TEXT NOT NULL,
+    workstation TEXT NOT NULL,
+    application_id INTEGER,
+    opened_at TEXT NOT NULL,
+    seen_at TEXT NOT NULL
+);
+CREATE INDEX open_cases_person ON open_cases (applicant_iin, seen_at);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -381,6 +398,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

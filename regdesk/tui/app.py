@@ -381,6 +381,10 @@ class DeskApp(App[None]):
         if self.employee is None or self.locked:
             return
         self.locked = True
+        from regdesk.tui import calls
+
+        # Nobody is at this desk now: the colleagues' cards stop naming it (the draft stays).
+        self.call_desk(self, calls.pause_case, failed=lambda _text: None, group="case")
         self.push_screen(LockScreen())
 
     # -- errors -----------------------------------------------------------------------------

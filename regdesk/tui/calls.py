@@ -114,6 +114,25 @@ def refuse(desk: Desk, app_id: int, code: str, note: str) -> None:
     desk.intake.refuse(app_id, code, note)
 
 
+# -- the person open at this desk, as the colleagues see it (issue 14) -------------------------
+
+
+def keep_case_open(desk: Desk, iin: str | None, app_id: int | None) -> list[Finding]:
+    """The heartbeat of the applicant screen: the person it shows (None: nobody) stays marked
+    open at this desk; what the journal says of them now (a colleague's desk, a registration)."""
+    return desk.context.cases.keep(iin, app_id)
+
+
+def pause_case(desk: Desk) -> None:
+    """The idle lock: this desk's mark goes until the employee unlocks."""
+    desk.context.cases.pause()
+
+
+def close_case(desk: Desk) -> None:
+    """Back to the menu from the applicant: nobody is open at this desk any more."""
+    desk.context.cases.release()
+
+
 # -- the form (step 5) ------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from regdesk import demo
 from regdesk.core.application import State
 from regdesk.core.clock import PinnedClock
 from regdesk.desk import Desk, DistrictMissing, RulesBlock
+from regdesk.desk.same_person import RegisteredMeanwhile
 from regdesk.i18n import LANGS
 from regdesk.store.journal import AlreadyRegisteredError, RegisteredByColleagueError
 
@@ -64,13 +65,17 @@ async def test_two_terminals_racing_to_register_one_person_give_one_number(
 
     assert len(numbers) == 1 and len(errors) == 1, (numbers, errors)
     (winner, number), (loser, error) = next(iter(numbers.items())), next(iter(errors.items()))
-    # Whichever came second was told, in words, who registered the person and under what number:
-    # by the rules' check when the first had committed before it looked, or else by the check
-    # inside the registration's transaction.
-    assert isinstance(error, AlreadyRegisteredError | RulesBlock), repr(error)
+    # Whichever came second was told, in words, who registered the person, under what number
+    # and when (clinic time: 05:30 UTC is 10:30 in Almaty), whether the rules' check found the
+    # first registration committed before it looked or the check inside the transaction did.
+    assert isinstance(error, RegisteredMeanwhile), repr(error)
+    assert error.key == "two_desks.registered_meanwhile"
+    assert isinstance(error.__cause__, AlreadyRegisteredError | RulesBlock)
     registrar = (receptionist, admin)[winner][3]
     for lang in LANGS:
-        assert number in error.message(lang) and registrar in error.message(lang)
+        text = error.message(lang)
+        assert number in text and registrar in text
+        assert "25.11.2026" in text and "10:30" in text
     assert_explained(error)
     counts = journal_counts(ws)
     assert counts["outbox"] == 1 and counts["signatures"] == 1
@@ -99,13 +104,15 @@ async def test_a_person_registered_here_this_year_is_a_finding_at_look_up(
         assert found["registered_here"].blocks
         assert found["registered_here"].params["number"] == number
         assert found["registered_here"].params["name"] == receptionist[3]
-        assert found["registered_here"].params["date"] == clock.today().strftime("%d.%m.%Y")
+        # Registered at 10:30 (05:30 UTC in Almaty), looked up two hours later.
+        assert found["registered_here"].params["date"] == "25.11.2026 10:30"
         assert again.suggested_refusal == "already_attached_here"
         other.form.save_form(again.application_id, READY_FORM)
         check2 = other.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
-        with pytest.raises(RulesBlock) as caught:
+        with pytest.raises(RegisteredMeanwhile) as caught:
             other.registration.register(again.application_id, check2)
-        assert number in caught.value.message("kk")
+        assert isinstance(caught.value.__cause__, RulesBlock)  # stopped before the signature
+        assert number in caught.value.message("kk") and "10:30" in caught.value.message("kk")
         # The refusal the look-up suggests can be given.
         refused = other.intake.refuse(again.application_id, "already_attached_here")
         assert refused.state == State.REFUSED
@@ -148,8 +155,11 @@ async def test_the_second_terminal_signing_the_same_draft_is_told_who_registered
         check_other = other.registration.open_key(ws.key_paths[admin[1]], demo.KEY_PASSWORD)
         check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
         number = desk.registration.register(app_id, check)
-        with pytest.raises(RegisteredByColleagueError) as caught:
+        with pytest.raises(RegisteredMeanwhile) as caught:
             other.registration.register(app_id, check_other)
+    assert caught.value.key == "two_desks.registered_same"
+    assert isinstance(caught.value.__cause__, RegisteredByColleagueError)
+    assert caught.value.other_id == app_id
     assert_explained(caught.value)
     for lang in LANGS:
         text = caught.value.message(lang)

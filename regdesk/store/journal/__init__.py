@@ -18,6 +18,7 @@ It is split by what each part serves; ``Journal(db)`` holds one of each, as attr
     journal.portal.receive(...)             # portal: receiving, the inbox, the signed payload
     journal.reports.step_histogram(...)     # reports: the reports' aggregates (issue 13)
     journal.portal_results.undelivered()    # portal_results: portal decisions and their delivery
+    journal.open_cases.of_person(...)       # open_cases: who has a person open at a desk now
 
 Each part is a ``JournalPart`` over the same database and can also be built alone
 (``Search(db)``). To add a part (the portal's or the reports' queries): a module here with a
@@ -43,6 +44,7 @@ from regdesk.store.journal.errors import (
 from regdesk.store.journal.events import Events
 from regdesk.store.journal.issuance import Issuance
 from regdesk.store.journal.names import make_name_key, normalise_name_query
+from regdesk.store.journal.open_cases import OpenCase, OpenCases
 from regdesk.store.journal.outbox import Outbox
 from regdesk.store.journal.part import JournalPart
 from regdesk.store.journal.portal import (
@@ -93,6 +95,8 @@ __all__ = [
     "JournalPart",
     "NotEditableError",
     "NotFoundError",
+    "OpenCase",
+    "OpenCases",
     "OtherApplication",
     "Outbox",
     "OutboxItem",
@@ -133,3 +137,4 @@ class Journal:
         self.portal = Portal(db)
         self.reports = Reports(db)
         self.portal_results = PortalResults(db)
+        self.open_cases = OpenCases(db)

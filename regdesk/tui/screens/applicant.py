@@ -13,7 +13,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker
 
-from regdesk.desk import Lookup
+from regdesk.core.rules import Finding
+from regdesk.desk import HEARTBEAT_SECONDS, Lookup
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.calls import ApplicationRecord
@@ -48,6 +49,8 @@ class ApplicantScreen(DeskScreen[None]):
         self._last_error = False
         self._resume = resume
         """An unfinished draft chosen after sign-in: its flow starts as this screen opens."""
+        self._resumed: tuple[str, int] | None = None
+        """The resumed draft's person and id while its flow runs (no look-up shows them)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", classes="title")
@@ -72,8 +75,13 @@ class ApplicantScreen(DeskScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#progress", LoadingIndicator).display = False
         self.query_one("#iin", IinInput).focus()
+        # The person open here stays marked for the colleagues' desks while it is shown (under
+        # the form and the dialogs too); a desk that dies stops beating and its mark expires.
+        self.set_interval(HEARTBEAT_SECONDS, self.beat)
         draft, self._resume = self._resume, None
         if draft is not None:
+            self._resumed = (draft.applicant_iin, draft.id)
+            self.beat()
             if (draft.registry_data or {}).get("person"):
                 self._run_flow(self.flow.fill, draft.id)
             else:
@@ -82,6 +90,7 @@ class ApplicantScreen(DeskScreen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_bindings()
+        self.beat()  # back from the lock or a dialog: the mark again, the colleagues read anew
 
     # -- which keys make sense now ------------------------------------------------------------
 
@@ -156,6 +165,46 @@ class ApplicantScreen(DeskScreen[None]):
         self._status(text, error=True)
         self.refresh_bindings()
         self.query_one("#iin", IinInput).select_all()
+        self.beat()  # the previous person is no longer open here
+
+    # -- the person open at this desk (issue 14: the same person at two desks) -----------------
+
+    def _showing(self) -> tuple[str | None, int | None]:
+        """The person this screen (or the form over it) shows now, and their draft."""
+        if self._resumed is not None:
+            return self._resumed
+        lookup = self._card()
+        if lookup is None:
+            return None, None
+        return lookup.iin, lookup.application_id
+
+    def beat(self) -> None:
+        """Tell the desk who is open here (the colleagues' cards name this desk), and show what
+        the journal says of the person now: a colleague who opened them since, a registration
+        made meanwhile. Not while locked (the lock took the mark away) or looking up."""
+        if self.desk_app.locked or self.desk_app.employee is None or self.busy:
+            return
+        iin, app_id = self._showing()
+
+        def seen(found: list[Finding]) -> None:
+            lookup = self._card()
+            if lookup is None or lookup.iin != iin or lookup.application_id != app_id:
+                return  # another person by now: the next beat reads theirs
+            fresh = lookup.with_journal(found)
+            if fresh.findings != lookup.findings:
+                self.lookup = fresh
+                self._show()
+                self.refresh_bindings()
+
+        self.desk_call(
+            calls.keep_case_open,
+            iin,
+            app_id,
+            then=seen,
+            failed=lambda _text: None,  # the next beat tries again; the work goes on
+            group="case",
+            exclusive=True,
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -207,6 +256,7 @@ class ApplicantScreen(DeskScreen[None]):
             self._status(self.tr("applicant.cancelled"))
             return
         self._drop_current_draft()
+        self.desk_do(calls.close_case, group="case")
         self.app.pop_screen()
 
     def action_retry(self) -> None:
@@ -262,8 +312,11 @@ class ApplicantScreen(DeskScreen[None]):
 
         async def run() -> None:
             next_iin = await steps(*args)
+            self._resumed = None  # back here: the card (or nobody) is what shows now
             if next_iin is not None:
                 self.next_applicant(next_iin)
+            else:
+                self.beat()
 
         _: Worker[None] = self.run_worker(run, name="flow", group="flow", exclusive=True)
 

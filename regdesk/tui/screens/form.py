@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
 from regdesk.core.phone import PhoneError, format_typed, normalise_phone
 from regdesk.core.rules import Basis, Finding
-from regdesk.desk import DistrictSuggestion
+from regdesk.desk import HEARTBEAT_SECONDS, DistrictSuggestion
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.cards import document_name, human_size, short_person
@@ -55,6 +55,7 @@ class FormScreen(DeskScreen[bool]):
         """F10's save and check are under way: a second F10 must not open a second dialog."""
         self._suggested: int | None = None
         """The district last suggested from the address (None: none matched)."""
+        self._rules_said: list[Finding] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", classes="title")
@@ -94,6 +95,8 @@ class FormScreen(DeskScreen[bool]):
         self.query_one("#phone", Input).focus()
         self.desk_call(calls.open_form, self.app_id, then=self._loaded, group="load")
         self.desk_do(calls.begin_form, self.app_id)
+        # A colleague who opens the same person meanwhile (or registers them) is said here too.
+        self.set_interval(HEARTBEAT_SECONDS, self._rules_again)
 
     def _loaded(self, view: calls.Form) -> None:
         self.view = view
@@ -457,8 +460,21 @@ class FormScreen(DeskScreen[bool]):
             exclusive=True,
         )
 
+    def _rules_again(self) -> None:
+        if self._loading or self._checking or self.desk_app.locked:
+            return
+        self.desk_call(
+            calls.rules_on,
+            self.app_id,
+            self._basis(),
+            then=lambda found: None if list(found) == self._rules_said else self._show_rules(found),
+            group="rules",
+            exclusive=True,
+        )
+
     def _show_rules(self, found: list[Finding] | tuple[Finding, ...]) -> bool:
         """What the rules say on the basis now chosen; True when they forbid the attachment."""
+        self._rules_said = list(found)
         findings = [f for f in found if str(f.severity) != "info"]
         blocked = any(f.blocks for f in findings)
         self._say("\n".join(self.tr(f.key, **dict(f.params)) for f in findings), error=blocked)
