@@ -348,6 +348,7 @@ def _make_keys(
 
 
 def _init_data(config: Config, staff_rows: list[tuple[str, str, str, str]], now: datetime) -> None:
+    from regdesk.store import audit
     from regdesk.store.db import open_db
     from regdesk.store.paths import DataPaths
     from regdesk.store.staff import Staff
@@ -358,6 +359,8 @@ def _init_data(config: Config, staff_rows: list[tuple[str, str, str, str]], now:
     db = open_db(paths.database, upgrade=True)
     try:
         Vault.create_key(paths.vault_key)
+        Vault.create_key(paths.audit_key)  # the audit chain's key, as `regdesk init` makes it
+        audit.start_keying(db, actor_iin=None, at=now)
         staff = Staff(db, config.security, timezone=config.work_hours.timezone)
         for role, iin, password, name in staff_rows:
             if staff.get(iin) is None:

@@ -43,6 +43,7 @@ def register(sub: Any, ctx: Context) -> None:
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
+    from regdesk.commands.audit import ensure_keyed
     from regdesk.core.errors import UserError
     from regdesk.core.ids import parse_bin
     from regdesk.store import audit, schema
@@ -85,6 +86,8 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         if not _vault_key(ctx, paths.vault_key):
             return EXIT_FAILED
         _folder(ctx, paths.vault_dir, "store.init_vault")
+        if not ensure_keyed(ctx, db, paths):  # the audit key, as the vault key (issue 14)
+            return EXIT_FAILED
 
         made, admin_iin = _first_admin(ns, ctx, config, db)
         if created:

@@ -64,6 +64,7 @@ from urllib.parse import quote
 
 from regdesk.core.errors import UserError
 from regdesk.core.json_types import JsonObject
+from regdesk.store import backup_audit
 from regdesk.store.db import BUSY_TIMEOUT_MS
 from regdesk.store.paths import DataPaths
 from regdesk.store.vault import fsync_folder, write_all
@@ -138,6 +139,8 @@ class Manifest:
     files: tuple[FileEntry, ...]
     missing_scans: tuple[str, ...] = ()
     """Scans the journal refers to that were already missing from the live vault."""
+    audit_seal: JsonObject | None = None
+    """A keyed log's seal: K, the key's id, the live checkpoint, a MAC (``backup_audit``)."""
 
     def to_json(self) -> JsonObject:
         return {
@@ -148,7 +151,11 @@ class Manifest:
             "made_at": self.made_at,
             "counts": dict(sorted(self.counts.items())),
             "numbers": dict(sorted(self.numbers.items())),
-            "audit": {"count": self.audit_count, "last_hash": self.audit_last_hash},
+            "audit": {
+                "count": self.audit_count,
+                "last_hash": self.audit_last_hash,
+                **({"seal": self.audit_seal} if self.audit_seal is not None else {}),
+            },
             "key_included": self.key_included,
             "missing_scans": list(self.missing_scans),
             "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
@@ -181,6 +188,7 @@ class Manifest:
                 key_included=bool(data["key_included"]),
                 files=files,
                 missing_scans=tuple(str(n) for n in data.get("missing_scans", ())),
+                audit_seal=dict(audit["seal"]) if audit.get("seal") is not None else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise bad(f"a field is missing or of the wrong kind ({exc})") from None
@@ -287,8 +295,13 @@ def _make(
     try:
         (staging / VAULT).mkdir(mode=_PRIVATE_DIR)
         began = time.monotonic()
+        witness = backup_audit.live_witness(data)  # before the snapshot: its tail is older
         snapshot = _copy_database(data.database, staging / DATABASE, step_pages, on_snapshot)
         log.info("backup: database copied in %.1f s", time.monotonic() - began)
+        with open_read_only(staging / DATABASE) as copy:
+            seal = backup_audit.seal_block(
+                witness, copy, snapshot.audit_count, snapshot.audit_last_hash
+            )
         expected = Manifest(
             program_version=program_version,
             schema_version=snapshot.schema_version,
@@ -299,6 +312,7 @@ def _make(
             audit_last_hash=snapshot.audit_last_hash,
             key_included=include_key,
             files=(),
+            audit_seal=seal,
         )
         report = Verification(expected)
         db_entry: list[FileEntry] = []
@@ -307,7 +321,9 @@ def _make(
         # lock, and the scans' copying waits mostly on the disk.
         with (
             _Beside(_db_entry, (staging, db_entry)),
-            _Beside(_check_copy, (staging / DATABASE, expected, report), enabled=check),
+            _Beside(
+                _check_copy, (staging / DATABASE, expected, report, data.audit_key), enabled=check
+            ),
         ):
             copied, missing = _copy_scans(
                 data, staging, snapshot.scans, report, data.vault_key if check else None
@@ -319,6 +335,8 @@ def _make(
         entries = [*db_entry, *copied]
         if include_key:
             entries.append(_copy_file(data.vault_key, staging, KEY))
+            if data.audit_key.is_file():
+                entries.append(_copy_file(data.audit_key, staging, backup_audit.AUDIT_KEY))
         counts = dict(snapshot.counts)
         counts["scans"] = len(snapshot.scans) - len(missing)
         manifest = dataclasses.replace(
@@ -347,25 +365,25 @@ def _db_entry(args: tuple[Path, list[FileEntry]]) -> None:
     out.append(_entry(root, DATABASE))
 
 
-def _check_copy(args: tuple[Path, Manifest, Verification]) -> None:
+def _check_copy(args: tuple[Path, Manifest, Verification, Path]) -> None:
     """The copied database: ``quick_check`` in a thread of its own beside the contents' check
     (counts, numbers, audit chain) in a process of its own; both against the snapshot."""
-    path, expected, report = args
+    path, expected, report, audit_key = args
     pages: list[str] = []
     with _Beside(_integrity_check, (path, pages, "quick_check")):
-        problems = _in_a_process(_database_problems, path, expected)
+        problems = _in_a_process(_database_problems, path, expected, audit_key)
     if pages != ["ok"]:
         report.problem("backup.v_integrity", detail="; ".join(pages[:3]))
     report.problems.extend(problems)
 
 
-def _database_problems(path: Path, expected: Manifest) -> list[Finding]:
+def _database_problems(path: Path, expected: Manifest, audit_key: Path) -> list[Finding]:
     contents = Verification(expected)
-    _check_database(path, expected, contents)
+    _check_database(path, expected, contents, audit_key)
     return contents.problems
 
 
-def _in_a_process(job: Callable[[Path, Manifest], list[Finding]], *args: Any) -> list[Finding]:
+def _in_a_process(job: Callable[..., list[Finding]], *args: Any) -> list[Finding]:
     """``job(*args)`` in a new process: the audit chain's walk is Python from end to end, and in
     a thread it would hold the interpreter's lock that the scans' copying needs; here alone if
     no process can be started."""
@@ -632,14 +650,20 @@ class Verification:
         self.notes.append(Finding(key, params))
 
 
-def verify_backup(folder: Path, *, key_file: Path | None = None) -> Verification:
+def verify_backup(
+    folder: Path, *, key_file: Path | None = None, audit_key_file: Path | None = None
+) -> Verification:
     """Open the backup in ``folder`` as a restore would and report everything wrong with it.
 
     ``key_file``: the vault key to open the scans with when the backup holds none (the live
-    data folder's, or the copy kept apart). NoManifest/BadManifest when it is not a backup.
+    data folder's, or the copy kept apart). ``audit_key_file``: the audit key when the backup
+    holds none (default: ``audit.key`` beside ``key_file``). NoManifest/BadManifest when it is
+    not a backup.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
+    included = manifest.entry(backup_audit.AUDIT_KEY) is not None
+    audit_key = audit_key_file or backup_audit.audit_key_for(folder, included, key_file)
     report = Verification(manifest)
     db_entry = manifest.entry(DATABASE)
     if db_entry is None:
@@ -651,7 +675,7 @@ def verify_backup(folder: Path, *, key_file: Path | None = None) -> Verification
     # thread of its own while the rest is checked.
     integrity: list[str] = []
     with _Beside(_integrity_check, (folder / DATABASE, integrity)):
-        _check_contents(folder, manifest, report, key_file)
+        _check_contents(folder, manifest, report, key_file, audit_key)
     if integrity != ["ok"]:
         report.problems.insert(
             0, Finding("backup.v_integrity", {"detail": "; ".join(integrity[:3])})
@@ -674,10 +698,14 @@ def _integrity_check(args: tuple[Path, list[str]] | tuple[Path, list[str], str])
 
 
 def _check_contents(
-    folder: Path, manifest: Manifest, report: Verification, key_file: Path | None
+    folder: Path,
+    manifest: Manifest,
+    report: Verification,
+    key_file: Path | None,
+    audit_key: Path | None,
 ) -> None:
     """The copied database's counts and audit chain, and every other file with its scan."""
-    scans = _check_database(folder / DATABASE, manifest, report)
+    scans = _check_database(folder / DATABASE, manifest, report, audit_key)
     key = folder / KEY if manifest.key_included else key_file
     unseal = _unsealer(key, report) if scans else None
     broken: list[str] = []
@@ -753,12 +781,10 @@ def open_read_only(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def _check_database(path: Path, manifest: Manifest, report: Verification) -> dict[str, str]:
+def _check_database(
+    path: Path, manifest: Manifest, report: Verification, audit_key: Path | None
+) -> dict[str, str]:
     """Schema version, counts and audit chain of the copy; its scans' hashes."""
-    from sqlite_utils import Database
-
-    from regdesk.store import audit
-
     try:
         with open_read_only(path) as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -773,7 +799,15 @@ def _check_database(path: Path, manifest: Manifest, report: Verification) -> dic
                     report.problem("backup.v_count", table=table, found=found, expected=expected)
             if snapshot.numbers != manifest.numbers:
                 report.problem("backup.v_numbers")
-            chain = audit.verify(Database(conn))
+            chain = backup_audit.check_copy(
+                conn,
+                manifest.audit_count,
+                manifest.audit_last_hash,
+                manifest.audit_seal,
+                audit_key,
+                report.problems,
+                report.notes,
+            )
             if not chain.ok:
                 report.problem("backup.v_audit", id=chain.first_bad_id or "-", detail=chain.detail)
             elif chain.count != manifest.audit_count or (

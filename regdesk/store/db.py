@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import count
@@ -39,6 +39,9 @@ LONGEST_NAP_S = 0.004
 """The longest a writer sleeps between two tries to take the write lock (``begin_immediate``)."""
 
 _savepoints = count(1)
+
+_before_commit: dict[int, dict[str, Callable[[], None]]] = {}
+"""Per connection (by id) inside an outermost ``transaction``: what runs right before its COMMIT."""
 
 
 class DatabaseError(UserError):
@@ -144,13 +147,35 @@ def transaction(db: Database) -> Iterator[Database]:
         conn.execute(f"RELEASE {name}")
         return
     begin_immediate(conn)
+    hooks = _before_commit[id(conn)] = {}
     try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        try:
+            yield db
+            for hook in list(hooks.values()):
+                hook()
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        _before_commit.pop(id(conn), None)
+
+
+def before_commit(db: Database, name: str, hook: Callable[[], None]) -> bool:
+    """Run ``hook`` inside the transaction, right before the outermost ``transaction`` commits
+    (still holding the write lock; a hook that raises rolls the transaction back). The first
+    hook registered under ``name`` wins: False when one already was. Outside a ``transaction``
+    block (a caller's own BEGIN) it runs at once.
+    """
+    hooks = _before_commit.get(id(db.conn))
+    if hooks is None:
+        hook()
+        return True
+    if name in hooks:
+        return False
+    hooks[name] = hook
+    return True
 
 
 def begin_immediate(conn: sqlite3.Connection) -> None:

@@ -46,6 +46,18 @@ class DataPaths:
         return self.root / "backups"
 
     @property
+    def audit_key(self) -> Path:
+        """The secret that keys the audit chain's hashes (``regdesk.store.audit``); made by
+        ``regdesk init`` as the vault key is, kept outside the database."""
+        return self.root / "audit.key"
+
+    @property
+    def audit_checkpoint(self) -> Path:
+        """The audit log's last count and hash, rewritten at every append and authenticated with
+        the audit key: a cut tail or an emptied log no longer matches it."""
+        return self.root / "audit.checkpoint"
+
+    @property
     def prints_dir(self) -> Path:
         """Default folder of the "folder" printer kind (talons and notices written as files)."""
         return self.root / "prints"

@@ -8,7 +8,10 @@ again as it is copied and compared with the manifest, into a hidden folder besid
 is renamed into place only when everything is there; files are 0600 and folders 0700.
 
 The restored database is then opened as the desk opens it (which upgrades an older schema and
-turns WAL on), the restore is appended to its audit log, and the chain is verified again.
+turns WAL on), the restore is appended to its audit log, and the chain is verified again. A keyed
+log needs its audit key (in the backup with ``--include-key``, or ``audit.key`` beside the vault
+key given): it is copied beside the vault key, and the restore's record starts the new folder's
+checkpoint. Without that key the restore is refused, saying what was and was not checked.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from regdesk.store import backup_audit
 from regdesk.store.backup import (
     DATABASE,
     KEY,
@@ -30,6 +34,7 @@ from regdesk.store.backup import (
     read_manifest,
     verify_backup,
 )
+from regdesk.store.paths import DataPaths
 from regdesk.store.vault import fsync_folder, write_all
 
 _PRIVATE_FILE = 0o600
@@ -47,6 +52,12 @@ class NewerSchema(BackupError):
 
 class NoKey(BackupError):
     key = "restore.no_key"
+
+
+class NoAuditKey(BackupError):
+    """The backup's log is keyed and its audit key is neither in it nor beside the vault key."""
+
+    key = "audit_key.restore_no_key"
 
 
 class BackupBroken(BackupError):
@@ -96,7 +107,16 @@ def restore(
     key = source / KEY if manifest.key_included else key_file
     if key is None:
         raise NoKey(path=str(source))
-    verification = verify_backup(source, key_file=key)
+    included = manifest.entry(backup_audit.AUDIT_KEY) is not None
+    audit_key = backup_audit.audit_key_for(source, included, key)
+    if manifest.audit_seal is not None and audit_key is None:
+        # The restored desks could not append a record nobody could check; say what is known.
+        raise NoAuditKey(
+            path=str(source),
+            beside=str(Path(key).parent / backup_audit.AUDIT_KEY),
+            keyed_from=manifest.audit_seal.get("keyed_from", "?"),
+        )
+    verification = verify_backup(source, key_file=key, audit_key_file=audit_key)
     if not verification.ok:
         raise BackupBroken(verification, source)
 
@@ -106,10 +126,12 @@ def restore(
         staging.mkdir(mode=_PRIVATE_DIR)
         (staging / VAULT).mkdir(mode=_PRIVATE_DIR)
         for entry in manifest.files:
-            if entry.path == KEY:
+            if entry.path in (KEY, backup_audit.AUDIT_KEY):
                 continue
             _copy_checked(source / entry.path, staging / entry.path, entry.sha256)
         _copy_checked(key, staging / KEY, None)
+        if audit_key is not None:
+            _copy_checked(audit_key, staging / backup_audit.AUDIT_KEY, None)
         fsync_folder(staging / VAULT)
         fsync_folder(staging)
         if data_dir.exists():
@@ -127,23 +149,32 @@ def restore(
     db = open_db(data_dir / DATABASE, upgrade=True)
     try:
         schema_to = schema.version(db.conn)
-        with transaction(db):
-            audit.append(
-                db,
-                actor_iin=actor_iin,
-                action="admin.restore",
-                object="database",
-                detail={
-                    "backup_made_at": manifest.made_at,
-                    "backup_audit_last_hash": manifest.audit_last_hash,
-                    "schema_from": manifest.schema_version,
-                    "schema_to": schema_to,
-                },
-            )
+        detail = {
+            "backup_made_at": manifest.made_at,
+            "backup_audit_last_hash": manifest.audit_last_hash,
+            "schema_from": manifest.schema_version,
+            "schema_to": schema_to,
+        }
+        if audit.seal_of(db.conn) is not None:
+            # A new data folder has no checkpoint yet: the restore's record starts one.
+            audit.reseal(db, actor_iin=actor_iin, action="admin.restore", detail=detail)
+        else:
+            with transaction(db):
+                audit.append(
+                    db,
+                    actor_iin=actor_iin,
+                    action="admin.restore",
+                    object="database",
+                    detail=detail,
+                )
         chain = audit.verify(db)
     finally:
         db.conn.close()
-    for path in (data_dir / f"{DATABASE}-wal", data_dir / f"{DATABASE}-shm"):
+    for path in (
+        data_dir / f"{DATABASE}-wal",
+        data_dir / f"{DATABASE}-shm",
+        DataPaths(data_dir).audit_checkpoint,
+    ):
         if path.exists():
             os.chmod(path, _PRIVATE_FILE)
     return Restored(

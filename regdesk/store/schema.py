@@ -386,6 +386,19 @@ CREATE TABLE open_cases (
 CREATE INDEX open_cases_person ON open_cases (applicant_iin, seen_at);
 """
 
+MIGRATION_13 = """
+-- The keyed audit chain (issue 14): from which record on the hashes are HMACs under the audit
+-- key kept outside the database (regdesk.store.audit), and which key (its id, not the key).
+-- One row at most; the same number is in the checkpoint file beside the key, so that a writer of
+-- this file cannot "downgrade" keyed records to the public formula by removing this row.
+CREATE TABLE audit_seal (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    keyed_from INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -399,6 +412,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_10,
     MIGRATION_11,
     MIGRATION_12,
+    MIGRATION_13,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

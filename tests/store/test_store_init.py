@@ -44,15 +44,27 @@ def test_init_creates_everything_then_changes_nothing(
     key = paths.vault_key.read_bytes()
     db = open_db(paths.database)
     assert schema.version(db.conn) == schema.SCHEMA_VERSION
-    assert [r.action for r in audit.recent(db)] == ["admin.init"]
+    # The audit key is made as the vault key is (0600, 32 bytes, never replaced) and the log is
+    # keyed from its first record on: its checkpoint beside the keys.
+    assert [r.action for r in audit.recent(db)] == ["admin.init", "audit.keyed"]
+    assert stat.S_IMODE(paths.audit_key.stat().st_mode) == 0o600
+    audit_key = paths.audit_key.read_bytes()
+    assert len(audit_key) == 32 and audit_key != key
+    report = audit.verify(db)
+    assert (report.ok, report.keyed_from, report.checkpoint_file) == (
+        True,
+        1,
+        paths.audit_checkpoint,
+    )
     db.conn.close()
 
     assert init(cfg, "kk") == 0
     out = capsys.readouterr().out
     assert "Дерекқор өзекті" in out and "кілті бар және сақталды" in out and "құрылды" not in out
-    assert paths.vault_key.read_bytes() == key
+    assert str(paths.audit_key) in out and "Аудит кілті құрылды" not in out
+    assert paths.vault_key.read_bytes() == key and paths.audit_key.read_bytes() == audit_key
     db = open_db(paths.database)
-    assert len(audit.recent(db)) == 1 and audit.verify(db).ok
+    assert len(audit.recent(db)) == 2 and audit.verify(db).ok
 
 
 def test_init_leaves_an_older_database_to_the_upgrade(

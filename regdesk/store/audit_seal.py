@@ -1,0 +1,433 @@
+"""The audit chain's two files outside the database: its key and its checkpoint.
+
+``audit.key`` (32 random bytes, made by ``regdesk init`` with the vault key's own helper and
+permissions) keys the hash of every record from the switch-over on (``regdesk.store.audit`` has
+the formula). ``audit.checkpoint`` is a small JSON file rewritten inside the writer's transaction
+at every commit that appends records, just before the COMMIT::
+
+    {"format": "regdesk-audit-checkpoint", "version": 1,
+     "keyed_from": K, "key_id": "…",
+     "committed": {"id": N, "count": N, "hash": "…"},   the log's tail before this transaction
+     "pending":   {"id": M, "count": M, "hash": "…"},   its tail once this transaction commits
+     "unconfirmed": [...],   tails announced as pending that never appeared in the database
+     "alarm": null | {...},  the first time the database did not continue the checkpoint
+     "mac": "…"}             HMAC-SHA256 under the audit key of the canonical JSON of the rest
+
+The file is written aside and renamed over the old one (``os.replace``), so a reader sees the old
+or the new one whole; with ``[storage] durability = "full"`` it is fsynced, and its folder too,
+as SQLite syncs each commit; with "normal" neither is (as SQLite's WAL commits are not).
+
+This module reads and writes those files; it knows nothing of the chain itself.
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+import json
+import logging
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from regdesk.core.errors import UserError
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first record (and the hash of an empty log's tail)."""
+
+KEY_BYTES = 32
+FORMAT = "regdesk-audit-checkpoint"
+FORMAT_VERSION = 1
+SLOT_BYTES = 8192
+"""The checkpoint file holds two slots of this size (page-aligned); see ``write_checkpoint``."""
+SLOTS = 2
+MAX_UNCONFIRMED = 20
+"""How many never-committed tails a checkpoint keeps (crashes are rare; this bounds the file)."""
+
+_KEY_ID_LABEL = b"regdesk audit key id"
+_log = logging.getLogger("regdesk.store")
+
+
+class AuditKeyError(UserError):
+    """The audit key is missing, unreadable, not a key, or not the one the log was keyed with.
+
+    Raised by an append on a keyed log: the action is refused (and rolled back) in words rather
+    than written with a hash nobody could check later.
+    """
+
+    key = "audit_key.key_unusable"
+
+
+def mac(key: bytes, data: bytes) -> str:
+    """HMAC-SHA256 of ``data`` under ``key``, in hex."""
+    return hmac.digest(key, data, "sha256").hex()
+
+
+def key_id(key: bytes) -> str:
+    """A name for ``key`` that reveals nothing of it (stored in the database and checkpoint)."""
+    return mac(key, _KEY_ID_LABEL)[:16]
+
+
+def read_key(path: Path) -> bytes:
+    """The audit key in ``path``; AuditKeyError saying what is wrong with it."""
+    try:
+        key = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise AuditKeyError(path=str(path), detail="missing") from None
+    except OSError as exc:
+        raise AuditKeyError(path=str(path), detail=exc.strerror or str(exc)) from None
+    if len(key) != KEY_BYTES:
+        raise AuditKeyError(path=str(path), detail=f"{len(key)} bytes, not {KEY_BYTES}")
+    return key
+
+
+@dataclass(frozen=True)
+class SealFiles:
+    """Where the key and the checkpoint of a database are: beside it, in its data folder."""
+
+    key: Path
+    checkpoint: Path
+
+    @classmethod
+    def beside(cls, database: Path) -> SealFiles:
+        from regdesk.store.paths import DataPaths
+
+        paths = DataPaths(Path(database).parent)
+        return cls(paths.audit_key, paths.audit_checkpoint)
+
+    @classmethod
+    def of_connection(cls, conn: sqlite3.Connection) -> SealFiles | None:
+        """The files of the database ``conn`` has open; None for one in memory."""
+        for _, name, file in conn.execute("PRAGMA database_list"):
+            if name == "main":
+                return cls.beside(Path(file)) if file else None
+        return None
+
+
+@dataclass(frozen=True)
+class Tail:
+    """The newest record of a log: its id (= the count, ids being 1, 2, 3, … with no gap)."""
+
+    id: int
+    hash: str
+
+    @property
+    def count(self) -> int:
+        return self.id
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "count": self.id, "hash": self.hash}
+
+    @classmethod
+    def from_json(cls, data: object) -> Tail:
+        if not isinstance(data, dict):
+            raise ValueError("a tail is not an object")
+        tail = cls(int(data["id"]), str(data["hash"]))
+        if tail.id < 0 or len(tail.hash) != 64 or int(data.get("count", tail.id)) != tail.id:
+            raise ValueError(f"not a tail: {data!r}")
+        return tail
+
+
+EMPTY = Tail(0, GENESIS)
+
+
+class AlarmReason(enum.StrEnum):
+    """Why an append found that the database did not continue the checkpoint."""
+
+    CUT = "cut"
+    """The database's tail no longer holds the checkpoint's committed record."""
+    KEYED_FROM = "keyed_from"
+    """The database says the log is keyed from another record (or with another key)."""
+    MISSING = "missing"
+    """There was no checkpoint file at all."""
+    NOT_AUTHENTIC = "not_authentic"
+    """The checkpoint file was damaged, or written without the key."""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """The first time an append found the database not continuing the checkpoint: kept in every
+    later checkpoint, so the evidence is not overwritten by the desks' next records."""
+
+    reason: AlarmReason
+    at_id: int
+    """The first record appended after it was found."""
+    expected: Tail
+    """What the checkpoint said the tail was (EMPTY when it could not be read)."""
+    found: Tail
+    """The tail the database had."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "reason": str(self.reason),
+            "at_id": self.at_id,
+            "expected": self.expected.to_json(),
+            "found": self.found.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Alarm:
+        if not isinstance(data, dict):
+            raise ValueError("an alarm is not an object")
+        return cls(
+            AlarmReason(str(data["reason"])),
+            int(data["at_id"]),
+            Tail.from_json(data["expected"]),
+            Tail.from_json(data["found"]),
+        )
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The log's tail as the last writer left it, and what it noticed."""
+
+    keyed_from: int
+    key_id: str
+    committed: Tail
+    pending: Tail | None = None
+    unconfirmed: tuple[Tail, ...] = ()
+    alarm: Alarm | None = None
+    seq: int = 1
+    """Counts the writes since the file was (re)made: the newer of the two slots wins."""
+
+    def body(self) -> dict[str, object]:
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "seq": self.seq,
+            "keyed_from": self.keyed_from,
+            "key_id": self.key_id,
+            "committed": self.committed.to_json(),
+            "pending": self.pending.to_json() if self.pending else None,
+            "unconfirmed": [t.to_json() for t in self.unconfirmed],
+            "alarm": self.alarm.to_json() if self.alarm else None,
+        }
+
+    def sealed(self, key: bytes) -> bytes:
+        """The file's bytes: the body and its MAC (readable by a person, one field a line)."""
+        body = self.body()
+        body["mac"] = mac(key, canonical(body))
+        return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Checkpoint:
+        if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
+            raise ValueError("not a regdesk audit checkpoint of a known version")
+        pending, alarm, unconfirmed = data.get("pending"), data.get("alarm"), data["unconfirmed"]
+        if not isinstance(unconfirmed, list):
+            raise ValueError("unconfirmed is not a list")
+        return cls(
+            keyed_from=int(str(data["keyed_from"])),
+            key_id=str(data["key_id"]),
+            committed=Tail.from_json(data["committed"]),
+            pending=Tail.from_json(pending) if pending is not None else None,
+            unconfirmed=tuple(Tail.from_json(t) for t in unconfirmed),
+            alarm=Alarm.from_json(alarm) if alarm is not None else None,
+            seq=int(str(data["seq"])),
+        )
+
+
+def canonical(value: object) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the bytes a MAC is taken of."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class CheckpointState(enum.StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+    """The file is there but cannot be read (permissions, I/O): nothing is known of it."""
+    NOT_AUTHENTIC = "not_authentic"
+    """Read, but damaged, not a checkpoint, or its MAC does not match under the key."""
+
+
+@dataclass(frozen=True)
+class CheckpointRead:
+    state: CheckpointState
+    checkpoint: Checkpoint | None = None
+    detail: str = ""
+
+
+def read_checkpoint(path: Path, key: bytes) -> CheckpointRead:
+    """The newest whole slot of the checkpoint in ``path`` written with ``key``."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return CheckpointRead(CheckpointState.MISSING)
+    except OSError as exc:
+        return CheckpointRead(CheckpointState.UNREADABLE, detail=exc.strerror or str(exc))
+    best: Checkpoint | None = None
+    detail = "empty"
+    for slot in range(SLOTS):
+        text = raw[slot * SLOT_BYTES : (slot + 1) * SLOT_BYTES].strip(b" \n\0")
+        if not text:
+            continue
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            given = str(data.pop("mac"))
+            if not hmac.compare_digest(given, mac(key, canonical(data))):
+                detail = "its MAC does not match"
+                continue
+            found = Checkpoint.from_json(data)
+        except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+            detail = str(exc)[:200]
+            continue
+        if best is None or found.seq > best.seq:
+            best = found
+    if best is None:
+        return CheckpointRead(CheckpointState.NOT_AUTHENTIC, detail=detail)
+    return CheckpointRead(CheckpointState.OK, best)
+
+
+def _slot(checkpoint: Checkpoint, key: bytes) -> bytes:
+    data = checkpoint.sealed(key)
+    if len(data) >= SLOT_BYTES:
+        raise ValueError(f"an audit checkpoint of {len(data)} bytes does not fit its slot")
+    return data + b" " * (SLOT_BYTES - len(data) - 1) + b"\n"
+
+
+def write_checkpoint(
+    path: Path, checkpoint: Checkpoint, key: bytes, *, durable: bool, in_place: bool
+) -> None:
+    """Write ``checkpoint`` to ``path``; OSError when it cannot.
+
+    ``in_place``: overwrite the older of the file's two slots (``checkpoint.seq`` picks it), the
+    newer one staying whole: a crash or a reader in the middle of the write finds that one (its
+    MAC checks), so no write is ever seen half done. Renaming a new file over the old one at
+    every append would do the same, but on ext4 a rename over a file flushes the new file's data
+    to disk, which cost 8 ms an append under load. Otherwise (a new checkpoint, or one that was
+    damaged) the file is written aside whole and renamed into place.
+    """
+    from regdesk.store.vault import fsync_folder, write_all
+
+    path = Path(path)
+    if in_place:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.pwrite(fd, _slot(checkpoint, key), (checkpoint.seq % SLOTS) * SLOT_BYTES)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        return
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    # Readable and writable by the group when the clinic shares the folder by group: every desk
+    # process rewrites it (the umask decides; the MAC, not secrecy, protects it).
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
+    try:
+        try:
+            first = _slot(checkpoint, key)
+            write_all(fd, first if checkpoint.seq % SLOTS == 0 else b" " * SLOT_BYTES + first)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    if durable:
+        fsync_folder(path.parent)
+
+
+# -- keeping the checkpoint in step with the log (inside the writer's transaction) -------------
+
+
+def log_tail(conn: sqlite3.Connection) -> Tail:
+    """The newest record of ``audit_log`` as ``conn`` sees it."""
+    row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return Tail(int(row[0]), str(row[1])) if row else EMPTY
+
+
+def holds(conn: sqlite3.Connection, tail: Tail, upto: Tail) -> bool:
+    """Whether the log whose newest record is ``upto`` still has ``tail`` as it was."""
+    if tail.id == 0:
+        return True
+    if tail.id > upto.id:
+        return False
+    if tail.id == upto.id:
+        return tail.hash == upto.hash
+    row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (tail.id,)).fetchone()
+    return row is not None and str(row[0]) == tail.hash
+
+
+def advance_checkpoint(
+    conn: sqlite3.Connection,
+    path: Path,
+    key: bytes,
+    keyed_from: int,
+    key_id: str,
+    committed: Tail,
+    fresh: bool,
+) -> None:
+    """Write {committed, pending} (with what the last checkpoint carried) under the write lock.
+
+    ``fresh``: start a new checkpoint whatever the old one says (the switch-over, a restore, an
+    admin's reseal: each is itself a record of the log saying so). Never raises for the file:
+    the records are in the database whatever happens to it; what went wrong is logged, and
+    ``verify`` shows the lag.
+    """
+    pending = log_tail(conn)
+    if pending == committed:
+        return  # every record of this transaction was rolled back to a savepoint
+    read = CheckpointRead(CheckpointState.MISSING) if fresh else read_checkpoint(path, key)
+    alarm: Alarm | None = None
+    unconfirmed: tuple[Tail, ...] = ()
+    at_id = committed.id + 1
+    if read.state is CheckpointState.OK and read.checkpoint is not None:
+        old = read.checkpoint
+        alarm, unconfirmed = old.alarm, old.unconfirmed
+        if (
+            old.pending is not None
+            and old.pending != committed
+            and not holds(conn, old.pending, committed)
+        ):
+            unconfirmed = (*unconfirmed, old.pending)[-MAX_UNCONFIRMED:]
+        if alarm is None and (old.keyed_from, old.key_id) != (keyed_from, key_id):
+            alarm = Alarm(AlarmReason.KEYED_FROM, at_id, old.committed, committed)
+        elif alarm is None and not holds(conn, old.committed, committed):
+            alarm = Alarm(AlarmReason.CUT, at_id, old.committed, committed)
+    elif read.state is CheckpointState.MISSING:
+        if not fresh:
+            alarm = Alarm(AlarmReason.MISSING, at_id, EMPTY, committed)
+    elif read.state is CheckpointState.NOT_AUTHENTIC:
+        alarm = Alarm(AlarmReason.NOT_AUTHENTIC, at_id, EMPTY, committed)
+    else:
+        _log.warning(
+            "audit checkpoint %s cannot be read (%s); not rewritten: records from %d on are "
+            "not covered by it",
+            path,
+            read.detail,
+            at_id,
+        )
+        return
+    if alarm is not None and alarm.at_id == at_id:
+        _log.warning(
+            "audit log: the database did not continue the checkpoint %s (%s; it said record %d, "
+            "the database ends at %d); kept as an alarm for regdesk audit verify",
+            path,
+            alarm.reason,
+            alarm.expected.id,
+            committed.id,
+        )
+    old_seq = read.checkpoint.seq if read.checkpoint is not None else 0
+    checkpoint = Checkpoint(
+        keyed_from, key_id, committed, pending, unconfirmed, alarm, seq=old_seq + 1
+    )
+    durable = int(conn.execute("PRAGMA synchronous").fetchone()[0]) >= 2
+    try:
+        in_place = read.state is CheckpointState.OK
+        write_checkpoint(path, checkpoint, key, durable=durable, in_place=in_place)
+    except OSError as exc:
+        _log.warning(
+            "audit checkpoint %s could not be written (%s): records %d..%d are in the database "
+            "(keyed) but not yet covered by it; a later append writes it again",
+            path,
+            exc.strerror or exc,
+            at_id,
+            pending.id,
+        )
