@@ -588,7 +588,7 @@ class Staff:
             canonical = canonical_iin(iin)
         except IinError:
             canonical = None
-        row = self._row(canonical) if canonical else None
+        row = self._signing_in(canonical, iin)
         # The slow part runs before the write lock is taken, so other terminals are not held up.
         checked_hash = row["password_hash"] if row else _dummy_hash(self.params)
         matches = verify_password(password, checked_hash) and row is not None
@@ -601,7 +601,7 @@ class Staff:
         station = throttle.terminal_key(terminal or "unknown")
         failure: SignInError | None = None
         with transaction(self.db):
-            row = self._row(canonical) if canonical else None
+            row = self._signing_in(canonical, iin)
             if row is not None and row["password_hash"] != checked_hash:
                 # The password changed while it was being checked: check against the new one.
                 matches = verify_password(password, row["password_hash"])
@@ -651,6 +651,14 @@ class Staff:
             lang=row["lang"],
             must_change_password=bool(row["must_change_password"]),
         )
+
+    def _signing_in(self, canonical: str | None, typed: str) -> dict[str, Any] | None:
+        """The account signing in, or None; an unknown or invalid IIN runs the same reads as a
+        known one (its throttle record is looked up too), so that no path is shorter."""
+        row = self._row(canonical) if canonical else None
+        if row is None:
+            self._throttled({"iin": canonical or typed.strip()})
+        return row
 
     def _settle(
         self,
