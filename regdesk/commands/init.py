@@ -168,7 +168,11 @@ def _first_admin(
     if not ns.admin_iin or not ns.admin_name:
         ctx.warn("admin.init_admin_both")
         return False, None
-    staff = Staff(db, config.security, timezone=config.work_hours.timezone)
+    from regdesk.store.password_policy import clinic_words
+
+    # The first admin's password is checked against the clinic's names too, as at the desk.
+    words = clinic_words(config.clinic)
+    staff = Staff(db, config.security, timezone=config.work_hours.timezone, clinic_words=words)
     try:
         iin = canonical_iin(ns.admin_iin)
         password = read_new_password(ns, ctx)

@@ -482,3 +482,23 @@ def test_the_cli_sign_in_answers_alike_for_unknown_wrong_and_throttled(
     assert code == 0 and ADMIN in out, err
     reasons = [r[2]["reason"] for r in audit_rows(clinic) if r[1] == "sign_in_failed"]
     assert reasons == ["unknown_iin", "bad_password", "bad_password", "bad_password", "throttled"]
+
+
+def test_init_refuses_the_clinics_name_as_the_first_admins_password(
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The config names no clinic: its default name_ru is "Демо поликлиника" (config.Clinic).
+    code, _, err = run_cli(
+        config_file,
+        "init",
+        "--admin-iin",
+        ADMIN,
+        "--admin-name",
+        "Сәрсенова Әйгерім",
+        "--password-stdin",
+        stdin="Поликлиника-2026\n",
+        capsys=capsys,
+        monkeypatch=monkeypatch,
+    )
+    assert code != 0
+    assert t("staff.policy.common", "en") in err
