@@ -350,6 +350,7 @@ def _make_keys(
 def _init_data(config: Config, staff_rows: list[tuple[str, str, str, str]], now: datetime) -> None:
     from regdesk.store import audit
     from regdesk.store.db import open_db
+    from regdesk.store.districts import Districts
     from regdesk.store.paths import DataPaths
     from regdesk.store.staff import Staff
     from regdesk.store.vault import Vault
@@ -365,6 +366,7 @@ def _init_data(config: Config, staff_rows: list[tuple[str, str, str, str]], now:
         for role, iin, password, name in staff_rows:
             if staff.get(iin) is None:
                 staff.add(iin, name, role, password, now, actor="demo")
+        Districts(db).import_config(config.districts, now, source=config.source)
     finally:
         db.conn.close()
 

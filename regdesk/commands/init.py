@@ -103,10 +103,26 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
                 )
         if not made:
             return EXIT_FAILED
+        _import_districts(ctx, config, db)
         ctx.say("store.init_done", path=str(paths.root))
     finally:
         db.conn.close()
     return EXIT_OK
+
+
+def _import_districts(ctx: Context, config: Config, db: Database) -> None:
+    """The config's ``[[districts]]`` into the database once; afterwards said if they differ."""
+    from regdesk.store.districts import Districts
+
+    districts = Districts(db)
+    done = districts.import_config(config.districts, ctx.clock().utc(), source=config.source)
+    if done.imported:
+        ctx.say("districts.init_imported", count=done.imported)
+    elif done.differs and done.imported_at is not None:
+        day = ctx.clock().local(done.imported_at).strftime("%d.%m.%Y")
+        ctx.say("districts.init_differs", day=day)
+    else:
+        ctx.say("districts.init_kept", count=len(districts.numbers()))
 
 
 def _vault_key(ctx: Context, path: Path) -> bool:

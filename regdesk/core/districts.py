@@ -22,7 +22,7 @@ registered one; there is no default: when no range matches, the suggestion says 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
@@ -120,6 +120,8 @@ class DistrictSuggestion:
     district: int | None = None
     entry: str = ""
     """The range that matched, as the configuration writes it, e.g. "Абай даңғылы 1-45"."""
+    others: tuple[int, ...] = ()
+    """Other districts whose ranges hold the address too (overlapping districts)."""
 
     @property
     def matched(self) -> bool:
@@ -216,6 +218,14 @@ def match_address(text: str, ranges: Sequence[StreetRange]) -> StreetRange | Non
     The address is read in parts (between commas). When some part says it is a street (has a
     type word), only those parts are read as streets: in "Абай, ул. Ленина 5" Абай is a town.
     """
+    hits = matching_ranges(text, ranges)
+    return hits[0] if hits else None
+
+
+def matching_ranges(text: str, ranges: Sequence[StreetRange]) -> list[StreetRange]:
+    """Every range ``text`` falls in, in the order given: the ranges with houses that cover it,
+    or when none does, the whole streets it names (a range with houses wins over a whole street,
+    so "Абай 1-45" in one district and "Абай" in another split the street)."""
     parts = [_words(part) for part in re.split(r"[,;]", text)]
     typed = [i for i, words in enumerate(parts) if any(w in STREET_TYPES for w in words)]
     if typed:
@@ -225,7 +235,8 @@ def match_address(text: str, ranges: Sequence[StreetRange]) -> StreetRange | Non
             words if i in keep and (i in typed or not _is_name(words)) else []
             for i, words in enumerate(parts)
         ]
-    whole: StreetRange | None = None
+    covering: list[StreetRange] = []
+    whole: list[StreetRange] = []
     for r in ranges:
         if not r.street:
             continue
@@ -234,10 +245,10 @@ def match_address(text: str, ranges: Sequence[StreetRange]) -> StreetRange | Non
             continue
         if r.houses:
             if r.covers(house):
-                return r
-        elif whole is None:
-            whole = r
-    return whole
+                covering.append(r)
+        else:
+            whole.append(r)
+    return covering or whole
 
 
 def _is_name(words: list[str]) -> bool:
@@ -250,12 +261,14 @@ def suggest_district(
     *,
     actual: str = "",
     registered: RegisteredAddressLike | None = None,
+    full: Callable[[], Collection[int]] | None = None,
 ) -> DistrictSuggestion:
     """The district whose ranges the address falls in, from the actual address when given.
 
-    The first district in the configuration's order wins among equals; a range with house
-    numbers wins over a whole street, so "Абай 1-45" in one district and "Абай" in another
-    split the street.
+    A range with house numbers wins over a whole street, so "Абай 1-45" in one district and
+    "Абай" in another split the street. When several districts still match (their ranges
+    overlap), the first in the given order that is not ``full`` (at or over its target size,
+    asked only then) is suggested, else the first; the others are named in ``others``.
     """
     if actual.strip():
         source: Literal["actual", "registered"] = "actual"
@@ -266,14 +279,49 @@ def suggest_district(
         shown = f"{registered.street} {registered.house}".strip()
     else:
         return DistrictSuggestion(source=None, address="")
-    by_range: dict[StreetRange, int] = {}
+    by_range: dict[StreetRange, list[int]] = {}
     for d in districts:
         for entry in d.addresses:
-            by_range.setdefault(parse_range(entry), d.number)
-    hit = match_address(text, list(by_range))
-    if hit is None:
+            numbers = by_range.setdefault(parse_range(entry), [])
+            if d.number not in numbers:
+                numbers.append(d.number)
+    hits = matching_ranges(text, list(by_range))
+    if not hits:
         return DistrictSuggestion(source=source, address=shown)
-    return DistrictSuggestion(source=source, address=shown, district=by_range[hit], entry=hit.entry)
+    matched: dict[int, StreetRange] = {}
+    for hit in hits:
+        for number in by_range[hit]:
+            matched.setdefault(number, hit)
+    numbers = list(matched)
+    chosen = numbers[0]
+    if len(numbers) > 1 and full is not None:
+        at_target = set(full())
+        chosen = next((n for n in numbers if n not in at_target), chosen)
+    return DistrictSuggestion(
+        source=source,
+        address=shown,
+        district=chosen,
+        entry=matched[chosen].entry,
+        others=tuple(n for n in numbers if n != chosen),
+    )
+
+
+def split_entry(entry: str) -> tuple[str, str]:
+    """An entry as the configuration writes it cut into its street and its house numbers, as
+    written: ``"Абай даңғылы 47, 51-99"`` → ``("Абай даңғылы", "47, 51-99")``; ``"мкр. 5"`` →
+    ``("мкр. 5", "")``. Read as ``parse_range`` reads it, so joining the two again gives the
+    same range."""
+    spaced = re.sub(r"(\d)\s*-\s*(\d)", r"\1-\2", entry.strip())
+    houses = len(parse_range(spaced).houses)
+    tokens = list(re.finditer(r"[^\s,;]+", spaced))
+    if not houses or houses >= len(tokens):
+        return spaced, ""
+    cut = tokens[-houses].start()
+    street, numbers = spaced[:cut].rstrip(" ,;"), spaced[cut:].strip()
+    joined, whole = parse_range(f"{street} {numbers}"), parse_range(spaced)
+    if (joined.street, joined.houses) != (whole.street, whole.houses):
+        return spaced, ""
+    return street, numbers
 
 
 __all__ = [
@@ -283,6 +331,8 @@ __all__ = [
     "DistrictSuggestion",
     "StreetRange",
     "match_address",
+    "matching_ranges",
     "parse_range",
+    "split_entry",
     "suggest_district",
 ]

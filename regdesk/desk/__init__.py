@@ -28,6 +28,8 @@ Table 1, actions 5-7   the portal's applications by deadline, one opened   ``por
 —                      staff administration, the admin journal (issue 15)  ``staff_admin``
 —                      the policy in force: signing, registry, disk,       ``policy_view``
                        backup (issue 15); training keys and the mark       ``training``
+—                      the districts, their doctors and nurses, attached   ``districts``
+                       people against targets (issue 15)
 =====================  ==================================================  =================
 
 They share one ``DeskContext`` (``context``: config, database, clinic clock, who acts, the
@@ -39,6 +41,7 @@ from __future__ import annotations
 from regdesk.core.districts import DistrictSuggestion
 from regdesk.desk.context import Actor, DeskContext
 from regdesk.desk.corrections import ANNULLABLE, SURVEY_STATES, Corrections
+from regdesk.desk.districts import DistrictAdmin, DistrictDetail, DistrictRow, parse_ranges
 from regdesk.desk.errors import (
     AttachNotRecorded,
     DeskError,
@@ -85,6 +88,7 @@ from regdesk.desk.staff_admin import (
 )
 from regdesk.desk.upkeep import BackupAge, Upkeep
 from regdesk.desk.workstation import Desk
+from regdesk.store.districts import AddressRange, Appointment, DistrictRecord
 
 __all__ = [
     "ANNULLABLE",
@@ -93,8 +97,10 @@ __all__ = [
     "REPORTS",
     "SURVEY_STATES",
     "Actor",
+    "AddressRange",
     "AdminChange",
     "ApplicationForm",
+    "Appointment",
     "AttachNotRecorded",
     "BackupAge",
     "Corrections",
@@ -104,7 +110,11 @@ __all__ = [
     "DeskContext",
     "DeskError",
     "Detail",
+    "DistrictAdmin",
+    "DistrictDetail",
     "DistrictMissing",
+    "DistrictRecord",
+    "DistrictRow",
     "DistrictSuggestion",
     "DocumentsMissing",
     "InboxCounts",
@@ -148,5 +158,6 @@ __all__ = [
     "describe_policy",
     "describe_registry",
     "key_folder_offer",
+    "parse_ranges",
     "run_report",
 ]

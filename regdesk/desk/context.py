@@ -30,6 +30,7 @@ from regdesk.desk.terminal import terminal_id
 from regdesk.desk.terminal_name import workstation_name
 from regdesk.store import audit
 from regdesk.store.db import open_db, transaction
+from regdesk.store.districts import Districts
 from regdesk.store.journal import ApplicationRecord, Journal
 from regdesk.store.password_policy import clinic_words
 from regdesk.store.paths import DataPaths
@@ -95,6 +96,7 @@ class DeskContext:
         self.cases = OpenCases(self)
         """The person open at this workstation, as the colleagues' desks see it
         (``desk.open_cases``)."""
+        self._districts: Districts | None = None
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -159,6 +161,28 @@ class DeskContext:
             return self.journal.search.get(app_id)
 
     # -- the parts made on first use ----------------------------------------------------------
+
+    @property
+    def districts(self) -> Districts:
+        """The districts kept in the database; on first use the config's are imported into a
+        database that never had them (``store.districts``), and a config that differs from
+        what was imported is logged, once."""
+        if self._districts is None:
+            import logging
+
+            districts = Districts(self.db)
+            with self.locked():
+                done = districts.import_config(
+                    self.config.districts, self.clock.utc(), source=self.config.source
+                )
+            if done.first_notice:
+                logging.getLogger("regdesk.desk").warning(
+                    "the config's [[districts]] differ from those imported on %s; the database's"
+                    " are used (change them in the desk or with regdesk district)",
+                    self.clock.local(done.imported_at).date() if done.imported_at else "?",
+                )
+            self._districts = districts
+        return self._districts
 
     @property
     def vault(self) -> Vault:

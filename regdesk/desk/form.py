@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from regdesk.config import District
 from regdesk.core.districts import DistrictSuggestion, suggest_district
 from regdesk.core.ids import IinError, normalize_digits, parse_iin
 from regdesk.core.json_types import JsonObject
@@ -39,6 +38,7 @@ from regdesk.desk.errors import (
 from regdesk.desk.intake import age_of, check
 from regdesk.store import audit
 from regdesk.store.db import transaction
+from regdesk.store.districts import DistrictRecord
 from regdesk.store.journal import ApplicationRecord, AttachmentRecord
 
 log = logging.getLogger("regdesk.desk")
@@ -295,23 +295,31 @@ class ApplicationForm:
 
     # -- the district ---------------------------------------------------------------------------
 
-    def districts(self) -> list[District]:
-        return list(self._ctx.config.districts)
+    def districts(self) -> list[DistrictRecord]:
+        """The districts kept in the database, with today's doctor and nurse."""
+        from regdesk.desk.districts import DistrictAdmin
+
+        return DistrictAdmin(self._ctx).current()
 
     def chosen_district(self, app_id: int) -> int | None:
         """The district the form names, or None while none is chosen (which blocks signing)."""
         return _district(self.get(app_id))
 
     def suggest_district(self, record: ApplicationRecord, actual: str = "") -> DistrictSuggestion:
-        """The district whose ranges hold the actual address (else the registered one), and why.
+        """The district whose ranges hold the actual address (else the registered one), and why;
+        of overlapping districts, one under its target size (``desk.districts``).
 
         No district when none matches: the receptionist chooses (``core.districts``).
         """
+        from regdesk.desk.districts import DistrictAdmin
+
         person = _person(record)
+        districts = DistrictAdmin(self._ctx)
         return suggest_district(
-            self._ctx.config.districts,
+            districts.current(),
             actual=actual,
             registered=person.address if person is not None else None,
+            full=districts.full,
         )
 
     # -- scans ----------------------------------------------------------------------------------

@@ -185,6 +185,7 @@ class Issuance:
         Built by the same recipe as ``regdesk talon verify`` checks, so a talon printed here
         verifies there.
         """
+        from regdesk.desk.districts import DistrictAdmin
         from regdesk.printing.records import build_document
 
         ctx = self._ctx
@@ -199,6 +200,7 @@ class Issuance:
             issued_at=ctx.now(),
             duplicate=duplicate,
             signature_sha256=signature.content_sha256 if signature is not None else "",
+            district_staff=DistrictAdmin(ctx).staff_on,
         )
         # Under training, or signed by a training key: the paper says so (desk.training).
         mark = paper_mark(ctx.config, signature.cert_issuer if signature is not None else "")

@@ -35,6 +35,10 @@ settings, the employees' own password changes and key stores, and refused attemp
 CHANGED_FIELDS = ("full_name", "role", "state", "locked_until", "must_change_password")
 """The fields of an account an admin change's record compares, in the order shown."""
 
+DISTRICT_FIELDS = ("name", "target", "addresses", "doctor", "doctor_from", "nurse", "nurse_from")
+"""The fields of a district a change's record compares, in the order shown
+(``store.districts.AUDIT_FIELDS``)."""
+
 
 @dataclass(frozen=True)
 class StaffRow:
@@ -84,20 +88,22 @@ def _changes(detail: dict[str, Any] | None) -> tuple[Change, ...]:
     before = detail.get("before") or {}
     after = detail.get("after") or {}
     # An account's fields in their order, then those of other settings (a printer, a district).
-    others = sorted((set(before) | set(after)) - set(CHANGED_FIELDS))
+    known = (*CHANGED_FIELDS, *DISTRICT_FIELDS)
+    others = sorted((set(before) | set(after)) - set(known))
     return tuple(
         Change(f, before.get(f), after.get(f))
-        for f in (*CHANGED_FIELDS, *others)
+        for f in (*known, *others)
         if before.get(f) != after.get(f)
     )
 
 
 def _other_object(obj: str | None) -> str:
     """What an admin change that is not an account's names: ``workstation:window-3`` is shown
-    as ``window-3``."""
+    as ``window-3``, ``district:3`` as ``№3``."""
     if not obj or ":" not in obj:
         return obj or ""
-    return obj.split(":", 1)[1]
+    kind, name = obj.split(":", 1)
+    return f"№{name}" if kind == "district" else name
 
 
 class StaffAdmin:
@@ -310,7 +316,9 @@ def describe_value(field: str, value: object, lang: str) -> str:
         return t(f"admin.state.{value}", lang)
     if field == "must_change_password":
         return t("admin.yes" if value else "admin.no", lang)
-    return str(value)
+    if isinstance(value, list):  # a district's streets, one range each
+        return "; ".join(str(v) for v in value) or "—"
+    return str(value) if value != "" else "—"
 
 
 def describe_changes(changes: Sequence[Change], lang: str) -> str:

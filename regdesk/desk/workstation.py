@@ -8,6 +8,7 @@ from regdesk.config import Config
 from regdesk.core.clock import ClinicClock
 from regdesk.desk.context import DeskContext
 from regdesk.desk.corrections import Corrections
+from regdesk.desk.districts import DistrictAdmin
 from regdesk.desk.form import ApplicationForm
 from regdesk.desk.intake import Intake
 from regdesk.desk.issuance import Issuance
@@ -64,6 +65,8 @@ class Desk:
         self.printers = PrinterSetup(self.context)
         """This workstation's printers: the list, a test page, the default (issue 15)."""
         self.policy_view = PolicyView(self.context)
+        self.districts = DistrictAdmin(self.context)
+        """The districts and their doctors: read by all, changed by a head or an admin."""
         self.portal_intake = PortalIntake(self.context)
         """Table 1 action 5: fetching and receiving the portal's applications."""
 

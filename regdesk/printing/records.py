@@ -13,7 +13,7 @@ the previous UTC day, and a talon issued then says 00:30, not 19:30.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -123,8 +123,15 @@ def build_document(
     issued_at: datetime,
     duplicate: bool = False,
     signature_sha256: str = "",
+    district_staff: Callable[[int, date], tuple[str, str] | None] | None = None,
 ) -> Document:
-    """The talon (registered or issued) or the refusal notice (refused) of ``record``."""
+    """The talon (registered or issued) or the refusal notice (refused) of ``record``.
+
+    ``district_staff(number, day)`` gives the doctor and nurse who served the district on the
+    registration's day (clinic date): the desk's from the database, so a talon reprinted after a
+    change of doctor names the one of its day. Without it (a document built from the config
+    alone) the config's district is printed.
+    """
     tz = config.work_hours.timezone
     if issued_at.tzinfo is not None:
         # Whoever passes the moment, the paper shows it in the clinic's time.
@@ -158,17 +165,23 @@ def build_document(
             signature_sha256=signature_sha256,
         )
     assert record.number is not None  # document_kind checked it
-    district = next((d for d in config.districts if d.number == record.district), None)
-    if district is not None:
-        district_info: DistrictInfo | None = DistrictInfo.from_config(district)
+    day = local_day(record.registered_at or issued_at, tz)
+    district_info: DistrictInfo | None = None
+    if record.district is not None and district_staff is not None:
+        people = district_staff(record.district, day)
+        doctor, nurse = people if people is not None else ("", "")
+        district_info = DistrictInfo(number=record.district, doctor=doctor, nurse=nurse)
     elif record.district is not None:
-        district_info = DistrictInfo(number=record.district)
-    else:
-        district_info = None
+        district = next((d for d in config.districts if d.number == record.district), None)
+        district_info = (
+            DistrictInfo.from_config(district)
+            if district is not None
+            else DistrictInfo(number=record.district)
+        )
     return TalonData(
         clinic=clinic,
         number=record.number,
-        date=local_day(record.registered_at or issued_at, tz),
+        date=day,
         person=person,
         employee=employee,
         issued_at=issued_at,

@@ -399,6 +399,60 @@ CREATE TABLE audit_seal (
 );
 """
 
+MIGRATION_14 = """
+-- Districts and their people in the database (issue 15): the config's [[districts]] are
+-- imported once (store/districts.py), then the desk is the place. A district's streets are
+-- ranges: the street's name in Kazakh and in Russian (either may be empty, not both) and the
+-- house numbers ('' for the whole street), read only by core.districts. Its doctor and nurse
+-- are periods: [valid_from, valid_to) in clinic dates, valid_from NULL for "since before the
+-- database knew", valid_to NULL while serving; a change closes the open period and adds one,
+-- so a talon reprinted names whoever served on its day. One row of district_import says when
+-- the config was imported and the fingerprint of what was, and of the config last said to differ.
+CREATE TABLE districts (
+    number INTEGER PRIMARY KEY CHECK (number BETWEEN 1 AND 9999),
+    name TEXT NOT NULL DEFAULT '',
+    target INTEGER CHECK (target IS NULL OR target > 0),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE district_ranges (
+    district INTEGER NOT NULL REFERENCES districts (number),
+    position INTEGER NOT NULL,
+    street_kk TEXT NOT NULL DEFAULT '',
+    street_ru TEXT NOT NULL DEFAULT '',
+    houses TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (district, position)
+) WITHOUT ROWID;
+CREATE TABLE district_staff (
+    id INTEGER PRIMARY KEY,
+    district INTEGER NOT NULL REFERENCES districts (number),
+    post TEXT NOT NULL CHECK (post IN ('doctor', 'nurse')),
+    full_name TEXT NOT NULL,
+    valid_from TEXT,
+    valid_to TEXT,
+    set_at TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    CHECK (valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from)
+);
+CREATE INDEX district_staff_post ON district_staff (district, post, valid_from);
+CREATE TABLE district_import (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    imported_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    noticed TEXT
+);
+-- The attached counts (store.districts.counts) read from these two alone: each IIN's newest
+-- standing registration, and its newest registry answer with the clinic and district it names
+-- (without them a million applications took a minute; bench/districts.py).
+CREATE INDEX applications_attached ON applications (applicant_iin, registered_at, district, state)
+WHERE state IN ('registered', 'issued') AND district IS NOT NULL;
+CREATE INDEX applications_answers ON applications (applicant_iin, created_at,
+    json_extract(registry_data, '$.attachment.clinic_bin'),
+    json_extract(registry_data, '$.attachment.district'))
+WHERE registry_data IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -413,6 +467,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_11,
     MIGRATION_12,
     MIGRATION_13,
+    MIGRATION_14,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

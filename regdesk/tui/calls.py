@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from regdesk.config import District
     from regdesk.core.rules import DocumentKind, Finding
     from regdesk.desk import (
         AdminChange,
         BackupAge,
         Desk,
         Detail,
+        DistrictRecord,
         DistrictSuggestion,
         InboxCounts,
         InboxPage,
@@ -143,7 +143,7 @@ class Form:
     record: ApplicationRecord
     documents: tuple[DocumentKind, ...]
     """The documents this applicant presents (the checklist and the scan kinds)."""
-    districts: tuple[District, ...]
+    districts: tuple[DistrictRecord, ...]
     suggestion: DistrictSuggestion
     """The district the address suggests (the one typed in the form, else the registered)."""
     attachments: tuple[Any, ...]
@@ -217,6 +217,11 @@ class LatestForm:
         self.typed: dict[str, Any] | None = None
         self._written: dict[str, Any] | None = None
         self._lock = threading.Lock()
+
+
+def districts(desk: Desk) -> list[DistrictRecord]:
+    """The districts kept in the database, with today's doctor and nurse."""
+    return desk.form.districts()
 
 
 def suggest_district(desk: Desk, record: ApplicationRecord, address: str) -> DistrictSuggestion:

@@ -90,6 +90,12 @@ GATED: list[tuple[str, Permission, Call]] = [
     ("staff_unlock", Permission.STAFF, lambda d, _, __: d.staff_admin.unlock(TARGET)),
     ("staff_reset", Permission.STAFF, lambda d, _, __: d.staff_admin.reset_password(TARGET)),
     ("admin_journal", Permission.ADMIN_JOURNAL, lambda d, _, __: d.staff_admin.journal()),
+    ("district_list", Permission.DISTRICTS, lambda d, _, __: d.districts.overview()),
+    (
+        "district_change",
+        Permission.DISTRICTS,
+        lambda d, _, __: d.districts.set_doctor(1, "Жаңа Дәрігер", date(2026, 12, 1)),
+    ),
     (
         "admin_journal",
         Permission.ADMIN_JOURNAL,

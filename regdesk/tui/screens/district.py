@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,9 +21,11 @@ class DistrictScreen(DeskModal[int | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Back", id="back")]
 
-    def __init__(self, suggested: int | None = None) -> None:
+    def __init__(self, districts: Sequence[Any], suggested: int | None = None) -> None:
         super().__init__()
         self.suggested = suggested
+        self.districts = list(districts)
+        """The districts kept in the database, with today's doctors (``calls.districts``)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -37,7 +42,7 @@ class DistrictScreen(DeskModal[int | None]):
         keep = options.highlighted
         options.clear_options()
         numbers = []
-        for d in self.desk_app.config.districts:
+        for d in self.districts:
             numbers.append(d.number)
             label = self.tr("inbox.district_option", number=d.number, doctor=d.doctor)
             options.add_option(Option(label, id=str(d.number)))

@@ -112,7 +112,13 @@ class PortalCaseScreen(DeskScreen[None]):
         if self.case.district is None:
             from regdesk.tui.screens.district import DistrictScreen
 
-            self.app.push_screen(DistrictScreen(), self._district_chosen)
+            # The districts read first, so the dialog opens with its list (from the database).
+            self.desk_call(
+                calls.districts,
+                then=lambda ds: self.app.push_screen(DistrictScreen(ds), self._district_chosen),
+                group="districts",
+                exclusive=True,
+            )
         else:
             self._sign(self.case.district)
 
