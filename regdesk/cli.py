@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "init",
     "upgrade",
     "user",
+    "district",
     "audit",
     "lookup",
     "registry",

@@ -41,7 +41,14 @@ from __future__ import annotations
 from regdesk.core.districts import DistrictSuggestion
 from regdesk.desk.context import Actor, DeskContext
 from regdesk.desk.corrections import ANNULLABLE, SURVEY_STATES, Corrections
-from regdesk.desk.districts import DistrictAdmin, DistrictDetail, DistrictRow, parse_ranges
+from regdesk.desk.districts import (
+    DistrictAdmin,
+    DistrictDetail,
+    DistrictRow,
+    parse_day,
+    parse_ranges,
+    parse_target,
+)
 from regdesk.desk.errors import (
     AttachNotRecorded,
     DeskError,
@@ -158,6 +165,8 @@ __all__ = [
     "describe_policy",
     "describe_registry",
     "key_folder_offer",
+    "parse_day",
     "parse_ranges",
+    "parse_target",
     "run_report",
 ]

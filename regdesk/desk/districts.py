@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from regdesk.core.roles import Permission
 from regdesk.desk.context import Actor, DeskContext
+from regdesk.desk.errors import DeskError
 from regdesk.store.districts import (
     AddressRange,
     Appointment,
@@ -188,9 +189,36 @@ class DistrictAdmin:
             )
 
 
+def parse_day(text: str) -> date:
+    """A clinic date as typed: ``DD.MM.YYYY`` (or ``YYYY-MM-DD``); ``districts.bad_date``."""
+    for shape in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), shape).date()
+        except ValueError:
+            continue
+    raise DeskError("districts.bad_date", text=text)
+
+
+def parse_target(text: str) -> int | None:
+    """A target size as typed: a whole number, or empty / ``none`` / ``-`` for none."""
+    cleaned = text.strip().replace(" ", "")
+    if cleaned.lower() in ("", "none", "-", "—"):
+        return None
+    if not cleaned.isdigit():
+        raise DeskError("districts.target_not_number", text=text)
+    return int(cleaned)
+
+
 def parse_ranges(text: str) -> list[AddressRange]:
     """The streets as typed, one range a line (``kk | ru | houses``); blank lines skipped."""
     return [AddressRange.parse(line) for line in text.splitlines() if line.strip()]
 
 
-__all__ = ["DistrictAdmin", "DistrictDetail", "DistrictRow", "parse_ranges"]
+__all__ = [
+    "DistrictAdmin",
+    "DistrictDetail",
+    "DistrictRow",
+    "parse_day",
+    "parse_ranges",
+    "parse_target",
+]

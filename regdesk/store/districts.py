@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlite_utils import Database
@@ -127,6 +127,11 @@ class Appointment:
     """The first day no longer served; None while serving."""
     set_at: datetime
     set_by: str
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day served (a person reads that, not the first day no longer served)."""
+        return self.valid_to - timedelta(days=1) if self.valid_to is not None else None
 
     def covers(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (

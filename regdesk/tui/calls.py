@@ -26,7 +26,9 @@ if TYPE_CHECKING:
         BackupAge,
         Desk,
         Detail,
+        DistrictDetail,
         DistrictRecord,
+        DistrictRow,
         DistrictSuggestion,
         InboxCounts,
         InboxPage,
@@ -521,6 +523,38 @@ def admin_journal(desk: Desk) -> list[AdminChange]:
 
 def export_admin_journal(desk: Desk, lang: str) -> Path:
     return desk.staff_admin.export_journal(lang)
+
+
+# -- the districts (issue 15): for a head or an admin ------------------------------------------
+
+
+def district_rows(desk: Desk) -> list[DistrictRow]:
+    return desk.districts.overview()
+
+
+def district_detail(desk: Desk, number: int) -> DistrictDetail:
+    return desk.districts.show(number)
+
+
+def edit_district(desk: Desk, number: int, name: str, target: str, streets: str) -> bool:
+    """The name, target size and streets as typed (one range a line); False: nothing changed.
+    What cannot be read is said (``DeskError``) before anything is written."""
+    from regdesk.desk import parse_ranges, parse_target
+
+    ranges, size = parse_ranges(streets), parse_target(target)
+    return desk.districts.edit(number, name=name, target=size, ranges=ranges)
+
+
+def appoint_district(
+    desk: Desk, number: int, post: str, full_name: str, day: str
+) -> tuple[str, bool]:
+    """The doctor (``post`` "doctor") or nurse from the day typed (DD.MM.YYYY): the day as
+    read, and whether anything changed."""
+    from regdesk.desk import parse_day
+
+    from_day = parse_day(day)
+    appoint = desk.districts.set_doctor if post == "doctor" else desk.districts.set_nurse
+    return from_day.strftime("%d.%m.%Y"), appoint(number, full_name, from_day)
 
 
 def begin_portal_registration(desk: Desk, app_id: int) -> None:

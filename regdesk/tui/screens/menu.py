@@ -24,15 +24,16 @@ if TYPE_CHECKING:
 SERVICES = ("attach", "journal", "reports", "inbox")
 
 ACCOUNT_SERVICES = (
+    ("districts", "5", Permission.DISTRICTS),
     ("printers", "6", None),
     ("policy", "7", Permission.SETTINGS),
     ("password", "8", None),
     ("staff", "9", Permission.STAFF),
 )
-"""(service, key, permission): the employee's own password, the admin's policy view and staff
-administration (shown, and its key answering, only to a role that may; the use cases refuse the
-others too);
-this workstation's printers (a test page for all, the default chosen by an admin).
+"""(service, key, permission): the head's districts, the employee's own password, the admin's
+policy view and staff administration (shown, and its key answering, only to a role that may;
+the use cases refuse the others too); this workstation's printers (a test page for all, the
+default chosen by an admin).
 Fixed keys at the end, so the services above can grow without renumbering them."""
 
 
@@ -48,6 +49,7 @@ class MenuScreen(DeskScreen[None]):
         # Off the footer (the list shows its number; F1 lists it): the footer is full at 80.
         Binding("3", "service('reports')", "Reports", id="service_reports", show=False),
         Binding("4", "service('inbox')", "Portal", id="service_inbox", show=False),
+        Binding("5", "service('districts')", "Districts", id="service_districts", show=False),
         Binding("6", "service('printers')", "Printers", id="service_printers", show=False),
         Binding("7", "service('policy')", "Policy", id="service_policy", show=False),
         Binding("8", "service('password')", "Password", id="service_password", show=False),
@@ -209,6 +211,10 @@ class MenuScreen(DeskScreen[None]):
             from regdesk.tui.screens.policy import PolicyScreen
 
             self.app.push_screen(PolicyScreen())
+        elif name == "districts" and self._may(Permission.DISTRICTS):
+            from regdesk.tui.screens.districts import DistrictsScreen
+
+            self.app.push_screen(DistrictsScreen())
         elif name == "staff" and self._may(Permission.STAFF):
             from regdesk.tui.screens.staff import StaffScreen
 
