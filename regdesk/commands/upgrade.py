@@ -50,7 +50,6 @@ def register(sub: Any, ctx: Context) -> None:
         help=t("deploy.upgrade_help"),
         description=t("deploy.upgrade_description"),
         epilog=t("deploy.upgrade_epilog"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--backup-dir", metavar="DIR", help=t("deploy.upgrade_opt_backup_dir"))
     add_options(p, ctx)
@@ -113,7 +112,7 @@ def _upgrade(
     from regdesk.core.roles import Permission
     from regdesk.desk.context import DeskContext
     from regdesk.store import audit, schema
-    from regdesk.store.db import open_db_as_is
+    from regdesk.store.db import open_db_as_is, transaction
 
     try:
         db = open_db_as_is(paths.database, config.storage.durability)
@@ -124,34 +123,35 @@ def _upgrade(
     committed = False
     backed_up = False
     try:
-        # The write lock first: the backup is then exactly what the migrations start from.
-        conn.execute("BEGIN IMMEDIATE")
-        found = schema.version(conn)
-        if found == schema.SCHEMA_VERSION:  # another administrator's upgrade came first
-            ctx.say("deploy.upgrade_current", path=str(paths.database), version=found)
-            return EXIT_OK
-        manifest_sha = _backup(ctx, paths, dest)
-        backed_up = manifest_sha is not None
-        if manifest_sha is None:
-            return EXIT_FAILED
-        schema.apply_missing(conn, paths.database)
-        desk = DeskContext(config, clock=ctx.clock(), db=db)
-        sign_in(ns, ctx, desk, iin, password)
-        actor = desk.require(Permission.SETTINGS, "upgrade")
-        audit.append(
-            db,
-            actor_iin=actor.iin,
-            action="admin.upgrade",
-            object="database",
-            detail={
-                "schema_from": found,
-                "schema_to": schema.SCHEMA_VERSION,
-                "backup": str(dest.resolve()),
-                "backup_manifest_sha256": manifest_sha,
-            },
-            at=ctx.clock().utc(),
-        )
-        conn.execute("COMMIT")
+        # The write lock first (the desks' own transaction, so what commits with it, such as
+        # the audit's bookkeeping, commits here too): the backup is then exactly what the
+        # migrations start from. Anything raised in the block rolls all of it back.
+        with transaction(db):
+            found = schema.version(conn)
+            if found == schema.SCHEMA_VERSION:  # another administrator's upgrade came first
+                ctx.say("deploy.upgrade_current", path=str(paths.database), version=found)
+                return EXIT_OK
+            manifest_sha = _backup(ctx, paths, dest)
+            if manifest_sha is None:
+                return EXIT_FAILED  # nothing written yet
+            backed_up = True
+            schema.apply_missing(conn, paths.database)
+            desk = DeskContext(config, clock=ctx.clock(), db=db)
+            sign_in(ns, ctx, desk, iin, password)
+            actor = desk.require(Permission.SETTINGS, "upgrade")
+            audit.append(
+                db,
+                actor_iin=actor.iin,
+                action="admin.upgrade",
+                object="database",
+                detail={
+                    "schema_from": found,
+                    "schema_to": schema.SCHEMA_VERSION,
+                    "backup": str(dest.resolve()),
+                    "backup_manifest_sha256": manifest_sha,
+                },
+                at=ctx.clock().utc(),
+            )
         committed = True
     except UserError as exc:
         print(exc.message(ctx.lang), file=ctx.err)
@@ -161,13 +161,10 @@ def _upgrade(
         ctx.warn("deploy.upgrade_migration_failed", path=str(paths.database), detail=str(exc))
         return EXIT_FAILED
     finally:
-        if not committed:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if backed_up:
-                # Made only for this upgrade, which did not happen: no copy of the data is left.
-                shutil.rmtree(dest, ignore_errors=True)
-                ctx.warn("deploy.upgrade_rolled_back", path=str(paths.database))
+        if backed_up and not committed:
+            # Made only for this upgrade, which did not happen: no copy of the data is left.
+            shutil.rmtree(dest, ignore_errors=True)
+            ctx.warn("deploy.upgrade_rolled_back", path=str(paths.database))
         conn.close()
     ctx.say(
         "deploy.upgrade_done",
