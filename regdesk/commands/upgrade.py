@@ -15,6 +15,9 @@ interruption at any point leaves the database as it was:
 4. an audit record ``admin.upgrade``: from and to which schema, the backup's path and the
    SHA-256 of its manifest, by whom.
 
+Once committed, the audit log is switched to keyed records as ``regdesk init`` does on a new
+database (``commands/audit.ensure_keyed``: the audit key made when missing).
+
 Only then is it committed. A refused sign-in or role, a backup that does not verify, a migration
 that fails: rolled back, the backup removed, said in words. Because the sign-in needs the new
 schema, a refused sign-in here is said but not counted towards the throttle (it is rolled back
@@ -153,6 +156,11 @@ def _upgrade(
                 at=ctx.clock().utc(),
             )
         committed = True
+        # From here on the audit is keyed, as on a database init made (its own transaction: the
+        # upgrade stands whatever this says).
+        from regdesk.commands.audit import ensure_keyed
+
+        ensure_keyed(ctx, db, paths)
     except UserError as exc:
         print(exc.message(ctx.lang), file=ctx.err)
         return EXIT_FAILED

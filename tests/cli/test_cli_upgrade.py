@@ -213,6 +213,8 @@ def test_upgrade_backs_up_migrates_and_audits(
         "backup_manifest_sha256": digest,
     }
     assert audit.verify(db).ok
+    # Then keyed from there on, as init keys a new database's log.
+    assert [r.action for r in audit.recent(db, limit=2)] == [audit.KEYED_ACTION, "admin.upgrade"]
     assert "must_change_password" in db["staff"].columns_dict
     db.conn.close()
 
