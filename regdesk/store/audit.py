@@ -24,18 +24,23 @@ with the checkpoint; and the unkeyed records before ``K`` cannot be rewritten ei
 ``K``'s keyed hash covers the last of them.
 
 **The checkpoint** (``audit.checkpoint`` beside the key; ``regdesk.store.audit_seal`` has the
-format) is rewritten right before the COMMIT of every transaction that appended records, while
-that transaction still holds SQLite's write lock, so checkpoints are written in the chain's own
-order whatever number of desks write. It holds the committed tail (the newest record before the
+format) is rewritten right before the COMMIT of every transaction that appended records, while that
+transaction still holds SQLite's write lock, so checkpoints are written in the chain's own order
+whatever number of desks write. It holds the committed tail (the newest record before the
 transaction: id = count, and hash) and the pending tail (the newest once it commits), and is
 authenticated with an HMAC under the key. ``verify`` reads it *before* walking the database and
 accepts a database whose tail is the committed one, the pending one, or a later one (another desk
 appended meanwhile): a crash between the checkpoint and the COMMIT, or a failed COMMIT, gives no
-false alarm. An append that finds the database not continuing the checkpoint (a tail cut below the
-committed record, a missing or unauthentic checkpoint, another ``K``) does not bless what it found:
-it writes the first such *alarm* into the checkpoint and every later one carries it, so the desks'
-next records cannot wash the evidence out. A pending tail that never appeared in the database is
-kept in the checkpoint's ``unconfirmed`` list and shown by ``verify`` as a notice.
+false alarm. Once the COMMIT has succeeded the writer *confirms* it (the pending tail becomes the
+committed one, if no other desk wrote a newer checkpoint meanwhile), so that removing the newest
+record is a cut too. The file has two slots, written in place in turn, the newer whole one being
+the checkpoint: a crash or a reader in the middle of a write finds the other one, whole. Writers
+take an exclusive ``flock`` on it (the confirmation runs after the database's lock is released). An
+append that finds the database not continuing the checkpoint (a tail cut below the committed
+record, a missing or unauthentic checkpoint, another ``K``) does not bless what it found: it writes
+the first such *alarm* into the checkpoint and every later one carries it, so the desks' next
+records cannot wash the evidence out. A pending tail that never appeared in the database is kept in
+the checkpoint's ``unconfirmed`` list and shown by ``verify`` as a notice.
 
 When the checkpoint cannot be written (disk full, permissions), the action still commits (the
 record is in the database, keyed) and a warning naming the file goes to the log: the desks go on
@@ -65,8 +70,9 @@ What it cannot detect:
 - the checkpoint replaced by an older copy of itself, together with the log cut back to match it:
   that needs write access to the folder of the keys; ``--anchor`` and the backups' manifests are
   witnesses kept further away;
-- the newest record alone removed before any other is appended: it looks like a crash between
-  the checkpoint and the COMMIT, and is shown as an unconfirmed record, not as a break;
+- the newest record removed in the instant between its COMMIT and its confirmation (or when the
+  confirmation was lost: it is not fsynced): it looks like a crash between the checkpoint and the
+  COMMIT, and is shown as a notice naming the record, not as a break;
 - after a power cut with ``[storage] durability = "normal"``, SQLite may lose the last commits
   while the checkpoint kept them: that reads as a cut (``"full"`` syncs both at every commit);
 - a log that was never keyed (no key, no ``audit_seal`` row, no checkpoint): the chain is then
@@ -100,13 +106,14 @@ from regdesk.store.audit_seal import (
     SealFiles,
     Tail,
     advance_checkpoint,
+    confirm_checkpoint,
     holds,
     key_id,
     log_tail,
     read_checkpoint,
     read_key,
 )
-from regdesk.store.db import before_commit, now_utc, transaction, utc_text
+from regdesk.store.db import after_commit, before_commit, now_utc, transaction, utc_text
 
 __all__ = ["GENESIS", "KEY_BYTES", "AuditKeyError"]
 
@@ -322,12 +329,20 @@ def _keep_checkpoint(db: Database, sealing: _Sealing, committed: Tail, *, fresh:
     transaction: the first append's ``committed`` tail is the one before the transaction)."""
     conn, files, seal = db.conn, sealing.files, sealing.seal
 
+    written: list[Tail] = []
+
     def write() -> None:
-        advance_checkpoint(
+        pending = advance_checkpoint(
             conn, files.checkpoint, sealing.key, seal.keyed_from, seal.key_id, committed, fresh
         )
+        written.extend([pending] if pending is not None else [])
 
-    before_commit(db, "audit.checkpoint", write)
+    def confirm() -> None:
+        for pending in written:
+            confirm_checkpoint(files.checkpoint, sealing.key, pending)
+
+    if before_commit(db, "audit.checkpoint", write):
+        after_commit(db, "audit.checkpoint", confirm)
 
 
 class Problem(enum.StrEnum):
@@ -520,7 +535,11 @@ def _walk(
     prev_hash = GENESIS
     anchor_seen = anchor is None
     sha256 = hashlib.sha256
-    digest = hmac.digest
+    # HMAC (RFC 2104) with the key's inner and outer pads hashed once: copying those two states
+    # per record costs a third of ``hmac.digest``'s, which sets the key up again each call.
+    pad = (key or b"").ljust(64, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in pad))
+    outer = sha256(bytes(b ^ 0x5C for b in pad))
     for row in cursor:
         rid, at, actor, action, obj, detail, row_prev, row_hash = row
         if rid < expected_id:
@@ -532,7 +551,11 @@ def _walk(
         if links_only and rid >= keyed_from:
             sealed = row_hash  # no key to check it with: the link below is still checked
         elif key is not None and rid >= keyed_from:
-            sealed = digest(key, payload, "sha256").hex()
+            i = inner.copy()
+            i.update(payload)
+            o = outer.copy()
+            o.update(i.digest())
+            sealed = o.hexdigest()
         else:
             sealed = sha256(payload).hexdigest()
         fits_link = row_prev == prev_hash

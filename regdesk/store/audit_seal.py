@@ -23,13 +23,16 @@ This module reads and writes those files; it knows nothing of the chain itself.
 from __future__ import annotations
 
 import enum
+import fcntl
 import hmac
 import json
 import logging
 import os
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from regdesk.core.errors import UserError
@@ -258,6 +261,10 @@ def read_checkpoint(path: Path, key: bytes) -> CheckpointRead:
         return CheckpointRead(CheckpointState.MISSING)
     except OSError as exc:
         return CheckpointRead(CheckpointState.UNREADABLE, detail=exc.strerror or str(exc))
+    return _parse(raw, key)
+
+
+def _parse(raw: bytes, key: bytes) -> CheckpointRead:
     best: Checkpoint | None = None
     detail = "empty"
     for slot in range(SLOTS):
@@ -290,8 +297,42 @@ def _slot(checkpoint: Checkpoint, key: bytes) -> bytes:
     return data + b" " * (SLOT_BYTES - len(data) - 1) + b"\n"
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[int | None]:
+    """The checkpoint file open for reading and writing under an exclusive ``flock`` (the
+    writers before a COMMIT are already one at a time; this orders them with the confirmations
+    made after one); None when it cannot be opened (the read then says why)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        yield None
+        return
+    try:
+        # A file system without locks: the database's lock still orders the writers.
+        with suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _read_open(fd: int | None, path: Path, key: bytes) -> CheckpointRead:
+    if fd is None:
+        return read_checkpoint(path, key)
+    try:
+        return _parse(os.pread(fd, SLOTS * SLOT_BYTES, 0), key)
+    except OSError as exc:
+        return CheckpointRead(CheckpointState.UNREADABLE, detail=exc.strerror or str(exc))
+
+
 def write_checkpoint(
-    path: Path, checkpoint: Checkpoint, key: bytes, *, durable: bool, in_place: bool
+    path: Path,
+    checkpoint: Checkpoint,
+    key: bytes,
+    *,
+    durable: bool,
+    in_place: bool,
+    fd: int | None = None,
 ) -> None:
     """Write ``checkpoint`` to ``path``; OSError when it cannot.
 
@@ -306,13 +347,16 @@ def write_checkpoint(
 
     path = Path(path)
     if in_place:
-        fd = os.open(path, os.O_WRONLY)
+        own = fd is None
+        if fd is None:
+            fd = os.open(path, os.O_WRONLY)
         try:
             os.pwrite(fd, _slot(checkpoint, key), (checkpoint.seq % SLOTS) * SLOT_BYTES)
             if durable:
                 os.fsync(fd)
         finally:
-            os.close(fd)
+            if own:
+                os.close(fd)
         return
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     # Readable and writable by the group when the clinic shares the folder by group: every desk
@@ -363,8 +407,9 @@ def advance_checkpoint(
     key_id: str,
     committed: Tail,
     fresh: bool,
-) -> None:
-    """Write {committed, pending} (with what the last checkpoint carried) under the write lock.
+) -> Tail | None:
+    """Write {committed, pending} (with what the last checkpoint carried) under the write lock;
+    the pending tail when it was written (for ``confirm_checkpoint`` after the COMMIT).
 
     ``fresh``: start a new checkpoint whatever the old one says (the switch-over, a restore, an
     admin's reseal: each is itself a record of the log saying so). Never raises for the file:
@@ -373,8 +418,23 @@ def advance_checkpoint(
     """
     pending = log_tail(conn)
     if pending == committed:
-        return  # every record of this transaction was rolled back to a savepoint
-    read = CheckpointRead(CheckpointState.MISSING) if fresh else read_checkpoint(path, key)
+        return None  # every record of this transaction was rolled back to a savepoint
+    with _locked(path) as fd:
+        return _advance(conn, path, key, keyed_from, key_id, committed, pending, fresh, fd)
+
+
+def _advance(
+    conn: sqlite3.Connection,
+    path: Path,
+    key: bytes,
+    keyed_from: int,
+    key_id: str,
+    committed: Tail,
+    pending: Tail,
+    fresh: bool,
+    fd: int | None,
+) -> Tail | None:
+    read = CheckpointRead(CheckpointState.MISSING) if fresh else _read_open(fd, path, key)
     alarm: Alarm | None = None
     unconfirmed: tuple[Tail, ...] = ()
     at_id = committed.id + 1
@@ -404,7 +464,7 @@ def advance_checkpoint(
             read.detail,
             at_id,
         )
-        return
+        return None
     if alarm is not None and alarm.at_id == at_id:
         _log.warning(
             "audit log: the database did not continue the checkpoint %s (%s; it said record %d, "
@@ -421,7 +481,8 @@ def advance_checkpoint(
     durable = int(conn.execute("PRAGMA synchronous").fetchone()[0]) >= 2
     try:
         in_place = read.state is CheckpointState.OK
-        write_checkpoint(path, checkpoint, key, durable=durable, in_place=in_place)
+        write_checkpoint(path, checkpoint, key, durable=durable, in_place=in_place, fd=fd)
+        return pending
     except OSError as exc:
         _log.warning(
             "audit checkpoint %s could not be written (%s): records %d..%d are in the database "
@@ -431,3 +492,26 @@ def advance_checkpoint(
             at_id,
             pending.id,
         )
+        return None
+
+
+def confirm_checkpoint(path: Path, key: bytes, pending: Tail) -> None:
+    """After the COMMIT: mark ``pending`` committed when the checkpoint still names it pending
+    (another desk may have written a newer one meanwhile: then nothing is done). From then on
+    removing that newest record reads as a cut, not as a crash before the COMMIT. Not fsynced:
+    losing it loses nothing but this precision. Never raises: it only sharpens what is there.
+    """
+    with _locked(path) as fd:
+        if fd is None:
+            return
+        read = _read_open(fd, path, key)
+        old = read.checkpoint
+        if old is None or old.pending != pending:
+            return
+        done = replace(old, committed=pending, pending=None, seq=old.seq + 1)
+        try:
+            os.pwrite(fd, _slot(done, key), (done.seq % SLOTS) * SLOT_BYTES)
+        except (OSError, ValueError) as exc:
+            _log.info(
+                "audit checkpoint %s: the commit of %d not confirmed (%s)", path, pending.id, exc
+            )

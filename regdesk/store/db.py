@@ -42,6 +42,8 @@ _savepoints = count(1)
 
 _before_commit: dict[int, dict[str, Callable[[], None]]] = {}
 """Per connection (by id) inside an outermost ``transaction``: what runs right before its COMMIT."""
+_after_commit: dict[int, dict[str, Callable[[], None]]] = {}
+"""… and what runs once its COMMIT has succeeded (not after a rollback)."""
 
 
 class DatabaseError(UserError):
@@ -148,6 +150,7 @@ def transaction(db: Database) -> Iterator[Database]:
         return
     begin_immediate(conn)
     hooks = _before_commit[id(conn)] = {}
+    after = _after_commit[id(conn)] = {}
     try:
         try:
             yield db
@@ -160,6 +163,9 @@ def transaction(db: Database) -> Iterator[Database]:
         conn.execute("COMMIT")
     finally:
         _before_commit.pop(id(conn), None)
+        _after_commit.pop(id(conn), None)
+    for hook in list(after.values()):
+        hook()
 
 
 def before_commit(db: Database, name: str, hook: Callable[[], None]) -> bool:
@@ -173,6 +179,18 @@ def before_commit(db: Database, name: str, hook: Callable[[], None]) -> bool:
         hook()
         return True
     if name in hooks:
+        return False
+    hooks[name] = hook
+    return True
+
+
+def after_commit(db: Database, name: str, hook: Callable[[], None]) -> bool:
+    """Run ``hook`` once the outermost ``transaction`` has committed (the write lock released;
+    never after a rollback). The first hook registered under ``name`` wins. Outside a
+    ``transaction`` block nothing is known of the commit: the hook is dropped and False returned.
+    """
+    hooks = _after_commit.get(id(db.conn))
+    if hooks is None or name in hooks:
         return False
     hooks[name] = hook
     return True

@@ -173,9 +173,9 @@ def test_a_cut_tail_is_found_without_an_anchor(
     conn.execute("DELETE FROM audit_log WHERE id > ?", (LAST - 3,))
     conn.commit()
     report = verify(db)
-    # The checkpoint's committed tail is the record before the last transaction's.
+    # The last transaction's record was confirmed committed after its COMMIT.
     assert (report.ok, report.problem, report.count) == (False, Problem.CUT, LAST - 3)
-    assert report.params["expected"] == LAST - 1
+    assert report.params["expected"] == LAST
     words = said(tmp_path, capsys)
     assert f"{LAST - 3}-жазбада аяқталады" in words["kk"] and "жойылған" in words["kk"]
     assert f"записью {LAST - 3}" in words["ru"] and "удалены" in words["ru"]
@@ -238,7 +238,7 @@ def test_an_append_after_a_cut_keeps_the_alarm_until_an_admin_reseals(
         "path": str(paths.audit_checkpoint),
         "reason": "cut",
         "at_id": LAST - 3,
-        "expected": LAST - 1,
+        "expected": LAST,
         "found": LAST - 4,
     }
     words = said(tmp_path, capsys)
@@ -297,8 +297,8 @@ def test_a_missing_key_refuses_the_action_in_words_and_verify_says_what_to_do(
     paths.audit_key.unlink()
     with pytest.raises(AuditKeyError) as refused:
         audit.append(db, actor_iin=None, action="sign_in", at=NOW)
-    assert "nothing was saved" in refused.value.message("en")
-    assert "ничего не сохранено" in refused.value.message("ru")
+    assert "nothing of it was saved" in refused.value.message("en")
+    assert "ничего из него не сохранено" in refused.value.message("ru")
     assert verify(db).count == 0 and verify(db).problem is Problem.KEY_UNUSABLE
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == LAST
     words = said(tmp_path, capsys)
@@ -370,6 +370,40 @@ def test_a_crash_between_the_checkpoint_and_the_commit_is_no_false_alarm(
     assert report.ok and [n.key for n in report.notices] == ["audit_key.unconfirmed"]
 
 
+def test_removing_only_the_newest_record_is_a_cut(db: Database, paths: DataPaths) -> None:
+    conn = attacker(paths.database)
+    conn.execute("DELETE FROM audit_log WHERE id = ?", (LAST,))
+    conn.commit()
+    report = verify(db)
+    assert (report.ok, report.problem, report.params["expected"]) == (False, Problem.CUT, LAST)
+
+
+_CRASH_AFTER = """
+import os, sys
+from datetime import UTC, datetime
+from regdesk.store import audit
+from regdesk.store.db import after_commit, open_db, transaction
+db = open_db(sys.argv[1])
+with transaction(db):
+    # Registered before the append's: runs first after the COMMIT, before the confirmation.
+    after_commit(db, "test.crash", lambda: os._exit(9))
+    audit.append(db, actor_iin=None, action="sign_in", at=datetime(2026, 11, 25, tzinfo=UTC))
+"""
+
+
+def test_a_crash_between_the_commit_and_its_confirmation_is_no_alarm(
+    db: Database, paths: DataPaths
+) -> None:
+    done = subprocess.run([sys.executable, "-c", _CRASH_AFTER, str(paths.database)], check=False)
+    assert done.returncode == 9
+    assert written(paths).pending == audit.log_tail(db.conn)  # announced, committed, unconfirmed
+    report = verify(db)
+    assert (report.ok, report.count, report.notices) == (True, LAST + 1, ())
+    audit.append(db, actor_iin=None, action="sign_in", at=NOW)
+    assert verify(db).ok and verify(db).notices == ()
+    assert written(paths).pending is None
+
+
 _DESK = """
 import sys
 from datetime import UTC, datetime
@@ -393,10 +427,12 @@ def test_desks_appending_at_once_keep_the_checkpoint_in_the_chains_order(
     assert [d.wait() for d in desks] == [0, 0, 0, 0]
     report = verify(db)
     assert (report.ok, report.count, report.notices) == (True, LAST + 160, ())
-    checkpoint = written(paths)
-    assert checkpoint.pending == Tail(LAST + 160, report.last_hash)
+    checkpoint = written(paths)  # the last commit confirmed: nobody wrote after it
+    assert (checkpoint.committed, checkpoint.pending) == (Tail(LAST + 160, report.last_hash), None)
     assert checkpoint.alarm is None and checkpoint.unconfirmed == ()
-    assert checkpoint.seq == 1 + 8 + 160  # one write per transaction that appended
+    # One write before each COMMIT, and a confirmation after it unless another desk had
+    # written meanwhile.
+    assert 1 + 8 + 160 < checkpoint.seq <= 2 * (1 + 8 + 160)
 
 
 def test_init_refuses_to_start_keying_over_a_checkpoint_of_a_downgraded_log(

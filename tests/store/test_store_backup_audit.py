@@ -61,7 +61,7 @@ def test_the_manifest_records_the_seal_and_the_live_checkpoint(
     backup(data, tmp_path / "b")
     section = json.loads((tmp_path / "b" / MANIFEST).read_text())["audit"]
     assert (section["count"], section["seal"]["keyed_from"]) == (7, 1)
-    assert section["seal"]["checkpoint"] == {"id": 6, "count": 6, "hash": live.committed.hash}
+    assert section["seal"]["checkpoint"] == {"id": 7, "count": 7, "hash": live.committed.hash}
     assert section["seal"]["key_id"] == live.key_id
     assert len(section["seal"]["mac"]) == 64
     assert not (tmp_path / "b" / "audit.key").exists()
@@ -151,7 +151,7 @@ def test_a_backup_of_a_cut_live_log_is_found_against_the_live_checkpoint(
     backup(data, tmp_path / "b")
     report = verify_backup(tmp_path / "b", key_file=data.vault_key)
     assert [p.key for p in report.problems] == ["backup.v_audit"]
-    assert "checkpoint says record 6" in str(report.problems[0].params["detail"])
+    assert "checkpoint says record 7" in str(report.problems[0].params["detail"])
 
 
 def test_without_the_audit_key_verify_says_what_was_not_checked_and_restore_refuses(
