@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import secrets
@@ -62,23 +61,34 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from regdesk.core.errors import UserError
-from regdesk.core.json_types import JsonObject
 from regdesk.store import backup_audit
+from regdesk.store.backup_manifest import FORMAT as FORMAT
+from regdesk.store.backup_manifest import FORMAT_VERSION as FORMAT_VERSION
+from regdesk.store.backup_manifest import MANIFEST as MANIFEST
+from regdesk.store.backup_manifest import STATE as STATE
+from regdesk.store.backup_manifest import BackupAge as BackupAge
+from regdesk.store.backup_manifest import BackupError as BackupError
+from regdesk.store.backup_manifest import BadManifest as BadManifest
+from regdesk.store.backup_manifest import DestinationNotEmpty as DestinationNotEmpty
+from regdesk.store.backup_manifest import DestinationUnusable as DestinationUnusable
+from regdesk.store.backup_manifest import FileEntry as FileEntry
+from regdesk.store.backup_manifest import LastBackup as LastBackup
+from regdesk.store.backup_manifest import Manifest as Manifest
+from regdesk.store.backup_manifest import NoManifest as NoManifest
+from regdesk.store.backup_manifest import backup_age as backup_age
+from regdesk.store.backup_manifest import dump_json
+from regdesk.store.backup_manifest import last_good_backup as last_good_backup
+from regdesk.store.backup_manifest import read_manifest as read_manifest
+from regdesk.store.backup_manifest import record_good_backup as record_good_backup
 from regdesk.store.db import BUSY_TIMEOUT_MS
 from regdesk.store.paths import DataPaths
 from regdesk.store.vault import fsync_folder, write_all
 
 log = logging.getLogger("regdesk.backup")
 
-MANIFEST = "manifest.json"
-FORMAT = "regdesk-backup"
-FORMAT_VERSION = 1
 DATABASE = "regdesk.sqlite3"
 VAULT = "vault"
 KEY = "vault.key"
-STATE = "last-backup.json"
-"""In the live data folder: the last backup that was made and verified (for ``status``)."""
 
 STEP_PAGES = 1024
 """Pages copied per step of the online backup (4 MB with SQLite's default page size)."""
@@ -88,138 +98,6 @@ _PRIVATE_FILE = 0o600
 _PRIVATE_DIR = 0o700
 _SHOWN = 10
 """How many broken files a report names one by one; the rest are counted."""
-
-
-class BackupError(UserError):
-    """A backup cannot be made, read or restored as asked."""
-
-    key = "backup.failed"
-
-
-class DestinationNotEmpty(BackupError):
-    key = "backup.dest_not_empty"
-
-
-class DestinationUnusable(BackupError):
-    key = "backup.dest_unusable"
-
-
-class NoManifest(BackupError):
-    key = "backup.no_manifest"
-
-
-class BadManifest(BackupError):
-    key = "backup.bad_manifest"
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file of a backup: its path inside the backup folder (with /), SHA-256 and size."""
-
-    path: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a backup holds, written beside it as ``manifest.json``."""
-
-    program_version: str
-    schema_version: int
-    made_at: str
-    """The clinic's time of the snapshot, ISO-8601 with its offset (2026-11-25T10:30:00+05:00)."""
-    counts: dict[str, int]
-    """Rows of every table of the copied database, and ``scans``: the scan files copied."""
-    numbers: dict[str, int]
-    """The last application number given, per clinic code and year ("DEMO-2026": 41)."""
-    audit_count: int
-    audit_last_hash: str
-    key_included: bool
-    files: tuple[FileEntry, ...]
-    missing_scans: tuple[str, ...] = ()
-    """Scans the journal refers to that were already missing from the live vault."""
-    audit_seal: JsonObject | None = None
-    """A keyed log's seal: K, the key's id, the live checkpoint, a MAC (``backup_audit``)."""
-
-    def to_json(self) -> JsonObject:
-        return {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "program_version": self.program_version,
-            "schema_version": self.schema_version,
-            "made_at": self.made_at,
-            "counts": dict(sorted(self.counts.items())),
-            "numbers": dict(sorted(self.numbers.items())),
-            "audit": {
-                "count": self.audit_count,
-                "last_hash": self.audit_last_hash,
-                **({"seal": self.audit_seal} if self.audit_seal is not None else {}),
-            },
-            "key_included": self.key_included,
-            "missing_scans": list(self.missing_scans),
-            "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
-        }
-
-    @classmethod
-    def from_json(cls, data: object, where: Path) -> Manifest:
-        """The manifest read from ``where``; BadManifest naming what is wrong with it."""
-
-        def bad(detail: str) -> BadManifest:
-            return BadManifest(path=str(where), detail=detail)
-
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise bad(f"not a {FORMAT} manifest")
-        if data.get("format_version") != FORMAT_VERSION:
-            raise bad(f"format version {data.get('format_version')!r}, expected {FORMAT_VERSION}")
-        try:
-            audit = data["audit"]
-            files = tuple(
-                FileEntry(str(f["path"]), str(f["sha256"]), int(f["size"])) for f in data["files"]
-            )
-            manifest = cls(
-                program_version=str(data["program_version"]),
-                schema_version=int(data["schema_version"]),
-                made_at=str(data["made_at"]),
-                counts={str(k): int(v) for k, v in dict(data["counts"]).items()},
-                numbers={str(k): int(v) for k, v in dict(data["numbers"]).items()},
-                audit_count=int(audit["count"]),
-                audit_last_hash=str(audit["last_hash"]),
-                key_included=bool(data["key_included"]),
-                files=files,
-                missing_scans=tuple(str(n) for n in data.get("missing_scans", ())),
-                audit_seal=dict(audit["seal"]) if audit.get("seal") is not None else None,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise bad(f"a field is missing or of the wrong kind ({exc})") from None
-        for entry in manifest.files:
-            # A path that leaves the backup folder would make a restore write outside its target.
-            parts = Path(entry.path).parts
-            if Path(entry.path).is_absolute() or ".." in parts or not parts:
-                raise bad(f"file path {entry.path!r} leaves the backup folder")
-        return manifest
-
-    def entry(self, path: str) -> FileEntry | None:
-        return next((f for f in self.files if f.path == path), None)
-
-
-def read_manifest(folder: Path) -> Manifest:
-    """The manifest of the backup in ``folder``; NoManifest or BadManifest."""
-    path = Path(folder) / MANIFEST
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NoManifest(path=str(folder)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadManifest(path=str(path), detail=str(exc)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadManifest(path=str(path), detail=f"not JSON: {exc}") from None
-    return Manifest.from_json(data, path)
-
-
-# -- making a backup -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -345,7 +223,7 @@ def _make(
         report.manifest = manifest
         if missing and check:
             report.note("backup.v_missing_in_live", count=len(missing))
-        _write_private(staging / MANIFEST, _dump(manifest.to_json()))
+        _write_private(staging / MANIFEST, dump_json(manifest.to_json()))
         fsync_folder(staging / VAULT)
         fsync_folder(staging)
         if dest.exists():
@@ -615,10 +493,6 @@ def _write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _dump(data: object) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
 # -- checking a backup -----------------------------------------------------------------------
 
 
@@ -851,75 +725,3 @@ def _extra_files(folder: Path, listed: Iterable[str]) -> list[str]:
             if relative not in known:
                 extra.append(relative)
     return extra
-
-
-# -- the last good backup, for ``regdesk status`` and the admin's menu ------------------------
-
-
-@dataclass(frozen=True)
-class LastBackup:
-    """The newest backup made and verified from this data folder."""
-
-    made_at: datetime
-    """The clinic's time of its snapshot, aware."""
-    dest: str
-    applications: int
-
-
-def record_good_backup(data: DataPaths, dest: Path, manifest: Manifest) -> None:
-    """Note in the data folder that ``dest`` holds a verified backup (replacing older notes)."""
-    body = _dump(
-        {
-            "made_at": manifest.made_at,
-            "dest": str(Path(dest).resolve()),
-            "applications": manifest.counts.get("applications", 0),
-            "audit_last_hash": manifest.audit_last_hash,
-        }
-    )
-    target = data.root / STATE
-    partial = data.root / f".{STATE}.{secrets.token_hex(4)}.part"
-    # Readable by the group when the clinic shares the folder by group (umask decides).
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
-    try:
-        try:
-            write_all(fd, body)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-
-
-def last_good_backup(data: DataPaths) -> LastBackup | None:
-    """The last verified backup noted in the data folder, or None (none, or a note unreadable)."""
-    try:
-        raw = json.loads((data.root / STATE).read_text(encoding="utf-8"))
-        made_at = datetime.fromisoformat(str(raw["made_at"]))
-        if made_at.tzinfo is None:
-            return None
-        return LastBackup(made_at, str(raw["dest"]), int(raw.get("applications", 0)))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-@dataclass(frozen=True)
-class BackupAge:
-    """How old the last verified backup is, against ``[backup] max_age_hours``."""
-
-    last: LastBackup | None
-    hours: float | None
-    """Hours since its snapshot; None when there is none."""
-    max_hours: int
-
-    @property
-    def overdue(self) -> bool:
-        return self.hours is None or self.hours > self.max_hours
-
-
-def backup_age(data: DataPaths, now: datetime, max_age_hours: int) -> BackupAge:
-    """The age of the last verified backup of ``data`` at ``now`` (aware)."""
-    last = last_good_backup(data)
-    hours = None if last is None else max(0.0, (now - last.made_at).total_seconds() / 3600)
-    return BackupAge(last, hours, max_age_hours)
