@@ -360,8 +360,9 @@ def _init_data(config: Config, staff_rows: list[tuple[str, str, str, str]], now:
     db = open_db(paths.database, upgrade=True)
     try:
         Vault.create_key(paths.vault_key)
-        Vault.create_key(paths.audit_key)  # the audit chain's key, as `regdesk init` makes it
-        audit.start_keying(db, actor_iin=None, at=now)
+        if audit.seal_of(db.conn) is None:  # the audit chain's key, as `regdesk init` makes it
+            Vault.create_key(paths.audit_key)
+            audit.start_keying(db, actor_iin=None, at=now)
         staff = Staff(db, config.security, timezone=config.work_hours.timezone)
         for role, iin, password, name in staff_rows:
             if staff.get(iin) is None:

@@ -154,6 +154,10 @@ def ensure_keyed(ctx: Context, db: Database, paths: DataPaths) -> bool:
     from regdesk.store import audit
     from regdesk.store.keyfile import create_key_file
 
+    if audit.seal_of(db.conn) is not None and not paths.audit_key.exists():
+        # A new key could not check the records already keyed, nor seal new ones for them.
+        ctx.warn("audit_key.init_key_lost", path=str(paths.audit_key))
+        return False
     if create_key_file(paths.audit_key, audit.KEY_BYTES):
         ctx.say("audit_key.init_key_created", path=str(paths.audit_key))
     else:

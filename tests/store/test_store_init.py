@@ -65,6 +65,12 @@ def test_init_creates_everything_then_changes_nothing(
     assert paths.vault_key.read_bytes() == key and paths.audit_key.read_bytes() == audit_key
     db = open_db(paths.database)
     assert len(audit.recent(db)) == 2 and audit.verify(db).ok
+    db.conn.close()
+
+    # A lost audit key is not replaced by a new one that could not check the keyed records.
+    paths.audit_key.unlink()
+    assert init(cfg, "en") == 1
+    assert "No new key was made" in capsys.readouterr().err and not paths.audit_key.exists()
 
 
 def test_init_leaves_an_older_database_to_the_upgrade(
