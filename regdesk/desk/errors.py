@@ -6,10 +6,18 @@ Errors of the parts below (the registry, the key store, the journal, the vault) 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import errno
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from regdesk.core.errors import UserError
 from regdesk.core.rules import Finding
+
+log = logging.getLogger("regdesk.desk")
 
 
 class DeskError(UserError):
@@ -106,8 +114,61 @@ class AttachNotRecorded(DeskError):
         return t(self.key, lang, reason=t(self.reason, lang), **self.params)
 
 
-def _database_reason(cause: BaseException) -> str:
-    """The catalogue key saying why the database refused a write."""
+class NotSaved(DeskError):
+    """A step the database refused to write (its disk full, read-only or failing, or another
+    desk holding it too long): its transaction rolled back, so nothing of the step was written.
+    Said as what was and was not saved and what to do, in ``disk.not_saved.<step>`` (``disk.toml``);
+    ``then``: a failure of the step's own that came first (a print that failed as well), said
+    after it."""
+
+    def __init__(
+        self, step: str, cause: BaseException, folder: Path | None = None, **params: object
+    ) -> None:
+        self.reason = _database_reason(cause, folder)
+        self.then: UserError | None = None
+        super().__init__(f"disk.not_saved.{step}", **params)
+
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+
+        text = t(self.key, lang, reason=t(self.reason, lang), **self.params)
+        return text if self.then is None else f"{text} {self.then.message(lang)}"
+
+
+_REFUSALS = (
+    "SQLITE_FULL",
+    "SQLITE_READONLY",
+    "SQLITE_IOERR",
+    "SQLITE_CANTOPEN",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+)
+"""SQLite's codes for a write the disk (or another desk) refused, not a mistake in the query."""
+
+
+def refused_write(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite refusing a write for its disk or its lock (``_REFUSALS``)."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return isinstance(error, sqlite3.OperationalError) and name.startswith(_REFUSALS)
+
+
+@contextmanager
+def saving(step: str, folder: Path, **params: object) -> Iterator[None]:
+    """Run the block's writes; a write the database refuses becomes ``NotSaved(step)`` (the
+    block's transaction has rolled back by then). ``folder``: the database's, looked at to say
+    why when SQLite only says "I/O error" (a full or read-only disk may show so)."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if not refused_write(exc):
+            raise
+        log.warning("%s not saved: %s (%s)", step, exc, exc.sqlite_errorname)
+        raise NotSaved(step, exc, folder, **params) from exc
+
+
+def _database_reason(cause: BaseException, folder: Path | None = None) -> str:
+    """The catalogue key saying why the database refused a write; for an I/O error, what the
+    file system of ``folder`` says of itself (read-only, or no room left)."""
     name = getattr(cause, "sqlite_errorname", "") or ""
     if name.startswith("SQLITE_FULL") or "full" in str(cause):
         return "safety.reason_full"
@@ -115,7 +176,36 @@ def _database_reason(cause: BaseException) -> str:
         return "safety.reason_readonly"
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(cause):
         return "safety.reason_busy"
+    if folder is not None:
+        try:
+            disk = os.statvfs(folder)
+        except OSError:
+            return "safety.reason_io"
+        if disk.f_flag & os.ST_RDONLY:
+            return "safety.reason_readonly"
+        if disk.f_bavail * disk.f_frsize < _ROOM:
+            return "safety.reason_full"
+        if _read_only(folder):
+            return "safety.reason_readonly"
     return "safety.reason_io"
+
+
+def _read_only(folder: Path) -> bool:
+    """Whether ``folder`` refuses a new file as read-only: a file system that an error turned
+    read-only (ext4's ``errors=remount-ro``) may still call itself writable in ``statvfs``."""
+    probe = folder / f".regdesk-probe-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        return exc.errno == errno.EROFS
+    os.close(fd)
+    probe.unlink(missing_ok=True)
+    return False
+
+
+_ROOM = 64 * 1024
+"""Less free space than this on the database's disk is a full disk: a transaction that failed
+there with an I/O error most likely ran out of it."""
 
 
 __all__ = [
@@ -124,7 +214,10 @@ __all__ = [
     "DistrictMissing",
     "DocumentsMissing",
     "NotAllowed",
+    "NotSaved",
     "NotSignedIn",
     "PasswordChangeRequired",
     "RulesBlock",
+    "refused_write",
+    "saving",
 ]

@@ -34,6 +34,7 @@ from regdesk.desk.errors import (
     DistrictMissing,
     DocumentsMissing,
     RulesBlock,
+    saving,
 )
 from regdesk.desk.intake import age_of, check
 from regdesk.store import audit
@@ -141,10 +142,11 @@ class ApplicationForm:
         """Keep the form as typed, so a crash loses at most the field being edited.
 
         The representative is not typed: it is chosen (``choose_representative``) and kept
-        whatever the screen saves.
+        whatever the screen saves. A save the database refuses (its disk full or read-only) is
+        ``NotSaved``: the form keeps its last save, the screen what was typed.
         """
         ctx = self._ctx
-        with ctx.locked():
+        with saving("form", ctx.paths.database.parent), ctx.locked():
             stored = ctx.journal.search.get(app_id).form or {}
             kept = {k: v for k, v in form.items() if k not in REPRESENTATIVE_KEYS}
             if REPRESENTATIVE in stored:

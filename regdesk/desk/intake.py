@@ -25,7 +25,7 @@ from regdesk.core.refusals import reason as refusal_reason
 from regdesk.core.rules import AttachmentFacts, Finding, PersonFacts, check_applicant
 from regdesk.desk import same_person
 from regdesk.desk.context import Actor, DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, saving
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
@@ -153,7 +153,7 @@ class Intake:
     def _audit_view(self, iin: str, found: bool, actor: Actor) -> None:
         """A look-up is a view of a person's data: the audit keeps who looked, and whom."""
         ctx = self._ctx
-        with ctx.locked(), transaction(ctx.db):
+        with saving("lookup", ctx.paths.database.parent), ctx.locked(), transaction(ctx.db):
             audit.append(
                 ctx.db,
                 actor_iin=actor.iin,
@@ -178,7 +178,7 @@ class Intake:
         started = lookup.started or ctx.now()
         ended = lookup.ended or started
         iin = lookup.iin
-        with ctx.locked():
+        with saving("draft", ctx.paths.database.parent), ctx.locked(), transaction(ctx.db):
             app_id = journal.drafts.create_draft(
                 applicant_iin=iin,
                 actor_iin=actor.iin,
@@ -207,7 +207,7 @@ class Intake:
         # An unknown code is an error before anything is written.
         if refusal_reason(reason_code).needs_note and not note.strip():
             raise DeskError("desk.refusal_note_needed")
-        with ctx.locked():
+        with saving("refuse", ctx.paths.database.parent), ctx.locked(), transaction(ctx.db):
             ctx.journal.registration.transition(
                 app_id,
                 State.REFUSED,
@@ -217,8 +217,8 @@ class Intake:
                 note=note.strip(),
                 now=ctx.now(),
             )
+            ctx.end_step(app_id, "no_data_refusal" if reason_code == "no_data" else "refusal")
             record = ctx.journal.search.get(app_id)
-        ctx.end_step(app_id, "no_data_refusal" if reason_code == "no_data" else "refusal")
         ctx.cases.release(app_id)
         return record
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from regdesk.config import BROWSER_PRINTER, Printer
 from regdesk.core.application import State
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, NotSaved, saving
 from regdesk.desk.training import paper_mark
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
@@ -148,7 +149,15 @@ def print_recorded(
     doc = make(duplicate)
     result = output_document(chosen, doc, ctx.paths.root, fmt)
     issued = Issued.of(doc.kind, result, duplicate=duplicate, printer=name)
-    with ctx.locked(), transaction(ctx.db):
+    # A print the journal cannot record (its disk full or read-only) is said as what it came
+    # to: on paper or not, and the application not marked as handed over.
+    step = "print_failed" if issued.failed else "print_done"
+    with (
+        _then(issued.error),
+        saving(step, ctx.paths.database.parent, printer=name),
+        ctx.locked(),
+        transaction(ctx.db),
+    ):
         ctx.journal.issuance.record_print(
             app_id,
             document=issued.document,
@@ -171,6 +180,16 @@ def print_recorded(
         f" ({issued.detail})" if issued.detail else "",
     )
     return issued
+
+
+@contextmanager
+def _then(error: UserError | None) -> Iterator[None]:
+    """A ``NotSaved`` raised in the block says ``error`` (the print's own failure) after it."""
+    try:
+        yield
+    except NotSaved as exc:
+        exc.then = error
+        raise
 
 
 class Issuance:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +24,7 @@ from regdesk.core.person import RegistryFacts
 from regdesk.core.rules import effective_date
 from regdesk.desk import outbox_rounds
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import RulesBlock
+from regdesk.desk.errors import RulesBlock, refused_write, saving
 from regdesk.desk.form import ApplicationForm
 from regdesk.desk.same_person import registered_meanwhile
 from regdesk.store.db import transaction
@@ -37,6 +39,8 @@ if TYPE_CHECKING:  # cryptography is loaded when a key is opened, not at start-u
     from regdesk.signing.certinfo import CertInfo
     from regdesk.signing.errors import Problem
     from regdesk.signing.keystore import KeyStore
+
+log = logging.getLogger("regdesk.outbox")
 
 
 @dataclass(frozen=True)
@@ -227,12 +231,18 @@ class Registration:
         now = ctx.now()
         signature = sign_document(check, self.document_for_signing(app_id), now)
         try:
-            with ctx.locked(), transaction(ctx.db):
+            # The step's end in the same transaction: one wait for the write lock per
+            # registration, not two (nor three: the case ends with its number, its mark goes
+            # with it), and a disk that fills just after the number was given cannot make a
+            # registration that went through look as if it failed.
+            with (
+                saving("register", ctx.paths.database.parent),
+                ctx.locked(),
+                transaction(ctx.db),
+            ):
                 number = register_numbered(
                     ctx, record, signature, basis=basis, district=district, now=now
                 )
-                # In the same transaction: one wait for the write lock per registration, not
-                # two (nor three: the case ends with its number, its mark goes with it).
                 ctx.end_step(app_id, "form_and_eds")
                 ctx.cases.release(app_id)
         except (AlreadyRegisteredError, RegisteredByColleagueError) as exc:
@@ -251,9 +261,18 @@ class Registration:
         """
         # Only its own kinds: the portal's results (``desk.portal_decision``) are the inbox
         # round's, and must not crowd the attachments out of the batch.
-        outcomes = await outbox_rounds.send_round(
-            self._ctx, ("attachment", "annulment"), self._send, False
-        )
+        try:
+            outcomes = await outbox_rounds.send_round(
+                self._ctx, ("attachment", "annulment"), self._send, False
+            )
+        except sqlite3.OperationalError as exc:
+            if not refused_write(exc):
+                raise
+            # The journal cannot note what went (its disk full or read-only): each item stays
+            # claimed and goes again, under the same idempotency key, once its lease ends. The
+            # register keeps one of each; nobody has to press anything.
+            log.warning("outbox round stopped, the database refused a write: %s", exc)
+            return 0
         return sum(outcomes)
 
     async def _send(self, item: OutboxItem) -> bool:
