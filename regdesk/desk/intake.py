@@ -146,8 +146,6 @@ class Intake:
             findings += tuple(await asyncio.to_thread(same_person.findings, ctx, iin))
             age = age_of(ctx, iin, person)
         await asyncio.to_thread(self._audit_view, iin, person is not None, actor)
-        # The card is shown now: the colleagues' desks see that this person is open here.
-        await asyncio.to_thread(ctx.cases.hold, iin)
         return Lookup(iin, person, attachment, findings, mapped, age, started, ended)
 
     def _audit_view(self, iin: str, found: bool, actor: Actor) -> None:
@@ -163,6 +161,9 @@ class Intake:
             )
             if found:
                 audit.append(ctx.db, actor_iin=actor.iin, action="person_view", object=f"iin:{iin}")
+            # The card is shown now: the colleagues' desks see that this person is open here
+            # (in the same transaction: one wait for the write lock per look-up).
+            ctx.cases.hold(iin)
 
     def open_draft(self, lookup: Lookup) -> Lookup:
         """The receptionist goes on with this applicant (the form, or a refusal): the draft
@@ -178,6 +179,7 @@ class Intake:
         started = lookup.started or ctx.now()
         ended = lookup.ended or started
         iin = lookup.iin
+        # One transaction: the draft, its step events and this desk's mark (one lock wait).
         with saving("draft", ctx.paths.database.parent), ctx.locked(), transaction(ctx.db):
             app_id = journal.drafts.create_draft(
                 applicant_iin=iin,
@@ -193,7 +195,7 @@ class Intake:
             step = "registry_request"
             journal.events.record_step(app_id, step, "step_start", actor.iin, actor.role, started)
             journal.events.record_step(app_id, step, "step_end", actor.iin, actor.role, ended)
-        ctx.cases.hold(iin, app_id)  # the colleagues read "filling in a form" now
+            ctx.cases.hold(iin, app_id)  # the colleagues read "filling in a form" now
         return dataclasses.replace(lookup, application_id=app_id)
 
     def begin_step(self, app_id: int, step: str) -> None:
