@@ -6,8 +6,23 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 
 LIMIT = 60.0
+
+
+def wait_until(
+    condition: Callable[[], bool], failure: str | Callable[[], str], limit: float = LIMIT
+) -> None:
+    """Ask ``condition`` until it holds, failing with ``failure`` after ``limit`` seconds: for
+    what another process does (a screen, a process gone), which gives no event to wait on."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(failure if isinstance(failure, str) else failure())
+        time.sleep(0.2)
+
+
 """Seconds to wait for a screen: a cold start on a loaded machine."""
 
 
@@ -42,14 +57,16 @@ class Terminal:
         self.tmux("send-keys", "-t", self.session, name)
 
     def wait_for(self, text: str, limit: float = LIMIT) -> str:
-        deadline = time.monotonic() + limit
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{screen}")
-            time.sleep(0.2)
+        shown: list[str] = []
+
+        def there() -> bool:
+            shown[:] = [self.screen()]
+            return text in shown[0]
+
+        wait_until(
+            there, lambda: f"{text!r} did not appear; the terminal shows:\n{shown[0]}", limit
+        )
+        return shown[0]
 
     def close(self) -> None:
         """Kill this test's tmux server (and so what runs in it)."""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from staff_cli import ADMIN, PASSWORD, init_with_admin
-from tmux_terminal import LIMIT, Terminal
+from tmux_terminal import LIMIT, Terminal, wait_until
 
 from regdesk.i18n import t
 from regdesk.store import audit
@@ -131,11 +131,7 @@ def _desks(config: Path) -> dict[int, dict[str, str]]:
 
 
 def _wait(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + LIMIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {LIMIT:.0f} s")
-        time.sleep(0.2)
+    wait_until(condition, f"{what} did not happen within {LIMIT:.0f} s")
 
 
 @pytest.fixture

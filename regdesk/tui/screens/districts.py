@@ -10,7 +10,7 @@ what was typed stays there to be corrected.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from textual import on
@@ -38,14 +38,13 @@ class DistrictActions:
     """What the list and one opened district both do to a district: edit it (F4), change its
     doctor (F5) or nurse (F6); the screen says the outcome and reloads."""
 
-    def district_row(self) -> Any | None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # each screen that takes these actions has them
 
-    def reload(self) -> None:
-        raise NotImplementedError
+        def district_row(self) -> Any | None: ...
 
-    def say(self, text: str, error: bool = False) -> None:
-        raise NotImplementedError
+        def reload(self) -> None: ...
+
+        def say(self, text: str, error: bool = False) -> None: ...
 
     def _screen(self) -> DeskScreen[None]:
         assert isinstance(self, DeskScreen)
