@@ -8,7 +8,6 @@ import re
 from io import BytesIO
 
 import pytest
-from conftest import make_refusal, make_talon
 from pypdf import PdfReader
 
 from regdesk.i18n import t
@@ -26,7 +25,7 @@ from regdesk.printing.escpos import (
 from regdesk.printing.layout import format_date
 from regdesk.printing.pdf import render_pdf
 from regdesk.printing.qr import payload_for
-from regdesk.printing.samples import make_annulment
+from regdesk.printing.samples import make_annulment, make_refusal, make_talon
 from regdesk.printing.text import render_lines, render_text
 
 MARK = "СЫНАҚ / ПРОБА / TEST"

@@ -7,7 +7,6 @@ from io import BytesIO
 
 import pytest
 import segno
-from conftest import KAZAKH_LETTERS, make_refusal, make_talon
 from pypdf import PdfReader
 
 from regdesk.i18n import t
@@ -15,6 +14,7 @@ from regdesk.printing.documents import Document, RefusalData, TalonData, refusal
 from regdesk.printing.layout import format_date
 from regdesk.printing.pdf import render_pdf
 from regdesk.printing.qr import payload_for
+from regdesk.printing.samples import KAZAKH_LETTERS, make_refusal, make_talon
 
 MM = 72 / 25.4
 

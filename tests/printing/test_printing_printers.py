@@ -15,12 +15,12 @@ from random import randrange
 from typing import TypeVar
 
 import pytest
-from conftest import make_refusal, make_talon
 from pypdf import PdfReader
 
 from regdesk.config import Printer
 from regdesk.printing.escpos import render_escpos
 from regdesk.printing.printers import CupsPrinter, job_title, print_document
+from regdesk.printing.samples import make_refusal, make_talon
 
 
 def test_folder_printer_writes_the_file_and_numbers_duplicates(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 import segno
-from conftest import make_refusal, make_talon
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from regdesk.printing.qr import (
     payload_for,
     verify_payload,
 )
+from regdesk.printing.samples import make_refusal, make_talon
 
 
 def test_payload_round_trips_and_verifies() -> None:

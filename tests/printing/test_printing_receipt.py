@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import KAZAKH_LETTERS, make_refusal, make_talon
 from PIL import Image
 
 from regdesk.printing.documents import Document
@@ -17,6 +16,7 @@ from regdesk.printing.escpos import (
     render_escpos,
 )
 from regdesk.printing.qr import payload_for
+from regdesk.printing.samples import KAZAKH_LETTERS, make_refusal, make_talon
 from regdesk.printing.text import render_lines, render_text
 
 DOCS = [make_talon(), make_refusal(), make_talon(duplicate=True)]
