@@ -21,7 +21,7 @@ from regdesk.core.application import ANNULLABLE, State
 from regdesk.core.json_types import JsonValue
 from regdesk.core.roles import Permission
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, saving
 from regdesk.desk.issuance import Issued, print_recorded
 from regdesk.desk.registration import KeyCheck, require_signer, sign_document
 from regdesk.desk.training import paper_mark
@@ -111,7 +111,9 @@ class Corrections:
         # The annulment row keeps its own time; the signing time in the row is not read.
         signature = sign_document(check, self.document_for_signing(app_id, reason_code, note), now)
         journal = ctx.journal
-        with ctx.locked(), transaction(ctx.db):
+        # A write the disk refuses rolls it all back and is said in words (``saving``).
+        folder = ctx.paths.database.parent
+        with saving("annul", folder, number=record.number or ""), ctx.locked(), transaction(ctx.db):
             number = journal.corrections.annul(
                 app_id,
                 reason_code=reason_code,
@@ -213,7 +215,7 @@ class Corrections:
         record = ctx.record(app_id)
         if record.state not in SURVEY_STATES:
             raise StateRefused("desk.survey.not_now", record)
-        with ctx.locked():
+        with saving("survey", ctx.paths.database.parent), ctx.locked():
             ctx.journal.corrections.record_survey_later(
                 app_id, q1, q2, actor_iin=actor.iin, role=actor.role, now=ctx.now()
             )

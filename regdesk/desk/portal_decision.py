@@ -50,7 +50,7 @@ from regdesk.core.refusals import reason as refusal_reason
 from regdesk.desk import outbox_rounds
 from regdesk.desk.context import DeskContext
 from regdesk.desk.corrections import StateRefused
-from regdesk.desk.errors import DeskError, DistrictMissing, RulesBlock
+from regdesk.desk.errors import DeskError, DistrictMissing, RulesBlock, saving
 from regdesk.desk.form import ApplicationForm
 from regdesk.desk.issuance import Issuance
 from regdesk.desk.outbox_rounds import (
@@ -201,7 +201,9 @@ class PortalDecision:
 
     def begin_step(self, app_id: int) -> None:
         """Note that the EDS dialog of action 6 opened (the 60-second norm counts from here)."""
-        self._ctx.begin_step(app_id, "portal_register")
+        ctx = self._ctx
+        with saving("portal_register", ctx.paths.database.parent):
+            ctx.begin_step(app_id, "portal_register")
 
     # -- action 6: registration and the electronic talon ----------------------------------------
 
@@ -239,11 +241,16 @@ class PortalDecision:
         require_signer(ctx, check, actor.iin)
         record = self._with_facts(self._received(app_id), facts)
         basis, district = self._ready(record, district)
-        ctx.begin_step(app_id, "portal_register")
+        folder = ctx.paths.database.parent
+        with saving("portal_register", folder):
+            ctx.begin_step(app_id, "portal_register")
         now = ctx.now()
         signature = sign_document(check, self.document_for_signing(record, basis, district), now)
         journal, clinic_bin = ctx.journal, ctx.config.clinic.bin
-        with ctx.locked(), transaction(ctx.db):
+        # A write the disk refuses rolls all of it back and is said in words (``saving``); the
+        # step's end is in the transaction, so a disk filling just after cannot make a decision
+        # that went through look as if it failed.
+        with saving("portal_register", folder), ctx.locked(), transaction(ctx.db):
             if facts is not None:
                 journal.drafts.update(app_id, now, registry_data=record.registry_data)
             # The number, and the attachment queued for the register, as at the desk.
@@ -267,7 +274,7 @@ class PortalDecision:
                 },
                 now,
             )
-        ctx.end_step(app_id, "portal_register")
+            ctx.end_step(app_id, "portal_register")
         return number
 
     def document_for_signing(
@@ -366,7 +373,11 @@ class PortalDecision:
         # The portal shows the applicant the text as the paper notice prints it: kk, then ru.
         text = "\n".join(p for p in (reason.kk, reason.ru, note) if p)
         now = ctx.now()
-        with ctx.locked(), transaction(ctx.db):
+        with (
+            saving("portal_refuse", ctx.paths.database.parent),
+            ctx.locked(),
+            transaction(ctx.db),
+        ):
             ctx.journal.registration.transition(
                 app_id,
                 State.REFUSED,
@@ -388,8 +399,9 @@ class PortalDecision:
                 },
                 now,
             )
-        # Action 7's norm is one working day from the application's arrival.
-        ctx.end_step(app_id, "portal_refusal", started=record.received_at or record.created_at)
+            # Action 7's norm is one working day from the application's arrival.
+            arrived = record.received_at or record.created_at
+            ctx.end_step(app_id, "portal_refusal", started=arrived)
 
     # -- the result back to the portal ----------------------------------------------------------
 

@@ -186,8 +186,15 @@ class Registration:
             employee_iin=actor.iin if ctx.config.signing.signer_must_be_employee else None,
             now=ctx.now(),
         )
-        with ctx.locked():
-            ctx.staff.set_key_store_path(actor.iin, str(path), ctx.now())
+        try:
+            with ctx.locked():
+                ctx.staff.set_key_store_path(actor.iin, str(path), ctx.now())
+        except sqlite3.OperationalError as exc:
+            if not refused_write(exc):
+                raise
+            # Remembering where the key store is only saves typing next time: a full or
+            # read-only disk must not stop the signing the employee came for (which says it).
+            log.warning("key store path not remembered: %s", exc)
         return KeyCheck(key_store, key_store.info, tuple(problems))
 
     def document_for_signing(self, app_id: int) -> dict[str, JsonValue]:

@@ -6,11 +6,13 @@ simulator on a loopback port, signing uses the demo key stores, prints land in t
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from desk_support import PINNED_AT
+from disk_support import move_data_onto
 
 from regdesk import demo
 from regdesk.core.clock import PinnedClock
@@ -63,3 +65,31 @@ def key(ws: demo.DemoWorkspace, desk: Desk, receptionist: tuple[str, ...]) -> Ke
     check = desk.registration.open_key(ws.key_paths[receptionist[1]], demo.KEY_PASSWORD)
     assert check.can_sign
     return check
+
+
+# -- the data folder on a file system of its own (disk_support.py) ---------------------------
+
+
+@pytest.fixture
+def small_disk(ws: demo.DemoWorkspace) -> Iterator[Path]:
+    """The data folder on a 16 MiB tmpfs (skipped where this machine does not let a test mount
+    one: it needs root or CAP_SYS_ADMIN)."""
+    yield from move_data_onto(ws, ["-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs"])
+
+
+@pytest.fixture
+def ext4_image(tmp_path: Path) -> Path:
+    image = tmp_path / "data.img"
+    with image.open("wb") as out:
+        out.truncate(64 * 1024 * 1024)
+    made = subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot make an ext4 image here: {made.stderr.strip()}")
+    return image
+
+
+@pytest.fixture
+def breakable_disk(ws: demo.DemoWorkspace, ext4_image: Path) -> Iterator[Path]:
+    """The data folder on an ext4 image mounted with ``errors=remount-ro`` (skipped where no
+    loop device can be mounted)."""
+    yield from move_data_onto(ws, ["-o", "loop,errors=remount-ro", str(ext4_image)])

@@ -4,7 +4,6 @@ once the vault holds it; a full database disk is said as what was and was not ke
 from __future__ import annotations
 
 import dataclasses
-import errno
 import hashlib
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from desk_support import READY_FORM, assert_explained, draft, signed_in
+from disk_filler import fill_disk
 
 from regdesk import demo
 from regdesk.config import Config, Scans
@@ -131,20 +131,6 @@ def small_disks(ws: demo.DemoWorkspace) -> Iterator[Path]:
             subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def fill(folder: Path) -> Path:
-    """Fill the file system of ``folder`` until it refuses another byte; the filler file."""
-    filler = folder / "filler"
-    # Unbuffered: a write cut short by the full disk leaves nothing behind for close() to flush
-    # (that flush failed in its turn whenever the disk filled part-way through a write).
-    with filler.open("wb", buffering=0) as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    return filler
-
-
 async def test_a_full_database_disk_says_what_was_and_was_not_saved(
     ws: demo.DemoWorkspace,
     clock: PinnedClock,
@@ -157,7 +143,7 @@ async def test_a_full_database_disk_says_what_was_and_was_not_saved(
         before = vault_files(desk)
         # The write-ahead log is emptied, so the next commit needs new space on the disk.
         desk.context.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        filler = fill(small_disks)
+        filler = fill_disk(small_disks)
         with pytest.raises(AttachNotRecorded) as refused:
             desk.form.attach(app_id, original, "identity")
         assert_explained(refused.value)

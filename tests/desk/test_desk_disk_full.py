@@ -12,101 +12,19 @@ keeps its items and sends them by itself at its next round.
 from __future__ import annotations
 
 import dataclasses
-import errno
-import os
-import shutil
 import sqlite3
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from desk_support import READY_FORM, assert_explained, draft, journal_counts, signed_in
+from desk_support import READY_FORM, draft, signed_in
+from disk_support import fill, refused, remount, snapshot, turn_read_only
 
 from regdesk import demo
-from regdesk.config import Config
 from regdesk.core.clock import PinnedClock
-from regdesk.desk import Desk, NotSaved
-from regdesk.store import audit
-from regdesk.store.db import open_db
+from regdesk.desk import NotSaved
 from regdesk.store.paths import DataPaths
 
 TYPED = {**READY_FORM, "phone": "+7 701 123 45 67"}
-
-
-def mount(args: list[str], where: Path) -> None:
-    done = subprocess.run(["mount", *args, str(where)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a file system here: {done.stderr.strip()}")
-
-
-def move_data_onto(ws: demo.DemoWorkspace, args: list[str]) -> Iterator[Path]:
-    """The clinic's data folder (database, vault, key) moved onto a file system of its own."""
-    data = ws.config.data_path()
-    aside = data.parent / "data-aside"
-    data.rename(aside)
-    data.mkdir()
-    mount(args, data)
-    try:
-        for item in aside.iterdir():
-            if item.is_dir():
-                shutil.copytree(item, data / item.name)
-            else:
-                shutil.copy2(item, data / item.name)
-        yield data
-    finally:
-        subprocess.run(["umount", "-l", str(data)], check=False)
-
-
-@pytest.fixture
-def small_disk(ws: demo.DemoWorkspace) -> Iterator[Path]:
-    """The data folder on a 16 MiB tmpfs (skipped where this machine does not let a test mount
-    one: it needs root or CAP_SYS_ADMIN)."""
-    yield from move_data_onto(ws, ["-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs"])
-
-
-def fill(desk: Desk, folder: Path) -> Path:
-    """Fill the disk of ``folder`` to the last byte; the filler file. The write-ahead log is
-    emptied first, so that the next commit needs new space (a failed transaction leaves its
-    frames in the log, where a later one could fit)."""
-    desk.context.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    filler = folder / "filler"
-    with filler.open("ab", buffering=0) as out:
-        try:
-            while True:
-                out.write(b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    return filler
-
-
-@dataclasses.dataclass(frozen=True)
-class Snapshot:
-    rows: dict[str, int]
-    audit: int
-    vault: frozenset[str]
-
-
-def snapshot(ws: demo.DemoWorkspace) -> Snapshot:
-    """What the data folder holds, read as another terminal would; the database whole and the
-    audit chain verifying."""
-    paths = DataPaths.for_config(ws.config)
-    db = open_db(paths.database)
-    try:
-        assert db.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        report = audit.verify(db)
-        assert report.ok, report
-    finally:
-        db.conn.close()
-    folder = paths.vault_dir
-    vault = frozenset(p.name for p in folder.iterdir()) if folder.exists() else frozenset()
-    return Snapshot(journal_counts(ws), report.count, vault)
-
-
-def refused(step: object) -> NotSaved:
-    assert isinstance(step, NotSaved)
-    assert_explained(step)
-    return step
 
 
 async def test_a_full_data_disk_half_writes_nothing_and_every_step_works_again(
@@ -205,52 +123,6 @@ async def test_a_print_that_fails_on_the_full_disk_says_both(
         assert snapshot(ws) == before
         assert not desk.issuance.issue(app_id).failed
         assert desk.form.get(app_id).state == "issued"
-
-
-# -- a disk that turns read-only ------------------------------------------------------------------
-
-
-@pytest.fixture
-def ext4_image(tmp_path: Path) -> Path:
-    image = tmp_path / "data.img"
-    with image.open("wb") as out:
-        out.truncate(64 * 1024 * 1024)
-    made = subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot make an ext4 image here: {made.stderr.strip()}")
-    return image
-
-
-@pytest.fixture
-def breakable_disk(ws: demo.DemoWorkspace, ext4_image: Path) -> Iterator[Path]:
-    """The data folder on an ext4 image mounted with ``errors=remount-ro`` (skipped where no
-    loop device can be mounted)."""
-    yield from move_data_onto(ws, ["-o", "loop,errors=remount-ro", str(ext4_image)])
-
-
-def turn_read_only(folder: Path) -> None:
-    """An error of the file system, as a failing disk causes: ext4 turns it read-only."""
-    source = subprocess.run(
-        ["findmnt", "-n", "-o", "SOURCE", str(folder)], capture_output=True, text=True
-    ).stdout.strip()
-    trigger = Path("/sys/fs/ext4") / Path(source).name / "trigger_fs_error"
-    if not trigger.exists():
-        pytest.skip(f"this kernel's ext4 has no {trigger}")
-    # What was committed before has reached the disk, as it does within seconds; a failure
-    # within those seconds loses it like a power cut (``[storage] durability``, README).
-    os.sync()
-    trigger.write_text("regdesk test: the data disk fails\n")
-    with pytest.raises(OSError) as refused:
-        (folder / "probe").write_bytes(b"x")
-    assert refused.value.errno == errno.EROFS
-
-
-def remount(config: Config, image: Path) -> None:
-    """What the administrator does: unmount, check the file system, mount it again."""
-    data = config.data_path()
-    subprocess.run(["umount", str(data)], check=True)
-    subprocess.run(["e2fsck", "-fy", str(image)], capture_output=True, check=False)
-    subprocess.run(["mount", "-o", "loop,errors=remount-ro", str(image), str(data)], check=True)
 
 
 async def test_a_data_disk_turning_read_only_is_said_and_the_draft_waits(

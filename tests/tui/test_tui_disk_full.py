@@ -3,13 +3,9 @@ typed stays in the form, and F10 saves it once there is room again (issue 14).""
 
 from __future__ import annotations
 
-import errno
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from disk_filler import fill_disk
 from textual.widgets import Input
 from tui_support import (
     choose_district,
@@ -25,27 +21,6 @@ from tui_support import (
 
 from regdesk import demo
 from regdesk.i18n import t
-
-
-@pytest.fixture
-def small_disk(workspace: demo.DemoWorkspace) -> Iterator[Path]:
-    """The data folder on a 16 MiB tmpfs of its own (skipped where mounting is not allowed)."""
-    data = workspace.config.data_path()
-    aside = data.parent / "data-aside"
-    data.rename(aside)
-    data.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(data)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
-    try:
-        shutil.copytree(aside, data, dirs_exist_ok=True)
-        yield data
-    finally:
-        subprocess.run(["umount", "-l", str(data)], check=False)
 
 
 async def test_a_full_disk_keeps_the_typing_on_screen_and_f10_saves_it_later(
@@ -67,13 +42,7 @@ async def test_a_full_disk_keeps_the_typing_on_screen_and_f10_saves_it_later(
 
         with desk.context.locked():
             desk.context.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        filler = small_disk / "filler"
-        with filler.open("wb", buffering=0) as out:
-            try:
-                while True:
-                    out.write(b"\0" * 4096)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
+        filler = fill_disk(small_disk)
 
         phone = form.query_one("#phone", Input)
         phone.focus()
