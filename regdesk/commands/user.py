@@ -1,5 +1,7 @@
 """``regdesk user add|list|passwd|reset|lock|unlock|role|deactivate``: staff accounts from the
 command line, for scripts; the desk's staff administration does the same on screen.
+``regdesk user terminals`` and ``unlock-terminal TERMINAL``: the terminals whose sign-ins wait,
+and lifting one's delay.
 
 Each run signs in first (``commands/signed_in.py``: ``--as IIN`` and the password without echo,
 or ``--password-stdin``) and then calls the same use cases as the desk (``desk/staff_admin.py``),
@@ -59,6 +61,9 @@ def register(sub: Any, ctx: Context) -> None:
     role = action("role", "staff.cli.role_help")
     role.add_argument("role", choices=ROLES, metavar="ROLE", help=t("staff.cli.opt_role"))
     action("deactivate", "admin.cli.deactivate_help")
+    action("terminals", "ops_gaps.cli.terminals_help", iin=False)
+    lift = action("unlock-terminal", "ops_gaps.cli.unlock_terminal_help", iin=False)
+    lift.add_argument("terminal", metavar="TERMINAL", help=t("ops_gaps.cli.opt_terminal"))
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
@@ -77,6 +82,13 @@ def _dispatch(ns: argparse.Namespace, ctx: Context, desk: DeskContext) -> int:
     command: str = ns.user_command
     if command == "list":
         return _list(ctx, admin)
+    if command == "terminals":
+        return _terminals(ctx, admin)
+    if command == "unlock-terminal":
+        forgotten = admin.lift_terminal(ns.terminal)
+        done = "ops_gaps.cli.terminal_unlocked" if forgotten else "ops_gaps.cli.terminal_clear"
+        ctx.say(done, terminal=ns.terminal.strip(), failures=forgotten)
+        return EXIT_OK
     iin = canonical_iin(ns.iin)
     employee = desk.employee
     assert employee is not None
@@ -136,6 +148,19 @@ def _list(ctx: Context, admin: Any) -> int:
     for cells in rows:
         line = "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False))
         print(f"{line}  {cells[-1]}", file=ctx.out)
+    return EXIT_OK
+
+
+def _terminals(ctx: Context, admin: Any) -> int:
+    """The terminals whose sign-ins wait now: name, failures, the wait's end (clinic time)."""
+    rows = admin.waiting_terminals()
+    if not rows:
+        ctx.say("ops_gaps.terminals_none")
+        return EXIT_OK
+    for row in rows:
+        name = row.terminal if row.terminal is not None else ctx.t("ops_gaps.terminal_unnamed")
+        until = row.until.strftime("%d.%m.%Y %H:%M:%S")
+        ctx.say("ops_gaps.cli.terminal_row", terminal=name, failures=row.failures, until=until)
     return EXIT_OK
 
 

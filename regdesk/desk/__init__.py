@@ -91,6 +91,7 @@ from regdesk.desk.staff_admin import (
     AdminChange,
     StaffAdmin,
     StaffRow,
+    TerminalRow,
     describe_action,
     describe_changes,
 )
@@ -159,6 +160,7 @@ __all__ = [
     "Session",
     "StaffAdmin",
     "StaffRow",
+    "TerminalRow",
     "Upkeep",
     "Urgency",
     "deliver_pending",

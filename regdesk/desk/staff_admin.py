@@ -26,6 +26,7 @@ from regdesk.core.roles import Permission, Role
 from regdesk.desk.context import Actor, DeskContext
 from regdesk.desk.errors import DeskError
 from regdesk.store import audit
+from regdesk.store.db import transaction
 from regdesk.store.staff import StaffAccount, StaffNotFoundError, canonical_iin, one_time_password
 
 ADMIN_JOURNAL_ACTIONS = ("admin.", "staff.", "access_denied")
@@ -56,6 +57,18 @@ class StaffRow:
     must_change_password: bool
     is_self: bool
     """The admin looking at the list."""
+
+
+@dataclass(frozen=True)
+class TerminalRow:
+    """A terminal whose sign-ins wait now (``store.terminal_waits``); the end in clinic time."""
+
+    terminal: str | None
+    """Its name (``ssh:10.0.0.5``, ``web:…``, a host and user), None when no audit record names
+    it."""
+    key: str
+    failures: int
+    until: datetime
 
 
 @dataclass(frozen=True)
@@ -243,6 +256,39 @@ class StaffAdmin:
         with self._ctx.locked():
             self._ctx.staff.deactivate(target, self._ctx.clock.utc(), actor=actor.iin)
 
+    # -- terminals waiting out a sign-in delay -----------------------------------------------------
+
+    def waiting_terminals(self) -> list[TerminalRow]:
+        """The terminals whose sign-ins wait now, the longest wait first, with when it ends."""
+        from regdesk.store.terminal_waits import waiting_terminals
+
+        self._admin("terminal_list")
+        ctx = self._ctx
+        with ctx.locked():
+            waits = waiting_terminals(ctx.db, ctx.staff.throttle, ctx.clock.utc())
+        local = ctx.clock.local
+        return [TerminalRow(w.terminal, w.key, w.failures, local(w.until)) for w in waits]
+
+    def lift_terminal(self, terminal: str | None = None, *, key: str | None = None) -> int:
+        """Lift a terminal's sign-in delay (by its name, or by the key a nameless one is listed
+        with): its failures forgotten, audited with the terminal and how many. How many failures
+        were still counted (0: nothing was counted there)."""
+        from regdesk.store.terminal_waits import lift_terminal
+
+        actor = self._admin("terminal_unlock")
+        if key is None and not (terminal or "").strip():
+            raise DeskError("ops_gaps.terminal_needed")
+        ctx = self._ctx
+        with ctx.locked(), transaction(ctx.db):
+            return lift_terminal(
+                ctx.db,
+                ctx.staff.throttle,
+                ctx.clock.utc(),
+                actor=actor.iin,
+                terminal=terminal.strip() if terminal is not None else None,
+                key=key,
+            )
+
     # -- the journal of administrative changes --------------------------------------------------
 
     def journal(self, limit: int = 500) -> list[AdminChange]:
@@ -358,6 +404,7 @@ __all__ = [
     "Change",
     "StaffAdmin",
     "StaffRow",
+    "TerminalRow",
     "describe_action",
     "describe_changes",
     "write_journal_csv",

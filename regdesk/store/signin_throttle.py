@@ -211,6 +211,19 @@ class SignInThrottle:
             return None
         return state.blocked_until
 
+    def waiting(self, kind: str, now: datetime) -> dict[str, KeyState]:
+        """The keys of ``kind`` (``terminal``, ``account``) whose delay runs at ``now``."""
+        rows = self.db.execute(
+            "SELECT key FROM signin_throttle WHERE key LIKE ? AND blocked_until IS NOT NULL",
+            [f"{kind}:%"],
+        ).fetchall()
+        found = {str(key): self.state(str(key), now) for (key,) in rows}
+        return {
+            key: state
+            for key, state in found.items()
+            if state is not None and state.blocked_until is not None and now < state.blocked_until
+        }
+
     # writing
 
     def fail(self, key: str, schedule: Schedule, now: datetime) -> KeyState:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         Report,
         ScanFile,
         StaffRow,
+        TerminalRow,
     )
 
 ApplicationRecord = Any
@@ -490,6 +491,17 @@ def reset_password(desk: Desk, iin: str) -> str:
 
 def deactivate_employee(desk: Desk, iin: str) -> None:
     desk.staff_admin.deactivate(iin)
+
+
+def waiting_terminals(desk: Desk) -> list[TerminalRow]:
+    return desk.staff_admin.waiting_terminals()
+
+
+def lift_terminal(desk: Desk, terminal: str | None, key: str) -> int:
+    """Lift a terminal's sign-in delay: by its name, or by its key when no record names it."""
+    if terminal is not None:
+        return desk.staff_admin.lift_terminal(terminal)
+    return desk.staff_admin.lift_terminal(key=key)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class StaffScreen(DeskScreen[None]):
         Binding("enter", "actions", "Actions", id="staff_actions"),
         Binding("f4", "add", "Add", id="staff_add"),
         Binding("f9", "journal", "Journal", id="admin_journal"),
+        Binding("f3", "terminals", "Terminals", id="staff_terminals"),
         # Shortcuts for the actions dialog's entries: F1 lists them, the footer has no room.
         Binding("f5", "role", "Role", id="staff_role", show=False),
         Binding("f6", "lock", "Lock", id="staff_lock", show=False),
@@ -271,6 +272,11 @@ class StaffScreen(DeskScreen[None]):
 
     def action_journal(self) -> None:
         self.app.push_screen(AdminJournalScreen())
+
+    def action_terminals(self) -> None:
+        from regdesk.tui.screens.terminals import TerminalsScreen
+
+        self.app.push_screen(TerminalsScreen())
 
     def action_back(self) -> None:
         self.app.pop_screen()
