@@ -37,14 +37,23 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from regdesk.core.application import Role
 from regdesk.store import schema
 from regdesk.store.audit import GENESIS, canonical_json, record_hash
-from regdesk.store.backup import make_backup, make_checked_backup, verify_backup
+from regdesk.store.backup import (
+    Manifest,
+    Verification,
+    make_backup,
+    make_checked_backup,
+    verify_backup,
+)
 from regdesk.store.db import open_db
 from regdesk.store.journal import Journal
 from regdesk.store.paths import DataPaths
@@ -53,6 +62,8 @@ from regdesk.store.vault import NONCE_BYTES, StoredFile, Vault, check_scan
 ROWS = int(os.environ.get("REGDESK_BENCH_ROWS", "1000000"))
 SCAN_MB = int(os.environ.get("REGDESK_BENCH_SCAN_MB", "2048"))
 VERIFY = os.environ.get("REGDESK_BENCH_VERIFY") == "1"
+_T = TypeVar("_T")
+ROUNDS = int(os.environ.get("REGDESK_BENCH_ROUNDS", "2"))
 SCAN_BYTES = 2 * 1024 * 1024
 CLERK = "880101300123"
 NOW = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
@@ -89,10 +100,32 @@ def _seal(vault: Vault, scan: bytes) -> StoredFile:
     return StoredFile(name, digest, len(scan), "application/pdf")
 
 
+def _upgrade_older(folder: Path) -> None:
+    """A kept folder of an older schema (``backup-schemaN-…``, complete) upgraded in place and
+    renamed to ``folder``, as ``regdesk upgrade`` migrates a clinic's database: building a new
+    one takes long, and the migrations are what a clinic's journal goes through too."""
+    if os.environ.get("REGDESK_BENCH_FRESH") == "1" or folder.exists():
+        return
+    rest = folder.name.removeprefix(f"backup-schema{schema.SCHEMA_VERSION}")
+    older = []
+    for candidate in folder.parent.glob(f"backup-schema*{rest}"):
+        version = candidate.name.removeprefix("backup-schema").removesuffix(rest)
+        old = version.isdigit() and int(version) < schema.SCHEMA_VERSION
+        if old and (candidate / "complete").exists():
+            older.append((int(version), candidate))
+    if not older:
+        return
+    found, candidate = max(older)
+    print(f"upgrading the kept data folder of schema {found} (once) ...", flush=True)
+    open_db(DataPaths(candidate).database, upgrade=True).conn.close()
+    candidate.rename(folder)
+
+
 def build(folder: Path) -> DataPaths:
     """The benchmark's data folder (made once, then kept)."""
     from bench.journal import cache_path, generate
 
+    _upgrade_older(folder)
     paths = DataPaths(folder)
     if paths.database.exists() and (folder / "complete").exists():
         return paths
@@ -192,6 +225,62 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def _load() -> str:
+    """``uptime``'s load averages (1, 5, 15 minutes)."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _warm(folder: Path) -> None:
+    """Every file of ``folder`` read once, so that each phase starts with it in the page cache."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                while fh.read(16 * 1024 * 1024):
+                    pass
+
+
+def _settle(*leftovers: Path) -> None:
+    """The previous phase's output removed and the disk's write-back done, so that no phase
+    pays for another's dirty pages."""
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    os.sync()
+
+
+@dataclass
+class _Phase:
+    name: str
+    kind: str
+    begin: float
+    end: float
+    load_before: str
+    load_after: str
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.begin
+
+
+def _walk_alone(database: Path) -> None:
+    """The audit chain's walk alone on the live journal (read-only), in one process as before
+    and split over worker processes as ``audit.verify`` walks a long log now, in turn."""
+    from regdesk.store import audit_walk
+    from regdesk.store.backup import open_read_only
+
+    sealing = audit_walk.Sealing(None, 0)
+    with open_read_only(database) as conn:
+        for label, workers in (("in one process (before)", 1), ("split (now)", None)) * 2:
+            load = _load()
+            start = time.perf_counter()
+            walked = audit_walk.walk(conn, sealing, None, workers=workers)
+            took = time.perf_counter() - start
+            assert isinstance(walked, audit_walk.Walked), walked
+            print(
+                f"audit chain walk alone, {label}: {walked.count:,} records in {took:.1f} s"
+                f" ({walked.walkers} processes; load {load})"
+            )
+
+
 def main() -> None:
     t0 = time.perf_counter()
     paths = build(_folder())
@@ -199,83 +288,113 @@ def main() -> None:
     db_mb = paths.database.stat().st_size / 1e6
     scans_mb = _size(paths.vault_dir) / 1e6
     print(f"size: {ROWS:,} applications, database {db_mb:.0f} MB, scans {scans_mb:.0f} MB")
+    print(f"cores: {os.cpu_count()}; load (1/5/15 min) at the start: {_load()}", flush=True)
 
     work = Path(tempfile.mkdtemp(prefix="regdesk-bench-backup-", dir=paths.root.parent))
     ctx = mp.get_context("spawn")
     ready, stop, out = ctx.Event(), ctx.Event(), ctx.Queue()
     writer = ctx.Process(target=_register, args=(str(paths.database), ready, stop, out))
     writer.start()
+    phases: list[_Phase] = []
+
+    def phase(name: str, kind: str, run: Callable[[], _T]) -> _T:
+        load = _load()
+        start = time.monotonic()
+        result = run()
+        os.sync()
+        phases.append(_Phase(name, kind, start, time.monotonic(), load, _load()))
+        done = phases[-1]
+        print(f"  {name}: {done.seconds:.1f} s (load {done.load_before} -> {done.load_after})")
+        return result
+
+    def copy(target: Path) -> None:
+        subprocess.run(["cp", "-a", str(paths.root), str(target)], check=True)
+
+    def checked(target: Path) -> Verification:
+        logging.getLogger().setLevel(logging.INFO)
+        try:
+            return make_checked_backup(
+                paths, target, made_at=NOW, program_version="bench", include_key=True
+            )
+        finally:
+            logging.getLogger().setLevel(logging.WARNING)
+
+    reports: list[Verification] = []
     try:
         ready.wait(60)
-        phases: dict[str, tuple[float, float]] = {}
-        start = time.monotonic()
-        time.sleep(5)  # the writer alone, for its own baseline (a duration is what is measured)
-        phases["alone"] = (start, time.monotonic())
-
-        start = time.monotonic()
-        subprocess.run(["cp", "-a", str(paths.root), str(work / "copy")], check=True)
-        os.sync()
-        phases["copy"] = (start, time.monotonic())
-
-        start = time.monotonic()
-        manifest = make_backup(
-            paths, work / "backup", made_at=NOW, program_version="bench", include_key=True
+        phase("alone", "alone", lambda: time.sleep(5))  # the writer's own baseline
+        _warm(paths.root)
+        print(
+            f"phases in turn, each with the data folder in the page cache (warm) and the previous"
+            f" phase's output removed and synced; {ROUNDS} rounds:",
+            flush=True,
         )
-        os.sync()
-        phases["backup"] = (start, time.monotonic())
-
-        logging.basicConfig(level=logging.INFO, format="  %(message)s")
-        start = time.monotonic()
-        checked = make_checked_backup(
-            paths, work / "checked", made_at=NOW, program_version="bench", include_key=True
+        logging.basicConfig(level=logging.WARNING, format="    %(message)s")
+        for n in range(1, ROUNDS + 1):
+            _settle()
+            target = work / f"copy-{n}"
+            phase(f"copy {n}", "copy", partial(copy, target))
+            _settle(target)
+            target = work / f"checked-{n}"
+            reports.append(phase(f"regdesk backup {n}", "checked", partial(checked, target)))
+            if n < ROUNDS or not VERIFY:
+                _settle(work / f"checked-{n}")
+        _settle()
+        phase(f"copy {ROUNDS + 1}", "copy", lambda: copy(work / "copy-last"))
+        _settle(work / "copy-last")
+        manifest = phase(
+            "backup unchecked",
+            "backup",
+            lambda: make_backup(
+                paths, work / "backup", made_at=NOW, program_version="bench", include_key=True
+            ),
         )
-        os.sync()
-        phases["backup+check"] = (start, time.monotonic())
-        logging.getLogger().setLevel(logging.WARNING)
+        _settle(work / "backup")
+        verified = None
         if VERIFY:
-            start = time.monotonic()
-            report = verify_backup(work / "checked")
-            phases["verify"] = (start, time.monotonic())
-        # The yardstick again, its files now in the page cache as the backups' were.
-        shutil.rmtree(work / "copy")
-        start = time.monotonic()
-        subprocess.run(["cp", "-a", str(paths.root), str(work / "copy")], check=True)
-        os.sync()
-        phases["copy again"] = (start, time.monotonic())
+            verified = phase("verify", "verify", lambda: verify_backup(work / f"checked-{ROUNDS}"))
     finally:
         stop.set()
         samples: list[tuple[float, float]] = out.get(timeout=120)
         writer.join(60)
         shutil.rmtree(work, ignore_errors=True)
 
-    seconds = {name: end - begin for name, (begin, end) in phases.items()}
-    copy_s = seconds["copy"]
-    assert checked.ok, checked.problems
-    print(
-        f"backed up {manifest.counts['applications']:,} applications,"
-        f" {manifest.counts['scans']} scans; checked {checked.scans_opened} scans"
-    )
-    again_s = seconds["copy again"]
-    print(f"plain copy (cp -a, sync): {copy_s:.1f} s first, {again_s:.1f} s again at the end")
-    for name, what in (
-        ("backup", "online copy + scans + manifest"),
-        ("backup+check", "the same, checked as copied: regdesk backup"),
-    ):
-        print(
-            f"{name} ({what}): {seconds[name]:.1f} s = {seconds[name] / copy_s:.2f}x the first"
-            f" copy, {seconds[name] / again_s:.2f}x the last"
-        )
-    if VERIFY:
+    for report in reports:
         assert report.ok, report.problems
+    assert isinstance(manifest, Manifest)
+    print(
+        f"backed up {manifest.counts['applications']:,} applications, {manifest.counts['scans']}"
+        f" scans, {manifest.audit_count:,} audit records; checked {reports[-1].scans_opened} scans"
+    )
+    copies = [p.seconds for p in phases if p.kind == "copy"]
+    backups = [p.seconds for p in phases if p.kind == "checked"]
+    copy_s, checked_s = statistics.median(copies), statistics.median(backups)
+    runs = " / ".join(f"{s:.1f}" for s in copies)
+    print(f"plain copy (cp -a, sync), warm: {runs} s; median {copy_s:.1f} s")
+    runs = " / ".join(f"{s:.1f}" for s in backups)
+    print(f"regdesk backup (checked as copied), warm: {runs} s; median {checked_s:.1f} s")
+    pairs = " ".join(f"{b / c:.2f}" for b, c in zip(backups, copies, strict=False))
+    print(
+        f"ratio regdesk backup / plain copy (medians): {checked_s / copy_s:.2f}x (goal <= 1.5);"
+        f" each backup against the copy before it: {pairs}"
+    )
+    plain = next(p for p in phases if p.kind == "backup")
+    print(
+        f"backup unchecked (online copy + scans + manifest): {plain.seconds:.1f} s"
+        f" = {plain.seconds / copy_s:.2f}x the median copy"
+    )
+    if verified is not None:
+        assert isinstance(verified, Verification) and verified.ok, verified
+        took = next(p for p in phases if p.kind == "verify").seconds
         print(
             f"verify (regdesk backup verify: every file read back, integrity_check, audit"
-            f" chain, scans): {seconds['verify']:.1f} s = {seconds['verify'] / copy_s:.2f}x"
+            f" chain, scans): {took:.1f} s = {took / copy_s:.2f}x the median copy"
         )
-        both = seconds["backup"] + seconds["verify"]
-        print(
-            f"backup, then verify (what regdesk backup did before it checked as it copied):"
-            f" {both:.1f} s = {both / copy_s:.2f}x the first copy, {both / again_s:.2f}x the last"
-        )
-    for name, (begin, end) in phases.items():
-        during = [s for at, s in samples if begin <= at <= end]
-        print(f"another desk registering, {name}: {_figures(during)}")
+    for kind in ("alone", "copy", "checked", "backup", "verify"):
+        during = [
+            s for at, s in samples for p in phases if p.kind == kind and p.begin <= at <= p.end
+        ]
+        if any(p.kind == kind for p in phases):
+            print(f"another desk registering, {kind}: {_figures(during)}")
+    _walk_alone(paths.database)
+    print(f"load (1/5/15 min) at the end: {_load()}")

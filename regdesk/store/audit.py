@@ -89,12 +89,12 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from regdesk.store import audit_walk
 from regdesk.store.audit_seal import (
     EMPTY,
     GENESIS,
@@ -113,6 +113,7 @@ from regdesk.store.audit_seal import (
     read_checkpoint,
     read_key,
 )
+from regdesk.store.audit_walk import _payload
 from regdesk.store.db import after_commit, before_commit, now_utc, transaction, utc_text
 
 __all__ = ["GENESIS", "KEY_BYTES", "AuditKeyError"]
@@ -142,25 +143,6 @@ def canonical_json(value: object) -> str:
     return json.dumps(
         value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
     )
-
-
-def _payload(prev_hash: Any, at: Any, actor: Any, action: Any, obj: Any, detail: Any) -> bytes:
-    """``prev_hash || canonical JSON`` of the stored fields, built without a JSON encoder's
-    dict walk (what ``verify`` spends its time on); the same bytes as ``canonical_json``."""
-    try:
-        text = (
-            f'{prev_hash}{{"action":{encode_basestring(action)}'
-            f',"actor_iin":{"null" if actor is None else encode_basestring(actor)}'
-            f',"at":{encode_basestring(at)}'
-            f',"detail":{"null" if detail is None else encode_basestring(detail)}'
-            f',"object":{"null" if obj is None else encode_basestring(obj)}}}'
-        )
-        if not isinstance(prev_hash, str):
-            raise TypeError("prev_hash is not text")
-    except TypeError:  # a field that is not text: changed by hand; hash it the long way
-        fields = {"action": action, "actor_iin": actor, "at": at, "detail": detail, "object": obj}
-        text = f"{prev_hash}{canonical_json(fields)}"
-    return text.encode("utf-8")
 
 
 def record_hash(
@@ -446,7 +428,7 @@ class Witness:
         return cls(files.key, files.checkpoint)
 
 
-_Row = tuple[int, str, str | None, str, str | None, str | None, str, str]
+_Row = audit_walk.Row
 
 
 def verify(
@@ -524,68 +506,12 @@ def _walk(
     anchor: str | None,
     links_only: bool = False,
 ) -> AuditReport | tuple[int, _Row | None, bool]:
-    """The chain walked: the first broken record as a report, or (count, last row, anchor seen)."""
-    cursor = conn.execute(
-        "SELECT id, at, actor_iin, action, object, detail, prev_hash, hash"
-        " FROM audit_log ORDER BY id"
-    )
-    count = 0
-    expected_id = 1
-    prev: _Row | None = None
-    prev_hash = GENESIS
-    anchor_seen = anchor is None
-    sha256 = hashlib.sha256
-    # HMAC (RFC 2104) with the key's inner and outer pads hashed once: copying those two states
-    # per record costs a third of ``hmac.digest``'s, which sets the key up again each call.
-    pad = (key or b"").ljust(64, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in pad))
-    outer = sha256(bytes(b ^ 0x5C for b in pad))
-    for row in cursor:
-        rid, at, actor, action, obj, detail, row_prev, row_hash = row
-        if rid < expected_id:
-            return _bad(count, rid, Problem.INSERTED, f"id {rid} precedes the first record")
-        if rid > expected_id:
-            missing = f"{expected_id}" if rid == expected_id + 1 else f"{expected_id}..{rid - 1}"
-            return _bad(count, expected_id, Problem.REMOVED, f"record(s) {missing} missing")
-        payload = _payload(row_prev, at, actor, action, obj, detail)
-        if links_only and rid >= keyed_from:
-            sealed = row_hash  # no key to check it with: the link below is still checked
-        elif key is not None and rid >= keyed_from:
-            i = inner.copy()
-            i.update(payload)
-            o = outer.copy()
-            o.update(i.digest())
-            sealed = o.hexdigest()
-        else:
-            sealed = sha256(payload).hexdigest()
-        fits_link = row_prev == prev_hash
-        if sealed != row_hash:
-            if key is not None and rid >= keyed_from and sha256(payload).hexdigest() == row_hash:
-                return _bad(
-                    count, rid, Problem.FORGED, "its hash is the public formula's, not the key's"
-                )
-            if fits_link:
-                return _bad(count, rid, Problem.CHANGED, "its fields do not match its hash")
-            return _bad(count, rid, Problem.INSERTED, "neither its hash nor its link fits")
-        if not fits_link:
-            if prev is not None and row_prev == prev[6]:
-                # This record links over its predecessor: the predecessor was slipped in.
-                return _bad(
-                    count, prev[0], Problem.INSERTED, f"record {rid} links to the one before it"
-                )
-            return _bad(
-                count,
-                rid,
-                Problem.REMOVED,
-                "its link points at a record that is not there (removed or rewritten)",
-            )
-        if not anchor_seen and row_hash == anchor:
-            anchor_seen = True
-        prev = row
-        prev_hash = row_hash
-        count += 1
-        expected_id += 1
-    return count, prev, anchor_seen
+    """The chain walked (``audit_walk``: a long log in worker processes): the first broken
+    record as a report, or (count, last row, anchor seen)."""
+    found = audit_walk.walk(conn, audit_walk.Sealing(key, keyed_from, links_only), anchor)
+    if isinstance(found, audit_walk.Break):
+        return _bad(found.count, found.record_id, Problem(found.problem), found.detail)
+    return found.count, found.last, found.anchor_seen
 
 
 def _unkeyed(report: AuditReport, w: Witness, key_there: bool) -> AuditReport:

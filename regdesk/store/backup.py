@@ -32,9 +32,11 @@ counts, numbers and audit chain (``audit.verify``, up to the snapshot's last has
 snapshot's; every scan's bytes as written are the bytes that were hashed for the manifest and
 that decrypted with the vault key as the scan sealed for the SHA-256 the journal recorded (the
 tag covers that hash: ``Vault.sealed_for``; one read of each scan: hashed, decrypted and written
-from the same bytes). The database's check runs in threads beside
-the copying of the scans, and the scans are flushed to the disk together at the end rather than
-one by one. What it leaves to ``verify_backup`` (``regdesk backup verify``, which a clinic runs
+from the same bytes). The scans are copied in threads from the moment the snapshot is fixed,
+beside SQLite's copy of the pages and then beside the copy's checks (``quick_check`` in a thread;
+the counts and the audit chain in a process, whose walk ``audit_walk`` splits over the cores),
+each flushed to the disk by another thread as the next ones are copied (``backup_copy``). What
+it leaves to ``verify_backup`` (``regdesk backup verify``, which a clinic runs
 on a schedule, and ``restore`` runs first): reading every file back from the disk, hashing each
 decrypted scan again, and
 ``integrity_check``'s comparison of every index with its table, which the copy cannot break
@@ -51,17 +53,28 @@ import os
 import secrets
 import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from regdesk.store import backup_audit
+from regdesk.store import backup_audit, backup_copy
+from regdesk.store.backup_copy import (
+    VAULT,
+    Beside,
+    ScanCopy,
+    Snapshot,
+    copy_database,
+    copy_file,
+    copy_scans,
+    hash_stream,
+    read_snapshot,
+    write_private,
+)
 from regdesk.store.backup_manifest import FORMAT as FORMAT
 from regdesk.store.backup_manifest import FORMAT_VERSION as FORMAT_VERSION
 from regdesk.store.backup_manifest import MANIFEST as MANIFEST
@@ -80,14 +93,12 @@ from regdesk.store.backup_manifest import dump_json
 from regdesk.store.backup_manifest import last_good_backup as last_good_backup
 from regdesk.store.backup_manifest import read_manifest as read_manifest
 from regdesk.store.backup_manifest import record_good_backup as record_good_backup
-from regdesk.store.db import BUSY_TIMEOUT_MS
 from regdesk.store.paths import DataPaths
-from regdesk.store.vault import fsync_folder, write_all
+from regdesk.store.vault import fsync_folder
 
 log = logging.getLogger("regdesk.backup")
 
 DATABASE = "regdesk.sqlite3"
-VAULT = "vault"
 KEY = "vault.key"
 
 STEP_PAGES = 1024
@@ -98,19 +109,6 @@ _PRIVATE_FILE = 0o600
 _PRIVATE_DIR = 0o700
 _SHOWN = 10
 """How many broken files a report names one by one; the rest are counted."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the live database held at the backup's moment, read in its read transaction."""
-
-    schema_version: int
-    counts: dict[str, int]
-    numbers: dict[str, int]
-    audit_count: int
-    audit_last_hash: str
-    scans: dict[str, str]
-    """Vault name → SHA-256 of the scan (as the journal recorded it) of every attachment."""
 
 
 def make_backup(
@@ -170,11 +168,16 @@ def _make(
         staging.mkdir(mode=_PRIVATE_DIR)
     except OSError as exc:
         raise DestinationUnusable(path=str(dest), detail=exc.strerror or str(exc)) from None
+    scans = _ScansBeside(data, staging, check)
     try:
         (staging / VAULT).mkdir(mode=_PRIVATE_DIR)
         began = time.monotonic()
         witness = backup_audit.live_witness(data)  # before the snapshot: its tail is older
-        snapshot = _copy_database(data.database, staging / DATABASE, step_pages, on_snapshot)
+        # The scans are copied in threads from the moment the snapshot is fixed, while SQLite
+        # copies the pages (``backup_copy``'s docstring says why).
+        snapshot = copy_database(
+            data.database, staging / DATABASE, step_pages, on_snapshot, then=scans.start
+        )
         log.info("backup: database copied in %.1f s", time.monotonic() - began)
         with open_read_only(staging / DATABASE) as copy:
             seal = backup_audit.seal_block(
@@ -194,27 +197,31 @@ def _make(
         )
         report = Verification(expected)
         db_entry: list[FileEntry] = []
-        # The copied database is checked (its pages, then its contents and audit chain) in
-        # threads while the scans are copied: SQLite and the hashing leave the interpreter's
-        # lock, and the scans' copying waits mostly on the disk.
+        # The copied database is hashed and checked (its pages in a thread, its contents and
+        # audit chain in processes) while the scans' copy goes on.
         with (
-            _Beside(_db_entry, (staging, db_entry)),
-            _Beside(
+            Beside(_db_entry, (staging, db_entry)),
+            Beside(
                 _check_copy, (staging / DATABASE, expected, report, data.audit_key), enabled=check
             ),
         ):
-            copied, missing = _copy_scans(
-                data, staging, snapshot.scans, report, data.vault_key if check else None
-            )
-            log.info("backup: %d scans copied at %.1f s", len(copied), time.monotonic() - began)
+            copied = scans.join()
+            log.info("backup: scans copied at %.1f s", time.monotonic() - began)
         log.info(
             "backup: database hashed%s at %.1f s", " and checked" * check, time.monotonic() - began
         )
-        entries = [*db_entry, *copied]
+        report.problems[:0] = scans.problems
+        report.scans_opened = copied.opened
+        for path in copied.broken[:_SHOWN]:
+            report.problem("backup.v_scan_unreadable", path=path)
+        if len(copied.broken) > _SHOWN:
+            report.problem("backup.v_more_unreadable", count=len(copied.broken) - _SHOWN)
+        missing = copied.missing
+        entries = [*db_entry, *copied.copied]
         if include_key:
-            entries.append(_copy_file(data.vault_key, staging, KEY))
+            entries.append(copy_file(data.vault_key, staging, KEY))
             if data.audit_key.is_file():
-                entries.append(_copy_file(data.audit_key, staging, backup_audit.AUDIT_KEY))
+                entries.append(copy_file(data.audit_key, staging, backup_audit.AUDIT_KEY))
         counts = dict(snapshot.counts)
         counts["scans"] = len(snapshot.scans) - len(missing)
         manifest = dataclasses.replace(
@@ -223,7 +230,7 @@ def _make(
         report.manifest = manifest
         if missing and check:
             report.note("backup.v_missing_in_live", count=len(missing))
-        _write_private(staging / MANIFEST, dump_json(manifest.to_json()))
+        write_private(staging / MANIFEST, dump_json(manifest.to_json()))
         fsync_folder(staging / VAULT)
         fsync_folder(staging)
         if dest.exists():
@@ -233,101 +240,67 @@ def _make(
     except OSError as exc:
         raise DestinationUnusable(path=str(dest), detail=exc.strerror or str(exc)) from None
     finally:
+        scans.stop()  # a failure before the scans were joined: they end before their folder
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return report
 
 
+class _ScansBeside:
+    """The scans' copy (``backup_copy.copy_scans``) in a thread, started from the snapshot."""
+
+    def __init__(self, data: DataPaths, root: Path, check: bool) -> None:
+        self._data, self._root, self._check = data, root, check
+        self._thread: Beside | None = None
+        self._result: list[ScanCopy] = []
+        self.problems: list[Finding] = []
+        """Why the scans could not be opened (no key, a key that is not one)."""
+
+    def start(self, snapshot: Snapshot) -> None:
+        unseal = None
+        if self._check and snapshot.scans:
+            unseal = _unsealer(self._data.vault_key, self.problems, rehash=False)
+
+        def run(_: object) -> None:
+            vault = self._data.vault_dir
+            self._result.append(copy_scans(vault, self._root, snapshot.scans, unseal))
+
+        self._thread = Beside(run, None)
+        self._thread.__enter__()
+
+    def join(self) -> ScanCopy:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+        return self._result[0] if self._result else ScanCopy()
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(raising=False)
+
+
 def _db_entry(args: tuple[Path, list[FileEntry]]) -> None:
     root, out = args
-    out.append(_entry(root, DATABASE))
+    began = time.monotonic()
+    out.append(backup_copy.entry(root, DATABASE))
+    log.info("backup: database hashed and flushed in %.1f s", time.monotonic() - began)
 
 
 def _check_copy(args: tuple[Path, Manifest, Verification, Path]) -> None:
     """The copied database: ``quick_check`` in a thread of its own beside the contents' check
-    (counts, numbers, audit chain) in a process of its own; both against the snapshot."""
+    (counts, numbers, audit chain, whose walk ``audit_walk`` splits over processes on a long
+    log); both against the snapshot."""
     path, expected, report, audit_key = args
     pages: list[str] = []
-    with _Beside(_integrity_check, (path, pages, "quick_check")):
-        problems = _in_a_process(_database_problems, path, expected, audit_key)
+    began = time.monotonic()
+    contents = Verification(expected)
+    with Beside(_quick_check, (path, pages)):
+        _check_database(path, expected, contents, audit_key)
+        log.info("backup: counts and audit chain checked in %.1f s", time.monotonic() - began)
     if pages != ["ok"]:
         report.problem("backup.v_integrity", detail="; ".join(pages[:3]))
-    report.problems.extend(problems)
-
-
-def _database_problems(path: Path, expected: Manifest, audit_key: Path) -> list[Finding]:
-    contents = Verification(expected)
-    _check_database(path, expected, contents, audit_key)
-    return contents.problems
-
-
-def _in_a_process(job: Callable[..., list[Finding]], *args: Any) -> list[Finding]:
-    """``job(*args)`` in a new process: the audit chain's walk is Python from end to end, and in
-    a thread it would hold the interpreter's lock that the scans' copying needs; here alone if
-    no process can be started."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        context = multiprocessing.get_context("spawn")  # no copy of this process's threads
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            return pool.submit(job, *args).result()
-    except (OSError, BrokenProcessPool):
-        log.warning("backup: the database is checked in this process (no process started)")
-        return job(*args)
-
-
-def _copy_scans(
-    data: DataPaths,
-    root: Path,
-    scans: dict[str, str],
-    report: Verification,
-    key: Path | None,
-) -> tuple[list[FileEntry], list[str]]:
-    """Copy every scan the snapshot refers to into ``root/vault``, each read once: hashed for the
-    manifest, written, and (with ``key``) decrypted and checked against the journal's hash.
-    The files are flushed to the disk together at the end. (entries, names missing in the
-    live vault)."""
-    unseal = _unsealer(key, report, rehash=False) if key is not None and scans else None
-    copied: list[FileEntry] = []
-    missing: list[str] = []
-    broken: list[str] = []
-    spent = dict.fromkeys(("read", "written", "hashed", "opened", "flushed"), 0.0)
-    clock = time.perf_counter
-    for name, sha in scans.items():
-        relative = f"{VAULT}/{name}"
-        began = clock()
-        try:
-            blob = (data.vault_dir / name).read_bytes()
-        except (FileNotFoundError, IsADirectoryError):
-            missing.append(name)
-            continue
-        read = clock()
-        _write_new(root / relative, blob)
-        written = clock()
-        copied.append(FileEntry(relative, hashlib.sha256(blob).hexdigest(), len(blob)))
-        hashed = clock()
-        spent["read"] += read - began
-        spent["written"] += written - read
-        spent["hashed"] += hashed - written
-        if unseal is None:
-            continue
-        if unseal(blob, sha):
-            report.scans_opened += 1
-        else:
-            broken.append(relative)
-        spent["opened"] += clock() - hashed
-    began = clock()
-    for entry in copied:
-        _fsync_path(root / entry.path)
-    spent["flushed"] = clock() - began
-    log.info("backup: scans %s", ", ".join(f"{k} in {v:.1f} s" for k, v in spent.items()))
-    for path in broken[:_SHOWN]:
-        report.problem("backup.v_scan_unreadable", path=path)
-    if len(broken) > _SHOWN:
-        report.problem("backup.v_more_unreadable", count=len(broken) - _SHOWN)
-    return copied, missing
+    report.problems.extend(contents.problems)
 
 
 def _check_destination(dest: Path) -> None:
@@ -339,158 +312,6 @@ def _check_destination(dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True, mode=_PRIVATE_DIR)
     except OSError as exc:
         raise DestinationUnusable(path=str(dest), detail=exc.strerror or str(exc)) from None
-
-
-def _copy_database(
-    live: Path,
-    target: Path,
-    step_pages: int,
-    on_snapshot: Callable[[], None] | None,
-) -> Snapshot:
-    """Copy the live database into ``target`` within one read snapshot."""
-    if not live.is_file():
-        raise BackupError("backup.no_database", path=str(live))
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
-    os.close(fd)
-    with (
-        closing(sqlite3.connect(live, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as src,
-        closing(sqlite3.connect(target)) as dst,
-    ):
-        src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        src.execute("BEGIN")  # the snapshot: everything below reads the same moment
-        try:
-            snapshot = _read_snapshot(src)
-            if on_snapshot is not None:
-                on_snapshot()
-            src.backup(dst, pages=step_pages)
-        finally:
-            src.execute("COMMIT")
-        # One self-contained file: the copy needs no -wal or -shm beside it.
-        dst.execute("PRAGMA journal_mode = DELETE")
-    return snapshot
-
-
-class _Beside:
-    """``job(arg)`` in a thread for the length of a ``with`` block; its error raised at the end
-    (after the block's own, which wins)."""
-
-    def __init__(self, job: Callable[[Any], None], arg: object, *, enabled: bool = True) -> None:
-        self._error: BaseException | None = None
-        self._enabled = enabled
-
-        def run() -> None:
-            try:
-                job(arg)
-            except BaseException as exc:
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, name="regdesk-backup", daemon=True)
-
-    def __enter__(self) -> _Beside:
-        if self._enabled:
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if not self._enabled:
-            return
-        self._thread.join()
-        if self._error is not None and exc[0] is None:
-            raise self._error
-
-
-def _read_snapshot(conn: sqlite3.Connection) -> Snapshot:
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    tables = [
-        str(r[0])
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-    ]
-    counts = {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
-    numbers: dict[str, int] = {}
-    if "number_counters" in tables:
-        for code, year, last in conn.execute(
-            "SELECT clinic_code, year, last_seq FROM number_counters"
-        ):
-            numbers[f"{code}-{year}"] = int(last)
-    audit_count, last_hash = 0, "0" * 64
-    if "audit_log" in tables:
-        row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        audit_count = counts["audit_log"]
-        last_hash = str(row[0]) if row else last_hash
-    scans: dict[str, str] = {}
-    if "attachments" in tables:
-        scans = {
-            str(name): str(sha)
-            for name, sha in conn.execute(
-                "SELECT vault_name, sha256 FROM attachments ORDER BY vault_name"
-            )
-        }
-    return Snapshot(version, counts, numbers, audit_count, last_hash, scans)
-
-
-def _copy_file(source: Path, root: Path, relative: str) -> FileEntry:
-    """Copy ``source`` to ``root/relative`` (private, fsynced); its entry with the SHA-256."""
-    digest = hashlib.sha256()
-    size = 0
-    target = root / relative
-    with source.open("rb") as src:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
-        try:
-            while chunk := src.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                write_all(fd, chunk)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    return FileEntry(relative, digest.hexdigest(), size)
-
-
-def _write_new(target: Path, data: bytes) -> None:
-    """``data`` into the new private file ``target``, not yet flushed (``_fsync_path``)."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
-    try:
-        write_all(fd, data)
-    finally:
-        os.close(fd)
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _entry(root: Path, relative: str) -> FileEntry:
-    path = root / relative
-    with path.open("rb") as fh:
-        fd = fh.fileno()
-        os.fsync(fd)
-        digest, size = _hash_stream(fh)
-    return FileEntry(relative, digest, size)
-
-
-def _hash_stream(stream: Any) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(_CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
-    try:
-        write_all(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- checking a backup -----------------------------------------------------------------------
@@ -548,7 +369,7 @@ def verify_backup(
     # integrity_check is the longest part (minutes for a million applications): it runs in a
     # thread of its own while the rest is checked.
     integrity: list[str] = []
-    with _Beside(_integrity_check, (folder / DATABASE, integrity)):
+    with Beside(_integrity_check, (folder / DATABASE, integrity)):
         _check_contents(folder, manifest, report, key_file, audit_key)
     if integrity != ["ok"]:
         report.problems.insert(
@@ -559,11 +380,20 @@ def verify_backup(
     return report
 
 
-def _integrity_check(args: tuple[Path, list[str]] | tuple[Path, list[str], str]) -> None:
-    """``PRAGMA integrity_check`` (or the pragma named third: ``quick_check``) of the database
-    at the path, its lines appended to the list."""
-    path, out, *which = args
-    pragma = which[0] if which else "integrity_check"
+def _integrity_check(args: tuple[Path, list[str]]) -> None:
+    """``PRAGMA integrity_check`` of the database at the path, its lines appended to the list."""
+    _pragma_check(*args, "integrity_check")
+
+
+def _quick_check(args: tuple[Path, list[str]]) -> None:
+    """``PRAGMA quick_check`` (``_integrity_check`` without comparing the indexes with their
+    tables), its time logged."""
+    began = time.monotonic()
+    _pragma_check(*args, "quick_check")
+    log.info("backup: quick_check done in %.1f s", time.monotonic() - began)
+
+
+def _pragma_check(path: Path, out: list[str], pragma: str) -> None:
     try:
         with open_read_only(path) as conn:
             out.extend(str(r[0]) for r in conn.execute(f"PRAGMA {pragma}"))
@@ -581,7 +411,7 @@ def _check_contents(
     """The copied database's counts and audit chain, and every other file with its scan."""
     scans = _check_database(folder / DATABASE, manifest, report, audit_key)
     key = folder / KEY if manifest.key_included else key_file
-    unseal = _unsealer(key, report) if scans else None
+    unseal = _unsealer(key, report.problems) if scans else None
     broken: list[str] = []
     listed = {f.path for f in manifest.files}
     for entry in manifest.files:
@@ -615,7 +445,7 @@ def _file_matches(folder: Path, entry: FileEntry, report: Verification) -> bool:
     path = folder / entry.path
     try:
         with path.open("rb") as fh:
-            digest, size = _hash_stream(fh)
+            digest, size = hash_stream(fh)
     except FileNotFoundError:
         report.problem("backup.v_file_missing", path=entry.path)
         return False
@@ -664,7 +494,7 @@ def _check_database(
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version != manifest.schema_version:
                 report.problem("backup.v_schema", found=version, expected=manifest.schema_version)
-            snapshot = _read_snapshot(conn)
+            snapshot = read_snapshot(conn)
             for table, expected in manifest.counts.items():
                 if table == "scans":
                     continue
@@ -698,20 +528,20 @@ def _check_database(
 
 
 def _unsealer(
-    key: Path | None, report: Verification, *, rehash: bool = True
-) -> Callable[[bytes, str], bool] | None:
+    key: Path | None, problems: list[Finding], *, rehash: bool = True
+) -> Callable[[Any, str], bool] | None:
     """A check that a sealed scan opens with the vault key (``Vault.opens``; without
-    ``rehash``, ``Vault.sealed_for``), or None (problem noted)."""
+    ``rehash``, ``Vault.sealed_for``), or None (the problem added to ``problems``)."""
     from regdesk.store.vault import Vault, VaultError
 
     if key is None:
-        report.problem("backup.v_no_key")
+        problems.append(Finding("backup.v_no_key"))
         return None
     vault = Vault.for_reading(key)
     try:
         vault.check_key()
     except VaultError as exc:
-        report.problem(exc.key, **exc.params)
+        problems.append(Finding(exc.key, dict(exc.params)))
         return None
     return vault.opens if rehash else vault.sealed_for
 

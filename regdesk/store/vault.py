@@ -195,7 +195,7 @@ class Vault:
         """Whether ``blob`` (a vault file's bytes) decrypts to a scan hashing to ``sha256``."""
         return self._unseal(blob, sha256) is not None
 
-    def sealed_for(self, blob: bytes, sha256: str) -> bool:
+    def sealed_for(self, blob: bytes | memoryview, sha256: str) -> bool:
         """Whether ``blob`` decrypts with this key as the scan sealed for ``sha256``: the
         authentication tag covers the hash (the associated data the vault seals each scan
         with), so bytes changed by one bit, or another scan's file, fail. Unlike ``opens`` the
@@ -371,7 +371,7 @@ class Vault:
         )
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
     """Write every byte of ``data`` to ``fd``.
 
     ``os.write`` returns how many bytes it wrote, which may be fewer than asked (a filling disk,
