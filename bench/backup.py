@@ -6,22 +6,29 @@ The data folder is built once and kept under the system's temp folder: the appli
 ``journal`` benchmark (``REGDESK_BENCH_ROWS``, default 1,000,000), one audit record per
 application on a valid chain, and ``REGDESK_BENCH_SCAN_MB`` megabytes of scans (default 2048)
 in 2 MB files stored through the real vault, each attached to an application.
-``REGDESK_BENCH_FRESH=1`` rebuilds it. The other desk's registrations stay in the kept journal,
-which grows by some tens of thousands of applications a run.
+``REGDESK_BENCH_FRESH=1`` rebuilds it; a kept folder of an older schema is upgraded in place.
+The other desk's registrations stay in the kept journal, which grows by some tens of thousands
+of applications a run.
 
 Then, with another process registering through the journal as the desk does (draft, then the
-numbered registration, each its own transaction), it times:
+numbered registration, each its own transaction; ``REGDESK_BENCH_PACE_MS`` apart, default 0:
+one after another, which keeps about a core busy), it times, in turn and each with the data
+folder in the page cache (read once before; the previous phase's output removed and synced):
 
-- a plain copy of the data folder (``cp -a`` and ``sync``): the yardstick;
-- ``make_backup`` (the online backup in steps inside one snapshot, the scans, the manifest);
-- ``make_checked_backup``, what ``regdesk backup`` runs: the same, checked as it is copied
-  (``quick_check``, the counts and the audit chain of the copy in a thread and a process
-  beside the scans' copying; every scan hashed, decrypted and written from one read);
+- a plain copy of the data folder (``cp -a`` and ``sync``): the yardstick, ``ROUNDS + 1`` times;
+- ``make_checked_backup``, what ``regdesk backup`` runs (the online backup inside one snapshot,
+  the scans, the manifest, checked as it is copied: ``quick_check``, the counts and the audit
+  chain of the copy beside the scans' copying; every scan hashed, decrypted and written from one
+  read), ``REGDESK_BENCH_ROUNDS`` times (default 2), between the copies;
+- ``make_backup`` (the same without the check) once;
 - with ``REGDESK_BENCH_VERIFY=1``, ``verify_backup`` too (``regdesk backup verify``: every file
   read back, ``PRAGMA integrity_check``, the audit chain, every scan decrypted);
 
-and the registrations' p50/p95/max alone and during each. The phases of the checked backup
-(database copied, scans copied, checks done) are printed from the ``regdesk.backup`` log.
+with the load averages before and after each phase, the medians and their ratio, the other
+desk's registrations' p50/p95/max alone and during each kind of phase, and at the end the audit
+chain's walk alone on the live journal, in one process and split over the cores, in turn. The
+checked backup's phases (database copied, scans copied, checks done) are printed from the
+``regdesk.backup`` log.
 """
 
 from __future__ import annotations
@@ -64,6 +71,8 @@ SCAN_MB = int(os.environ.get("REGDESK_BENCH_SCAN_MB", "2048"))
 VERIFY = os.environ.get("REGDESK_BENCH_VERIFY") == "1"
 _T = TypeVar("_T")
 ROUNDS = int(os.environ.get("REGDESK_BENCH_ROUNDS", "2"))
+PACE = int(os.environ.get("REGDESK_BENCH_PACE_MS", "0")) / 1000
+"""The other desk's pause between registrations (0: one after another, a core's worth of work)."""
 SCAN_BYTES = 2 * 1024 * 1024
 CLERK = "880101300123"
 NOW = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
@@ -206,6 +215,8 @@ def _register(database: str, ready: Any, stop: Any, out: Any) -> None:
             app_id, clinic_code="EMH", actor_iin=CLERK, role=Role.RECEPTIONIST, now=now
         )
         samples.append((time.monotonic(), time.perf_counter() - t0))
+        if PACE:
+            stop.wait(PACE)
     db.conn.close()
     out.put(samples)
 
@@ -289,6 +300,8 @@ def main() -> None:
     scans_mb = _size(paths.vault_dir) / 1e6
     print(f"size: {ROWS:,} applications, database {db_mb:.0f} MB, scans {scans_mb:.0f} MB")
     print(f"cores: {os.cpu_count()}; load (1/5/15 min) at the start: {_load()}", flush=True)
+    pace = f"{PACE * 1000:.0f} ms apart" if PACE else "one after another"
+    print(f"another desk registers all along, {pace} (REGDESK_BENCH_PACE_MS)")
 
     work = Path(tempfile.mkdtemp(prefix="regdesk-bench-backup-", dir=paths.root.parent))
     ctx = mp.get_context("spawn")
