@@ -453,6 +453,15 @@ CREATE INDEX applications_answers ON applications (applicant_iin, created_at,
 WHERE registry_data IS NOT NULL;
 """
 
+MIGRATION_15 = """
+-- The sign-in throttle's secret out of the database (issue 14): its keys are HMACs under a
+-- secret derived from the audit key kept beside the vault key (store/signin_throttle.py), so a
+-- reader of the whole database cannot test IINs against the table. The records kept under the
+-- old secret cannot be matched any more: delays running at the upgrade end with it.
+DROP TABLE signin_throttle_secret;
+DELETE FROM signin_throttle;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
@@ -468,6 +477,7 @@ MIGRATIONS: tuple[str, ...] = (
     MIGRATION_12,
     MIGRATION_13,
     MIGRATION_14,
+    MIGRATION_15,
 )
 """SQL scripts in order; the schema version of a database is how many of them it has had."""
 

@@ -13,24 +13,31 @@ refused with the same words as a wrong password, whatever the password, and coun
 One failure is forgotten per ``throttle_forget_minutes`` without a failure, so a desk's
 occasional typos never add up.
 
-Keys are stored as HMAC-SHA256 of the typed text under a random secret kept in the database
-(``signin_throttle_secret``), never in clear: the table is no list of the IINs people typed. A
-reader of the whole database could still try every possible IIN against the secret; what it
-guards against is the table being read, copied or shown on its own.
+Keys are stored as HMAC-SHA256 of the typed text, never in clear: the table is no list of the
+IINs people typed. The HMAC's secret is derived from the audit key (``store.audit_seal``), kept
+beside the vault key and never in the database: HMAC(audit key, ``SECRET_LABEL``). So a reader
+of the whole database cannot test IINs (a mere 10^11 or so) against the table either. A database
+whose audit log was never keyed and which has no key yet (older than ``regdesk upgrade``, a bare
+test database) uses a secret derived from the label alone: its table hides nothing from a reader
+of the database, as its log is forgeable by a writer, until ``upgrade`` makes the key. A key that
+is there but cannot be read, or is missing on a keyed log, refuses the sign-in in the audit's
+words (``AuditKeyError``), as every action that writes an audit record is refused then; reading
+the accounts goes on without their delays.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
 from regdesk.config import Security
-from regdesk.store.db import from_utc_text, transaction, utc_text
+from regdesk.store.audit import seal_of
+from regdesk.store.audit_seal import AuditKeyError, SealFiles, read_key
+from regdesk.store.db import from_utc_text, utc_text
 
 ACCOUNT_FIRST_DELAY = 5
 """Seconds of the first delay for one IIN; each further failure doubles it up to the cap."""
@@ -38,6 +45,9 @@ TERMINAL_FIRST_DELAY = 10
 """Seconds of the first delay at one terminal; each further failure triples it up to the cap."""
 ACCOUNT_GROWTH = 2
 TERMINAL_GROWTH = 3
+
+SECRET_LABEL = b"regdesk sign-in throttle v1"
+"""What the throttle's secret is the HMAC of under the audit key (a new label, a new secret)."""
 
 
 @dataclass(frozen=True)
@@ -159,24 +169,20 @@ class SignInThrottle:
 
     def _key_secret(self) -> bytes:
         if self._secret is None:
-            found = self.db.execute("SELECT secret FROM signin_throttle_secret").fetchone()
-            if found is None:
-                # Made on first use; OR IGNORE: another desk may have made it a moment ago.
-                with transaction(self.db):
-                    self.db.execute(
-                        "INSERT OR IGNORE INTO signin_throttle_secret (id, secret) VALUES (1, ?)",
-                        [os.urandom(32)],
-                    )
-                    found = self.db.execute("SELECT secret FROM signin_throttle_secret").fetchone()
-            self._secret = bytes(found[0])
+            self._secret = throttle_secret(self.db)
         return self._secret
 
     def has_records(self) -> bool:
-        """Whether this database has a throttle key yet (none before the first failure's key):
-        readers need not make one, so a read-only copy is read as it is."""
-        if self._secret is not None:
-            return True
-        return self.db.execute("SELECT 1 FROM signin_throttle_secret").fetchone() is not None
+        """Whether this database has a throttle record whose key can be read: a reader of the
+        accounts then looks up their delays (without the audit key it shows none, and a sign-in
+        is refused for the key instead)."""
+        if self.db.execute("SELECT 1 FROM signin_throttle LIMIT 1").fetchone() is None:
+            return False
+        try:
+            self._key_secret()
+        except AuditKeyError:
+            return False
+        return True
 
     def account_key(self, typed_iin: str) -> str:
         """The key of an IIN as typed (canonical when valid), existing or not."""
@@ -257,6 +263,22 @@ class SignInThrottle:
         return state.failures if state else 0
 
 
+def throttle_secret(db: Database) -> bytes:
+    """The secret of the throttle's keys: HMAC(audit key, ``SECRET_LABEL``); see the module's
+    text for a database without the key. ``AuditKeyError`` when the key is there but cannot be
+    read, or missing on a keyed log."""
+    files = SealFiles.of_connection(db.conn)
+    if files is not None:
+        try:
+            return hmac.digest(read_key(files.key), SECRET_LABEL, "sha256")
+        except AuditKeyError as exc:
+            if exc.params.get("detail") != "missing" or seal_of(db.conn) is not None:
+                raise
+    elif seal_of(db.conn) is not None:
+        raise AuditKeyError(path=":memory:", detail="missing")
+    return hashlib.sha256(b"unkeyed " + SECRET_LABEL).digest()
+
+
 __all__ = [
     "Guesses",
     "KeyState",
@@ -266,4 +288,5 @@ __all__ = [
     "guesses",
     "remembered",
     "terminal_schedule",
+    "throttle_secret",
 ]

@@ -9,6 +9,7 @@ rule (``config.Security``: an IIN's first delay 5 s doubling up to its cap, a te
 
 from __future__ import annotations
 
+import hmac
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,9 @@ from sqlite_utils import Database
 from regdesk.config import Security
 from regdesk.core.ids import make_iin
 from regdesk.store import audit
+from regdesk.store.audit_seal import AuditKeyError
 from regdesk.store.db import open_db
+from regdesk.store.paths import DataPaths
 from regdesk.store.signin_throttle import Schedule, guesses, remembered
 from regdesk.store.staff import (
     AccountClosedError,
@@ -28,6 +31,7 @@ from regdesk.store.staff import (
     SignInError,
     Staff,
 )
+from regdesk.store.vault import Vault
 
 FAST = HashParams(memory_kib=64, iterations=1, lanes=1)
 GOOD = "Kelbet-2026-qala"
@@ -271,14 +275,76 @@ def test_every_failure_is_audited_with_its_terminal_and_never_the_password(staff
     assert "Wrong-password" not in text and "not an iin" not in text
 
 
-def test_reading_accounts_makes_no_key_only_a_failure_does(db: Database) -> None:
-    # A reader (the admin's list, a backup being verified) never writes: the throttle's secret
-    # is made by the first failure, inside its transaction.
+def test_the_throttles_secret_is_the_audit_keys_and_not_in_the_database(tmp_path: Path) -> None:
+    # A keyed clinic (what init makes): the table's keys are HMACs under HMAC(audit key, label),
+    # computed here from the key file alone; nothing in the database lets a reader test IINs.
+    paths = DataPaths(tmp_path / "data")
+    db = open_db(paths.database)
+    Vault.create_key(paths.audit_key)
+    assert audit.start_keying(db, actor_iin=None, at=T0) is not None
     staff = Staff(db, Security(), params=FAST)
     staff.add(ADMIN_IIN, "A", "admin", GOOD, T0, actor="init")
     assert [a.failed_attempts for a in staff.list()] == [0]
-    secrets = "SELECT count(*) FROM signin_throttle_secret"
-    assert db.execute(secrets).fetchone()[0] == 0
-    refused(staff, ADMIN_IIN, "Wrong-password-1", T0, "t")
-    assert db.execute(secrets).fetchone()[0] == 1
+    refused(staff, ADMIN_IIN, "Wrong-password-1", T0, "ssh:10.1.2.3")
+    secret = hmac.digest(paths.audit_key.read_bytes(), b"regdesk sign-in throttle v1", "sha256")
+
+    def key(kind: str, value: str) -> str:
+        return f"{kind}:" + hmac.new(secret, f"{kind}\0{value}".encode(), "sha256").hexdigest()
+
+    stored = {r[0] for r in db.execute("SELECT key FROM signin_throttle").fetchall()}
+    assert stored == {key("account", ADMIN_IIN), key("terminal", "ssh:10.1.2.3")}
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "signin_throttle_secret" not in tables
     assert [a.failed_attempts for a in staff.list()] == [1]
+
+    # Without the key (a reader has the database alone), the same records mean nothing: the
+    # accounts are read without their delays, and a sign-in is refused in the audit's words.
+    paths.audit_key.rename(tmp_path / "key-elsewhere")
+    fresh = Staff(db, Security(), params=FAST)
+    assert [a.failed_attempts for a in fresh.list()] == [0]
+    with pytest.raises(AuditKeyError) as caught:
+        fresh.authenticate(ADMIN_IIN, GOOD, T0, terminal="ssh:10.1.2.3")
+    assert caught.value.key == "audit_key.key_unusable"
+    assert str(paths.audit_key) in caught.value.message("ru")
+    assert db.execute("SELECT count(*) FROM signin_throttle").fetchone()[0] == 2  # untouched
+
+
+def test_a_database_never_keyed_and_without_a_key_still_throttles(db: Database) -> None:
+    # Older than `regdesk upgrade` (or a bare test database): a fixed secret, the same throttle.
+    staff = Staff(db, Security(), params=FAST)
+    staff.add(ADMIN_IIN, "A", "admin", GOOD, T0, actor="init")
+    for n in range(3):
+        refused(staff, ADMIN_IIN, f"Wrong-password-{n}", T0, "t")
+    assert [a.failed_attempts for a in staff.list()] == [3]
+    assert staff.authenticate(ADMIN_IIN, GOOD, T0, terminal="t").iin == ADMIN_IIN
+
+
+def test_the_upgrade_drops_the_secret_from_the_database_and_the_waits_with_it(
+    tmp_path: Path,
+) -> None:
+    # A database at the schema before the secret moved out, with a secret and a wait in it.
+    import sqlite3
+
+    from old_schema import old_database
+
+    from regdesk.store import schema
+
+    path = tmp_path / "regdesk.sqlite3"
+    # The version just before the migration that dropped it (15 when written).
+    before = next(
+        n for n, m in enumerate(schema.MIGRATIONS) if "DROP TABLE signin_throttle_secret" in m
+    )
+    old_database(path, before)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("INSERT INTO signin_throttle_secret VALUES (1, ?)", [b"s" * 32])
+        conn.execute(
+            "INSERT INTO signin_throttle VALUES ('account:ab', 9, ?, ?)",
+            ["2026-09-01T04:00:00.000000+00:00", "2026-09-01T04:15:00.000000+00:00"],
+        )
+        assert schema.migrate(conn, path) == schema.SCHEMA_VERSION - before
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "signin_throttle_secret" not in tables and "signin_throttle" in tables
+        assert conn.execute("SELECT count(*) FROM signin_throttle").fetchone()[0] == 0
+    finally:
+        conn.close()
