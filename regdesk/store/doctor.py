@@ -2,7 +2,9 @@
 
 - ``.part`` files in the vault: a scan being written, or one whose writer died (killed, power
   cut). Only those older than ``vault.STALE_PART_AGE`` are stale; a younger one may be a desk
-  storing a scan right now.
+  storing a scan right now. The same for ``.audit.checkpoint.*.part`` beside the audit key: a
+  new or damaged checkpoint written aside whole and renamed (``audit_seal.write_checkpoint``)
+  by a desk that died before the rename.
 - Vault files no attachment row names (orphans): a scan whose record never committed. Again only
   old ones count, because a desk stores the file a moment before it records it; and each is
   looked up once more just before it is removed.
@@ -93,6 +95,16 @@ def examine(
             (found.stale_parts if mtime < limit else found.fresh_parts).append(Path(entry.path))
         elif _NAME.match(entry.name):
             on_disk[entry.name] = mtime
+    checkpoint = data.audit_checkpoint
+    checkpoint_part = re.compile(rf"^\.{re.escape(checkpoint.name)}\.[0-9a-f]+\.part$")
+    for entry in _entries(checkpoint.parent):
+        if not checkpoint_part.match(entry.name):
+            continue
+        try:
+            mtime = entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        (found.stale_parts if mtime < limit else found.fresh_parts).append(Path(entry.path))
     referenced: set[str] = set()
     for attachment_id, application_id, name in conn.execute(
         "SELECT id, application_id, vault_name FROM attachments ORDER BY id"
