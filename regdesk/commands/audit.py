@@ -75,6 +75,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
 def say_report(ctx: Context, report: AuditReport, anchor: str | None = None) -> int:
     """Print what ``verify`` found, in the user's language; the exit status."""
     from regdesk.store.audit import Problem
+    from regdesk.store.audit_key_words import detail_words
 
     if report.key_file is not None:
         ctx.say("audit_key.files", key=str(report.key_file), checkpoint=str(report.checkpoint_file))
@@ -107,7 +108,10 @@ def say_report(ctx: Context, report: AuditReport, anchor: str | None = None) -> 
     if report.problem is Problem.ALARM:
         ctx.warn(f"audit_key.alarm_{report.params.get('reason')}", **report.params)
     else:
-        ctx.warn(f"audit_key.problem_{report.problem}", **report.params)
+        params = dict(report.params)
+        if "detail" in params:  # the key's or checkpoint's problem, in the reader's language
+            params["detail"] = detail_words(str(params["detail"]), ctx.lang)
+        ctx.warn(f"audit_key.problem_{report.problem}", **params)
     return EXIT_BROKEN
 
 

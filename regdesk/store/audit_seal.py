@@ -62,6 +62,15 @@ class AuditKeyError(UserError):
 
     key = "audit_key.key_unusable"
 
+    def message(self, lang: str) -> str:
+        from regdesk.i18n import t
+        from regdesk.store.audit_key_words import detail_words
+
+        params = dict(self.params)
+        if "detail" in params:  # kept in English for the log; said in the reader's language
+            params["detail"] = detail_words(str(params["detail"]), lang)
+        return t(self.key, lang, **params)
+
 
 def mac(key: bytes, data: bytes) -> str:
     """HMAC-SHA256 of ``data`` under ``key``, in hex."""
