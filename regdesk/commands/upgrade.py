@@ -5,9 +5,8 @@ procedure"): the desks and the other commands refuse an older database in words 
 nothing. In one write transaction of the live database, so that nobody writes in between and an
 interruption at any point leaves the database as it was:
 
-1. a backup of the database as it is (``regdesk.store.backup``, the same as ``regdesk backup``),
-   into ``--backup-dir`` (default: ``backups/`` in the data folder), verified by opening it as a
-   restore would;
+1. a backup of the database as it is (``make_checked_backup``, what ``regdesk backup`` runs:
+   checked as it is copied), into ``--backup-dir`` (default: ``backups/`` in the data folder);
 2. the missing migrations;
 3. the sign-in (``--as``, the password asked before the backup starts, or ``--password-stdin``)
    against the migrated schema, by the desk's own ``Session.sign_in``, and the role check of the
@@ -23,6 +22,10 @@ that fails: rolled back, the backup removed, said in words. Because the sign-in 
 schema, a refused sign-in here is said but not counted towards the throttle (it is rolled back
 with the rest); whoever can run this can write the database file anyway.
 
+Each step goes to the operational log (``logs/regdesk.log``): the start with the schema from
+and to, the backup made and checked (or not), and the end, committed or rolled back with why; no
+IIN or name (the audit record says who).
+
 Exit codes: 0 upgraded (or already current), 1 refused or failed (nothing changed), 2 wrong
 usage, 74 no database or one from a newer regdesk, 78 configuration error.
 """
@@ -30,6 +33,7 @@ usage, 74 no database or one from a newer regdesk, 78 configuration error.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +46,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_NO_DATABASE = 74
+
+log = logging.getLogger("regdesk.upgrade")
 
 
 def register(sub: Any, ctx: Context) -> None:
@@ -65,6 +71,7 @@ def backup_folder(paths: DataPaths, base: Path | None, found: int, needed: int, 
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
+    from regdesk.commands.lookup import operational_log
     from regdesk.commands.signed_in import Refused, credentials
     from regdesk.store import schema
     from regdesk.store.paths import DataPaths
@@ -93,7 +100,8 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     try:
         # Asked before the backup, which may take minutes: nobody waits to type a password.
         iin, password = credentials(ns, ctx)
-        return _upgrade(ns, ctx, config, paths, dest, iin, password)
+        with operational_log(ctx):
+            return _upgrade(ns, ctx, config, paths, dest, iin, password)
     except Refused as stop:
         return stop.code
 
@@ -125,6 +133,7 @@ def _upgrade(
     conn = db.conn
     committed = False
     backed_up = False
+    why = "refused"
     try:
         # The write lock first (the desks' own transaction, so what commits with it, such as
         # the audit's bookkeeping, commits here too): the backup is then exactly what the
@@ -133,11 +142,21 @@ def _upgrade(
             found = schema.version(conn)
             if found == schema.SCHEMA_VERSION:  # another administrator's upgrade came first
                 ctx.say("deploy.upgrade_current", path=str(paths.database), version=found)
+                log.info("upgrade: %s is at schema %d already", paths.database, found)
                 return EXIT_OK
+            log.info(
+                "upgrade started: %s from schema %d to %d, backup into %s",
+                paths.database,
+                found,
+                schema.SCHEMA_VERSION,
+                dest,
+            )
             manifest_sha = _backup(ctx, paths, dest)
             if manifest_sha is None:
+                log.warning("upgrade stopped, nothing changed: the backup was not made or checked")
                 return EXIT_FAILED  # nothing written yet
             backed_up = True
+            log.info("upgrade: backup made and checked, %s (manifest %s)", dest, manifest_sha)
             schema.apply_missing(conn, paths.database)
             desk = DeskContext(config, clock=ctx.clock(), db=db)
             sign_in(ns, ctx, desk, iin, password)
@@ -156,23 +175,35 @@ def _upgrade(
                 at=ctx.clock().utc(),
             )
         committed = True
+        log.info("upgrade committed: %s from schema %d to %d", paths.database, found,
+                 schema.SCHEMA_VERSION)  # fmt: skip
         # From here on the audit is keyed, as on a database init made (its own transaction: the
         # upgrade stands whatever this says).
         from regdesk.commands.audit import ensure_keyed
 
         ensure_keyed(ctx, db, paths)
     except UserError as exc:
+        why = exc.key  # a catalogue key, never what was typed
         print(exc.message(ctx.lang), file=ctx.err)
         return EXIT_FAILED
     except sqlite3.Error as exc:
+        why = f"the migration failed: {exc}"
         # A migration that does not apply to this file: nothing of it stays.
         ctx.warn("deploy.upgrade_migration_failed", path=str(paths.database), detail=str(exc))
         return EXIT_FAILED
+    except BaseException as exc:
+        why = type(exc).__name__
+        raise
     finally:
         if backed_up and not committed:
             # Made only for this upgrade, which did not happen: no copy of the data is left.
             shutil.rmtree(dest, ignore_errors=True)
             ctx.warn("deploy.upgrade_rolled_back", path=str(paths.database))
+            log.warning(
+                "upgrade rolled back (%s): %s stays at its schema, the backup made for it removed",
+                why,
+                paths.database,
+            )
         conn.close()
     ctx.say(
         "deploy.upgrade_done",
@@ -192,16 +223,18 @@ def _backup(ctx: Context, paths: DataPaths, dest: Path) -> str | None:
 
     from regdesk import version
     from regdesk.core.errors import UserError
-    from regdesk.store.backup import MANIFEST, make_backup, verify_backup
+    from regdesk.store.backup import MANIFEST, make_checked_backup
 
     ctx.say("deploy.upgrade_backing_up", dest=str(dest))
     try:
-        make_backup(paths, dest, made_at=ctx.clock().now(), program_version=version())
+        # What ``regdesk backup`` runs: checked as it is copied (``store.backup``).
+        report = make_checked_backup(
+            paths, dest, made_at=ctx.clock().now(), program_version=version()
+        )
     except UserError as exc:
         ctx.warn(exc.key, **exc.params)
         ctx.warn("deploy.upgrade_no_backup")
         return None
-    report = verify_backup(dest, key_file=paths.vault_key)
     for finding in (*report.notes, *report.problems):
         ctx.warn(finding.key, **finding.params)
     if not report.ok:

@@ -346,3 +346,45 @@ def test_an_upgrade_killed_half_way_leaves_the_database_as_it_was(
     code, _, err = upgrade(clinic, tmp_path / "c", capsys, monkeypatch)
     assert code == 0, err
     assert version(path) == schema.SCHEMA_VERSION
+
+
+def operational_log(config: Path) -> str:
+    return (DataPaths(config.parent / "data").logs_dir / "regdesk.log").read_text()
+
+
+def test_upgrade_writes_its_steps_to_the_operational_log_without_personal_data(
+    clinic: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backups = tmp_path / "backups"
+    code, _, err = upgrade(clinic, backups, capsys, monkeypatch)
+    assert code == 0, err
+    [dest] = list(backups.iterdir())
+    digest = hashlib.sha256((dest / MANIFEST).read_bytes()).hexdigest()
+    text = operational_log(clinic)
+    lines = [line for line in text.splitlines() if "upgrade" in line]
+    to = schema.SCHEMA_VERSION
+    assert len(lines) == 3, text
+    assert f"upgrade started: {database(clinic)} from schema {OLD} to {to}" in lines[0]
+    assert f"backup made and checked, {dest} (manifest {digest})" in lines[1]
+    assert f"upgrade committed: {database(clinic)} from schema {OLD} to {to}" in lines[2]
+    # In the clinic's time with its offset, as every line of the log (Almaty: +05:00).
+    assert all(line.split()[0].endswith("+05:00") for line in lines), lines
+    assert ADMIN not in text and "Employee admin" not in text
+
+
+def test_an_upgrade_refused_is_logged_as_rolled_back_with_why(
+    clinic: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, _, _ = upgrade(clinic, tmp_path / "b", capsys, monkeypatch, who=CLERK)
+    assert code == 1
+    text = operational_log(clinic)
+    assert "upgrade: backup made and checked" in text
+    assert "upgrade rolled back (admin.not_allowed)" in text
+    assert "upgrade committed" not in text
+    assert CLERK not in text and ADMIN not in text
