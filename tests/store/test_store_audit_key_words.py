@@ -65,7 +65,11 @@ def verified(tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str) -> s
         ),
         (
             "folder",
-            {"kk": "бұл файл емес, бума", "ru": "это папка, а не файл", "en": "a folder, not a file"},
+            {
+                "kk": "бұл файл емес, бума",
+                "ru": "это папка, а не файл",
+                "en": "a folder, not a file",
+            },
         ),
     ],
 )

@@ -43,14 +43,14 @@ ACTIONS = ("role", "lock", "reset", "deactivate")
 
 class StaffScreen(DeskScreen[None]):
     """The accounts; Enter lists what may be done to the highlighted one (F5-F8 do it at
-    once), F4 adds one, F9 opens the journal."""
+    once), F4 adds one, F9 opens the journal, F3 the terminals whose sign-ins wait."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("enter", "actions", "Actions", id="staff_actions"),
+        Binding("f3", "terminals", "Terminals", id="staff_terminals"),
         Binding("f4", "add", "Add", id="staff_add"),
         Binding("f9", "journal", "Journal", id="admin_journal"),
-        Binding("f3", "terminals", "Terminals", id="staff_terminals"),
         # Shortcuts for the actions dialog's entries: F1 lists them, the footer has no room.
         Binding("f5", "role", "Role", id="staff_role", show=False),
         Binding("f6", "lock", "Lock", id="staff_lock", show=False),
