@@ -36,7 +36,8 @@ _OS_ERRORS = {
     )
 }
 """The operating system's words (``strerror``, what the detail keeps) for the errors a person
-can act on; another error's words are kept, after a sentence saying the system refused."""
+can act on; another error's words (or a damaged checkpoint's parser's) are shown as the
+system's own."""
 
 
 def detail_words(detail: str, lang: str) -> str:

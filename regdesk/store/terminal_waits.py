@@ -44,9 +44,8 @@ class TerminalWait:
 
 
 def waiting_terminals(db: Database, throttle: SignInThrottle, now: datetime) -> list[TerminalWait]:
-    """The terminals whose delay runs at ``now``, the longest wait first."""
-    if not throttle.has_records():
-        return []
+    """The terminals whose delay runs at ``now``, the longest wait first. ``AuditKeyError``
+    when some wait but the audit key, which their names are hashed under, cannot be read."""
     waits = throttle.waiting("terminal", now)
     if not waits:
         return []

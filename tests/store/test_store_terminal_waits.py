@@ -15,10 +15,13 @@ from sqlite_utils import Database
 from regdesk.config import Security
 from regdesk.core.ids import make_iin
 from regdesk.store import audit
+from regdesk.store.audit_seal import AuditKeyError
 from regdesk.store.db import open_db, transaction
+from regdesk.store.paths import DataPaths
 from regdesk.store.signin_throttle import terminal_schedule
 from regdesk.store.staff import HashParams, SignInError, Staff
 from regdesk.store.terminal_waits import TerminalWait, lift_terminal, waiting_terminals
+from regdesk.store.vault import Vault
 
 FAST = HashParams(memory_kib=64, iterations=1, lanes=1)
 GOOD = "Kelbet-2026-qala"
@@ -112,3 +115,19 @@ def test_a_terminal_whose_failures_are_old_is_not_listed(staff: Staff, db: Datab
     ).fetchall()
     assert {json.loads(r[0])["terminal"] for r in rows} == {"ssh:old-guesser", KIOSK}
     assert [w.terminal for w in waiting_terminals(db, staff.throttle, T0)] == [KIOSK]
+
+
+def test_without_the_audit_key_the_list_says_so_instead_of_showing_none(tmp_path: Path) -> None:
+    # The names are hashed under the secret the audit key gives: with the key gone, the admin
+    # reads what is wrong (the audit key's words), not "no terminal waits".
+    paths = DataPaths(tmp_path / "data")
+    db = open_db(paths.database)
+    Vault.create_key(paths.audit_key)
+    audit.start_keying(db, actor_iin=None, at=T0)
+    staff = Staff(db, Security(), params=FAST)
+    guess(staff, 6, T0, KIOSK)
+    assert [w.terminal for w in waiting_terminals(db, staff.throttle, T0)] == [KIOSK]
+    paths.audit_key.rename(tmp_path / "key-elsewhere")
+    with pytest.raises(AuditKeyError) as caught:
+        waiting_terminals(db, Staff(db, Security(), params=FAST).throttle, T0)
+    assert "файла нет" in caught.value.message("ru")
