@@ -26,9 +26,14 @@ simulator's request log, how many times each attachment was posted (more than on
 sent the same item) and how many were still unsent at the end. Printed: registrations, per
 second and per minute, p50/p95/max of one ``register`` call (the EDS signature, then the
 numbered transaction), of one look-up and of one sending of the outbox; and where a
-``register`` call's time goes: waiting for the write lock (``BEGIN IMMEDIATE``), the work inside
-its write transactions, their ``COMMIT`` (the WAL written, and a checkpoint when one falls due),
-and the rest (reading the application, the EDS signature), timed at the desk's connection.
+``register`` call's time goes: waiting for the write lock (at regdesk's write gate, where it has
+one, and ``BEGIN IMMEDIATE``), the work inside its write transactions, their ``COMMIT`` (the WAL
+written, and, in a regdesk without the gate, a checkpoint when one falls due), and the rest
+(reading the application, the EDS signature, a WAL checkpoint after the lock), timed at the
+desk's connection. Then every write transaction of the run by step of the loop (look-up,
+draft, form, register, outbox): how long it held the lock and waited for it, and the share of
+the run the lock was held; the WAL checkpoints the desks ran and the WAL file's largest size.
+The same file runs against an older regdesk (one without the gate) for A/B pairs.
 
 Limits: the workstations share one machine (2 cores here, with whatever else runs), so the
 figures are those of 20 desks on one small computer, a harsher case than 20 computers sharing
@@ -38,11 +43,14 @@ a network folder but without a network file system's locking.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import multiprocessing as mp
 import os
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import date
@@ -88,34 +96,77 @@ def eligible(workspace: demo.DemoWorkspace) -> list[str]:
     return chosen
 
 
+STEP: contextvars.ContextVar[str] = contextvars.ContextVar("step", default="other")
+"""The step of the desk's loop a write transaction belongs to (the outbox's in its own task)."""
+
+
 class TimedConnection:
     """The desk's connection, timing each write transaction's phases while ``recording``: the
-    wait for the write lock, the work inside, the commit."""
+    wait for the write lock (from the write gate, when regdesk has one, or the first ``BEGIN
+    IMMEDIATE``), the work inside, the commit; and, while ``timing``, every write transaction's
+    wait and hold by ``STEP``, and the WAL checkpoints."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self.recording: list[tuple[float, float, float]] | None = None
+        self.timing = False
+        self.held: list[tuple[str, float, float]] = []
+        self.checkpoints: list[float] = []
         self._began = 0.0
         self._wait = 0.0
         self._first_try: float | None = None
 
+    def waiting(self) -> None:
+        """The transaction starts waiting (for the write gate)."""
+        if self._first_try is None:
+            self._first_try = time.perf_counter()
+
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        if self.recording is None or sql not in ("BEGIN IMMEDIATE", "COMMIT"):
+        if sql.startswith("PRAGMA wal_checkpoint") and self.timing:
+            start = time.perf_counter()
+            cursor = self._conn.execute(sql, *args)
+            self.checkpoints.append(time.perf_counter() - start)
+            return cursor
+        if sql not in ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
             return self._conn.execute(sql, *args)
         start = time.perf_counter()
         if sql == "BEGIN IMMEDIATE" and self._first_try is None:
             self._first_try = start  # a writer that naps between tries tries again
-        cursor = self._conn.execute(sql, *args)
-        end = time.perf_counter()
+        try:
+            cursor = self._conn.execute(sql, *args)
+        finally:
+            end = time.perf_counter()
+            if sql == "BEGIN IMMEDIATE":
+                assert self._first_try is not None
+                self._wait, self._began = end - self._first_try, end
+            else:
+                self._first_try = None
         if sql == "BEGIN IMMEDIATE":
-            assert self._first_try is not None
-            self._wait, self._began, self._first_try = end - self._first_try, end, None
-        else:
+            self._first_try = None
+            return cursor
+        if self.recording is not None and sql == "COMMIT":
             self.recording.append((self._wait, start - self._began, end - start))
+        if self.timing:
+            self.held.append((STEP.get(), self._wait, end - self._began))
         return cursor
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
+
+
+def _time_the_gate(timed: TimedConnection) -> None:
+    """Count the wait at regdesk's write gate (where it has one) as the wait for the lock."""
+    try:
+        from regdesk.store import write_gate
+    except ImportError:  # a regdesk without the gate: the wait is all in BEGIN IMMEDIATE
+        return
+    enter = write_gate.WriteGate.enter
+
+    def timed_enter(self: Any, deadline: float) -> int | None:
+        timed.waiting()
+        return enter(self, deadline)
+
+    write_gate.WriteGate.enter = timed_enter  # type: ignore[method-assign]
 
 
 def shown(error: BaseException) -> tuple[str, str]:
@@ -144,6 +195,8 @@ async def _desk_loop(
         "lookup_s": [],
         "flush_s": [],
         "phases": [],
+        "held": [],
+        "checkpoints": [],
         "errors": Counter(),
         "locked": 0,
         "skipped": 0,
@@ -152,6 +205,7 @@ async def _desk_loop(
     desk = Desk(load(config_file))
     timed = TimedConnection(desk.context.db.conn)
     desk.context.db.conn = timed  # type: ignore[assignment]
+    _time_the_gate(timed)
 
     def failed(error: BaseException) -> None:
         kind, text = shown(error)
@@ -160,6 +214,7 @@ async def _desk_loop(
             result["locked"] += 1
 
     async def flush() -> None:
+        STEP.set("outbox")
         began = time.perf_counter()
         try:
             await desk.registration.flush_outbox()
@@ -172,6 +227,7 @@ async def _desk_loop(
         desk.session.sign_in(*staff)
         check = desk.registration.open_key(key_path, demo.KEY_PASSWORD)
         barrier.wait()
+        timed.timing = True
         deadline = time.monotonic() + seconds
         people = iter(iins)
         while time.monotonic() < deadline:
@@ -180,19 +236,23 @@ async def _desk_loop(
                 result["exhausted"] = True
                 break
             try:
+                STEP.set("look-up")
                 began = time.perf_counter()
                 lookup = await desk.intake.look_up(iin, BASIS)
                 result["lookup_s"].append(time.perf_counter() - began)
                 if lookup.blocking or lookup.suggested_refusal:
                     result["skipped"] += 1
                     continue
+                STEP.set("draft")
                 app_id = desk.intake.open_draft(lookup).application_id
                 assert app_id is not None
                 # The checklist ticked as the receptionist does: what the applicant shows
                 # (an identity card; a pensioner's certificate too).
                 required = desk.form.required_documents(desk.form.get(app_id))
                 seen = ",".join(d.value for d in required) or "identity"
+                STEP.set("form")
                 desk.form.save_form(app_id, dict(READY_FORM, documents_seen=seen))
+                STEP.set("register")
                 timed.recording = []
                 began = time.perf_counter()
                 number = desk.registration.register(app_id, check)
@@ -217,6 +277,8 @@ async def _desk_loop(
     finally:
         if flushing is not None:
             await asyncio.wait([flushing], timeout=60)
+        timed.timing = False
+        result["held"], result["checkpoints"] = timed.held, timed.checkpoints
         await desk.aclose()
         desk.close()
     return result
@@ -290,12 +352,14 @@ def run(label: str, faults: Faults | None) -> None:
                 )
                 for i in range(DESKS)
             ]
+            database = DataPaths.for_config(workspace.config).database
+            wal = WalWatch(database.with_name(database.name + "-wal"))
             for process in processes:
                 process.start()
             outcomes = [results.get(timeout=SECONDS + 600) for _ in processes]
             for process in processes:
                 process.join(60)
-            database = DataPaths.for_config(workspace.config).database
+            wal.stop()
             reported = [r for o in outcomes for r in o["registered"]]
             journal = check_journal(database, reported)
             logged = workspace.simulator.requests()
@@ -353,17 +417,72 @@ def run(label: str, faults: Faults | None) -> None:
     )
     listed = ", ".join(f"{kind} x{n}" for kind, n in errors.most_common()) or "none"
     print(f"  errors shown: {listed}; mentioning {LOCKED!r}: {locked}", flush=True)
+    held = [h for o in outcomes for h in o["held"]]
+    people = len(lookups)
+    print(
+        f"  write transactions: {len(held)} ({len(held) / max(1, people):.1f} a person looked"
+        " up); the write lock held (BEGIN IMMEDIATE done to COMMIT done) and waited for, by step:"
+    )
+    for step in ("look-up", "draft", "form", "register", "outbox", "other"):
+        mine = [h for h in held if h[0] == step]
+        if mine:
+            print(
+                f"    {step + ':':9} held {_figures([h[2] for h in mine])};"
+                f" waited p50 {_ms(statistics.median(h[1] for h in mine))},"
+                f" p95 {_ms(_p95([h[1] for h in mine]))}"
+            )
+    busy = sum(h[2] for h in held)
+    print(f"    held {busy:.1f} s of the {SECONDS:.0f} s ({busy / SECONDS:.0%})")
+    checkpoints = [c for o in outcomes for c in o["checkpoints"]]
+    print(
+        f"  WAL checkpoints by the desks: {_figures(checkpoints)};"
+        f" the WAL file at most {wal.largest / 2**20:.1f} MiB (looked at every"
+        f" {WalWatch.EVERY_S} s)",
+        flush=True,
+    )
 
 
 def _figures(values: list[float]) -> str:
     ordered = sorted(values)
     if not ordered:
         return "none"
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
     return (
         f"{len(ordered)} calls, p50 {statistics.median(ordered) * 1000:.1f} ms,"
-        f" p95 {p95 * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms"
+        f" p95 {_p95(ordered) * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms"
     )
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+class WalWatch:
+    """The size of the database's WAL file, looked at from this process while the desks run."""
+
+    EVERY_S = 0.5
+
+    def __init__(self, wal: Path) -> None:
+        self._wal = wal
+        self.largest = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while True:
+            with contextlib.suppress(OSError):
+                self.largest = max(self.largest, self._wal.stat().st_size)
+            if self._done.wait(self.EVERY_S):
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def main() -> None:

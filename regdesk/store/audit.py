@@ -107,6 +107,7 @@ from regdesk.store.audit_seal import (
     Tail,
     advance_checkpoint,
     confirm_checkpoint,
+    current_key,
     holds,
     key_id,
     log_tail,
@@ -195,7 +196,7 @@ def _sealing(conn: sqlite3.Connection) -> _Sealing | None:
     files = SealFiles.of_connection(conn)
     if files is None:
         raise AuditKeyError(path=":memory:", detail="missing")
-    key = read_key(files.key)
+    key = current_key(files.key)
     if key_id(key) != seal.key_id:
         raise AuditKeyError(path=str(files.key), detail="not the key this log was keyed with")
     return _Sealing(files, key, seal)

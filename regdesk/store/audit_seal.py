@@ -95,6 +95,28 @@ def read_key(path: Path) -> bytes:
     return key
 
 
+_keys: dict[Path, tuple[tuple[int, ...], bytes]] = {}
+"""The keys ``current_key`` read, with what ``os.stat`` said of their file then."""
+
+
+def current_key(path: Path) -> bytes:
+    """``read_key``, the file read again only when it changed: an append runs under the write
+    lock, where a file read on every record was a tenth of a registration's time there. A key
+    removed, replaced, or whose permissions changed (a new ctime) is read (and refused) anew."""
+    path = Path(path)
+    try:
+        found = os.stat(path)
+    except OSError:
+        return read_key(path)  # says what is wrong with it
+    mark = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+    cached = _keys.get(path)
+    if cached is not None and cached[0] == mark:
+        return cached[1]
+    key = read_key(path)
+    _keys[path] = (mark, key)
+    return key
+
+
 @dataclass(frozen=True)
 class SealFiles:
     """Where the key and the checkpoint of a database are: beside it, in its data folder."""

@@ -34,6 +34,7 @@ from regdesk.store.backup import (
     read_manifest,
     verify_backup,
 )
+from regdesk.store.db import GATE_SUFFIX
 from regdesk.store.paths import DataPaths
 from regdesk.store.vault import fsync_folder, write_all
 
@@ -173,6 +174,7 @@ def restore(
     for path in (
         data_dir / f"{DATABASE}-wal",
         data_dir / f"{DATABASE}-shm",
+        data_dir / f"{DATABASE}{GATE_SUFFIX}",
         DataPaths(data_dir).audit_checkpoint,
     ):
         if path.exists():

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,9 +21,16 @@ import pytest
 from sqlite_utils import Database
 
 from regdesk.cli import main
-from regdesk.store import audit
+from regdesk.store import audit, audit_seal
 from regdesk.store.audit import Problem, verify
-from regdesk.store.audit_seal import AuditKeyError, Checkpoint, Tail, read_checkpoint
+from regdesk.store.audit_seal import (
+    SLOT_BYTES,
+    SLOTS,
+    AuditKeyError,
+    Checkpoint,
+    Tail,
+    read_checkpoint,
+)
 from regdesk.store.db import open_db, transaction
 from regdesk.store.paths import DataPaths
 from regdesk.store.vault import Vault
@@ -308,6 +317,51 @@ def test_a_missing_key_refuses_the_action_in_words_and_verify_says_what_to_do(
     assert verify(db).problem is Problem.KEY_WRONG
     paths.audit_key.write_bytes(kept)
     assert verify(db).ok
+
+
+def test_a_key_replaced_while_the_desk_runs_is_refused_at_the_next_append(
+    db: Database, paths: DataPaths
+) -> None:
+    # The desk keeps the key it read while the file stays the same file; another file put in
+    # its place (a restore, an intruder) is read again, and refused when it is not the log's.
+    audit.append(db, actor_iin=None, action="sign_in", at=NOW)
+    kept = paths.audit_key.read_bytes()
+    other = paths.audit_key.with_name("other.key")
+    other.write_bytes(b"\x02" * 32)
+    os.replace(other, paths.audit_key)
+    with pytest.raises(AuditKeyError) as refused:
+        audit.append(db, actor_iin=None, action="sign_in", at=NOW)
+    assert "not the key this log was keyed with" in refused.value.message("en")
+    other.write_bytes(kept)
+    os.replace(other, paths.audit_key)
+    audit.append(db, actor_iin=None, action="sign_in", at=NOW)
+    assert (verify(db).ok, verify(db).count) == (True, LAST + 2)
+
+
+@pytest.mark.parametrize("cut", [1, 200, -20])
+def test_a_slot_torn_by_a_crash_mid_write_is_ignored_and_the_other_one_read(
+    db: Database, paths: DataPaths, cut: int
+) -> None:
+    # A checkpoint write is one pwrite into the older of two slots: a crash in the middle of it
+    # (or a power cut) leaves that slot part new bytes, part old. The other slot is whole.
+    key = paths.audit_key.read_bytes()
+    before = written(paths)
+    after = replace(before, seq=before.seq + 1, pending=Tail(LAST + 1, "ab" * 32))
+    raw = bytearray(paths.audit_checkpoint.read_bytes())
+    start = (after.seq % SLOTS) * SLOT_BYTES
+    new = audit_seal._slot(after, key)
+    # Cut after the first byte, in the middle, or in its MAC, the last field.
+    end = start + (cut if cut > 0 else len(after.sealed(key)) + cut)
+    raw[start:end] = new[: end - start]
+    paths.audit_checkpoint.write_bytes(bytes(raw))
+    assert read_checkpoint(paths.audit_checkpoint, key).checkpoint == before
+    report = verify(db)
+    assert (report.ok, report.count, report.notices) == (True, LAST, ())
+    # The next append writes its slot over the torn one and goes on.
+    audit.append(db, actor_iin=None, action="sign_in", at=NOW)
+    report = verify(db)
+    assert (report.ok, report.count, report.notices) == (True, LAST + 1, ())
+    assert written(paths).committed.id == LAST + 1
 
 
 def test_a_checkpoint_that_cannot_be_read_or_written_does_not_stop_the_desk(

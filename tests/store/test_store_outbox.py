@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from regdesk.store.db import open_db
 from regdesk.store.journal import Journal
@@ -68,3 +71,26 @@ def test_a_held_item_waits_for_a_person_and_release_makes_it_due(tmp_path: Path)
     assert journal.outbox.claim(["portal_result"], later + LEASE, LEASE) == []
     sent = journal.outbox.get(item)
     assert sent is not None and sent.held is None and sent.sent_at == later
+
+
+def test_a_claim_that_finds_nothing_due_does_not_wait_for_the_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regdesk.store import db as db_module
+
+    journal = _journal(tmp_path)
+    item = journal.outbox.enqueue("attachment", "a", {}, NOW)
+    journal.outbox.claim(["attachment"], NOW, LEASE)  # leased: not due again before NOW + LEASE
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 300)
+    other = sqlite3.connect(tmp_path / "regdesk.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another terminal writing, for as long as it likes
+    try:
+        # Most rounds end so: nothing due, said without queueing for the lock.
+        assert journal.outbox.claim(["attachment"], NOW + LEASE / 2, LEASE) == []
+        # Something due is claimed in a write transaction, which waits for the lock as before.
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            journal.outbox.claim(["attachment"], NOW + LEASE, LEASE)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert [i.id for i in journal.outbox.claim(["attachment"], NOW + LEASE, LEASE)] == [item]
