@@ -43,3 +43,16 @@ def test_no_test_imports_a_conftest() -> None:
     importing = [p.relative_to(TESTS).as_posix() for p in _modules() if "conftest" in _imported(p)]
     assert importing == []
     assert "regdesk" in _imported(TESTS / "printing" / "test_printing_pdf.py")
+
+
+def test_no_test_module_imports_another() -> None:
+    # A helper two test files share lives in a support module: importing a test module runs
+    # its tests' module-level set-up, and collects its tests twice under another name.
+    tests = {p.stem for p in _modules() if p.name.startswith("test_")}
+    importing = {
+        p.relative_to(TESTS).as_posix(): sorted(_imported(p) & tests)
+        for p in _modules()
+        if _imported(p) & tests
+    }
+    assert importing == {}
+    assert "tui_support" in _imported(TESTS / "tui" / "test_tui_corrections.py")

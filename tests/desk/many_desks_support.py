@@ -1,10 +1,11 @@
 """One workstation of ``test_desk_many_desks``, run in a process of its own (spawned, so it is
-importable here beside the test, which the spawned interpreter finds on the same path)."""
+importable here beside the test, which the spawned interpreter finds on the same path); and the
+registry's people that such desks (and the crash trials) register."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from regdesk import demo
@@ -62,3 +63,25 @@ def register_all(
     """Sign in, wait for the others at ``barrier``, register every one of ``iins``, put the
     outcome in ``results``."""
     results.put(asyncio.run(_register_all(config_file, staff, key_path, iins, at, barrier)))
+
+
+def people(ws: demo.DemoWorkspace, today: date, count: int) -> list[str]:
+    """Adults of the registry, alive, citizens, attached elsewhere or nowhere, no example case."""
+    population = ws.simulator.app.population
+    examples = {iin for iins in population.cases.values() for iin in iins}
+    chosen = []
+    for iin, person in sorted(population.persons.items()):
+        attachment = population.attachments.get(iin) or {}
+        born = date.fromisoformat(person["birth_date"])
+        expires = (person.get("document") or {}).get("expires")
+        if (
+            iin not in examples
+            and person.get("life_status") == "alive"
+            and person.get("residency") == "citizen"
+            and 19 <= today.year - born.year <= 60
+            and not (expires and date.fromisoformat(expires) <= today)
+            and attachment.get("clinic_bin") != population.clinic_bin
+        ):
+            chosen.append(iin)
+    assert len(chosen) >= count
+    return chosen[:count]

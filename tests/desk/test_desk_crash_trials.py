@@ -39,8 +39,8 @@ from typing import Any
 import pytest
 from crash_trials_support import FORM, PRELOAD, run
 from desk_support import PINNED_AT
+from many_desks_support import people
 from sqlite_utils import Database
-from test_desk_many_desks import people
 
 from regdesk import demo
 from regdesk.desk import Desk, KeyCheck

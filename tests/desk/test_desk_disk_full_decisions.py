@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from desk_support import READY_FORM, draft, signed_in
 from disk_support import fill, refused, remount, snapshot, turn_read_only
-from test_desk_portal_decision import asked, receive
+from portal_support import asked, receive
 
 from regdesk import demo
 from regdesk.core.application import State

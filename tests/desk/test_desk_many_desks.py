@@ -12,38 +12,15 @@ from __future__ import annotations
 import multiprocessing as mp
 import sqlite3
 from collections import Counter
-from datetime import date
 
 from desk_support import PINNED_AT
-from many_desks_support import register_all
+from many_desks_support import people, register_all
 
 from regdesk import demo
 from regdesk.store.paths import DataPaths
 
 DESKS = 6
 EACH = 10
-
-
-def people(ws: demo.DemoWorkspace, today: date, count: int) -> list[str]:
-    """Adults of the registry, alive, citizens, attached elsewhere or nowhere, no example case."""
-    population = ws.simulator.app.population
-    examples = {iin for iins in population.cases.values() for iin in iins}
-    chosen = []
-    for iin, person in sorted(population.persons.items()):
-        attachment = population.attachments.get(iin) or {}
-        born = date.fromisoformat(person["birth_date"])
-        expires = (person.get("document") or {}).get("expires")
-        if (
-            iin not in examples
-            and person.get("life_status") == "alive"
-            and person.get("residency") == "citizen"
-            and 19 <= today.year - born.year <= 60
-            and not (expires and date.fromisoformat(expires) <= today)
-            and attachment.get("clinic_bin") != population.clinic_bin
-        ):
-            chosen.append(iin)
-    assert len(chosen) >= count
-    return chosen[:count]
 
 
 def test_six_desks_register_at_once_without_a_lost_or_repeated_number(

@@ -311,7 +311,7 @@ async def test_under_training_the_portal_talon_is_marked_and_signed(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from test_desk_portal_decision import asked, receive, received_by_portal
+    from portal_support import asked, receive, received_by_portal
 
     folder, out = make_keys(ws, admin, monkeypatch, capsys)
     config = load(pasted(ws, out))

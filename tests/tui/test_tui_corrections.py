@@ -4,10 +4,10 @@ answered on paper. The registry is the demo's simulator."""
 
 from __future__ import annotations
 
+from corrections_support import SIZE, open_in_journal, registered
 from tui_support import (
     finish,
     make_app,
-    pinned_clock,
     screen_text,
     sign_in,
     top,
@@ -18,44 +18,6 @@ from tui_support import (
 
 from regdesk import demo
 from regdesk.core.application import State
-from regdesk.desk import Desk
-
-SIZE = (100, 30)
-
-
-async def registered(ws: demo.DemoWorkspace) -> tuple[int, str]:
-    """An application registered by the demo receptionist at another workstation."""
-    _, iin, password, _ = next(s for s in ws.staff if s[0] == "receptionist")
-    desk = Desk(ws.config, clock=pinned_clock())
-    try:
-        desk.session.sign_in(iin, password)
-        lookup = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
-        app_id = lookup.application_id
-        desk.form.save_form(
-            app_id, {"basis": "free_choice", "district": "2", "documents_seen": "identity"}
-        )
-        check = desk.registration.open_key(ws.key_paths[iin], demo.KEY_PASSWORD)
-        number = desk.registration.register(app_id, check)
-        assert await desk.registration.flush_outbox() == 1
-        return app_id, number
-    finally:
-        await desk.aclose()
-        desk.close()
-
-
-async def open_in_journal(pilot: object, number: str) -> None:
-    from textual.pilot import Pilot
-    from textual.widgets import DataTable
-
-    assert isinstance(pilot, Pilot)
-    await pilot.press("2")
-    journal = await wait_for_screen(pilot, "JournalScreen")
-    await pilot.press(*number)
-    table = journal.query_one("#results", DataTable)
-    await wait_until(pilot, lambda: table.row_count == 1, "the application found")
-    await pilot.press("enter", "enter")
-    await wait_for_screen(pilot, "DetailScreen")
-    await wait_until(pilot, lambda: getattr(pilot.app.screen, "entry", None), "the detail")
 
 
 async def test_a_receptionist_has_no_annul_key(workspace: demo.DemoWorkspace) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corrections_support import SIZE, open_in_journal, registered
 from disk_filler import fill_disk
-from test_tui_corrections import SIZE, open_in_journal, registered
 from tui_support import (
     finish,
     make_app,

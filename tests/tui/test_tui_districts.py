@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_tui_words import cut_words, foreign_words
 from textual.widgets import DataTable, Input
 from tui_support import (
     finish,
@@ -20,6 +19,7 @@ from tui_support import (
     wait_for_text,
     wait_until,
 )
+from words_support import cut_words, foreign_words
 
 from regdesk import demo
 from regdesk.core.ids import make_iin

@@ -12,7 +12,6 @@ from datetime import datetime
 
 import pytest
 from inbox_support import receive
-from test_tui_words import cut_words, foreign_words
 from textual.widgets import DataTable
 from tui_support import (
     demo_info,
@@ -26,6 +25,7 @@ from tui_support import (
     wait_for_text,
     wait_until,
 )
+from words_support import cut_words, foreign_words
 
 from regdesk import demo
 from regdesk.core.clock import zone

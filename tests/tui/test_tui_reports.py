@@ -143,7 +143,7 @@ async def test_a_receptionist_sees_their_own_figures_and_f1_the_definitions(
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 async def test_no_english_and_no_cut_word_in_kk_and_ru(tmp_path: Path, lang: str) -> None:
-    from test_tui_words import cut_words, foreign_words
+    from words_support import cut_words, foreign_words
 
     ws = demo.build(tmp_path / "ws", lang=lang, clock=pinned_clock())
     try:
