@@ -23,6 +23,9 @@ class LockScreen(DeskScreen[None]):
     busy = False
     """A password is being checked: a second Enter must not close the screen under the lock."""
 
+    refused = False
+    """The last password was refused: its words are said again in the next language (F2)."""
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="box", id="lock-box"):
             yield Static(id="lock-title", classes="title")
@@ -46,6 +49,8 @@ class LockScreen(DeskScreen[None]):
             self.tr("lock.owner", name=employee.full_name if employee else "")
         )
         self.query_one("#unlock-password", Input).placeholder = self.tr("lock.password")
+        if self.refused:
+            self._say(self.tr("signin_throttle.unlock_refused"))
 
     @on(Input.Submitted, "#unlock-password")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -64,6 +69,10 @@ class LockScreen(DeskScreen[None]):
     def _failed(self, text: str) -> None:
         self.busy = False
         self.query_one("#unlock-password", Input).value = ""
+        self.refused = False  # not a refusal (the desk did not answer…): its words as they came
+        self._say(text)
+
+    def _say(self, text: str) -> None:
         self.query_one("#lock-message", Static).update(text)
 
     def _checked(self, ok: bool) -> None:
@@ -75,9 +84,8 @@ class LockScreen(DeskScreen[None]):
             self.app.pop_screen()
         else:
             # The same words for a wrong password and any password during a sign-in delay.
-            self.query_one("#lock-message", Static).update(
-                self.tr("signin_throttle.unlock_refused")
-            )
+            self.refused = True
+            self._say(self.tr("signin_throttle.unlock_refused"))
 
     def action_switch_user(self) -> None:
         """Another employee: the owner's drafts stay in the journal for them, unseen."""

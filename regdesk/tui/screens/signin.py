@@ -10,11 +10,25 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
+from regdesk.core.errors import UserError
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.widgets import IinInput, TypeaheadInput
 
 if TYPE_CHECKING:
+    from regdesk.desk import Desk
     from regdesk.tui.calls import Employee
+
+
+def _attempt(desk: Desk, iin: str, password: str) -> Employee | UserError:
+    """``calls.sign_in``, its refusal given back rather than raised: the screen keeps the error
+    itself, so that F2 says it again in the new language (``call_desk``'s ``failed`` has only
+    the words of the language it was said in)."""
+    from regdesk.tui import calls
+
+    try:
+        return calls.sign_in(desk, iin, password)
+    except UserError as exc:
+        return exc
 
 
 class SignInScreen(DeskScreen[None]):
@@ -27,6 +41,11 @@ class SignInScreen(DeskScreen[None]):
     busy = False
     """A sign-in is being checked: a second Enter must neither count a second failed attempt
     nor open the menu twice."""
+
+    said: UserError | str | None = None
+    """What the message line says: a refusal or a catalogue text (said again in the current
+    language by ``retranslate``), or words that came already said (an error that was no
+    refusal, which ``call_desk`` gives only as words)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box", classes="box"):
@@ -59,6 +78,7 @@ class SignInScreen(DeskScreen[None]):
                     + f"  {name}"
                 )
             hint.update("\n".join(lines))
+        self._show_said()
 
     def on_mount(self) -> None:
         self.query_one("#iin", IinInput).focus()
@@ -81,32 +101,49 @@ class SignInScreen(DeskScreen[None]):
         iin = self.query_one("#iin", IinInput).digits
         password = self.query_one("#password", Input).value
         if not iin or not password:
-            self._say(self.tr("signin.fill_both"))
+            self._say(UserError("signin.fill_both"))
             return
-        from regdesk.tui import calls  # not before the first paint: start-up stays quick
-
         self.busy = True
         # Argon2id takes a noticeable fraction of a second, and the database opens in the
         # background at start (typing the password hides it): both off the UI thread.
         self.desk_call(
-            calls.sign_in,
+            _attempt,
             iin,
             password,
-            then=self._signed_in,
+            then=self._answered,
             failed=self._failed,
             group="signin",
             exclusive=True,
         )
 
-    def _say(self, text: str) -> None:
+    def _say(self, said: UserError | str | None) -> None:
+        """Say ``said`` on the message line (None: nothing), kept to be said again in the next
+        language (F2)."""
+        self.said = said
+        self._show_said()
+
+    def _show_said(self) -> None:
+        said = self.said
+        text = said.message(self.desk_app.lang) if isinstance(said, UserError) else said or ""
         self.query_one("#signin-message", Static).update(text)
 
     def _failed(self, text: str) -> None:
         self.busy = False
-        self._say(text)
+        self._say(text)  # not a refusal (the desk did not open…): its words as they came
+        self._clear_password()
+
+    def _clear_password(self) -> None:
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
+
+    def _answered(self, answer: Employee | UserError) -> None:
+        if isinstance(answer, UserError):
+            self.busy = False
+            self._say(answer)
+            self._clear_password()
+        else:
+            self._signed_in(answer)
 
     def _signed_in(self, employee: Employee) -> None:
         self.busy = False
@@ -121,7 +158,7 @@ class SignInScreen(DeskScreen[None]):
         iin = self.query_one("#iin", IinInput)
         iin.value = ""
         iin.focus()
-        self._say("")
+        self._say(None)
         if employee.must_change_password:
             # A one-time password from an admin: replaced before anything else (issue 15).
             from regdesk.tui.screens.password import PasswordScreen
