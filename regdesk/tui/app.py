@@ -26,7 +26,13 @@ from textual.worker import Worker, WorkerFailed, get_current_worker
 from regdesk.config import Config
 from regdesk.core.errors import UserError
 from regdesk.i18n import LANGS, Translator
-from regdesk.tui.base import Translated, letter_keys, named_bindings, translate_bindings
+from regdesk.tui.base import (
+    Translated,
+    allows,
+    letter_keys,
+    named_bindings,
+    translate_bindings,
+)
 from regdesk.tui.runner import DeskRunner
 
 if TYPE_CHECKING:
@@ -108,6 +114,10 @@ class DeskApp(App[None]):
         self.portal_poll = PortalPoll(self)
         """The portal fetched and results delivered every ``[portal] fetch_seconds``."""
         self._hung_up = False
+        from regdesk.tui.menu_number import MenuNumber
+
+        self.menu_number = MenuNumber(self)
+        """The keys read as a number typed at the menu (an IIN, never service keys)."""
 
     # -- the desk behind the screens ----------------------------------------------------------
 
@@ -254,7 +264,7 @@ class DeskApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers what the keys do on this screen, in the user's language."""
         for node, b in named_bindings(screen, self):
-            if b.action == "command_palette" or node.check_action(b.action, ()) is False:
+            if b.action == "command_palette" or not allows(node, b):
                 continue
             yield SystemCommand(
                 self.tr(f"keys.{b.id}"),
@@ -358,6 +368,9 @@ class DeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self._last_input = time.monotonic()
+        read = isinstance(event, events.Key) and not event.is_forwarded  # not one bubbling back
+        if read and self.menu_number.take(event):  # type: ignore[arg-type]
+            return  # a digit of a number typed at the menu: it goes to the look-up (menu_number)
         await super().on_event(event)
 
     def _idle_seconds(self) -> float:

@@ -10,10 +10,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from textual.actions import parse as parse_action
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
+
+from regdesk.core.roles import Permission, may
 
 if TYPE_CHECKING:
     from regdesk.tui.app import DeskApp
@@ -40,6 +43,27 @@ def named_bindings(*nodes: DOMNode) -> Iterator[tuple[DOMNode, Binding]]:
                     yield node, b
 
 
+def role_refuses(node: DOMNode, binding: Binding) -> bool:
+    """Whether the signed-in employee's role may never use ``binding`` of ``node``: F1 help and
+    the palette leave such a key out. A screen says which by a ``refuses(action, parameters)``
+    method (the menu's services, the admin's default printer, the head's annulment); a key
+    that only waits for something (a look-up's answer, a list to load) is not refused."""
+    refuses = getattr(node, "refuses", None)
+    if not callable(refuses):
+        return False
+    _, action, parameters = parse_action(binding.action)
+    return bool(refuses(action, parameters))
+
+
+def allows(node: DOMNode, binding: Binding) -> bool:
+    """Whether ``binding`` of ``node`` answers now, asked as Textual asks before running it: the
+    ``check_action`` of its target with the action's name and parameters (``service('staff')``
+    is asked as ``service`` with ``('staff',)``), and not refused to the role."""
+    target, action, parameters = parse_action(binding.action)
+    owner = node.app if target == "app" else node
+    return owner.check_action(action, parameters) is not False and not role_refuses(node, binding)
+
+
 class Translated:
     """Mixin for screens: ``tr`` and a ``retranslate`` hook called on every language change."""
 
@@ -49,6 +73,12 @@ class Translated:
 
     def tr(self, key: str, /, **params: object) -> str:
         return self.desk_app.tr(key, **params)
+
+    def role_may(self, permission: Permission) -> bool:
+        """Whether the signed-in employee's role has ``permission`` (read from memory: which
+        keys to show; the use cases check it again)."""
+        employee = self.desk_app.employee
+        return employee is not None and may(employee.role, permission)
 
     def retranslate(self) -> None:
         """Set every text of the screen from the catalogue; screens extend it."""

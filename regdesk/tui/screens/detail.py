@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from regdesk.core.application import State
+from regdesk.core.roles import Permission
 from regdesk.desk import SURVEY_STATES, Detail, Issued
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
@@ -66,6 +67,10 @@ class DetailScreen(DeskScreen[None]):
     def _loaded(self, entry: calls.Entry) -> None:
         self.entry = entry
         self.retranslate()
+
+    def refuses(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Annulling is the head's and the admin's: F1 help does not list it to others."""
+        return action == "annul" and not self.role_may(Permission.ANNUL)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Only a registered, issued or refused application has a talon or a notice to show or

@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from regdesk.tui.base import DeskModal, named_bindings
+from regdesk.tui.base import DeskModal, named_bindings, role_refuses
 
 
 class HelpScreen(DeskModal[None]):
@@ -29,7 +29,9 @@ class HelpScreen(DeskModal[None]):
         super().retranslate()
         name = type(self.under).__name__
         lines = [self.tr("help.title"), "", self.tr(f"help.{name}"), "", self.tr("help.keys")]
-        for _, b in named_bindings(self.under, self.app):
+        for node, b in named_bindings(self.under, self.app):
+            if role_refuses(node, b):
+                continue  # a key this employee's role may never use (the menu's staff service…)
             display = self.app.get_key_display(b)
             lines.append(f"  {display:>10}  {self.tr(f'keys.{b.id}')}")
         lines += ["", self.tr("help.palette")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import on
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from regdesk.desk import BackupAge
 
 SERVICES = ("attach", "journal", "reports", "inbox")
+
+TYPING_SERVICES = ("attach", "journal", "password")
+"""The services whose screen opens with a field for typing (the look-up's IIN, the journal's
+search, the current password): digits typed right after their key go there (menu_number.py)."""
 
 ACCOUNT_SERVICES = (
     ("districts", "5", Permission.DISTRICTS),
@@ -176,11 +181,28 @@ class MenuScreen(DeskScreen[None]):
             return True
         return employee is not None and may(employee.role, permission)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def refuses(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """A service this employee's role may not use: neither listed, nor in F1 help and the
+        palette, nor answering its key."""
         if action == "service" and parameters:
             permission = next((p for n, _, p in ACCOUNT_SERVICES if n == parameters[0]), None)
-            return self._may(permission)
-        return True
+            return not self._may(permission)
+        return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self.refuses(action, parameters)
+
+    def help_lines(self) -> list[str]:
+        """F1 help: what a number typed here does (menu_number.py)."""
+        return [self.tr("menu_number.help")]
+
+    def service_for(self, key: str) -> str | None:
+        """The service ``key`` opens here now (remapped keys and the role's refusals counted)."""
+        active = self.active_bindings.get(key)
+        if active is None or not active.enabled:
+            return None
+        _, action, params = parse_action(active.binding.action)
+        return str(params[0]) if action == "service" and params else None
 
     def action_service(self, name: str) -> None:
         if name == "attach":

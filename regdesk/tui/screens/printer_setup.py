@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from regdesk.core.roles import Permission
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
 from regdesk.tui.browser import hand_over
@@ -60,6 +61,10 @@ class PrinterSetupScreen(DeskScreen[None]):
         for key in ("name", "kind", "format", "where"):
             table.add_column(self.tr(f"printer_setup.col_{key}"), key=key)
         self._fill()
+
+    def refuses(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """This workstation's default is an admin's choice: F1 help does not list it to others."""
+        return action == "make_default" and not self.role_may(Permission.SETTINGS)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "make_default":
