@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual import events
 from textual.widgets import Input
 from tui_support import (
     PINNED_AT,
+    burst,
     finish,
+    key_event,
     look_up,
     make_app,
     open_form,
@@ -23,21 +24,8 @@ from regdesk import demo
 from regdesk.store.db import open_db
 from regdesk.store.paths import DataPaths
 from regdesk.store.staff import Staff
-from regdesk.tui.app import DeskApp
 
 SIZE = (80, 24)
-
-
-def _key(char: str) -> events.Key:
-    names = {"\r": "enter", "-": "minus", "\t": "tab", " ": "space", "+": "plus"}
-    return events.Key(names.get(char, char), None if char == "\t" else char)
-
-
-def burst(app: DeskApp, text: str) -> None:
-    """``text`` queued at once, as one read of the terminal (or one packet of an SSH or browser
-    link) would bring it: nothing is handled before the last key is in."""
-    for char in text:
-        app.post_message(_key(char))
 
 
 async def test_sign_in_typed_as_one_burst_loses_no_key(workspace: demo.DemoWorkspace) -> None:
@@ -132,7 +120,7 @@ async def test_a_scan_on_the_result_screen_is_the_next_iin_not_survey_answers(
         # The next person's ID card goes under the scanner before anyone presses Enter: its
         # digits (often starting with 1-3) arrive in one burst, followed by the scanner's Enter.
         for char in f"{after}\r":
-            app.post_message(_key(char))
+            app.post_message(key_event(char))
         screen = await wait_for_screen(pilot, "ApplicantScreen")
         await wait_until(
             pilot,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import date
 from typing import Any
 
 import pytest
-from test_tui_districts import HEAD, PASSWORD, add_head
 from textual.pilot import Pilot
 from tui_support import (
+    PINNED_AT,
     admin,
     finish,
     pinned_clock,
@@ -26,8 +27,12 @@ from tui_support import (
 )
 
 from regdesk import demo
+from regdesk.core.ids import make_iin
 from regdesk.desk import Desk
 from regdesk.i18n import catalogue, t
+from regdesk.store.db import open_db
+from regdesk.store.paths import DataPaths
+from regdesk.store.staff import Staff
 from regdesk.tui.app import DeskApp
 from regdesk.tui.base import DeskModal, DeskScreen
 from regdesk.tui.screens.menu import MenuScreen
@@ -60,10 +65,21 @@ async def help_text(pilot: Pilot[Any]) -> str:
     return text
 
 
+HEAD = make_iin(date(1972, 2, 9), "female", 31)
+HEAD_PASSWORD = "Mengerushi-2026-kilt"
+
+
 def signed_in_as(ws: demo.DemoWorkspace, role: str) -> tuple[str, str]:
+    """The IIN and password of a ``role`` of the demo (a head added: the demo has none)."""
     if role == "head":
-        add_head(ws)
-        return HEAD, PASSWORD
+        db = open_db(DataPaths(ws.config.data_path()).database)
+        try:
+            Staff(db, ws.config.security).add(
+                HEAD, "Меңгеруші Гүлнар Асқарқызы", "head", HEAD_PASSWORD, PINNED_AT, actor="t"
+            )
+        finally:
+            db.conn.close()
+        return HEAD, HEAD_PASSWORD
     return admin(ws) if role == "admin" else receptionist(ws)
 
 

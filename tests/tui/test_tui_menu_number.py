@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_tui_burst import burst
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_support import (
     PINNED_AT,
     admin,
+    burst,
     finish,
     make_app,
     open_form,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -162,3 +163,19 @@ async def choose_district(pilot: Pilot[Any], number: str = "1") -> None:
     district = form.query_one("#district", Select)
     district.value = number
     await wait_until(pilot, lambda: district.value == number, f"district {number} chosen")
+
+
+# -- keys read as one burst --------------------------------------------------------------------
+
+
+def key_event(char: str) -> events.Key:
+    """The key a terminal reads for ``char`` (Enter for a carriage return, Tab for a tab…)."""
+    names = {"\r": "enter", "-": "minus", "\t": "tab", " ": "space", "+": "plus"}
+    return events.Key(names.get(char, char), None if char == "\t" else char)
+
+
+def burst(app: DeskApp, text: str) -> None:
+    """``text`` queued at once, as one read of the terminal (or one packet of an SSH or browser
+    link) would bring it: nothing is handled before the last key is in."""
+    for char in text:
+        app.post_message(key_event(char))
