@@ -296,29 +296,42 @@ def read_checkpoint(path: Path, key: bytes) -> CheckpointRead:
 
 
 def _parse(raw: bytes, key: bytes) -> CheckpointRead:
-    best: Checkpoint | None = None
+    """The newest slot of ``raw`` whose MAC checks. Each slot's JSON is read, but only the MAC
+    of the newest is checked unless it fails (then the next): this runs under the database's
+    write lock at every append."""
+    found: list[tuple[int, dict[str, object]]] = []
     detail = "empty"
     for slot in range(SLOTS):
-        text = raw[slot * SLOT_BYTES : (slot + 1) * SLOT_BYTES].strip(b" \n\0")
+        text = _slot_text(raw, slot * SLOT_BYTES)
         if not text:
             continue
         try:
             data = json.loads(text)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
+            found.append((int(str(data.get("seq", 0))), data))
+        except ValueError as exc:  # JSONDecodeError is a ValueError
+            detail = str(exc)[:200]
+    for _seq, data in sorted(found, key=lambda f: f[0], reverse=True):
+        try:
             given = str(data.pop("mac"))
             if not hmac.compare_digest(given, mac(key, canonical(data))):
                 detail = "its MAC does not match"
                 continue
-            found = Checkpoint.from_json(data)
-        except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+            return CheckpointRead(CheckpointState.OK, Checkpoint.from_json(data))
+        except (ValueError, KeyError, TypeError) as exc:
             detail = str(exc)[:200]
-            continue
-        if best is None or found.seq > best.seq:
-            best = found
-    if best is None:
-        return CheckpointRead(CheckpointState.NOT_AUTHENTIC, detail=detail)
-    return CheckpointRead(CheckpointState.OK, best)
+    return CheckpointRead(CheckpointState.NOT_AUTHENTIC, detail=detail)
+
+
+def _slot_text(raw: bytes, start: int) -> bytes:
+    """The JSON of the slot at ``start``: up to the closing brace ``sealed`` ends it with (the
+    padding after it not scanned), or the slot without its padding when it is not there."""
+    stop = min(len(raw), start + SLOT_BYTES)
+    end = raw.find(b"\n}\n", start, stop)
+    if end >= 0:
+        return raw[start : end + 2]
+    return raw[start:stop].strip(b" \n\0")
 
 
 def _slot(checkpoint: Checkpoint, key: bytes) -> bytes:
@@ -531,18 +544,27 @@ def confirm_checkpoint(path: Path, key: bytes, pending: Tail) -> None:
     (another desk may have written a newer one meanwhile: then nothing is done). From then on
     removing that newest record reads as a cut, not as a crash before the COMMIT. Not fsynced:
     losing it loses nothing but this precision. Never raises: it only sharpens what is there.
+
+    Read and made ready without the file's lock, which the next desk's append waits for under
+    the database's write lock; under it only a look that the file is still the one read, and
+    the write.
     """
-    with _locked(path) as fd:
-        if fd is None:
-            return
-        read = _read_open(fd, path, key)
-        old = read.checkpoint
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        raw = os.pread(fd, SLOTS * SLOT_BYTES, 0)
+        old = _parse(raw, key).checkpoint
         if old is None or old.pending != pending:
             return
         done = replace(old, committed=pending, pending=None, seq=old.seq + 1)
-        try:
-            os.pwrite(fd, _slot(done, key), (done.seq % SLOTS) * SLOT_BYTES)
-        except (OSError, ValueError) as exc:
-            _log.info(
-                "audit checkpoint %s: the commit of %d not confirmed (%s)", path, pending.id, exc
-            )
+        data = _slot(done, key)
+        with suppress(OSError):  # a file system without locks: as in ``_locked``
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.pread(fd, SLOTS * SLOT_BYTES, 0) == raw:  # else a newer one: it stands
+            os.pwrite(fd, data, (done.seq % SLOTS) * SLOT_BYTES)
+    except (OSError, ValueError) as exc:
+        _log.info("audit checkpoint %s: the commit of %d not confirmed (%s)", path, pending.id, exc)
+    finally:
+        os.close(fd)  # releases the lock
