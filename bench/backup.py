@@ -7,8 +7,9 @@ The data folder is built once and kept under the system's temp folder: the appli
 application on a valid chain, and ``REGDESK_BENCH_SCAN_MB`` megabytes of scans (default 2048)
 in 2 MB files stored through the real vault, each attached to an application.
 ``REGDESK_BENCH_FRESH=1`` rebuilds it; a kept folder of an older schema is upgraded in place.
-The other desk's registrations stay in the kept journal, which grows by some tens of thousands
-of applications a run.
+Each run starts from the same journal: the database as it was first kept (``<folder>.journal.base``
+beside the folder) is copied back, so the other desk's registrations of a run are gone at the
+next one and runs of two versions of the code back up the same data.
 
 Then, with another process registering through the journal as the desk does (draft, then the
 numbered registration, each its own transaction; ``REGDESK_BENCH_PACE_MS`` apart, default 0:
@@ -19,12 +20,14 @@ folder in the page cache (read once before; the previous phase's output removed 
 - ``make_checked_backup``, what ``regdesk backup`` runs (the online backup inside one snapshot,
   the scans, the manifest, checked as it is copied: ``quick_check``, the counts and the audit
   chain of the copy beside the scans' copying; every scan hashed, decrypted and written from one
-  read), ``REGDESK_BENCH_ROUNDS`` times (default 2), between the copies;
+  read), ``REGDESK_BENCH_ROUNDS`` times (default 3), between the copies;
 - ``make_backup`` (the same without the check) once;
 - with ``REGDESK_BENCH_VERIFY=1``, ``verify_backup`` too (``regdesk backup verify``: every file
   read back, ``PRAGMA integrity_check``, the audit chain, every scan decrypted);
 
-with the load averages before and after each phase, the medians and their ratio, the other
+with the load averages before and after each phase and its CPU seconds (a copy waits mostly on
+the disk; the checked backup's checks are CPU, which 2 shared cores cannot hide behind the
+copying), the medians and their ratio, the other
 desk's registrations' p50/p95/max alone and during each kind of phase, and at the end the audit
 chain's walk alone on the live journal, in one process and split over the cores, in turn. The
 checked backup's phases (database copied, scans copied, checks done) are printed from the
@@ -70,7 +73,7 @@ ROWS = int(os.environ.get("REGDESK_BENCH_ROWS", "1000000"))
 SCAN_MB = int(os.environ.get("REGDESK_BENCH_SCAN_MB", "2048"))
 VERIFY = os.environ.get("REGDESK_BENCH_VERIFY") == "1"
 _T = TypeVar("_T")
-ROUNDS = int(os.environ.get("REGDESK_BENCH_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("REGDESK_BENCH_ROUNDS", "3"))
 PACE = int(os.environ.get("REGDESK_BENCH_PACE_MS", "0")) / 1000
 """The other desk's pause between registrations (0: one after another, a core's worth of work)."""
 SCAN_BYTES = 2 * 1024 * 1024
@@ -130,6 +133,27 @@ def _upgrade_older(folder: Path) -> None:
     candidate.rename(folder)
 
 
+BASE = "journal.base"
+"""The kept database's first state, beside the data folder (``_reset``)."""
+
+
+def _reset(paths: DataPaths) -> None:
+    """The kept database put back as it was when first kept, so that every run backs up the
+    same journal (the other desk's registrations of the last run are gone) and runs of two
+    versions compare. The base is kept beside the data folder, not in it."""
+    base = paths.root.parent / f"{paths.root.name}.{BASE}"
+    for extra in ("-wal", "-shm"):
+        Path(f"{paths.database}{extra}").unlink(missing_ok=True)
+    if not base.exists():
+        conn = sqlite3.connect(paths.database)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        shutil.copyfile(paths.database, f"{base}.part")
+        os.replace(f"{base}.part", base)
+    else:
+        shutil.copyfile(base, paths.database)
+
+
 def build(folder: Path) -> DataPaths:
     """The benchmark's data folder (made once, then kept)."""
     from bench.journal import cache_path, generate
@@ -139,6 +163,7 @@ def build(folder: Path) -> DataPaths:
     if paths.database.exists() and (folder / "complete").exists():
         return paths
     shutil.rmtree(folder, ignore_errors=True)
+    Path(f"{folder}.{BASE}").unlink(missing_ok=True)
     folder.mkdir(parents=True)
     journal_db = cache_path(ROWS)
     if not journal_db.exists() or os.environ.get("REGDESK_BENCH_FRESH") == "1":
@@ -266,10 +291,18 @@ class _Phase:
     end: float
     load_before: str
     load_after: str
+    cpu: float
+    """CPU seconds of this process and the children it waited for (cp, the walk's workers; not
+    the registering desk, still running)."""
 
     @property
     def seconds(self) -> float:
         return self.end - self.begin
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _walk_alone(database: Path) -> None:
@@ -295,6 +328,7 @@ def _walk_alone(database: Path) -> None:
 def main() -> None:
     t0 = time.perf_counter()
     paths = build(_folder())
+    _reset(paths)
     print(f"data folder ready in {time.perf_counter() - t0:.0f} s: {paths.root}", flush=True)
     db_mb = paths.database.stat().st_size / 1e6
     scans_mb = _size(paths.vault_dir) / 1e6
@@ -312,12 +346,17 @@ def main() -> None:
 
     def phase(name: str, kind: str, run: Callable[[], _T]) -> _T:
         load = _load()
+        cpu = _cpu()
         start = time.monotonic()
         result = run()
         os.sync()
-        phases.append(_Phase(name, kind, start, time.monotonic(), load, _load()))
+        phases.append(_Phase(name, kind, start, time.monotonic(), load, _load(), _cpu() - cpu))
         done = phases[-1]
-        print(f"  {name}: {done.seconds:.1f} s (load {done.load_before} -> {done.load_after})")
+        print(
+            f"  {name}: {done.seconds:.1f} s, CPU {done.cpu:.1f} s"
+            f" (load {done.load_before} -> {done.load_after})",
+            flush=True,
+        )
         return result
 
     def copy(target: Path) -> None:
@@ -382,10 +421,13 @@ def main() -> None:
     copies = [p.seconds for p in phases if p.kind == "copy"]
     backups = [p.seconds for p in phases if p.kind == "checked"]
     copy_s, checked_s = statistics.median(copies), statistics.median(backups)
-    runs = " / ".join(f"{s:.1f}" for s in copies)
-    print(f"plain copy (cp -a, sync), warm: {runs} s; median {copy_s:.1f} s")
-    runs = " / ".join(f"{s:.1f}" for s in backups)
-    print(f"regdesk backup (checked as copied), warm: {runs} s; median {checked_s:.1f} s")
+    for label, kind, times in (
+        ("plain copy (cp -a, sync)", "copy", copies),
+        ("regdesk backup (checked as copied)", "checked", backups),
+    ):
+        cpu = statistics.median(p.cpu for p in phases if p.kind == kind)
+        runs = " / ".join(f"{s:.1f}" for s in times)
+        print(f"{label}, warm: {runs} s; median {statistics.median(times):.1f} s, CPU {cpu:.1f} s")
     pairs = " ".join(f"{b / c:.2f}" for b, c in zip(backups, copies, strict=False))
     print(
         f"ratio regdesk backup / plain copy (medians): {checked_s / copy_s:.2f}x (goal <= 1.5);"
