@@ -225,13 +225,16 @@ def _register(database: str, ready: Any, stop: Any, out: Any) -> None:
     journal = Journal(db)
     samples: list[tuple[float, float]] = []
     n = 0
+    # IINs no kept journal holds: "month" 13-99 (the generated applicants' are real dates, and
+    # the registrations of earlier runs are gone with ``_reset``).
+    month = 13 + secrets.randbelow(87)
     ready.set()
     while not stop.is_set():
         n += 1
         t0 = time.perf_counter()
         now = datetime.now(UTC)
         app_id = journal.drafts.create_draft(
-            applicant_iin=f"7{os.getpid() % 1000:03d}{n:08d}",
+            applicant_iin=f"99{month}{n:08d}",
             actor_iin=CLERK,
             role=Role.RECEPTIONIST,
             now=now,
