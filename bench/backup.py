@@ -129,6 +129,13 @@ def _upgrade_older(folder: Path) -> None:
         return
     found, candidate = max(older)
     print(f"upgrading the kept data folder of schema {found} (once) ...", flush=True)
+    base = Path(f"{candidate}.{BASE}")
+    if base.exists():  # the journal as first kept is what gets upgraded (``_reset``)
+        database = DataPaths(candidate).database
+        for extra in ("-wal", "-shm"):
+            Path(f"{database}{extra}").unlink(missing_ok=True)
+        shutil.copyfile(base, database)
+        base.unlink()
     open_db(DataPaths(candidate).database, upgrade=True).conn.close()
     candidate.rename(folder)
 
