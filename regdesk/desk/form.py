@@ -135,8 +135,11 @@ class ApplicationForm:
         return self._ctx.record(app_id)
 
     def begin_step(self, app_id: int, step: str = "form_and_eds") -> None:
-        """Note that the form opened (step 5 starts; it ends with the signature)."""
-        self._ctx.begin_step(app_id, step)
+        """Note that the form opened (step 5 starts; it ends with the signature). A disk that
+        refuses the note is ``NotSaved`` (nothing written; the form opened again notes it)."""
+        ctx = self._ctx
+        with saving("form_start", ctx.paths.database.parent):
+            ctx.begin_step(app_id, step)
 
     def save_form(self, app_id: int, form: JsonObject) -> None:
         """Keep the form as typed, so a crash loses at most the field being edited.
@@ -213,17 +216,19 @@ class ApplicationForm:
         problem = representative_problem(person, chosen, ctx.today())
         if problem is not None:
             raise DeskError(problem)
-        with ctx.locked():
+        # The choice and the audit of the view in one transaction: a disk that refuses either
+        # keeps neither (``NotSaved``), and the same choice is made again once there is room.
+        folder = ctx.paths.database.parent
+        with saving("representative", folder), ctx.locked(), transaction(ctx.db):
             self._keep_representative(app_id, chosen)
             if found is not None:
-                with transaction(ctx.db):
-                    audit.append(
-                        ctx.db, actor_iin=actor.iin, action="person_view", object=f"iin:{iin}"
-                    )
+                audit.append(ctx.db, actor_iin=actor.iin, action="person_view", object=f"iin:{iin}")
         return chosen
 
     def clear_representative(self, app_id: int) -> None:
-        with self._ctx.locked():
+        ctx = self._ctx
+        folder = ctx.paths.database.parent
+        with saving("representative", folder), ctx.locked(), transaction(ctx.db):
             self._keep_representative(app_id, None)
 
     def _keep_representative(self, app_id: int, chosen: ChosenRepresentative | None) -> None:

@@ -199,8 +199,11 @@ class Intake:
         return dataclasses.replace(lookup, application_id=app_id)
 
     def begin_step(self, app_id: int, step: str) -> None:
-        """Note that the refusal dialog (step 4 or 7) opened, for the time norms."""
-        self._ctx.begin_step(app_id, step)
+        """Note that the refusal dialog (step 4 or 7) opened, for the time norms. A disk that
+        refuses the note is ``NotSaved`` (nothing written; the same key notes it later)."""
+        ctx = self._ctx
+        with saving("refusal_start", ctx.paths.database.parent):
+            ctx.begin_step(app_id, step)
 
     def refuse(self, app_id: int, reason_code: str, note: str = "") -> ApplicationRecord:
         """The motivated refusal (steps 4 and 7): the reason from the catalogue, and a note."""
@@ -225,10 +228,11 @@ class Intake:
         return record
 
     def abandon(self, app_id: int) -> None:
-        """The applicant walked away: a draft is kept in the journal as abandoned."""
+        """The applicant walked away: a draft is kept in the journal as abandoned. A disk that
+        refuses it is ``NotSaved``: the draft stays open, offered again at the next sign-in."""
         ctx = self._ctx
         actor = ctx.actor()
-        with ctx.locked():
+        with saving("abandon", ctx.paths.database.parent), ctx.locked():
             record = ctx.journal.search.get(app_id)
             if record.state == State.DRAFT:
                 ctx.journal.registration.transition(

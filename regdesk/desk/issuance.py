@@ -291,7 +291,7 @@ class Issuance:
     def save_survey(self, app_id: int, q1: int | None, q2: int | None) -> None:
         """The applicant's two answers about the service (either may be left out)."""
         ctx = self._ctx
-        with ctx.locked():
+        with saving("survey", ctx.paths.database.parent), ctx.locked():
             ctx.journal.issuance.save_survey(app_id, q1, q2, ctx.now())
 
     def _decided_by(self, record: ApplicationRecord) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from regdesk.core.application import State
 from regdesk.core.ids import normalize_digits
 from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import saving
 from regdesk.printing.documents import parse_refusal_reference, refusal_reference
 from regdesk.store import audit
 from regdesk.store.db import transaction
@@ -211,7 +212,8 @@ class JournalView:
         ctx = self._ctx
         actor = ctx.actor()
         journal = ctx.journal
-        with ctx.locked():
+        # A view of a person's data is audited: one the disk cannot record is not shown.
+        with saving("detail", ctx.paths.database.parent), ctx.locked():
             record = journal.search.get(app_id)
             events = list(journal.events.history(app_id))
             attachments = list(journal.drafts.attachments(app_id))

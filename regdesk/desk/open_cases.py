@@ -29,11 +29,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from regdesk.core.application import State
+from regdesk.desk.errors import refused_write
 from regdesk.store.journal import OpenCase
 
 if TYPE_CHECKING:
@@ -126,13 +129,25 @@ class OpenCases:
         from regdesk.desk import same_person
 
         if iin is None:
-            self.release()
+            self._beat(self.release)
             return []
         if application_id is not None and self._ctx.record(application_id).state != State.DRAFT:
-            self.release(application_id)
+            self._beat(self.release, application_id)
             return []
-        self.hold(iin, application_id)
+        self._beat(self.hold, iin, application_id)
         return same_person.findings(self._ctx, iin, besides=application_id)
+
+    @staticmethod
+    def _beat(write: Callable[..., None], *args: object) -> None:
+        """The heartbeat's write of the mark. No key asked for it: a disk that refuses it (full,
+        read-only, failing) leaves the mark as it was, to expire after ``STALE_AFTER``, and
+        the work at this desk goes on (the key the receptionist presses says its own words)."""
+        try:
+            write(*args)
+        except sqlite3.OperationalError as exc:
+            if not refused_write(exc):
+                raise
+            log.warning("the open case's mark not refreshed: %s", exc)
 
     def others(self, iin: str) -> list[OpenCase]:
         """The other desks that have ``iin`` open now (their marks fresh), first opened first."""

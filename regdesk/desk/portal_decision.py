@@ -425,10 +425,11 @@ class PortalDecision:
 
     def retry(self, app_id: int) -> None:
         """Send the result again at the next round: after a person settled why it was held,
-        or to skip the rest of a backoff."""
+        or to skip the rest of a backoff. A disk that refuses it is ``NotSaved``: the result
+        waits as it did."""
         ctx = self._ctx
         record = ctx.record(app_id)
-        with ctx.locked():
+        with saving("portal_retry", ctx.paths.database.parent), ctx.locked():
             row = ctx.journal.portal_results.of(ctx.config.clinic.bin, str(record.portal_id))
             if row is not None:
                 ctx.journal.outbox.release(row.item_id)

@@ -7,11 +7,12 @@ and the drafts they left unfinished (a crash, a power cut, an idle lock).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import replace
 
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError, NotSignedIn
+from regdesk.desk.errors import DeskError, NotSignedIn, refused_write
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
@@ -159,10 +160,18 @@ class Session:
         ctx.employee = None
 
     def set_language(self, lang: str) -> None:
+        """Remember the employee's language for the next sign-in: a convenience, skipped on a
+        disk that refuses the write (full, read-only), so that F2 still switches the screen."""
         ctx = self._ctx
-        if ctx.employee is not None:
+        if ctx.employee is None:
+            return
+        try:
             with ctx.locked():
                 ctx.staff.set_lang(ctx.employee.iin, lang)
+        except sqlite3.OperationalError as exc:
+            if not refused_write(exc):
+                raise
+            log.warning("the language not remembered: %s", exc)
 
     def open_drafts(self) -> list[ApplicationRecord]:
         """Drafts this employee left unfinished, to resume or abandon."""
