@@ -113,10 +113,19 @@ class OpenCases:
         """The idle lock: the mark goes (nobody is at this desk), the person stays held for
         when the same employee unlocks."""
         ctx = self._ctx
-        with ctx.locked():
-            if self.held is not None and not self.paused:
-                ctx.journal.open_cases.release(self.desk_id)
-                self.paused = True
+
+        def take_away() -> None:
+            with ctx.locked():
+                if self.held is not None and not self.paused:
+                    ctx.journal.open_cases.release(self.desk_id)
+                    self.paused = True
+
+        self._beat(take_away)
+
+    def leave(self) -> None:
+        """Back to the menu: nobody is open here any more. No key asked for the mark's write
+        itself: a disk that refuses it leaves the mark to expire (``_beat``)."""
+        self._beat(self.release)
 
     def keep(self, iin: str | None, application_id: int | None = None) -> list[Finding]:
         """The heartbeat of the screen that shows a person (``iin`` None: it shows nobody).

@@ -133,7 +133,7 @@ def pause_case(desk: Desk) -> None:
 
 def close_case(desk: Desk) -> None:
     """Back to the menu from the applicant: nobody is open at this desk any more."""
-    desk.context.cases.release()
+    desk.context.cases.leave()
 
 
 # -- the form (step 5) ------------------------------------------------------------------------

@@ -80,11 +80,33 @@ async def test_the_refusal_opened_on_a_full_disk_says_so_and_keeps_the_iin(
         assert app.unexpected == []
         await pilot.press("f2", "f2")
         assert app.lang == "en"
+        # The idle lock and the way back to the menu take the person's mark away: on this disk
+        # that write is skipped (the mark expires), and neither key meets an error.
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, "LockScreen")
+        await wait_until(
+            pilot,
+            lambda: not any(w.group == "case" and w.is_running for w in app.workers),
+            "the lock's worker done",
+        )
+        assert app.unexpected == []
 
-        filler.unlink()
+        filler.unlink()  # (unlocking records the attempt: it needs the room, see the README)
+        await pilot.press(*receptionist(ws)[1], "enter")
+        await wait_for_screen(pilot, "ApplicantScreen")
         await pilot.press("f9")  # the same key, once there is room
         await wait_for_screen(pilot, "RefuseScreen")
         await wait_until(pilot, lambda: refusal_starts() == 1, "the refusal's start noted")
         await pilot.press("escape")
         await wait_for_screen(pilot, "ApplicantScreen")
+        filler = fill_disk(small_disk)
+        await pilot.press("escape")  # back to the menu with the disk full again
+        await wait_for_screen(pilot, "MenuScreen")
+        await wait_until(
+            pilot,
+            lambda: not any(w.group == "case" and w.is_running for w in app.workers),
+            "the mark's worker done",
+        )
+        assert app.unexpected == []
+        filler.unlink()
     await finish(app)
