@@ -71,14 +71,25 @@ class _Wait:
         self._abandoned = False
 
     def until(self, deadline: float) -> int | None:
-        threading.Thread(target=self._take, name="regdesk-write-gate", daemon=True).start()
-        self._over.wait(max(0.0, deadline - time.monotonic()))
-        with self._mutex:
-            if self._held:  # had in time (or just now)
-                return self._fd
-            # The helper closes the descriptor, and so lets the gate go, once it gets it.
-            self._abandoned = True
-        return None
+        try:
+            threading.Thread(target=self._take, name="regdesk-write-gate", daemon=True).start()
+        except RuntimeError:  # no thread to be had: SQLite's lock alone
+            os.close(self._fd)
+            return None
+        had = False
+        try:
+            self._over.wait(max(0.0, deadline - time.monotonic()))
+            with self._mutex:
+                had = self._held  # in time, or just now
+        finally:
+            # Not had, or the wait interrupted (Ctrl-C in a command): never keep the gate.
+            if not had:
+                with self._mutex:
+                    if self._held:
+                        os.close(self._fd)
+                    else:  # the helper closes it, and so lets the gate go, once it gets it
+                        self._abandoned = True
+        return self._fd if had else None
 
     def _take(self) -> None:
         try:

@@ -7,6 +7,7 @@ gate is seen in the kernel's own list of file locks (``/proc/locks``), never by 
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import sqlite3
@@ -284,3 +285,42 @@ def test_the_wal_file_stays_bounded_while_desks_keep_writing(tmp_path: Path) -> 
     _pages_written(db, 6 * WAL_CHECKPOINT_PAGES)
     wal = database.with_name(database.name + "-wal")
     assert wal.stat().st_size <= 2 * (WAL_CHECKPOINT_PAGES + 40) * (4096 + 24)
+
+
+def test_a_wait_interrupted_half_way_never_keeps_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C in a command while it waits for the gate: the helper thread that waited for it
+    # must let it go when it gets it, not keep it for a desk that is no longer there.
+    from regdesk.store import write_gate
+
+    database = tmp_path / "regdesk.sqlite3"
+    db = open_db(database)
+
+    class Interrupted(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            until(lambda: waiting_at(gate_path(database)) == 1, "the helper at the gate")
+            raise KeyboardInterrupt
+
+    class Threading:  # the module as write_gate sees it, but for the writer's wait
+        Thread, Lock, Event = threading.Thread, threading.Lock, Interrupted
+
+    with other_desk(database, with_lock=False) as (_process, go):
+        monkeypatch.setattr(write_gate, "threading", Threading)
+        with pytest.raises(KeyboardInterrupt), transaction(db):
+            pass
+        monkeypatch.undo()
+        go.set()
+        until(lambda: gate_free(database), "the gate free again")
+
+
+def gate_free(database: Path) -> bool:
+    """Whether nobody holds the gate now (a try that does not wait)."""
+    fd = os.open(gate_path(database), os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
