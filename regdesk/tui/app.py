@@ -358,9 +358,9 @@ class DeskApp(App[None]):
         self.run_worker(self._end_after_saves(), group="hang-up")
 
     async def _end_after_saves(self) -> None:
-        await self.workers.wait_for_complete(
-            [w for w in self.workers if w.group in ("save", "survey") and not w.is_finished]
-        )
+        saving = [w for w in self.workers if w.group in ("save", "survey") and not w.is_finished]
+        if saving:  # given no workers, wait_for_complete waits for all of them, this one too
+            await self.workers.wait_for_complete(saving)
         await self.action_quit()
 
     # -- idle lock --------------------------------------------------------------------------
