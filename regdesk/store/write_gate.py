@@ -60,6 +60,15 @@ class WriteGate:
         return _Wait(fd).until(deadline)
 
 
+MAX_WAITING_HELPERS = 8
+"""At most this many helper threads of one process wait at gates. A helper whose writer gave up
+stays queued until the holder lets go; with a holder stuck for hours, each write tried meanwhile
+would leave one more. Past the cap a writer goes straight to SQLite's lock, as when no thread can
+be had."""
+
+_helpers = threading.BoundedSemaphore(MAX_WAITING_HELPERS)
+
+
 class _Wait:
     """A blocking ``flock`` made by a helper thread for a writer that waits with a deadline."""
 
@@ -71,9 +80,13 @@ class _Wait:
         self._abandoned = False
 
     def until(self, deadline: float) -> int | None:
+        if not _helpers.acquire(blocking=False):  # too many already queued: SQLite's lock alone
+            os.close(self._fd)
+            return None
         try:
             threading.Thread(target=self._take, name="regdesk-write-gate", daemon=True).start()
         except RuntimeError:  # no thread to be had: SQLite's lock alone
+            _helpers.release()
             os.close(self._fd)
             return None
         had = False
@@ -97,6 +110,8 @@ class _Wait:
             taken = True
         except OSError:
             taken = False
+        finally:
+            _helpers.release()
         with self._mutex:
             self._over.set()
             if taken and not self._abandoned:

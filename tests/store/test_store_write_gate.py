@@ -22,7 +22,7 @@ import pytest
 from regdesk.desk.errors import NotSaved, saving
 from regdesk.store import db as db_module
 from regdesk.store.db import GATE_SUFFIX, WAL_CHECKPOINT_PAGES, open_db, transaction
-from regdesk.store.write_gate import WriteGate
+from regdesk.store.write_gate import MAX_WAITING_HELPERS, WriteGate
 
 PROC_LOCKS = Path("/proc/locks")
 pytestmark = pytest.mark.skipif(
@@ -192,6 +192,31 @@ def test_a_desk_stuck_at_the_gate_past_the_limit_goes_on_to_sqlite_s_lock(
     with transaction(db):
         db.execute("INSERT INTO number_counters VALUES ('next', 2026, 1)")
     assert codes(db) == ["past the gate", "next"]
+
+
+def test_writers_giving_up_on_a_stuck_holder_leave_a_bounded_number_of_waits(
+    tmp_path: Path,
+) -> None:
+    # Each writer that gives up leaves its helper queued until the holder lets go: with a
+    # holder stuck, the writes tried meanwhile must not pile up threads without end.
+    database = tmp_path / "regdesk.sqlite3"
+    open_db(database).close()
+    gate = WriteGate(gate_path(database))
+
+    def helpers() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "regdesk-write-gate")
+
+    before = helpers()
+    with other_desk(database, with_lock=False):
+        tries = [gate.enter(deadline=0.0) for _ in range(3 * MAX_WAITING_HELPERS)]
+        assert tries == [None] * len(tries)  # none had the gate the other desk holds
+        assert helpers() - before <= MAX_WAITING_HELPERS
+        assert waiting_at(gate_path(database)) <= MAX_WAITING_HELPERS
+    until(lambda: helpers() <= before, "the queued helpers ended once the holder let go")
+    # The cap is given back: the next writer has the free gate at once.
+    fd = gate.enter(deadline=0.0)
+    assert fd is not None
+    os.close(fd)
 
 
 def test_a_lock_held_past_the_limit_is_said_in_words(
