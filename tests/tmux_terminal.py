@@ -9,6 +9,11 @@ import uuid
 from collections.abc import Callable
 
 LIMIT = 60.0
+"""Seconds to wait for a screen: a cold start on a loaded machine."""
+
+POLL = 0.2
+"""Seconds between two looks at what another process shows: a tmux pane's text and a process's
+end give no event to wait on here, so ``wait_until`` asks the condition again at this pace."""
 
 
 def wait_until(
@@ -20,10 +25,7 @@ def wait_until(
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(failure if isinstance(failure, str) else failure())
-        time.sleep(0.2)
-
-
-"""Seconds to wait for a screen: a cold start on a loaded machine."""
+        time.sleep(POLL)
 
 
 class Terminal:
