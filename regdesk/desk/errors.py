@@ -6,9 +6,7 @@ Errors of the parts below (the registry, the key store, the journal, the vault) 
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from regdesk.core.errors import UserError
 from regdesk.core.rules import Finding
+from regdesk.store import disk_state
 
 log = logging.getLogger("regdesk.desk")
 
@@ -169,43 +168,8 @@ def saving(step: str, folder: Path, **params: object) -> Iterator[None]:
 def _database_reason(cause: BaseException, folder: Path | None = None) -> str:
     """The catalogue key saying why the database refused a write; for an I/O error, what the
     file system of ``folder`` says of itself (read-only, or no room left)."""
-    name = getattr(cause, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_FULL") or "full" in str(cause):
-        return "safety.reason_full"
-    if name.startswith("SQLITE_READONLY") or "readonly" in str(cause):
-        return "safety.reason_readonly"
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(cause):
-        return "safety.reason_busy"
-    if folder is not None:
-        try:
-            disk = os.statvfs(folder)
-        except OSError:
-            return "safety.reason_io"
-        if disk.f_flag & os.ST_RDONLY:
-            return "safety.reason_readonly"
-        if disk.f_bavail * disk.f_frsize < _ROOM:
-            return "safety.reason_full"
-        if _read_only(folder):
-            return "safety.reason_readonly"
-    return "safety.reason_io"
-
-
-def _read_only(folder: Path) -> bool:
-    """Whether ``folder`` refuses a new file as read-only: a file system that an error turned
-    read-only (ext4's ``errors=remount-ro``) may still call itself writable in ``statvfs``."""
-    probe = folder / f".regdesk-probe-{os.getpid()}"
-    try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        return exc.errno == errno.EROFS
-    os.close(fd)
-    probe.unlink(missing_ok=True)
-    return False
-
-
-_ROOM = 64 * 1024
-"""Less free space than this on the database's disk is a full disk: a transaction that failed
-there with an I/O error most likely ran out of it."""
+    found = disk_state.refusal(cause, folder)
+    return f"safety.reason_{found}" if found is not None else "safety.reason_io"
 
 
 __all__ = [

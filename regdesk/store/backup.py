@@ -47,6 +47,7 @@ which takes several times as long as the copy on a large journal.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import logging
 import os
@@ -62,7 +63,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from regdesk.store import backup_audit, backup_copy
+from regdesk.store import backup_audit, backup_copy, disk_state
 from regdesk.store.backup_copy import (
     VAULT,
     Beside,
@@ -175,9 +176,18 @@ def _make(
         witness = backup_audit.live_witness(data)  # before the snapshot: its tail is older
         # The scans are copied in threads from the moment the snapshot is fixed, while SQLite
         # copies the pages (``backup_copy``'s docstring says why).
-        snapshot = copy_database(
-            data.database, staging / DATABASE, step_pages, on_snapshot, then=scans.start
-        )
+        try:
+            snapshot = copy_database(
+                data.database, staging / DATABASE, step_pages, on_snapshot, then=scans.start
+            )
+        except sqlite3.OperationalError as exc:
+            # SQLite writing the copy met a full or read-only destination: the backup's disk,
+            # said as such (the live database, only read here, is not what failed).
+            refused = disk_state.refusal(exc, staging)
+            if refused not in ("full", "readonly"):
+                raise
+            lack = errno.ENOSPC if refused == "full" else errno.EROFS
+            raise DestinationUnusable(path=str(dest), detail=os.strerror(lack)) from None
         log.info("backup: database copied in %.1f s", time.monotonic() - began)
         with open_read_only(staging / DATABASE) as copy:
             seal = backup_audit.seal_block(

@@ -6,8 +6,10 @@ catalogue's, in the language asked for.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -243,3 +245,42 @@ async def test_doctor_lists_originals_the_vault_holds_when_they_should_be_remove
     assert code == 0 and "1 files removed" in out
     assert not stored.exists()
     assert all(p.exists() for p in others)
+
+
+async def test_backup_onto_a_full_disk_blames_the_destination_not_the_journal(
+    ws: demo.DemoWorkspace,
+    desk: Desk,
+    key: KeyCheck,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """The copy's pages fill the backup's disk: ``regdesk backup`` says so in the reader's
+    language and leaves nothing there; it used to say the live database was damaged and to
+    restore it from a backup (exit 74)."""
+    await registered(ws, desk, key)
+    tiny = tmp_path / "usb"
+    tiny.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=48k,mode=0700", "tmpfs", str(tiny)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        clock = PinnedClock(PINNED_AT, "Asia/Almaty")
+        code, _out, err = cli(ws, clock, capsys, "backup", str(tiny / "nightly"), lang="ru")
+        assert code == 1, err
+        expected = t(
+            "backup.dest_unusable",
+            "ru",
+            path=str(tiny / "nightly"),
+            detail=os.strerror(errno.ENOSPC),
+        )
+        assert expected in err
+        assert str(DataPaths.for_config(ws.config).database) not in err  # not the journal's fault
+        assert list(tiny.iterdir()) == []
+        code, _out, err = cli(ws, clock, capsys, "status")
+        assert code == 1 and "no verified backup yet" in err  # a failed one does not count
+    finally:
+        subprocess.run(["umount", "-l", str(tiny)], check=False)

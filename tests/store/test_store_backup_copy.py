@@ -8,6 +8,7 @@ full disk (skipped where this machine does not let a test mount one).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -20,7 +21,12 @@ import pytest
 from PIL import Image
 
 from regdesk.core.application import Role
-from regdesk.store.backup import DestinationUnusable, make_checked_backup, read_manifest
+from regdesk.store.backup import (
+    DestinationUnusable,
+    make_checked_backup,
+    open_read_only,
+    read_manifest,
+)
 from regdesk.store.backup_copy import copy_scans
 from regdesk.store.db import open_db
 from regdesk.store.journal import Journal
@@ -143,3 +149,24 @@ def test_a_destination_that_fills_up_during_the_scans_leaves_nothing(
     report = make_checked_backup(paths, room, made_at=NOW, program_version="t")
     assert report.ok and report.scans_opened == len(stored)
     assert read_manifest(room).counts["scans"] == len(stored)
+
+
+def test_a_destination_too_small_for_the_database_is_the_destinations_fault(
+    data: tuple[DataPaths, list[StoredFile]], tmp_path: Path
+) -> None:
+    """SQLite writing the copy meets the full disk (not the scans' copy, which raises OSError):
+    said as the destination's lack of room, never as a fault of the live database."""
+    paths, _stored = data
+    tiny = tmp_path / "tiny"
+    mount_tmpfs(tiny, "48k")
+    try:
+        assert paths.database.stat().st_size > 48 * 1024  # the pages are what fills it
+        with pytest.raises(DestinationUnusable) as raised:
+            make_checked_backup(paths, tiny / "b", made_at=NOW, program_version="t")
+        assert raised.value.params["detail"] == os.strerror(errno.ENOSPC)
+        assert raised.value.params["path"] == str(tiny / "b")
+        assert list(tiny.iterdir()) == []  # nothing half written is left
+    finally:
+        subprocess.run(["umount", "-l", str(tiny)], check=False)
+    with open_read_only(paths.database) as live:
+        assert live.execute("PRAGMA quick_check").fetchone()[0] == "ok"
