@@ -1,7 +1,8 @@
 """The desk's share of keeping the data folder clean and safe: no step of Table 2.
 
-- At start, printed files older than their folder printer's ``keep_hours`` are removed (they
-  hold names and IINs); once per start, not a loop.
+- Printed files older than their folder printer's ``keep_hours`` are removed (they hold names
+  and IINs): when the desk starts and then every hour while it runs (a desk left open for days
+  must not keep them).
 - An admin's menu says when the last verified backup is older than ``[backup] max_age_hours``
   (``regdesk backup`` makes one; the schedule is the system's).
 """
@@ -22,7 +23,7 @@ class Upkeep:
     def __init__(self, ctx: DeskContext) -> None:
         self._ctx = ctx
 
-    def at_start(self) -> int:
+    def tidy_prints(self) -> int:
         """Remove printed files past their time; how many. Never raises: a folder that cannot
         be tidied now is logged and left for ``regdesk doctor``."""
         from regdesk.printing.printers import remove_old_prints

@@ -83,6 +83,7 @@ class DeskApp(App[None]):
         *,
         demo: DemoInfo | None = None,
         idle_check_seconds: float = 5.0,
+        tidy_every_seconds: float = 3600.0,
         lang: str | None = None,
     ) -> None:
         super().__init__()
@@ -105,6 +106,7 @@ class DeskApp(App[None]):
         self._tr = Translator(self.lang)
         self._last_input = time.monotonic()
         self._idle_check_seconds = idle_check_seconds
+        self._tidy_every_seconds = tidy_every_seconds
         self.locked = False
         self.unexpected: list[BaseException] = []
         """Errors that are not a user's mistake nor the world's (a bug): tests assert none."""
@@ -302,18 +304,22 @@ class DeskApp(App[None]):
             self.call_after_refresh(
                 lambda: self.run_worker(self._open_desk, thread=True, group="open-desk")
             )
-        # Printed files past their printer's keep_hours go once per start. Quiet on failure:
-        # a desk that did not open is said by the sign-in screen already.
-        from regdesk.tui import calls
-
-        self.call_after_refresh(
-            lambda: self.call_desk(self, calls.tidy_at_start, failed=lambda _: None, group="tidy")
-        )
+        # Printed files past their printer's keep_hours go at the start and then every
+        # ``tidy_every_seconds`` (a desk may stay open for days). Quiet on failure: a desk that
+        # did not open is said by the sign-in screen already, a folder that cannot be tidied is
+        # logged (``Upkeep.tidy_prints``).
+        self.call_after_refresh(self._tidy_prints)
+        self.set_interval(self._tidy_every_seconds, self._tidy_prints)
         minutes = self.config.security.idle_lock_minutes
         if minutes > 0:
             self.set_interval(self._idle_check_seconds, self._check_idle)
         self.portal_poll.start()
         self._watch_terminal()
+
+    def _tidy_prints(self) -> None:
+        from regdesk.tui import calls
+
+        self.call_desk(self, calls.tidy_prints, failed=lambda _: None, group="tidy")
 
     # -- a terminal that disappears ---------------------------------------------------------
 

@@ -77,9 +77,9 @@ def open_drafts(desk: Desk) -> list[ApplicationRecord]:
     return desk.session.open_drafts()
 
 
-def tidy_at_start(desk: Desk) -> int:
+def tidy_prints(desk: Desk) -> int:
     """Printed files past their folder printer's ``keep_hours`` removed; how many."""
-    return desk.upkeep.at_start()
+    return desk.upkeep.tidy_prints()
 
 
 def backup_warning(desk: Desk) -> BackupAge | None:

@@ -79,3 +79,30 @@ async def test_the_warning_names_the_last_backup_and_a_receptionist_sees_none(
         await settle(app)
         assert "⚠" not in screen_text(app)
     await finish(app)
+
+
+async def test_printed_files_keep_going_while_the_desk_stays_open(
+    workspace: demo.DemoWorkspace,
+) -> None:
+    """A desk left open for days: files printed meanwhile go once past ``keep_hours`` without
+    a restart (every ``tidy_every_seconds``; an hour in a clinic, shortened here)."""
+    clock = pinned_clock()
+    workspace.prints_dir.mkdir(parents=True, exist_ok=True)
+    old = (clock.utc() - timedelta(hours=25)).timestamp()
+    fresh = (clock.utc() - timedelta(hours=23)).timestamp()  # kept 24 h: not yet
+    first = workspace.prints_dir / "DEMO-2026-000001-talon.pdf"
+    first.write_bytes(b"%PDF-1.7")
+    os.utime(first, (old, old))
+
+    app = make_app(workspace, clock=clock, tidy_every_seconds=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, *receptionist(workspace))
+        await wait_until(pilot, lambda: not first.exists(), "the start's tidying")
+        later = workspace.prints_dir / "DEMO-2026-000002-talon.pdf"
+        recent = workspace.prints_dir / "DEMO-2026-000003-talon.pdf"
+        for path, when in ((recent, fresh), (later, old)):
+            path.write_bytes(b"%PDF-1.7")
+            os.utime(path, (when, when))
+        await wait_until(pilot, lambda: not later.exists(), "a later round's tidying")
+        assert recent.exists()  # 23 h old: within its printer's 24 h
+    await finish(app)

@@ -46,11 +46,17 @@ def make_app(
     config: Config | None = None,
     clock: ClinicClock | None = None,
     idle_check_seconds: float = 5.0,
+    tidy_every_seconds: float = 3600.0,
 ) -> DeskApp:
     """The desk of the demo workspace, as ``regdesk demo`` starts it."""
     cfg = config or ws.config
     desk = Desk(cfg, clock=clock if clock is not None else pinned_clock())
-    return DeskApp(desk, demo=demo_info(ws), idle_check_seconds=idle_check_seconds)
+    return DeskApp(
+        desk,
+        demo=demo_info(ws),
+        idle_check_seconds=idle_check_seconds,
+        tidy_every_seconds=tidy_every_seconds,
+    )
 
 
 async def finish(app: DeskApp) -> None:
