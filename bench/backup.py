@@ -3,9 +3,11 @@ applications and 2 GB of scans backed up in at most 1.5 times a plain copy's tim
 desks keep a registration p95 <= 100 ms).
 
 The data folder is built once and kept under the system's temp folder: the applications of the
-``journal`` benchmark (``REGDESK_BENCH_ROWS``, default 1,000,000), one audit record per
-application on a valid chain, and ``REGDESK_BENCH_SCAN_MB`` megabytes of scans (default 2048)
-in 2 MB files stored through the real vault, each attached to an application.
+``journal`` benchmark (``REGDESK_BENCH_ROWS``, default 1,000,000), ``REGDESK_BENCH_AUDIT_PER_APP``
+audit records per application (default 4, what the desk writes per person registered) on a
+valid chain keyed from its first record with an audit key and checkpoint beside the database,
+as a clinic's log is, and ``REGDESK_BENCH_SCAN_MB`` megabytes of scans (default 2048) in 2 MB
+files stored through the real vault, each attached to an application.
 ``REGDESK_BENCH_FRESH=1`` rebuilds it; a kept folder of an older schema is upgraded in place.
 Each run starts from the same journal: the database as it was first kept (``<folder>.journal.base``
 beside the folder) is copied back, so the other desk's registrations of a run are gone at the
@@ -55,7 +57,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from regdesk.core.application import Role
-from regdesk.store import schema
+from regdesk.store import audit_seal, schema
 from regdesk.store.audit import GENESIS, canonical_json, record_hash
 from regdesk.store.backup import (
     Manifest,
@@ -70,6 +72,9 @@ from regdesk.store.paths import DataPaths
 from regdesk.store.vault import NONCE_BYTES, StoredFile, Vault, check_scan
 
 ROWS = int(os.environ.get("REGDESK_BENCH_ROWS", "1000000"))
+AUDIT_PER_APP = int(os.environ.get("REGDESK_BENCH_AUDIT_PER_APP", "4"))
+"""Audit records per application: a desk writes about 4 for each person it registers (the
+look-up, the draft, the registration, the outbox's result; ``bench many_desks`` counts them)."""
 SCAN_MB = int(os.environ.get("REGDESK_BENCH_SCAN_MB", "2048"))
 VERIFY = os.environ.get("REGDESK_BENCH_VERIFY") == "1"
 _T = TypeVar("_T")
@@ -83,7 +88,7 @@ NOW = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
 
 def _folder() -> Path:
     root = Path(tempfile.gettempdir()) / "regdesk-bench"
-    return root / f"backup-schema{schema.SCHEMA_VERSION}-{ROWS}-{SCAN_MB}mb"
+    return root / f"backup-schema{schema.SCHEMA_VERSION}-{ROWS}-{SCAN_MB}mb-keyed{AUDIT_PER_APP}"
 
 
 def _scan(size: int) -> bytes:
@@ -157,8 +162,12 @@ def _reset(paths: DataPaths) -> None:
         conn.close()
         shutil.copyfile(paths.database, f"{base}.part")
         os.replace(f"{base}.part", base)
+        shutil.copyfile(paths.audit_checkpoint, f"{base}.checkpoint")
     else:
         shutil.copyfile(base, paths.database)
+        # The checkpoint outside the database goes back with it: one ahead of the database
+        # would read as a cut log.
+        shutil.copyfile(f"{base}.checkpoint", paths.audit_checkpoint)
 
 
 def build(folder: Path) -> DataPaths:
@@ -181,7 +190,11 @@ def build(folder: Path) -> DataPaths:
     Vault.create_key(paths.vault_key)
     vault = Vault(paths.vault_dir, paths.vault_key, SCAN_BYTES * 2)
     scans = max(1, SCAN_MB * 1024 * 1024 // SCAN_BYTES)
-    print(f"storing {scans} scans of 2 MB and {ROWS:,} audit records (once) ...", flush=True)
+    print(
+        f"storing {scans} scans of 2 MB and {ROWS * AUDIT_PER_APP:,} keyed audit records"
+        " (once) ...",
+        flush=True,
+    )
     conn = sqlite3.connect(paths.database, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
@@ -205,15 +218,30 @@ def build(folder: Path) -> DataPaths:
                 CLERK,
             ),
         )
+    # Keyed from the first record, as a clinic's log is since ``regdesk init``: the walk checks
+    # an HMAC per record, not the public SHA-256.
+    key = secrets.token_bytes(audit_seal.KEY_BYTES)
+    fd = os.open(paths.audit_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(key)
+    key_id = audit_seal.key_id(key)
+    conn.execute(
+        "INSERT INTO audit_seal (id, keyed_from, key_id, at) VALUES (1, 1, ?, ?)",
+        (key_id, NOW.isoformat()),
+    )
     prev = GENESIS
     at = NOW.isoformat(timespec="microseconds")
     batch: list[tuple[Any, ...]] = []
-    for rid in range(1, ROWS + 1):
-        detail = canonical_json({"application": rid})
+    actions = ("registry.lookup", "application.draft", "registered", "outbox.sent")
+    records = ROWS * AUDIT_PER_APP
+    for rid in range(1, records + 1):
+        app = (rid - 1) // AUDIT_PER_APP + 1
+        action = actions[(rid - 1) % AUDIT_PER_APP % len(actions)]
+        detail = canonical_json({"application": app})
         digest = record_hash(
-            prev, at=at, actor_iin=CLERK, action="registered", object=f"app:{rid}", detail=detail
+            prev, at=at, actor_iin=CLERK, action=action, object=f"app:{app}", detail=detail, key=key
         )
-        batch.append((rid, at, CLERK, "registered", f"app:{rid}", detail, prev, digest))
+        batch.append((rid, at, CLERK, action, f"app:{app}", detail, prev, digest))
         prev = digest
         if len(batch) == 50_000:
             conn.executemany("INSERT INTO audit_log VALUES (?,?,?,?,?,?,?,?)", batch)
@@ -222,6 +250,14 @@ def build(folder: Path) -> DataPaths:
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
+    tail = audit_seal.Tail(records, prev)
+    audit_seal.write_checkpoint(
+        paths.audit_checkpoint,
+        audit_seal.Checkpoint(1, key_id, tail, None, (), None, seq=1),
+        key,
+        durable=True,
+        in_place=False,
+    )
     (folder / "complete").write_text("built\n", encoding="utf-8")
     return paths
 
@@ -315,14 +351,14 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _walk_alone(database: Path) -> None:
+def _walk_alone(paths: DataPaths) -> None:
     """The audit chain's walk alone on the live journal (read-only), in one process as before
     and split over worker processes as ``audit.verify`` walks a long log now, in turn."""
     from regdesk.store import audit_walk
     from regdesk.store.backup import open_read_only
 
-    sealing = audit_walk.Sealing(None, 0)
-    with open_read_only(database) as conn:
+    sealing = audit_walk.Sealing(audit_seal.read_key(paths.audit_key), 1)
+    with open_read_only(paths.database) as conn:
         for label, workers in (("in one process (before)", 1), ("split (now)", None)) * 2:
             load = _load()
             start = time.perf_counter()
@@ -461,5 +497,5 @@ def main() -> None:
         ]
         if any(p.kind == kind for p in phases):
             print(f"another desk registering, {kind}: {_figures(during)}")
-    _walk_alone(paths.database)
+    _walk_alone(paths)
     print(f"load (1/5/15 min) at the end: {_load()}")

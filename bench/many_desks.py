@@ -15,7 +15,11 @@ clinic; one whose look-up the rules still block is skipped and counted.
 
 Two runs, each on a fresh workspace: the simulator answering at once, then with a latency drawn
 from 0–3 s on every answer (``Faults(latency_ms=(0, 3000))``). ``REGDESK_BENCH_LATENCY=0`` runs
-the first only, ``=1`` the second only.
+the first only, ``=1`` the second only. ``REGDESK_BENCH_PAUSE_MS=25,50,100`` adds a run with the
+registry answering at once for each value, every desk pausing between people for a time drawn
+from 0 to twice it, and ends with a table of the clinic's pace (registrations a second) against
+one ``register`` call's p50/p95: with no pause the 20 desks register as fast as the machine
+allows, so the write lock's queue, not the lock's work, sets the p95.
 
 After each run, from the database through a separate connection: lost registrations (a number a
 process was given that the journal does not hold), duplicate numbers, missing numbers (the
@@ -47,6 +51,7 @@ import contextlib
 import contextvars
 import multiprocessing as mp
 import os
+import random
 import sqlite3
 import statistics
 import tempfile
@@ -66,6 +71,10 @@ DESKS = int(os.environ.get("REGDESK_BENCH_DESKS", "20"))
 SECONDS = float(os.environ.get("REGDESK_BENCH_SECONDS", "120"))
 PERSONS = int(os.environ.get("REGDESK_BENCH_PERSONS", "20000"))
 LATENCY = os.environ.get("REGDESK_BENCH_LATENCY", "")
+PAUSES_MS = [float(v) for v in os.environ.get("REGDESK_BENCH_PAUSE_MS", "").split(",") if v.strip()]
+"""Extra runs with the registry answering at once, one per value: each desk pauses between
+people for a time drawn from 0 to twice the value (ms), the moments a receptionist spends with
+the person, so that the clinic registers at a chosen pace instead of as fast as 2 cores allow."""
 BASIS = "residence_change"
 READY_FORM = {"basis": BASIS, "district": "1", "documents_seen": "identity"}
 LOCKED = "database is locked"
@@ -185,6 +194,7 @@ async def _desk_loop(
     iins: list[str],
     barrier: Any,
     seconds: float,
+    pause_s: float = 0.0,
 ) -> dict[str, Any]:
     from regdesk.config import load
     from regdesk.desk import Desk
@@ -235,6 +245,8 @@ async def _desk_loop(
             if iin is None:
                 result["exhausted"] = True
                 break
+            if pause_s:
+                await asyncio.sleep(random.uniform(0, 2 * pause_s))
             try:
                 STEP.set("look-up")
                 began = time.perf_counter()
@@ -292,8 +304,11 @@ def _desk_process(
     barrier: Any,
     seconds: float,
     results: Any,
+    pause_s: float = 0.0,
 ) -> None:
-    results.put(asyncio.run(_desk_loop(config_file, staff, key_path, iins, barrier, seconds)))
+    results.put(
+        asyncio.run(_desk_loop(config_file, staff, key_path, iins, barrier, seconds, pause_s))
+    )
 
 
 def check_journal(database: Path, reported: list[tuple[int, str]]) -> dict[str, Any]:
@@ -324,7 +339,8 @@ def check_journal(database: Path, reported: list[tuple[int, str]]) -> dict[str, 
     }
 
 
-def run(label: str, faults: Faults | None) -> None:
+def run(label: str, faults: Faults | None, pause_s: float = 0.0) -> tuple[float, float, float]:
+    """One run; the registrations a second and one ``register`` call's p50 and p95 (s)."""
     print(f"-- {label}: {DESKS} desks, {SECONDS:.0f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="regdesk-bench-desks-") as folder:
         workspace = demo.build(Path(folder) / "workspace", persons=PERSONS)
@@ -348,6 +364,7 @@ def run(label: str, faults: Faults | None) -> None:
                         barrier,
                         SECONDS,
                         results,
+                        pause_s,
                     ),
                 )
                 for i in range(DESKS)
@@ -418,9 +435,9 @@ def run(label: str, faults: Faults | None) -> None:
     listed = ", ".join(f"{kind} x{n}" for kind, n in errors.most_common()) or "none"
     print(f"  errors shown: {listed}; mentioning {LOCKED!r}: {locked}", flush=True)
     held = [h for o in outcomes for h in o["held"]]
-    people = len(lookups)
+    looked_up = len(lookups)
     print(
-        f"  write transactions: {len(held)} ({len(held) / max(1, people):.1f} a person looked"
+        f"  write transactions: {len(held)} ({len(held) / max(1, looked_up):.1f} a person looked"
         " up); the write lock held (BEGIN IMMEDIATE done to COMMIT done) and waited for, by step:"
     )
     for step in ("look-up", "draft", "form", "register", "outbox", "other"):
@@ -435,11 +452,13 @@ def run(label: str, faults: Faults | None) -> None:
     print(f"    held {busy:.1f} s of the {SECONDS:.0f} s ({busy / SECONDS:.0%})")
     checkpoints = [c for o in outcomes for c in o["checkpoints"]]
     print(
-        f"  WAL checkpoints by the desks: {_figures(checkpoints)};"
+        f"  WAL checkpoints by the desks: {_figures(checkpoints)}, {sum(checkpoints):.1f} s in all;"
         f" the WAL file at most {wal.largest / 2**20:.1f} MiB (looked at every"
         f" {WalWatch.EVERY_S} s)",
         flush=True,
     )
+    ordered = sorted(register) or [0.0]
+    return len(reported) / SECONDS, statistics.median(ordered), _p95(ordered)
 
 
 def _figures(values: list[float]) -> str:
@@ -486,7 +505,18 @@ class WalWatch:
 
 
 def main() -> None:
+    paced: list[tuple[str, tuple[float, float, float]]] = []
     if LATENCY != "1":
-        run("the registry answering at once", None)
+        paced.append(("no pause", run("the registry answering at once", None)))
+    for pause in PAUSES_MS:
+        label = f"the registry answering at once, each desk pausing 0-{2 * pause:.0f} ms a person"
+        paced.append((f"pause 0-{2 * pause:.0f} ms", run(label, None, pause / 1000)))
     if LATENCY != "0":
         run("the registry answering in 0-3 s", Faults(latency_ms=(0.0, 3000.0)))
+    if len(paced) > 1:
+        print("-- the pace of the clinic against one registration's time (registry at once):")
+        for label, (rate, p50, p95) in paced:
+            print(
+                f"  {label:18} {rate:6.1f} registrations a second ({rate * 3600:,.0f} an hour):"
+                f" register p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+            )
