@@ -23,7 +23,10 @@ folder in the page cache (read once before; the previous phase's output removed 
   the scans, the manifest, checked as it is copied: ``quick_check``, the counts and the audit
   chain of the copy beside the scans' copying; every scan hashed, decrypted and written from one
   read), ``REGDESK_BENCH_ROUNDS`` times (default 3), between the copies;
-- ``make_backup`` (the same without the check) once;
+- ``make_backup`` (the same without the check) once, with its keys;
+- the restore drill: that backup restored into a new data folder (``regdesk restore``: the
+  whole backup verified, then copied), the restored log's ``audit verify`` and its counts and
+  numbers held against the manifest;
 - with ``REGDESK_BENCH_VERIFY=1``, ``verify_backup`` too (``regdesk backup verify``: every file
   read back, ``PRAGMA integrity_check``, the audit chain, every scan decrypted);
 
@@ -69,6 +72,7 @@ from regdesk.store.backup import (
 from regdesk.store.db import open_db
 from regdesk.store.journal import Journal
 from regdesk.store.paths import DataPaths
+from regdesk.store.restore import Restored, restore
 from regdesk.store.vault import NONCE_BYTES, StoredFile, Vault, check_scan
 
 ROWS = int(os.environ.get("REGDESK_BENCH_ROWS", "1000000"))
@@ -351,6 +355,34 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _drill(root: Path, manifest: object) -> str:
+    """The restored folder checked as a drill does: ``audit verify`` passes, and the journal
+    holds what the manifest says (applications, the numbers given); what was found, in words."""
+    from regdesk.store import audit
+
+    assert isinstance(manifest, Manifest)
+    db = open_db(DataPaths(root).database)
+    try:
+        report = audit.verify(db)
+        assert report.ok, report
+        conn = db.conn
+        apps = conn.execute("SELECT count(*) FROM applications").fetchone()[0]
+        numbers = {
+            f"{code}-{year}": last
+            for code, year, last in conn.execute(
+                "SELECT clinic_code, year, last_seq FROM number_counters"
+            )
+        }
+    finally:
+        db.conn.close()
+    assert apps == manifest.counts["applications"], (apps, manifest.counts)
+    assert numbers == manifest.numbers, (numbers, manifest.numbers)
+    return (
+        f"audit verify passes ({report.count:,} records, the restore's own included),"
+        f" {apps:,} applications and the last numbers as in the manifest"
+    )
+
+
 def _walk_alone(paths: DataPaths) -> None:
     """The audit chain's walk alone on the live journal (read-only), in one process as before
     and split over worker processes as ``audit.verify`` walks a long log now, in turn."""
@@ -447,7 +479,18 @@ def main() -> None:
                 paths, work / "backup", made_at=NOW, program_version="bench", include_key=True
             ),
         )
+        # The restore drill: the unchecked backup (with its keys) restored into a new data
+        # folder as ``regdesk restore`` does (it verifies the whole backup first: every file
+        # read back, integrity_check, the audit chain, every scan), then the restored log
+        # verified and its counts and numbers held against the manifest.
+        restored = phase(
+            "restore",
+            "restore",
+            lambda: restore(work / "backup", work / "restored", actor_iin=CLERK),
+        )
+        drill = _drill(work / "restored", manifest)
         _settle(work / "backup")
+        _settle(work / "restored")
         verified = None
         if VERIFY:
             verified = phase("verify", "verify", lambda: verify_backup(work / f"checked-{ROUNDS}"))
@@ -484,6 +527,12 @@ def main() -> None:
         f"backup unchecked (online copy + scans + manifest): {plain.seconds:.1f} s"
         f" = {plain.seconds / copy_s:.2f}x the median copy"
     )
+    took = next(p for p in phases if p.kind == "restore").seconds
+    assert isinstance(restored, Restored)
+    print(
+        f"restore drill (regdesk restore of the unchecked backup: the backup verified whole,"
+        f" then copied): {took:.1f} s = {took / copy_s:.2f}x the median copy; {drill}"
+    )
     if verified is not None:
         assert isinstance(verified, Verification) and verified.ok, verified
         took = next(p for p in phases if p.kind == "verify").seconds
@@ -491,7 +540,7 @@ def main() -> None:
             f"verify (regdesk backup verify: every file read back, integrity_check, audit"
             f" chain, scans): {took:.1f} s = {took / copy_s:.2f}x the median copy"
         )
-    for kind in ("alone", "copy", "checked", "backup", "verify"):
+    for kind in ("alone", "copy", "checked", "backup", "restore", "verify"):
         during = [
             s for at, s in samples for p in phases if p.kind == kind and p.begin <= at <= p.end
         ]
