@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from regdesk.core.clock import ClinicClock
 from regdesk.core.errors import UserError
 from regdesk.core.roles import Permission, Role, may
 from regdesk.core.rules import RuleSettings
-from regdesk.desk.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
+from regdesk.desk.errors import NotAllowed, NotSaved, NotSignedIn, PasswordChangeRequired, saving
 from regdesk.desk.open_cases import OpenCases
 from regdesk.desk.terminal import terminal_id
 from regdesk.desk.terminal_name import workstation_name
@@ -135,12 +135,20 @@ class DeskContext:
         actor = self.actor()
         if may(actor.role, permission):
             return actor
-        with self.locked(), transaction(self.db):
+        detail = {"role": actor.role.value, "permission": permission.value, "what": what}
+        # The refusal stands whether or not its record could be written (``saving`` logs that
+        # it was not): the person is told what they may not do, not what became of the disk.
+        with (
+            suppress(NotSaved),
+            saving("access_denied", self.paths.database.parent),
+            self.locked(),
+            transaction(self.db),
+        ):
             audit.append(
                 self.db,
                 actor_iin=actor.iin,
                 action="access_denied",
-                detail={"role": actor.role.value, "permission": permission.value, "what": what},
+                detail=detail,
                 at=self.clock.utc(),
             )
         raise NotAllowed(actor.role.value, what)

@@ -31,7 +31,7 @@ from typing import Literal
 
 from regdesk.core.roles import Permission
 from regdesk.desk.context import Actor, DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, saving
 from regdesk.store.districts import (
     AddressRange,
     Appointment,
@@ -150,7 +150,7 @@ class DistrictAdmin:
         actor = self._head("district_change")
         ctx = self._ctx
         districts = ctx.districts
-        with ctx.locked():
+        with saving("district", ctx.paths.database.parent), ctx.locked():
             districts.add(
                 number, ctx.clock.utc(), actor=actor.iin, name=name, target=target, ranges=ranges
             )
@@ -167,7 +167,7 @@ class DistrictAdmin:
         actor = self._head("district_change")
         ctx = self._ctx
         districts = ctx.districts
-        with ctx.locked():
+        with saving("district", ctx.paths.database.parent), ctx.locked():
             return districts.update(
                 number, ctx.clock.utc(), actor=actor.iin, name=name, target=target, ranges=ranges
             )
@@ -183,7 +183,7 @@ class DistrictAdmin:
         actor = self._head("district_change")
         ctx = self._ctx
         districts = ctx.districts
-        with ctx.locked():
+        with saving("district", ctx.paths.database.parent), ctx.locked():
             return districts.appoint(
                 number, post, full_name, from_day, ctx.clock.utc(), actor=actor.iin
             )

@@ -152,17 +152,23 @@ def refused_write(error: BaseException) -> bool:
 
 
 @contextmanager
-def saving(step: str, folder: Path, **params: object) -> Iterator[None]:
+def saving(
+    step: str, folder: Path, *, then: UserError | None = None, **params: object
+) -> Iterator[None]:
     """Run the block's writes; a write the database refuses becomes ``NotSaved(step)`` (the
     block's transaction has rolled back by then). ``folder``: the database's, looked at to say
-    why when SQLite only says "I/O error" (a full or read-only disk may show so)."""
+    why when SQLite only says "I/O error" (a full or read-only disk may show so). ``then``: a
+    failure of the step's own that came first (a print that failed), said after the words."""
     try:
         yield
     except sqlite3.OperationalError as exc:
         if not refused_write(exc):
             raise
+        # The error's text is SQLite's ("database or disk is full"): no IIN, no name.
         log.warning("%s not saved: %s (%s)", step, exc, exc.sqlite_errorname)
-        raise NotSaved(step, exc, folder, **params) from exc
+        refusal = NotSaved(step, exc, folder, **params)
+        refusal.then = then
+        raise refusal from exc
 
 
 def _database_reason(cause: BaseException, folder: Path | None = None) -> str:

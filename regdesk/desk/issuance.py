@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from regdesk.config import BROWSER_PRINTER, Printer
 from regdesk.core.application import State
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError, NotSaved, saving
+from regdesk.desk.errors import DeskError, saving
 from regdesk.desk.training import paper_mark
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
@@ -153,8 +152,7 @@ def print_recorded(
     # to: on paper or not, and the application not marked as handed over.
     step = "print_failed" if issued.failed else "print_done"
     with (
-        _then(issued.error),
-        saving(step, ctx.paths.database.parent, printer=name),
+        saving(step, ctx.paths.database.parent, then=issued.error, printer=name),
         ctx.locked(),
         transaction(ctx.db),
     ):
@@ -180,16 +178,6 @@ def print_recorded(
         f" ({issued.detail})" if issued.detail else "",
     )
     return issued
-
-
-@contextmanager
-def _then(error: UserError | None) -> Iterator[None]:
-    """A ``NotSaved`` raised in the block says ``error`` (the print's own failure) after it."""
-    try:
-        yield
-    except NotSaved as exc:
-        exc.then = error
-        raise
 
 
 class Issuance:

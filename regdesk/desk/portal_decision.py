@@ -468,7 +468,10 @@ async def deliver_pending(ctx: DeskContext) -> DeliveryRound:
     reached, the rest of the round is not sent (each would wait for its own timeout) and backs
     off with the same reason.
     """
-    outcomes = await send_round(ctx, [PORTAL_RESULT], partial(_deliver, ctx), "failed")
+    # A disk that refuses the outbox's writes (full, read-only) ends the round in words; a
+    # result sent whose sending could not be recorded goes again later, settled as ``409``.
+    with saving("portal_delivery", ctx.paths.database.parent):
+        outcomes = await send_round(ctx, [PORTAL_RESULT], partial(_deliver, ctx), "failed")
     return DeliveryRound(
         delivered=outcomes.count("delivered"),
         reconciled=outcomes.count("reconciled"),

@@ -34,6 +34,7 @@ from regdesk.core.representation import ChosenRepresentative, representative_pro
 from regdesk.core.rules import Finding
 from regdesk.desk import same_person
 from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import saving
 from regdesk.desk.intake import check
 from regdesk.desk.portal_intake import failure_text
 from regdesk.store import audit
@@ -402,7 +403,13 @@ class PortalInbox:
     def _audit_view(self, app_id: int, subject: str, applicant: str, actor_iin: str) -> None:
         """Opening it shows two people's data and asks the registry about them: audited."""
         ctx = self._ctx
-        with ctx.locked(), transaction(ctx.db):
+        # Not audited, not shown: a disk that refuses the record says so as the journal's
+        # detail does (the same words: a view of a person's data that could not be recorded).
+        with (
+            saving("detail", ctx.paths.database.parent),
+            ctx.locked(),
+            transaction(ctx.db),
+        ):
             audit.append(
                 ctx.db, actor_iin=actor_iin, action="person_view", object=f"application:{app_id}"
             )

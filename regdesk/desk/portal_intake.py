@@ -43,6 +43,7 @@ from regdesk.core.representation import (
     representative_problem,
 )
 from regdesk.desk.context import DeskContext
+from regdesk.desk.errors import saving
 from regdesk.store.journal import CheckFailure, PortalArrival, PortalCheck, PortalFileRecord
 
 if TYPE_CHECKING:
@@ -395,12 +396,16 @@ class PortalIntake:
             patronymic=(subject.patronymic or "") if subject else _text(form, "patronymic"),
             birth_date=subject.birth_date if subject else _day(_text(form, "birth_date")),
         )
-        recorded = self._record(arrival)
-        if recorded is None:
-            for done in files:
-                vault.remove(done.vault_name)
-            return None
-        return recorded, check.ok
+        recorded: int | None = None
+        try:
+            recorded = self._record(arrival)
+        finally:
+            # Not received (another desk's first, or a disk that refused it): its files go;
+            # the portal keeps the application, fetched again at the next round.
+            if recorded is None:
+                for done in files:
+                    vault.remove(done.vault_name)
+        return None if recorded is None else (recorded, check.ok)
 
     def _receive_too_large(
         self, item: PortalApplicationItem, error: RegistryError
@@ -428,10 +433,13 @@ class PortalIntake:
         return None if recorded is None else (recorded, False)
 
     def _record(self, arrival: PortalArrival) -> int | None:
+        """The arrival in the journal: its id, None when another desk recorded it first, or
+        ``NotSaved`` when the disk refuses it (the round goes on; the portal keeps it)."""
         ctx = self._ctx
         now = ctx.now()
         deadline = deadline_for(ctx, now)
-        with ctx.locked():
+        folder = ctx.paths.database.parent
+        with saving("portal_intake", folder, portal_id=arrival.portal_id), ctx.locked():
             app_id, new = ctx.journal.portal.receive(arrival, now=now, deadline=deadline)
         return app_id if new else None
 

@@ -23,7 +23,7 @@ from regdesk.config import BROWSER_PRINTER, Printer
 from regdesk.core.errors import UserError
 from regdesk.core.roles import Permission
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, saving
 from regdesk.desk.issuance import Issued, default_printer, output_document
 from regdesk.store import audit, printer_choice
 
@@ -107,7 +107,10 @@ class PrinterSetup:
             # name is the server's: a choice made there would move the server's own desk.
             raise DeskError("printer_setup.browser_not_default")
         ctx = self._ctx
-        with ctx.locked():
+        with (
+            saving("printer_default", ctx.paths.database.parent, printer=printer.name),
+            ctx.locked(),
+        ):
             printer_choice.choose(
                 ctx.db, ctx.workstation, printer.name, actor=actor.iin, at=ctx.clock.utc()
             )
@@ -138,7 +141,13 @@ class PrinterSetup:
 
             result = PrintResult("failed", detail=exc.message("en"), error=exc)
         issued = Issued.of(doc.kind, result, duplicate=False, printer=printer.name)
-        with ctx.locked():
+        # A test the admin journal cannot record is said as what it came to: on paper or not.
+        step = "test_page_failed" if issued.failed else "test_page"
+        folder = ctx.paths.database.parent
+        with (
+            saving(step, folder, then=issued.error, printer=printer.name),
+            ctx.locked(),
+        ):
             audit.append(
                 ctx.db,
                 actor_iin=actor.iin,

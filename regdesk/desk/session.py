@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from regdesk.core.errors import UserError
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError, NotSignedIn, refused_write
+from regdesk.desk.errors import DeskError, NotSaved, NotSignedIn, refused_write, saving
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.journal import ApplicationRecord
@@ -46,7 +46,10 @@ class Session:
         """
         ctx = self._ctx
         try:
-            with ctx.locked():
+            # Fail closed: a sign-in the audit cannot record (its disk full, read-only) is
+            # refused. Every path writes the same records, so a staff IIN and any other meet
+            # the refusal alike, at the same point (no oracle, ``Staff.authenticate``).
+            with saving("sign_in", ctx.paths.database.parent), ctx.locked():
                 employee = ctx.staff.authenticate(
                     iin_text.strip(),
                     password,
@@ -107,7 +110,7 @@ class Session:
             raise DeskError("admin.old_password_required")
         if new != again:
             raise DeskError("admin.password_mismatch")
-        with ctx.locked():
+        with saving("password", ctx.paths.database.parent), ctx.locked():
             ctx.staff.change_own_password(employee.iin, old, new, ctx.now(), terminal=ctx.terminal)
         ctx.employee = replace(employee, must_change_password=False)
 
@@ -128,13 +131,14 @@ class Session:
         answer, issue 14: otherwise the delay would tell a guesser when they hit the password);
         the screen's words say that a delay may be why. An account an admin locked or deactivated
         meanwhile raises its own error after the right password (``AccountDisabledError``,
-        ``AccountClosedError``).
+        ``AccountClosedError``). An unlock the audit cannot record is refused in its own words
+        (``NotSaved``, fail closed as ``sign_in``): the terminal stays locked.
         """
         ctx = self._ctx
         if ctx.employee is None:
             return False
         try:
-            with ctx.locked():
+            with saving("unlock", ctx.paths.database.parent), ctx.locked():
                 ctx.staff.authenticate(
                     ctx.employee.iin,
                     password,
@@ -144,20 +148,27 @@ class Session:
                     sign_in=False,
                     terminal=ctx.terminal,
                 )
-        except (AccountDisabledError, AccountClosedError):
+        except (AccountDisabledError, AccountClosedError, NotSaved):
             raise
         except UserError:
             return False
         return True
 
     def sign_out(self) -> None:
+        """End the session at this terminal, then write its audit record. A disk that refuses
+        the record (full, read-only) never keeps anyone signed in: the session has ended
+        already when ``NotSaved`` says that the sign-out was not recorded."""
         ctx = self._ctx
-        ctx.cases.release()  # nobody is serving the person at this desk any more
-        if ctx.employee is not None:
-            with ctx.locked(), transaction(ctx.db):
-                audit.append(ctx.db, actor_iin=ctx.employee.iin, action="sign_out")
+        ctx.cases.leave()  # nobody is serving the person here (a refused write: it expires)
+        employee, ctx.employee = ctx.employee, None
+        if employee is not None:
+            with (
+                saving("sign_out", ctx.paths.database.parent),
+                ctx.locked(),
+                transaction(ctx.db),
+            ):
+                audit.append(ctx.db, actor_iin=employee.iin, action="sign_out")
             log.info("signed out")
-        ctx.employee = None
 
     def set_language(self, lang: str) -> None:
         """Remember the employee's language for the next sign-in: a convenience, skipped on a

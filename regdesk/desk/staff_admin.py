@@ -16,7 +16,8 @@ deactivate or demote their own account: another admin does.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, TextIO
 
 from regdesk.core.roles import Permission, Role
 from regdesk.desk.context import Actor, DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, saving
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.staff import StaffAccount, StaffNotFoundError, canonical_iin, one_time_password
@@ -137,6 +138,13 @@ class StaffAdmin:
     def _admin(self, what: str) -> Actor:
         return self._ctx.require(Permission.STAFF, what)
 
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """An account's change, written whole or not at all: a disk that refuses it (full,
+        read-only) is ``NotSaved`` saying so, and no one-time password is handed out."""
+        with saving("staff", self._ctx.paths.database.parent), self._ctx.locked():
+            yield
+
     def _target(self, iin: str, actor: Actor, *, not_self: bool = False) -> str:
         canonical = canonical_iin(iin)
         with self._ctx.locked():
@@ -200,7 +208,7 @@ class StaffAdmin:
         ctx = self._ctx
         canonical = canonical_iin(iin)
         given = password if password is not None else one_time_password(ctx.config.security)
-        with ctx.locked():
+        with self._changing():
             now = ctx.clock.utc()
             ctx.staff.add(canonical, full_name, role, given, now, actor=actor.iin, must_change=True)
         return None if password is not None else given
@@ -208,14 +216,14 @@ class StaffAdmin:
     def set_role(self, iin: str, role: str | Role) -> None:
         actor = self._admin("staff_role")
         target = self._target(iin, actor, not_self=True)
-        with self._ctx.locked():
+        with self._changing():
             self._ctx.staff.set_role(target, role, self._ctx.clock.utc(), actor=actor.iin)
 
     def lock(self, iin: str) -> None:
         """Lock the account by the admin's decision, until ``unlock``."""
         actor = self._admin("staff_lock")
         target = self._target(iin, actor, not_self=True)
-        with self._ctx.locked():
+        with self._changing():
             self._ctx.staff.disable(target, self._ctx.clock.utc(), actor=actor.iin)
 
     def unlock(self, iin: str) -> int:
@@ -224,7 +232,7 @@ class StaffAdmin:
         own delays stay (they fade with time)."""
         actor = self._admin("staff_unlock")
         target = self._target(iin, actor)
-        with self._ctx.locked():
+        with self._changing():
             return self._ctx.staff.enable(target, self._ctx.clock.utc(), actor=actor.iin)
 
     def reset_password(self, iin: str) -> str:
@@ -232,7 +240,7 @@ class StaffAdmin:
         the next sign-in. An admin's own password is changed with ``Session.change_password``."""
         actor = self._admin("staff_reset")
         target = self._target(iin, actor, not_self=True)
-        with self._ctx.locked():
+        with self._changing():
             return self._ctx.staff.reset_password(target, self._ctx.clock.utc(), actor=actor.iin)
 
     def set_password(self, iin: str, password: str) -> None:
@@ -240,7 +248,7 @@ class StaffAdmin:
         the next sign-in, unless it is the admin's own."""
         actor = self._admin("staff_reset")
         target = self._target(iin, actor)
-        with self._ctx.locked():
+        with self._changing():
             self._ctx.staff.set_password(
                 target,
                 password,
@@ -253,7 +261,7 @@ class StaffAdmin:
         """The employee left: no sign-in ever again; the account and its name are kept."""
         actor = self._admin("staff_deactivate")
         target = self._target(iin, actor, not_self=True)
-        with self._ctx.locked():
+        with self._changing():
             self._ctx.staff.deactivate(target, self._ctx.clock.utc(), actor=actor.iin)
 
     # -- terminals waiting out a sign-in delay -----------------------------------------------------
@@ -279,7 +287,11 @@ class StaffAdmin:
         if key is None and not (terminal or "").strip():
             raise DeskError("ops_gaps.terminal_needed")
         ctx = self._ctx
-        with ctx.locked(), transaction(ctx.db):
+        with (
+            saving("terminal_unlock", ctx.paths.database.parent),
+            ctx.locked(),
+            transaction(ctx.db),
+        ):
             return lift_terminal(
                 ctx.db,
                 ctx.staff.throttle,

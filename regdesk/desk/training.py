@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from regdesk.core.ids import parse_iin
 from regdesk.core.roles import Permission
 from regdesk.desk.context import DeskContext
-from regdesk.desk.errors import DeskError
+from regdesk.desk.errors import DeskError, saving
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.staff import canonical_iin
@@ -111,7 +111,11 @@ class TrainingKeys:
             ) from None
         remembered: list[str] = []
         missing: list[str] = []
-        with ctx.locked(), transaction(ctx.db):
+        with (
+            saving("training", ctx.paths.database.parent, where=str(folder)),
+            ctx.locked(),
+            transaction(ctx.db),
+        ):
             for key in made.keys:
                 iin = canonical_iin(key.trainee.iin)
                 if ctx.staff.get(iin) is None:

@@ -609,6 +609,7 @@ async def portal_round(desk: Desk) -> PortalRound:
     """Fetch and receive the portal's new applications, then send the decided results that are
     due; a failure of the first does not stop the second."""
     from regdesk.core.errors import UserError
+    from regdesk.desk import DeliveryRound
 
     problems: list[UserError] = []
     received = failed_check = 0
@@ -621,7 +622,11 @@ async def portal_round(desk: Desk) -> PortalRound:
         problems += [e.error for e in report.errors]
         if report.stopped is not None:
             problems.append(report.stopped)
-    sent = await desk.portal_decision.deliver_pending()
+    try:
+        sent = await desk.portal_decision.deliver_pending()
+    except UserError as exc:  # the disk refused the outbox's writes (``NotSaved``)
+        problems.append(exc)
+        sent = DeliveryRound()
     return PortalRound(
         received=received,
         failed_check=failed_check,
