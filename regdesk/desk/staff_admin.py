@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from regdesk.core.roles import Permission, Role
 from regdesk.desk.context import Actor, DeskContext
-from regdesk.desk.errors import DeskError, saving
+from regdesk.desk.errors import DeskError, NotSaved, saving
 from regdesk.store import audit
 from regdesk.store.db import transaction
 from regdesk.store.staff import StaffAccount, StaffNotFoundError, canonical_iin, one_time_password
@@ -337,20 +337,35 @@ class StaffAdmin:
         changes = self.journal(limit=1_000_000)
         ctx = self._ctx
         if path is None:
-            folder = ctx.paths.root / "exports"
-            folder.mkdir(mode=0o700, exist_ok=True)
             stamp = ctx.now().strftime("%Y%m%d-%H%M%S")
-            path = folder / f"admin-journal-{stamp}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
-            write_journal_csv(out, changes, lang)
-        with ctx.locked():
-            audit.append(
-                ctx.db,
-                actor_iin=ctx.actor().iin,
-                action="admin.journal_export",
-                detail={"records": len(changes), "file": path.name},
-                at=ctx.clock.utc(),
-            )
+            path = ctx.paths.root / "exports" / f"admin-journal-{stamp}.csv"
+        opened = False
+        try:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            with path.open("w", encoding="utf-8-sig", newline="") as out:
+                opened = True
+                write_journal_csv(out, changes, lang)
+            # An export of the staff's IINs that the audit cannot record is not left behind.
+            with (
+                saving("journal_export", ctx.paths.database.parent, path=str(path)),
+                ctx.locked(),
+                transaction(ctx.db),
+            ):
+                audit.append(
+                    ctx.db,
+                    actor_iin=ctx.actor().iin,
+                    action="admin.journal_export",
+                    detail={"records": len(changes), "file": path.name},
+                    at=ctx.clock.utc(),
+                )
+        except OSError as exc:  # its disk full or read-only, or a folder it may not write
+            if opened:
+                path.unlink(missing_ok=True)
+            detail = exc.strerror or type(exc).__name__
+            raise DeskError("fulldisk.export_not_written", path=str(path), detail=detail) from None
+        except NotSaved:
+            path.unlink(missing_ok=True)
+            raise
         return path
 
 

@@ -12,13 +12,13 @@ import logging
 from pathlib import Path
 
 import pytest
-from desk_support import signed_in
+from desk_support import assert_explained, signed_in
 from disk_support import fill, refused, remount, snapshot, turn_read_only
 from portal_support import receive
 
 from regdesk import demo
 from regdesk.core.clock import PinnedClock
-from regdesk.desk import Desk, NotAllowed, NotSaved
+from regdesk.desk import Desk, DeskError, NotAllowed, NotSaved
 from regdesk.desk.training import TrainingKeys
 
 Staff = tuple[str, str, str, str]
@@ -193,9 +193,17 @@ async def test_the_admin_s_changes_on_a_full_disk_say_so_and_work_once_there_is_
         text = refused(training.value).message("en")
         assert text.startswith(f"The training keys were made in {keys}, but not given to the")
 
+        with pytest.raises(DeskError) as exporting:
+            staff.export_journal("en")
+        assert_explained(exporting.value)
+        assert exporting.value.message("en").startswith("The admin journal was not written to")
+        exports = ws.config.data_path() / "exports"
+        assert not exports.exists() or list(exports.iterdir()) == []  # nothing half-written
+
         filler.unlink()
         assert snapshot(ws) == before
         assert [(r.iin, r.role, r.state) for r in staff.accounts()] == rows_before
+        assert staff.export_journal("en").exists()
 
         # Room again: the same calls do the changes.
         assert staff.add(new_iin, "Сейітова Дана Ерланқызы", "receptionist")

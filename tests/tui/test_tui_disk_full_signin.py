@@ -48,6 +48,13 @@ def fill(app: DeskApp, folder: Path) -> Path:
     return fill_disk(folder)
 
 
+def delivery(app: DeskApp, app_id: int) -> str:
+    """Where the portal result of ``app_id`` stands (``pending``, ``delivered``…)."""
+    found = app.desk.portal_decision.delivery(app_id)
+    assert found is not None
+    return found.state
+
+
 def shown(app: DeskApp, text: str) -> bool:
     """Whether the end of ``text`` is on the screen (wrapped in a box: its last word)."""
     return text.split()[-1] in screen_text(app).split()
@@ -159,4 +166,96 @@ async def test_an_admin_s_default_printer_on_a_full_disk_says_so_and_f4_works_wi
         filler.unlink()
         await pilot.press("f4")
         await wait_until(pilot, lambda: "receipt-80mm *" in screen_text(app), "the default")
+    await finish(app)
+
+
+async def test_an_account_added_on_a_full_disk_keeps_what_was_typed_and_f10_adds_it_later(
+    workspace: demo.DemoWorkspace, small_disk: Path
+) -> None:
+    ws = workspace
+    newcomer, name = "880315400010", "Сейітова Дана Ерланқызы"
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, *admin(ws))
+        await pilot.press("9")
+        staff = await wait_for_screen(pilot, "StaffScreen")
+        await wait_until(pilot, lambda: staff.loaded, "the accounts listed")
+        await pilot.press("f4")
+        dialog = await wait_for_screen(pilot, "AddEmployeeScreen")
+        filler = fill(app, small_disk)
+        await pilot.press(*newcomer, "enter", *name, "enter", "enter")
+        words = full("staff", app.lang)
+        await wait_until(pilot, lambda: said(dialog, "#add-message") == words, "the words")
+        assert shown(app, words), screen_text(app)
+        # No one-time password was shown; the dialog keeps what the admin typed.
+        assert app.screen is dialog
+        assert dialog.query_one("#add-iin", Input).value.replace(" ", "") == newcomer
+        assert dialog.query_one("#add-name", Input).value == name
+        assert app.unexpected == []
+        filler.unlink()
+        await pilot.press("f10")  # the same key once there is room
+        await wait_for_screen(pilot, "OneTimeScreen")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: newcomer in staff.rows, "the newcomer listed")
+    await finish(app)
+
+
+async def test_a_portal_application_opened_on_a_full_disk_is_not_shown_and_f5_shows_it_later(
+    workspace: demo.DemoWorkspace, small_disk: Path
+) -> None:
+    ws = workspace
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, *receptionist(ws))
+        await pilot.press("4")
+        inbox = await wait_for_screen(pilot, "InboxScreen")
+        await pilot.press("f5")  # the simulator's applications received while there is room
+        table = inbox.query_one("#inbox-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count > 0, "the applications listed")
+        await wait_until(pilot, lambda: not app.portal_poll.running, "the round over")
+        filler = fill(app, small_disk)
+        await pilot.press("enter")
+        case = await wait_for_screen(pilot, "PortalCaseScreen")
+        words = full("detail", app.lang)  # a view of a person that could not be recorded
+        await wait_until(pilot, lambda: said(case, "#case-status") == words, "the words")
+        assert case.case is None and app.unexpected == []
+        filler.unlink()
+        await pilot.press("f5")  # ask again, once there is room
+        await wait_until(pilot, lambda: case.case is not None, "the application shown")
+    await finish(app)
+
+
+async def test_the_portal_s_round_on_a_full_disk_says_the_results_wait_in_words(
+    workspace: demo.DemoWorkspace, small_disk: Path
+) -> None:
+    ws = workspace
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, *receptionist(ws))
+        await pilot.press("4")
+        inbox = await wait_for_screen(pilot, "InboxScreen")
+        await pilot.press("f5")
+        table = inbox.query_one("#inbox-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count > 0, "the applications listed")
+        await wait_until(pilot, lambda: not app.portal_poll.running, "the round over")
+        # A refusal decided (as the case's F9 does): its result is due to the portal.
+        app_id = app.desk.portal_inbox.page().rows[0].app_id
+        app.desk.portal_decision.refuse(app_id, "other", "applied twice")
+        filler = fill(app, small_disk)
+        await pilot.press("f5")
+        words = full("portal_delivery", app.lang)
+        await wait_until(
+            pilot,
+            lambda: not app.portal_poll.running and words in said(inbox, "#inbox-sync"),
+            "the round's words",
+        )
+        assert app.portal_poll.failed == "" and app.unexpected == []
+        assert delivery(app, app_id) == "pending"
+        filler.unlink()
+        await pilot.press("f5")  # the next round, once there is room, sends it
+        await wait_until(
+            pilot,
+            lambda: delivery(app, app_id) == "delivered",
+            "the result delivered",
+        )
     await finish(app)
