@@ -55,6 +55,20 @@ def delivery(app: DeskApp, app_id: int) -> str:
     return found.state
 
 
+async def received(pilot: Any, ws: demo.DemoWorkspace) -> Any:
+    """The receptionist signed in, at the inbox (4), its F5 having received the simulator's
+    portal applications while there is room: the inbox screen."""
+    app = pilot.app
+    await sign_in(pilot, *receptionist(ws))
+    await pilot.press("4")
+    inbox = await wait_for_screen(pilot, "InboxScreen")
+    await pilot.press("f5")
+    table = inbox.query_one("#inbox-table", DataTable)
+    await wait_until(pilot, lambda: table.row_count > 0, "the applications listed")
+    await wait_until(pilot, lambda: not app.portal_poll.running, "the round over")
+    return inbox
+
+
 def shown(app: DeskApp, text: str) -> bool:
     """Whether the end of ``text`` is on the screen (wrapped in a box: its last word)."""
     return text.split()[-1] in screen_text(app).split()
@@ -206,13 +220,7 @@ async def test_a_portal_application_opened_on_a_full_disk_is_not_shown_and_f5_sh
     ws = workspace
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, *receptionist(ws))
-        await pilot.press("4")
-        inbox = await wait_for_screen(pilot, "InboxScreen")
-        await pilot.press("f5")  # the simulator's applications received while there is room
-        table = inbox.query_one("#inbox-table", DataTable)
-        await wait_until(pilot, lambda: table.row_count > 0, "the applications listed")
-        await wait_until(pilot, lambda: not app.portal_poll.running, "the round over")
+        await received(pilot, ws)
         filler = fill(app, small_disk)
         await pilot.press("enter")
         case = await wait_for_screen(pilot, "PortalCaseScreen")
@@ -231,13 +239,7 @@ async def test_the_portal_s_round_on_a_full_disk_says_the_results_wait_in_words(
     ws = workspace
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, *receptionist(ws))
-        await pilot.press("4")
-        inbox = await wait_for_screen(pilot, "InboxScreen")
-        await pilot.press("f5")
-        table = inbox.query_one("#inbox-table", DataTable)
-        await wait_until(pilot, lambda: table.row_count > 0, "the applications listed")
-        await wait_until(pilot, lambda: not app.portal_poll.running, "the round over")
+        inbox = await received(pilot, ws)
         # A refusal decided (as the case's F9 does): its result is due to the portal.
         app_id = app.desk.portal_inbox.page().rows[0].app_id
         app.desk.portal_decision.refuse(app_id, "other", "applied twice")
