@@ -341,7 +341,9 @@ class StaffAdmin:
             path = ctx.paths.root / "exports" / f"admin-journal-{stamp}.csv"
         opened = False
         try:
-            path.parent.mkdir(mode=0o700, exist_ok=True)
+            # Shared like the data folder it is in (README, group sharing): any admin of the
+            # clinic's group may export there; the umask keeps everyone else out.
+            path.parent.mkdir(mode=0o770, exist_ok=True)
             with path.open("w", encoding="utf-8-sig", newline="") as out:
                 opened = True
                 write_journal_csv(out, changes, lang)

@@ -41,6 +41,8 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 MAGIC_READ = 8
 """How many leading bytes ``detect_type`` needs."""
+SCAN_MODE = 0o660
+"""A stored scan: its owner and the clinic's group, less what the umask takes away."""
 
 _NAME = re.compile(r"^[0-9a-f]{32}$")
 _PART = re.compile(r"^\.[0-9a-f]{32}\.part$")
@@ -298,7 +300,11 @@ class Vault:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / vault_name
         partial = self.folder / f".{vault_name}.part"
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Shared with the clinic's group as far as the umask lets it (README, group sharing: the
+        # program's umask 007 keeps everyone else out): a scan another member's desk stored must
+        # open at this desk, in the portal inbox and in a backup any member makes. Sealed with
+        # vault.key anyway; the key is what stays private.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SCAN_MODE)
         renamed = False
         try:
             try:

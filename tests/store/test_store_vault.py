@@ -59,7 +59,10 @@ def test_round_trip_of_every_accepted_type(vault: Vault, tmp_path: Path, media_t
     on_disk = (vault.folder / stored.vault_name).read_bytes()
     assert SAMPLES[media_type][:16] not in on_disk  # encrypted at rest
     assert len(on_disk) == 12 + len(SAMPLES[media_type]) + 16  # nonce, ciphertext, tag
-    assert stat.S_IMODE((vault.folder / stored.vault_name).stat().st_mode) == 0o600
+    # The owner and the clinic's group (README, group sharing), never more than the umask lets.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((vault.folder / stored.vault_name).stat().st_mode) == 0o660 & ~umask
     assert vault.get(stored.vault_name, stored.sha256) == SAMPLES[media_type]
     # A second vault object (another terminal) reads it with the same key file.
     other = Vault(vault.folder, vault.key_file, vault.max_bytes)
