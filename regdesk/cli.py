@@ -215,6 +215,14 @@ def main(argv: Sequence[str] | None = None, *, clock: ClinicClock | None = None)
             from regdesk.commands.demo import run_desk
 
             handler = run_desk
+    from regdesk.commands.oplog import logged
+
+    chosen: Handler = handler
+    return logged(ns, ctx, lambda: _run_handler(chosen, ns, ctx))
+
+
+def _run_handler(handler: Handler, ns: argparse.Namespace, ctx: Context) -> int:
+    """The handler's exit code, the errors every command may meet said in words."""
     import sqlite3
 
     from regdesk.config import ConfigError

@@ -61,7 +61,7 @@ def run_desk(ns: argparse.Namespace, ctx: Context) -> int:
     if not paths.database.exists():
         ctx.warn("cli.desk_not_initialised", path=str(paths.database))
         return 78
-    _log_to(paths.logs_dir, ctx, config)
+    # Its log is the clinic's, set up for every run of the program (commands/oplog.py).
     # The app opens the database itself after its first paint: the sign-in screen comes first.
     app = DeskApp(config, lang=ctx.lang)
     try:

@@ -10,7 +10,8 @@ Exit codes: 0 found, 1 the sign-in refused, 2 invalid IIN (nothing sent), 3 not 
 ``[registry]`` settings name a file that cannot be used (nothing sent).
 
 The client's log lines (a bad answer's details, TLS failures) go to the data folder's log file
-when there is one, never to the terminal: the person at the terminal reads the outcome in words.
+when there is one (``commands/oplog.py``, as for every command), never to the terminal: the
+person at the terminal reads the outcome in words.
 """
 
 from __future__ import annotations
@@ -72,36 +73,15 @@ def report(error: RegistryError, ctx: Context) -> int:
 
 
 @contextlib.contextmanager
-def operational_log(ctx: Context) -> Iterator[None]:
-    """While the block runs, the registry client's warnings go to the data folder's log file
-    (when ``regdesk init`` has made the folder), not to the terminal."""
-    from regdesk import logs
-    from regdesk.store.paths import DataPaths
-
-    config = ctx.config()
-    paths = DataPaths.for_config(config)
-    if paths.root.is_dir():  # a look-up before init makes no folder for its log
-        # An unwritable log must not stop a look-up: the reason goes to the terminal.
-        problem = logs.setup(paths.logs_dir, config.logging, config.work_hours.timezone)
-        if problem is not None:
-            ctx.warn("cli.log_unwritable", reason=problem)
-    try:
-        yield
-    finally:
-        logs.stop()
-
-
-@contextlib.contextmanager
 def client_for(ctx: Context) -> Iterator[Any]:
-    """A ``SyncRegistryClient`` for the config's ``[registry]``, paths taken from its folder,
-    its warnings in the operational log."""
+    """A ``SyncRegistryClient`` for the config's ``[registry]``, paths taken from its folder."""
     from pathlib import Path
 
     from regdesk.registry.client import SyncRegistryClient
 
     config = ctx.config()
     base_dir = Path(config.source).parent if config.source else None
-    with operational_log(ctx), SyncRegistryClient(config.registry, base_dir=base_dir) as client:
+    with SyncRegistryClient(config.registry, base_dir=base_dir) as client:
         yield client
 
 
@@ -116,8 +96,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
         return EXIT_INVALID
     if iin.remapped:
         ctx.warn("registry.lookup_remapped")
-    with operational_log(ctx):
-        return act_signed_in(ns, ctx, lambda desk: _show(ns, ctx, desk, iin.value))
+    return act_signed_in(ns, ctx, lambda desk: _show(ns, ctx, desk, iin.value))
 
 
 def _show(ns: argparse.Namespace, ctx: Context, desk: Any, iin: str) -> int:

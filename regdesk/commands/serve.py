@@ -39,7 +39,6 @@ def register(sub: Any, ctx: Context) -> None:
 def run(ns: argparse.Namespace, ctx: Context) -> int:
     import ssl
 
-    from regdesk import logs
     from regdesk.config import ConfigError, serve_exposure_problem
     from regdesk.serve.server import DeskServer, desk_command, tls_context
     from regdesk.store.paths import DataPaths
@@ -65,10 +64,8 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
             detail = getattr(exc, "strerror", None) or str(exc)
             ctx.warn("serve.tls_unusable", cert=str(cert), key=str(key), detail=detail)
             return 78
-    # The server's own log (refused origins, sessions opened and closed) beside the desks'.
-    unwritable = logs.setup(paths.logs_dir, config.logging, config.work_hours.timezone)
-    if unwritable is not None:
-        ctx.warn("cli.log_unwritable", reason=unwritable)
+    # The server's own lines (refused origins, sessions opened and closed) go to the desks' log,
+    # set up for every command (commands/oplog.py).
     command = desk_command(Path(config.source), ctx.lang)
     server = DeskServer(config, command, host=host, port=port, ssl_context=context)
     maximum = config.serve.max_sessions

@@ -71,7 +71,6 @@ def backup_folder(paths: DataPaths, base: Path | None, found: int, needed: int, 
 
 
 def run(ns: argparse.Namespace, ctx: Context) -> int:
-    from regdesk.commands.lookup import operational_log
     from regdesk.commands.signed_in import Refused, credentials
     from regdesk.store import schema
     from regdesk.store.paths import DataPaths
@@ -100,8 +99,7 @@ def run(ns: argparse.Namespace, ctx: Context) -> int:
     try:
         # Asked before the backup, which may take minutes: nobody waits to type a password.
         iin, password = credentials(ns, ctx)
-        with operational_log(ctx):
-            return _upgrade(ns, ctx, config, paths, dest, iin, password)
+        return _upgrade(ns, ctx, config, paths, dest, iin, password)
     except Refused as stop:
         return stop.code
 

@@ -364,9 +364,12 @@ def test_upgrade_writes_its_steps_to_the_operational_log_without_personal_data(
     [dest] = list(backups.iterdir())
     digest = hashlib.sha256((dest / MANIFEST).read_bytes()).hexdigest()
     text = operational_log(clinic)
-    lines = [line for line in text.splitlines() if "upgrade" in line]
+    # The upgrade's own steps, between the start and the end every command logs (oplog.py).
+    lines = [line for line in text.splitlines() if " regdesk.upgrade: " in line]
     to = schema.SCHEMA_VERSION
     assert len(lines) == 3, text
+    assert text.index("upgrade started, regdesk ") < text.index(lines[0])
+    assert text.index(lines[2]) < text.index("upgrade ended: exit 0")
     assert f"upgrade started: {database(clinic)} from schema {OLD} to {to}" in lines[0]
     assert f"backup made and checked, {dest} (manifest {digest})" in lines[1]
     assert f"upgrade committed: {database(clinic)} from schema {OLD} to {to}" in lines[2]
