@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# At the session's end: no IIN in any log the tests wrote (log_scan_support.py).
+from log_scan_support import pytest_sessionfinish  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _no_discovered_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
