@@ -112,7 +112,31 @@ def say_report(ctx: Context, report: AuditReport, anchor: str | None = None) -> 
         if "detail" in params:  # the key's or checkpoint's problem, in the reader's language
             params["detail"] = detail_words(str(params["detail"]), ctx.lang)
         ctx.warn(f"audit_key.problem_{report.problem}", **params)
+    lost = _lost_to_power_cut(report)
+    if lost is not None:
+        ctx.warn("powerloss.audit_power_cut", first=lost[0], last=lost[1])
     return EXIT_BROKEN
+
+
+def _lost_to_power_cut(report: AuditReport) -> tuple[int, int] | None:
+    """The records a power cut may have lost, when ``report`` is what such a cut leaves: the
+    database ending below the checkpoint's committed record (a cut, or the alarm an append
+    wrote on finding it). With ``durability = "normal"`` neither the database nor the
+    checkpoint is synced at a commit, so the database can come back older than the checkpoint.
+    A cut below the record keying starts from is not that: that record was never the tail."""
+    from regdesk.store.audit import Problem
+    from regdesk.store.audit_seal import AlarmReason
+
+    p = report.params
+    if report.problem is Problem.ALARM and p.get("reason") == str(AlarmReason.CUT):
+        found, expected = p.get("found"), p.get("expected")
+    elif report.problem is Problem.CUT and "path" in p:
+        found, expected = p.get("count"), p.get("expected")
+    else:
+        return None
+    if not isinstance(found, int) or not isinstance(expected, int) or found >= expected:
+        return None
+    return found + 1, expected
 
 
 def _reseal(ctx: Context, db: Database) -> int:

@@ -26,7 +26,7 @@ from regdesk.desk.issuance import Issued, print_recorded
 from regdesk.desk.registration import KeyCheck, require_signer, sign_document
 from regdesk.desk.training import paper_mark
 from regdesk.store.db import transaction
-from regdesk.store.journal import AnnulmentRecord, ApplicationRecord
+from regdesk.store.journal import AnnulmentRecord, ApplicationRecord, fresh_key
 
 if TYPE_CHECKING:  # the printing package (fpdf, segno) is loaded when a notice is made
     from regdesk.printing.documents import AnnulmentData
@@ -124,10 +124,16 @@ class Corrections:
                 signature=signature,
             )
             # The register learns of it through the outbox, in the same transaction; sent after
-            # the attachment's own message (the outbox goes oldest first).
+            # the attachment's own message (the outbox goes oldest first). Its key is the
+            # attachment's with ``:annul``: this annulment made again after a power cut lost it
+            # repeats the key the register knows (its first receipt comes back), while a number
+            # given again after a lost registration has another attachment key, so another one.
+            attachment_key = journal.outbox.attachment_key(ctx.config.clinic.bin, number)
             journal.outbox.enqueue(
                 "annulment",
-                f"{ctx.config.clinic.bin}:{number}:annul",
+                f"{attachment_key}:annul"
+                if attachment_key
+                else fresh_key(ctx.config.clinic.bin, number, "annul"),
                 {"iin": record.applicant_iin, "application": number, "reason_code": reason_code},
                 now,
             )

@@ -8,11 +8,12 @@ same record (``Issuance.document``) and signed by the employee with a detached C
 (action 7) takes a reason from the refusal catalogue and a note. An application that failed its
 verification on arrival can only be refused.
 
-The decision and its result for the portal (outbox kind ``portal_result``, one idempotency key
-per portal application) are one transaction: a crash keeps both or neither. ``deliver_pending``
-sends what is due, with a backoff kept in the outbox row, so a registry down for hours and a
-restart in between are the same case; an answer that the portal already holds a result
-(``409 already_decided``) is settled by reading the portal's status, never retried in a loop.
+The decision and its result for the portal (outbox kind ``portal_result``, its idempotency key
+drawn once per decision and kept in the row) are one transaction: a crash keeps both or
+neither. ``deliver_pending`` sends what is due, with a backoff kept in the outbox row, so a
+registry down for hours and a restart in between are the same case; an answer that the portal
+already holds a result (``409 already_decided``) is settled by reading the portal's status,
+never retried in a loop.
 
 The API the inbox screen calls (all blocking calls from a worker; ``deliver_pending`` is async)::
 
@@ -412,7 +413,7 @@ class PortalDecision:
         if not record.portal_id:
             return None
         with ctx.locked():
-            row = ctx.journal.portal_results.of(ctx.config.clinic.bin, record.portal_id)
+            row = ctx.journal.portal_results.of(record.portal_id)
         return None if row is None else self._delivery(row)
 
     def undelivered(self) -> list[Delivery]:
@@ -430,7 +431,7 @@ class PortalDecision:
         ctx = self._ctx
         record = ctx.record(app_id)
         with saving("portal_retry", ctx.paths.database.parent), ctx.locked():
-            row = ctx.journal.portal_results.of(ctx.config.clinic.bin, str(record.portal_id))
+            row = ctx.journal.portal_results.of(str(record.portal_id))
             if row is not None:
                 ctx.journal.outbox.release(row.item_id)
 

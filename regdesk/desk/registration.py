@@ -33,6 +33,7 @@ from regdesk.store.journal import (
     ApplicationRecord,
     OutboxItem,
     RegisteredByColleagueError,
+    fresh_key,
 )
 
 if TYPE_CHECKING:  # cryptography is loaded when a key is opened, not at start-up
@@ -118,9 +119,11 @@ def register_numbered(
         district=district,
         effective_date=effective,
     )
+    # The key's random part: a power cut that loses this commit after the message went out
+    # gives the number again, to another person, whose message must not repeat this key.
     ctx.journal.outbox.enqueue(
         "attachment",
-        f"{ctx.config.clinic.bin}:{number}",
+        fresh_key(ctx.config.clinic.bin, number),
         {
             "iin": record.applicant_iin,
             "district": district,

@@ -74,7 +74,10 @@ What it cannot detect:
   confirmation was lost: it is not fsynced): it looks like a crash between the checkpoint and the
   COMMIT, and is shown as a notice naming the record, not as a break;
 - after a power cut with ``[storage] durability = "normal"``, SQLite may lose the last commits
-  while the checkpoint kept them: that reads as a cut (``"full"`` syncs both at every commit);
+  while the checkpoint kept them: that reads as a cut (or, once a desk appended after it, as the
+  alarm of a cut), exactly as records removed behind the program's back would; ``regdesk audit
+  verify`` names both readings, the records lost, and what to do (``"full"`` syncs both at every
+  commit);
 - a log that was never keyed (no key, no ``audit_seal`` row, no checkpoint): the chain is then
   only as strong as write access to the file, as before; ``regdesk audit verify`` says so.
 """

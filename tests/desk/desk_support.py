@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -21,6 +22,28 @@ PINNED_AT = datetime(2026, 11, 25, 5, 30, tzinfo=UTC)
 """The desk tests' "now": 10:30 in Almaty on Wednesday 25.11.2026, outside the attachment
 campaign (1 September to 1 November). The demo workspace is built around it: its keys are valid
 from a day before to a year after."""
+
+
+def attachment_key(clinic_bin: str, number: str) -> re.Pattern[str]:
+    """The rule of an attachment's idempotency key: the clinic's BIN and the number, for an
+    admin to read, then a random part of 12 lowercase hex digits drawn when it was queued."""
+    return re.compile(rf"{re.escape(clinic_bin)}:{re.escape(number)}:[0-9a-f]{{12}}")
+
+
+def queued_attachment_key(ws: demo.DemoWorkspace, number: str) -> str:
+    """The idempotency key the outbox holds for ``number``'s attachment (read through a
+    separate connection), checked against the rule."""
+    conn = sqlite3.connect(DataPaths(ws.config.data_path()).database)
+    try:
+        (key,) = conn.execute(
+            "SELECT idempotency_key FROM outbox"
+            " WHERE kind = 'attachment' AND json_extract(payload, '$.application') = ?",
+            (number,),
+        ).fetchone()
+    finally:
+        conn.close()
+    assert attachment_key(ws.config.clinic.bin, number).fullmatch(key), key
+    return str(key)
 
 
 def journal_counts(ws: demo.DemoWorkspace) -> dict[str, int]:

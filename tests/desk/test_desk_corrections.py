@@ -10,7 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from desk_support import READY_FORM, assert_explained, draft, signed_in
+from desk_support import READY_FORM, assert_explained, draft, queued_attachment_key, signed_in
 from pypdf import PdfReader
 
 from regdesk import demo
@@ -126,6 +126,8 @@ async def test_a_receptionist_is_refused_and_an_admin_annuls_in_the_open(
             assert head.context.journal.outbox.pending() == []
         requests = [r for r in ws.simulator.requests() if r.path.endswith("/annulments")]
         assert [r.status for r in requests] == [200]
+        # Its key: the attachment's, followed by ":annul".
+        assert requests[0].idempotency_key == f"{queued_attachment_key(ws, number)}:annul"
 
         # A second annulment is refused, in the user's words, and sends nothing.
         with pytest.raises(DeskError) as twice:

@@ -38,7 +38,7 @@ from typing import Any
 
 import pytest
 from crash_trials_support import FORM, PRELOAD, run
-from desk_support import PINNED_AT
+from desk_support import PINNED_AT, queued_attachment_key
 from many_desks_support import people
 from sqlite_utils import Database
 
@@ -171,9 +171,9 @@ def check_database(ws: demo.DemoWorkspace, reported: dict[int, str]) -> set[str]
         rows = conn.execute(
             "SELECT a.id, a.number, a.number_year, a.number_seq, a.state,"
             " (SELECT count(*) FROM signatures s WHERE s.application_id = a.id),"
-            " (SELECT count(*) FROM outbox o WHERE o.idempotency_key = ? || ':' || a.number)"
+            " (SELECT count(*) FROM outbox o WHERE o.kind = 'attachment'"
+            "  AND json_extract(o.payload, '$.application') = a.number)"
             " FROM applications a WHERE a.number IS NOT NULL",
-            (ws.config.clinic.bin,),
         ).fetchall()
         scans = {str(name) for (name,) in conn.execute("SELECT vault_name FROM attachments")}
     finally:
@@ -383,7 +383,8 @@ async def test_kill_during_the_outbox_flush(
     app = ws.simulator.app
     bin_ = ws.config.clinic.bin
     held = {slot.split("|", 1)[1] for slot in app.idempotency if slot.startswith("attachments|")}
-    assert held == {f"{bin_}:{number}" for number in numbers.values()}
+    # Each number's one key, the one its outbox item holds: none posted under another.
+    assert held == {queued_attachment_key(ws, number) for number in numbers.values()}
     for app_id in apps:
         record = desk.form.get(app_id)
         assert app.recorded[record.applicant_iin]["clinic_bin"] == bin_

@@ -51,7 +51,7 @@ async def test_the_rest_of_the_keys_on_a_full_disk_say_so_and_work_once_there_is
         portal_app, portal_id = receive(ws, desk, 0)
         decision.refuse(portal_app, "other", "applied twice")
         journal = desk.context.journal
-        row = journal.portal_results.of(ws.config.clinic.bin, portal_id)
+        row = journal.portal_results.of(portal_id)
         assert row is not None
         journal.outbox.hold(row.item_id, "rejected:bad_request")
         assert delivery_state(desk, portal_app) == "rejected"

@@ -10,7 +10,7 @@ import multiprocessing as mp
 from collections import Counter
 from datetime import timedelta
 
-from desk_support import draft, signed_in, with_registry
+from desk_support import draft, queued_attachment_key, signed_in, with_registry
 from outbox_support import flush
 
 from regdesk import demo
@@ -34,11 +34,12 @@ def posts(ws: demo.DemoWorkspace, log: list[LoggedRequest] | None = None) -> Cou
 
 
 async def registered(ws: demo.DemoWorkspace, desk: Desk, key: KeyCheck, n: int) -> list[str]:
-    """``n`` people registered at ``desk`` (their attachments queued, none sent): the keys."""
+    """``n`` people registered at ``desk`` (their attachments queued, none sent): the keys
+    their outbox items hold."""
     numbers = []
     for iin in ws.samples["unattached"][:n]:
         numbers.append(desk.registration.register(await draft(desk, iin), key))
-    return [f"{ws.config.clinic.bin}:{number}" for number in numbers]
+    return [queued_attachment_key(ws, number) for number in numbers]
 
 
 async def test_two_desks_flushing_at_once_post_each_attachment_once(

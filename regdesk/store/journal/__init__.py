@@ -45,7 +45,7 @@ from regdesk.store.journal.events import Events
 from regdesk.store.journal.issuance import Issuance
 from regdesk.store.journal.names import make_name_key, normalise_name_query
 from regdesk.store.journal.open_cases import OpenCase, OpenCases
-from regdesk.store.journal.outbox import Outbox
+from regdesk.store.journal.outbox import Outbox, fresh_key
 from regdesk.store.journal.part import JournalPart
 from regdesk.store.journal.portal import (
     CheckFailure,
@@ -116,6 +116,7 @@ __all__ = [
     "SignatureRecord",
     "SurveyAnswer",
     "format_number",
+    "fresh_key",
     "make_name_key",
     "normalise_name_query",
 ]

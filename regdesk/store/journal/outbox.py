@@ -7,11 +7,21 @@ A sender that backs off keeps the time of its next attempt in the row (``next_at
 the backoff survives a restart; ``claim`` takes the due items and moves their next attempt past
 a lease in one transaction, so two desks sending at once do not send the same item together. An
 item the registry will not take as it is (``hold``) waits for a person and is not sent again.
+
+**Keys** (``fresh_key``) end with a random part drawn when the message is queued, in the change's
+own transaction, and kept in the row, so every retry and restart sends the same key. The readable
+part (the clinic's BIN, the number or the portal id) alone would not do: with ``[storage]
+durability = "normal"`` a power cut can lose the last commits after their messages went out, and
+the journal then gives the lost number (or id) again, to another person; a key made of it alone
+would reach the register a second time with another body (``422 idempotency_conflict``), and
+that person would never be recorded there. An annulment's key is its attachment's with
+``:annul`` (``desk.corrections``).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
@@ -21,6 +31,16 @@ from regdesk.store.journal.part import OUTBOX, JournalPart, dump_json
 from regdesk.store.journal.records import OutboxItem
 
 log = logging.getLogger("regdesk.outbox")
+
+KEY_RANDOM_BYTES = 6
+"""The random part of a key: 48 bits, 12 hex digits. Two keys of one number meet only after a
+power cut lost the first one's commit, so a collision is a 1 in 2**48 chance at that moment."""
+
+
+def fresh_key(*parts: str) -> str:
+    """A new idempotency key: ``parts`` joined by ``:`` for the admin to read (the BIN first,
+    then what the message is about), and a random part that no lost commit can give again."""
+    return ":".join((*parts, secrets.token_hex(KEY_RANDOM_BYTES)))
 
 
 class Outbox(JournalPart):
@@ -79,6 +99,21 @@ class Outbox(JournalPart):
 
     def get(self, item_id: int) -> OutboxItem | None:
         return self._first(OUTBOX, "FROM outbox WHERE id = ?", (item_id,))
+
+    def attachment_key(self, clinic_bin: str, number: str) -> str | None:
+        """The idempotency key the attachment of application ``number`` was queued with (the
+        newest, should there be two); None when the journal holds none."""
+        # Its keys start with ``BIN:number`` (``fresh_key``; older ones are just that): the
+        # range is read from the keys' unique index, not from every row's JSON; the payload
+        # then tells the number from a longer one that starts the same.
+        start = f"{clinic_bin}:{number}"
+        row = self.db.conn.execute(
+            "SELECT idempotency_key FROM outbox"
+            " WHERE idempotency_key >= ? AND idempotency_key < ? AND kind = 'attachment'"
+            " AND json_extract(payload, '$.application') = ? ORDER BY id DESC LIMIT 1",
+            (start, start + ";", number),  # ";" comes right after ":"
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def done(self, item_id: int, now: datetime) -> None:
         """Mark a message as sent."""

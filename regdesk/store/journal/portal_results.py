@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from regdesk.store.db import from_utc_text, transaction, utc_text
+from regdesk.store.journal.outbox import fresh_key
 from regdesk.store.journal.part import JournalPart
 
 PORTAL_RESULT = "portal_result"
@@ -20,9 +21,13 @@ PORTAL_RESULT = "portal_result"
 
 
 def result_key(clinic_bin: str, portal_id: str) -> str:
-    """The idempotency key of ``portal_id``'s result: one result per portal application, so a
-    retry, a restart or a second desk never posts two."""
-    return f"{clinic_bin}:portal:{portal_id}:result"
+    """A new idempotency key for ``portal_id``'s result, drawn in the decision's transaction and
+    kept in its outbox row: a retry, a restart or a second desk sends that row's key, so the
+    portal never gets two. Its random part (``fresh_key``) is for a power cut that lost the
+    decision after its result went out: the application decided again sends another key, which
+    the portal answers ``409 already_decided`` (settled by reading its status), not ``422
+    idempotency_conflict`` under the old key with another body."""
+    return fresh_key(clinic_bin, "portal", portal_id, "result")
 
 
 @dataclass(frozen=True)
@@ -93,11 +98,12 @@ class PortalResults(JournalPart):
                 (utc_text(now), app_id),
             )
 
-    def of(self, clinic_bin: str, portal_id: str) -> ResultRow | None:
+    def of(self, portal_id: str) -> ResultRow | None:
         """The result of one portal application, or None when it has not been decided here."""
+        # Found through the application (one decision each): the key has a random part.
         row = self.db.conn.execute(
-            f"{_SELECT} WHERE o.kind = ? AND o.idempotency_key = ?",
-            (PORTAL_RESULT, result_key(clinic_bin, portal_id)),
+            f"{_SELECT} WHERE o.kind = ? AND a.portal_id = ? ORDER BY o.id DESC LIMIT 1",
+            (PORTAL_RESULT, portal_id),
         ).fetchone()
         return _row(tuple(row)) if row else None
 
