@@ -35,6 +35,7 @@ from regdesk.tui.base import (
 )
 from regdesk.tui.key_gate import KeyGate, KeyHandled
 from regdesk.tui.runner import DeskRunner
+from regdesk.tui.said import Explained, Said
 
 if TYPE_CHECKING:
     from regdesk.core.clock import ClinicClock
@@ -251,7 +252,7 @@ class DeskApp(App[None]):
         translate_bindings(self, self.tr)
         for screen in self.screen_stack:
             if isinstance(screen, Translated):
-                screen.retranslate()
+                screen.relanguage()
         self.refresh_bindings()
 
     def action_switch_lang(self) -> None:
@@ -433,10 +434,10 @@ class DeskApp(App[None]):
         """The error in the user's words; anything unexpected is kept in ``unexpected`` and
         logged, never shown raw."""
         if isinstance(error, UserError):
-            return error.message(self.lang)
+            return Explained(error.message(self.lang), error)
         self.unexpected.append(error)
         log.error("unexpected error", exc_info=error)
-        return self.tr("error.unexpected")
+        return Explained(self.tr("error.unexpected"), Said("error.unexpected"))
 
     def _handle_exception(self, error: Exception) -> None:
         # The one place errors that escaped a handler or a worker arrive. None of them may drop

@@ -7,6 +7,7 @@ gives both the footer and the help screen, and the config's ``[keymap]`` remaps 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -14,15 +15,43 @@ from textual.actions import parse as parse_action
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.data_table import RowKey
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.worker import Worker
 
 from regdesk.core.roles import Permission, may
+from regdesk.tui.said import Sayable, kept, words
 
 if TYPE_CHECKING:
     from regdesk.tui.app import DeskApp
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+RowHeld = tuple[RowKey | None, int, int]
+"""A table's chosen row: its key (None: an empty table), and the cursor's row and column."""
+
+
+def held_row(table: DataTable[Any]) -> RowHeld:
+    """The row the cursor is on, to be found again after the table is filled anew."""
+    if table.row_count == 0:
+        return None, 0, 0
+    row, column = table.cursor_coordinate
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key, row, column
+
+
+def back_to_row(table: DataTable[Any], held: RowHeld) -> None:
+    """The cursor back on the row ``held`` by its key: a refill may order the rows anew, and
+    an action on the row under the cursor must act on the one the person chose. A row that is
+    gone (or rows without keys) leave the cursor at the same place, within the table."""
+    key, row, column = held
+    if table.row_count == 0:
+        return
+    if key is not None and key.value is not None and key in table.rows:
+        row = table.get_row_index(key)
+    table.move_cursor(row=min(row, table.row_count - 1), column=column, animate=False)
 
 
 def translate_bindings(node: DOMNode, tr: Any) -> None:
@@ -88,6 +117,48 @@ class Translated:
         localise(cast(Screen[Any], self), self.tr)
         cast(Screen[Any], self).refresh_bindings()
         self._mark_training()
+        for selector in self._kept_lines():
+            self._show_kept(selector)
+
+    def relanguage(self) -> None:
+        """F2: ``retranslate``, with each table's and list's chosen row and the focus kept.
+
+        Screens rebuild their tables and lists in ``retranslate`` (the column titles and the
+        words in the rows change), which puts the cursor back on the first row: F4 after F2
+        then made the first printer the default, not the one the admin had picked. The row is
+        found again by its key (by its place when the rows have none), here for every screen."""
+        screen = cast(Screen[Any], self)
+        focused = screen.focused
+        tables = [(table, held_row(table)) for table in screen.query(DataTable)]
+        lists = [(options, _held_option(options)) for options in screen.query(OptionList)]
+        self.retranslate()
+        for table, held in tables:
+            back_to_row(table, held)
+        for options, (option_id, index) in lists:
+            _back_to_option(options, option_id, index)
+        if focused is not None and focused.is_attached and screen.focused is not focused:
+            screen.set_focus(focused, scroll_visible=False)
+
+    def say_on(self, selector: str, said: Sayable | str | None, *, error: bool = False) -> None:
+        """Show ``said`` in the message line ``selector`` (a ``Static``; None: nothing), kept
+        as what it says (a catalogue key and params, a ``UserError``; see ``said``), so that
+        ``retranslate`` says it again in the next language. Plain text is shown as it came."""
+        self._kept_lines()[selector] = (kept(said), error)
+        self._show_kept(selector)
+
+    def _kept_lines(self) -> dict[str, tuple[Sayable | str | None, bool]]:
+        lines: dict[str, tuple[Sayable | str | None, bool]] | None
+        lines = getattr(self, "_kept_said", None)
+        if lines is None:
+            lines = {}
+            self._kept_said = lines
+        return lines
+
+    def _show_kept(self, selector: str) -> None:
+        said, error = self._kept_lines()[selector]
+        line = cast(Screen[Any], self).query_one(selector, Static)
+        line.update(words(said, self.desk_app.lang))
+        line.set_class(error, "error")
 
     def _mark_training(self) -> None:
         """The TRAINING mark in the corner under ``[signing] training = true`` (training_mark)."""
@@ -151,6 +222,22 @@ class Translated:
         end with it."""
         app = self.desk_app
         app.call_desk(app, job, *args, group=group)
+
+
+def _held_option(options: OptionList) -> tuple[str | None, int | None]:
+    index = options.highlighted
+    if index is None or index >= options.option_count:
+        return None, index
+    return options.get_option_at_index(index).id, index
+
+
+def _back_to_option(options: OptionList, option_id: str | None, index: int | None) -> None:
+    """The highlight back on the option ``option_id`` (by its place when it has no id)."""
+    if option_id is not None:
+        with suppress(OptionDoesNotExist):
+            index = options.get_option_index(option_id)
+    if index is not None and index < options.option_count:
+        options.highlighted = index
 
 
 class DeskScreen(Translated, Screen[R]):

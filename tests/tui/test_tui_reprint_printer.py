@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+from reprint_support import issued_talon
 from textual.widgets import OptionList
 from tui_support import (
     finish,
     make_app,
-    pinned_clock,
     receptionist,
     sign_in,
     wait_for_screen,
@@ -15,30 +15,11 @@ from tui_support import (
 )
 
 from regdesk import demo
-from regdesk.desk import Desk
-
-
-async def _issued(ws: demo.DemoWorkspace) -> int:
-    """A talon registered and printed on the default printer, through the desk."""
-    desk = Desk(ws.config, clock=pinned_clock())
-    try:
-        _, iin, password, _ = ws.staff[0]
-        desk.session.sign_in(iin, password)
-        found = desk.intake.open_draft(await desk.intake.look_up(ws.samples["unattached"][0]))
-        app_id = found.application_id
-        desk.form.save_form(app_id, {"documents_seen": "identity", "district": "1"})
-        check = desk.registration.open_key(ws.key_paths[iin], demo.KEY_PASSWORD)
-        desk.registration.register(app_id, check)
-        desk.issuance.issue(app_id)
-        return app_id
-    finally:
-        await desk.aclose()
-        desk.close()
 
 
 async def test_f7_reprints_on_the_printer_chosen(workspace: demo.DemoWorkspace) -> None:
     ws = workspace
-    app_id = await _issued(ws)
+    app_id = await issued_talon(ws)
     default = ws.config.printing.default
     other = next(p.name for p in ws.config.printing.printers if p.name != default)
     app = make_app(ws)

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Input, Static
 
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.said import Said
 from regdesk.tui.widgets import TypeaheadInput
 
 
@@ -22,9 +23,6 @@ class LockScreen(DeskScreen[None]):
 
     busy = False
     """A password is being checked: a second Enter must not close the screen under the lock."""
-
-    refused = False
-    """The last password was refused: its words are said again in the next language (F2)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box", id="lock-box"):
@@ -49,8 +47,6 @@ class LockScreen(DeskScreen[None]):
             self.tr("lock.owner", name=employee.full_name if employee else "")
         )
         self.query_one("#unlock-password", Input).placeholder = self.tr("lock.password")
-        if self.refused:
-            self._say(self.tr("signin_throttle.unlock_refused"))
 
     @on(Input.Submitted, "#unlock-password")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -69,11 +65,7 @@ class LockScreen(DeskScreen[None]):
     def _failed(self, text: str) -> None:
         self.busy = False
         self.query_one("#unlock-password", Input).value = ""
-        self.refused = False  # not a refusal (the desk did not answer…): its words as they came
-        self._say(text)
-
-    def _say(self, text: str) -> None:
-        self.query_one("#lock-message", Static).update(text)
+        self.say_on("#lock-message", text)  # the desk did not answer…: said again after F2 too
 
     def _checked(self, ok: bool) -> None:
         self.busy = False
@@ -84,8 +76,7 @@ class LockScreen(DeskScreen[None]):
             self.app.pop_screen()
         else:
             # The same words for a wrong password and any password during a sign-in delay.
-            self.refused = True
-            self._say(self.tr("signin_throttle.unlock_refused"))
+            self.say_on("#lock-message", Said("signin_throttle.unlock_refused"))
 
     def action_switch_user(self) -> None:
         """Another employee: the owner's drafts stay in the journal for them, unseen."""

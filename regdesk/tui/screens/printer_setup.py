@@ -19,8 +19,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from regdesk.core.roles import Permission
 from regdesk.tui import calls
-from regdesk.tui.base import DeskScreen
+from regdesk.tui.base import DeskScreen, back_to_row, held_row
 from regdesk.tui.browser import hand_over
+from regdesk.tui.said import Said, Sayable
 
 
 class PrinterSetupScreen(DeskScreen[None]):
@@ -85,14 +86,13 @@ class PrinterSetupScreen(DeskScreen[None]):
             return
         where.update(self.tr("printer_setup.workstation", name=escape(listed.workstation)))
         table = self.query_one("#printers-table", DataTable)
-        keep = table.cursor_row
+        held = held_row(table)
         table.clear()
         for row in listed.rows:
             kind = self.tr(f"printer_setup.kind_{row.kind}")
             name = row.name + (" *" if row.is_default else "")
             table.add_row(name, kind, row.format, row.where or "—", key=row.name)
-        if listed.rows:
-            table.move_cursor(row=min(max(keep, 0), len(listed.rows) - 1))
+        back_to_row(table, held)
 
     def current(self) -> str | None:
         table = self.query_one("#printers-table", DataTable)
@@ -100,16 +100,12 @@ class PrinterSetupScreen(DeskScreen[None]):
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
-    def _say(self, text: str) -> None:
-        message = self.query_one("#printers-message", Static)
-        message.update(text)
-        message.remove_class("error")
+    def _say(self, said: Sayable) -> None:
+        self.say_on("#printers-message", said)
 
-    def _say_error(self, text: str) -> None:
+    def _say_error(self, said: Sayable | str) -> None:
         self.busy = False
-        message = self.query_one("#printers-message", Static)
-        message.update(text)
-        message.add_class("error")
+        self.say_on("#printers-message", said, error=True)
 
     @on(DataTable.RowSelected, "#printers-table")
     def _selected(self) -> None:
@@ -120,7 +116,7 @@ class PrinterSetupScreen(DeskScreen[None]):
         if name is None or self.busy:
             return
         self.busy = True
-        self._say(self.tr("printer_setup.printing", name=escape(name)))
+        self._say(Said("printer_setup.printing", name=escape(name)))
         self.desk_call(
             calls.print_test_page,
             name,
@@ -135,13 +131,13 @@ class PrinterSetupScreen(DeskScreen[None]):
         hand_over(self.app, issued)
         name = escape(issued.printer)
         if issued.failed:
-            detail = issued.message(self.desk_app.lang)
-            self._say_error(self.tr("printer_setup.failed", name=name, detail=detail))
+            # The reason said again in the next language with the sentence around it.
+            self._say_error(Said("printer_setup.failed", name=name, detail=issued))
         elif issued.status == "delivered":
-            self._say(self.tr("serve.delivered", file=issued.file_name))
+            self._say(Said("serve.delivered", file=issued.file_name))
         else:
             where = str(issued.path) if issued.path else issued.detail
-            self._say(self.tr("printer_setup.printed", name=name, where=escape(where)))
+            self._say(Said("printer_setup.printed", name=name, where=escape(where)))
 
     def action_make_default(self) -> None:
         name = self.current()
@@ -150,7 +146,7 @@ class PrinterSetupScreen(DeskScreen[None]):
 
         def done(listed: Any) -> None:
             self._loaded(listed)
-            self._say(self.tr("printer_setup.default_done", name=escape(name)))
+            self._say(Said("printer_setup.default_done", name=escape(name)))
 
         self.desk_call(
             calls.choose_printer, name, then=done, failed=self._say_error, group="printer-default"
