@@ -11,6 +11,7 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from rich.markup import escape
 from textual.actions import parse as parse_action
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -139,15 +140,23 @@ class Translated:
         if focused is not None and focused.is_attached and screen.focused is not focused:
             screen.set_focus(focused, scroll_visible=False)
 
-    def say_on(self, selector: str, said: Sayable | str | None, *, error: bool = False) -> None:
+    def say_on(
+        self,
+        selector: str,
+        said: Sayable | str | None,
+        *,
+        error: bool = False,
+        markup: bool = True,
+    ) -> None:
         """Show ``said`` in the message line ``selector`` (a ``Static``; None: nothing), kept
         as what it says (a catalogue key and params, a ``UserError``; see ``said``), so that
-        ``retranslate`` says it again in the next language. Plain text is shown as it came."""
-        self._kept_lines()[selector] = (kept(said), error)
+        ``retranslate`` says it again in the next language. Plain text is shown as it came.
+        ``markup=False``: the words are escaped (an error may quote what was typed)."""
+        self._kept_lines()[selector] = (kept(said), error, markup)
         self._show_kept(selector)
 
-    def _kept_lines(self) -> dict[str, tuple[Sayable | str | None, bool]]:
-        lines: dict[str, tuple[Sayable | str | None, bool]] | None
+    def _kept_lines(self) -> dict[str, tuple[Sayable | str | None, bool, bool]]:
+        lines: dict[str, tuple[Sayable | str | None, bool, bool]] | None
         lines = getattr(self, "_kept_said", None)
         if lines is None:
             lines = {}
@@ -155,9 +164,10 @@ class Translated:
         return lines
 
     def _show_kept(self, selector: str) -> None:
-        said, error = self._kept_lines()[selector]
+        said, error, markup = self._kept_lines()[selector]
         line = cast(Screen[Any], self).query_one(selector, Static)
-        line.update(words(said, self.desk_app.lang))
+        text = words(said, self.desk_app.lang)
+        line.update(text if markup else escape(text))
         line.set_class(error, "error")
 
     def _mark_training(self) -> None:

@@ -150,6 +150,13 @@ async def test_f2_then_f6_locks_the_picked_account(workspace: demo.DemoWorkspace
             "the picked account locked",
         )
         assert staff.current().iin == picked
+        # Its words said again in the next language.
+        name = staff.rows[picked].full_name
+        for _ in range(3):
+            done = t("staff_admin.lock_done", app.lang, name=name)
+            await wait_until(pilot, lambda done=done: said(staff, "#staff-message") == done, "said")
+            await pilot.press("f2")
+            assert said(staff, "#staff-message") == t("staff_admin.lock_done", app.lang, name=name)
     await finish(app)
     accounts = Staff(open_db(DataPaths(ws.config.data_path()).database), ws.config.security)
     picked_account, first_account = accounts.get(picked), accounts.get(first)

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static, TextArea
 
 from regdesk.tui import calls
 from regdesk.tui.base import DeskModal, DeskScreen
+from regdesk.tui.said import Said, Sayable
 from regdesk.tui.screens.staff import initials
 
 
@@ -44,22 +45,20 @@ class DistrictActions:
 
         def reload(self) -> None: ...
 
-        def say(self, text: str, error: bool = False) -> None: ...
+        def say(self, said: Sayable | str, error: bool = False) -> None: ...
 
     def _screen(self) -> DeskScreen[None]:
         assert isinstance(self, DeskScreen)
         return self
 
     def _done(self, number: int, key: str, **params: object) -> Callable[[bool | None], None]:
-        screen = self._screen()
-
         def done(changed: bool | None) -> None:
             if changed is None:  # Esc
                 return
             if changed:
-                self.say(screen.tr(key, number=number, **params))
+                self.say(Said(key, number=number, **params))
             else:
-                self.say(screen.tr("districts.done.unchanged", number=number))
+                self.say(Said("districts.done.unchanged", number=number))
             self.reload()
 
         return done
@@ -199,10 +198,8 @@ class DistrictsScreen(DistrictActions, DeskScreen[None]):
             return f"{self.tr(f'districts.col.{post}')}: {who}"
         return self.tr(f"districts.detail_{post}", name=who, since=day_text(since))
 
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#districts-message", Static)
-        message.update(escape(text))
-        message.set_class(error, "error")
+    def say(self, said: Sayable | str, error: bool = False) -> None:
+        self.say_on("#districts-message", said, error=error, markup=False)
 
     def action_open(self) -> None:
         row = self.district_row()
@@ -284,10 +281,8 @@ class DistrictDetailScreen(DistrictActions, DeskScreen[None]):
             lines.append(f"  {self.tr(f'districts.post.{a.post}')}: {who}  {since} – {until}")
         body.update("\n".join(lines))
 
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#district-message", Static)
-        message.update(escape(text))
-        message.set_class(error, "error")
+    def say(self, said: Sayable | str, error: bool = False) -> None:
+        self.say_on("#district-message", said, error=error, markup=False)
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -367,9 +362,7 @@ class EditDistrictScreen(DeskModal[bool | None]):
 
     def _failed(self, text: str) -> None:
         self.busy = False
-        message = self.query_one("#district-edit-message", Static)
-        message.update(escape(text))
-        message.add_class("error")
+        self.say_on("#district-edit-message", text, error=True, markup=False)
 
     def action_cancel(self) -> None:
         if not self.busy:
@@ -453,9 +446,7 @@ class AppointScreen(DeskModal[tuple[str, str, bool] | None]):
 
     def _failed(self, text: str) -> None:
         self.busy = False
-        message = self.query_one("#appoint-message", Static)
-        message.update(escape(text))
-        message.add_class("error")
+        self.say_on("#appoint-message", text, error=True, markup=False)
 
     def action_cancel(self) -> None:
         if not self.busy:

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from regdesk.core.roles import STAFF_ROLES
 from regdesk.tui import calls
 from regdesk.tui.base import DeskModal, DeskScreen
+from regdesk.tui.said import Said, Sayable
 from regdesk.tui.widgets import IinInput, TypeaheadInput
 
 
@@ -149,21 +150,17 @@ class StaffScreen(DeskScreen[None]):
             parts.append(self.tr("admin.state.must_change"))
         detail.update("; ".join(parts))
 
-    def _say(self, text: str) -> None:
-        message = self.query_one("#staff-message", Static)
-        message.update(text)
-        message.remove_class("error")
+    def _say(self, said: Sayable) -> None:
+        self.say_on("#staff-message", said)
 
     def _say_error(self, text: str) -> None:
-        message = self.query_one("#staff-message", Static)
-        message.update(text)
-        message.add_class("error")
+        self.say_on("#staff-message", text, error=True)
 
     # -- the actions ------------------------------------------------------------------------------
 
     def _then(self, done_key: str, row: Any) -> Callable[[object], None]:
         def done(_: object) -> None:
-            self._say(self.tr(done_key, name=escape(row.full_name)))
+            self._say(Said(done_key, name=escape(row.full_name)))
             self.reload()
 
         return done
@@ -180,7 +177,7 @@ class StaffScreen(DeskScreen[None]):
     def action_add(self) -> None:
         def added(result: tuple[str, str, str] | None) -> None:
             if result is not None:
-                self._say(self.tr("staff_admin.added", name=escape(result[1])))
+                self._say(Said("staff_admin.added", name=escape(result[1])))
                 self.app.push_screen(OneTimeScreen(result[1], result[0], result[2]))
                 self.reload()
 
@@ -217,7 +214,7 @@ class StaffScreen(DeskScreen[None]):
             def unlocked(forgotten: object) -> None:
                 # Says that the sign-in delay is lifted too, and how many failures it forgot.
                 name = escape(row.full_name)
-                self._say(self.tr("signin_throttle.unlock_done", name=name, failures=forgotten))
+                self._say(Said("signin_throttle.unlock_done", name=name, failures=forgotten))
                 self.reload()
 
             done = unlocked
@@ -238,7 +235,7 @@ class StaffScreen(DeskScreen[None]):
             return
 
         def shown(password: str) -> None:
-            self._say(self.tr("staff_admin.reset_done", name=escape(row.full_name)))
+            self._say(Said("staff_admin.reset_done", name=escape(row.full_name)))
             self.app.push_screen(OneTimeScreen(row.full_name, row.iin, password))
             self.reload()
 
@@ -492,7 +489,7 @@ class AddEmployeeScreen(DeskModal[tuple[str, str, str] | None]):
         name = self.query_one("#add-name", Input).value
         roles = self.query_one("#add-role", OptionList)
         if not iin or not name.strip() or roles.highlighted is None:
-            self._say(self.tr("staff_admin.add_fill"))
+            self._say(Said("staff_admin.add_fill"))
             return
         role = str(roles.get_option_at_index(roles.highlighted).id)
         self.busy = True
@@ -511,10 +508,8 @@ class AddEmployeeScreen(DeskModal[tuple[str, str, str] | None]):
         self.busy = False
         self._say(text)
 
-    def _say(self, text: str) -> None:
-        message = self.query_one("#add-message", Static)
-        message.update(text)
-        message.add_class("error")
+    def _say(self, said: Sayable | str) -> None:
+        self.say_on("#add-message", said, error=True)
 
     def action_cancel(self) -> None:
         if not self.busy:
@@ -597,16 +592,14 @@ class AdminJournalScreen(DeskScreen[None]):
         self.desk_call(
             calls.export_admin_journal,
             self.desk_app.lang,
-            then=lambda path: self._say(self.tr("admin.journal_exported", path=str(path)), False),
+            then=lambda path: self._say(Said("admin.journal_exported", path=str(path)), False),
             failed=self._say,
             group="export",
             exclusive=True,
         )
 
-    def _say(self, text: str, error: bool = True) -> None:
-        message = self.query_one("#admin-journal-message", Static)
-        message.update(escape(text))
-        message.set_class(error, "error")
+    def _say(self, said: Sayable | str, error: bool = True) -> None:
+        self.say_on("#admin-journal-message", said, error=error, markup=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()

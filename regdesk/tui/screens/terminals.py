@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from regdesk.tui import calls
 from regdesk.tui.base import DeskScreen
+from regdesk.tui.said import Said, Sayable
 
 
 class TerminalsScreen(DeskScreen[None]):
@@ -144,22 +145,18 @@ class TerminalsScreen(DeskScreen[None]):
     def _lifted(self, row: Any, forgotten: int) -> None:
         self.busy = False
         name = escape(self._terminal_name(row))
-        self._say(self.tr("ops_gaps.terminal_unlock_done", terminal=name, failures=forgotten))
+        self._say(Said("ops_gaps.terminal_unlock_done", terminal=name, failures=forgotten))
         self.action_reload()
 
     def _failed(self, text: str) -> None:
         self.busy = False
         self._say_error(text)
 
-    def _say(self, text: str) -> None:
-        message = self.query_one("#terminals-message", Static)
-        message.update(text)
-        message.remove_class("error")
+    def _say(self, said: Sayable) -> None:
+        self.say_on("#terminals-message", said)
 
     def _say_error(self, text: str) -> None:
-        message = self.query_one("#terminals-message", Static)
-        message.update(escape(text))
-        message.add_class("error")
+        self.say_on("#terminals-message", text, error=True, markup=False)
 
     def action_back(self) -> None:
         if not self.busy:
