@@ -9,12 +9,12 @@ from __future__ import annotations
 import errno
 import json
 import os
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from desk_support import PINNED_AT, draft
+from disk_filler import tmpfs
 
 from regdesk import demo
 from regdesk.cli import main
@@ -258,16 +258,7 @@ async def test_backup_onto_a_full_disk_blames_the_destination_not_the_journal(
     language and leaves nothing there; it used to say the live database was damaged and to
     restore it from a backup (exit 74)."""
     await registered(ws, desk, key)
-    tiny = tmp_path / "usb"
-    tiny.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=48k,mode=0700", "tmpfs", str(tiny)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "usb", "48k") as tiny:
         clock = PinnedClock(PINNED_AT, "Asia/Almaty")
         code, _out, err = cli(ws, clock, capsys, "backup", str(tiny / "nightly"), lang="ru")
         assert code == 1, err
@@ -282,5 +273,3 @@ async def test_backup_onto_a_full_disk_blames_the_destination_not_the_journal(
         assert list(tiny.iterdir()) == []
         code, _out, err = cli(ws, clock, capsys, "status")
         assert code == 1 and "no verified backup yet" in err  # a failed one does not count
-    finally:
-        subprocess.run(["umount", "-l", str(tiny)], check=False)

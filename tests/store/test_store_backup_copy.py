@@ -12,12 +12,12 @@ import errno
 import hashlib
 import io
 import os
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from disk_filler import tmpfs
 from PIL import Image
 
 from regdesk.core.application import Role
@@ -112,25 +112,10 @@ def test_a_scan_that_does_not_open_is_named_and_the_others_still_open(
     assert (root / "vault" / stored[2].vault_name).read_bytes() == bytes(damaged)
 
 
-def mount_tmpfs(where: Path, size: str) -> None:
-    where.mkdir(parents=True)
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a file system here: {done.stderr.strip()}")
-
-
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    where = tmp_path / "small"
-    mount_tmpfs(where, "1m")
-    try:
+    with tmpfs(tmp_path / "small", "1m") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def test_a_destination_that_fills_up_during_the_scans_leaves_nothing(
@@ -157,16 +142,12 @@ def test_a_destination_too_small_for_the_database_is_the_destinations_fault(
     """SQLite writing the copy meets the full disk (not the scans' copy, which raises OSError):
     said as the destination's lack of room, never as a fault of the live database."""
     paths, _stored = data
-    tiny = tmp_path / "tiny"
-    mount_tmpfs(tiny, "48k")
-    try:
+    with tmpfs(tmp_path / "tiny", "48k") as tiny:
         assert paths.database.stat().st_size > 48 * 1024  # the pages are what fills it
         with pytest.raises(DestinationUnusable) as raised:
             make_checked_backup(paths, tiny / "b", made_at=NOW, program_version="t")
         assert raised.value.params["detail"] == os.strerror(errno.ENOSPC)
         assert raised.value.params["path"] == str(tiny / "b")
         assert list(tiny.iterdir()) == []  # nothing half written is left
-    finally:
-        subprocess.run(["umount", "-l", str(tiny)], check=False)
     with open_read_only(paths.database) as live:
         assert live.execute("PRAGMA quick_check").fetchone()[0] == "ok"
