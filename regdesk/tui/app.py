@@ -33,7 +33,6 @@ from regdesk.tui.base import (
     named_bindings,
     translate_bindings,
 )
-from regdesk.tui.key_gate import KeyGate, KeyHandled
 from regdesk.tui.runner import DeskRunner
 from regdesk.tui.said import Explained, Said
 
@@ -122,8 +121,6 @@ class DeskApp(App[None]):
 
         self.menu_number = MenuNumber(self)
         """The keys read as a number typed at the menu (an IIN, never service keys)."""
-        self.keys = KeyGate(self, self._hand_on)
-        """The keys read and not yet handed on: each acts on the screen that shows then."""
 
     # -- the desk behind the screens ----------------------------------------------------------
 
@@ -301,7 +298,6 @@ class DeskApp(App[None]):
             # A letter remapped by the clinic answers on every layout, as the built-in ones.
             self.set_keymap({i: letter_keys(k) for i, k in self.config.keymap.items()})
         translate_bindings(self, self.tr)
-        self.keys.watch()
         from regdesk.tui.screens.signin import SignInScreen
 
         self.push_screen(SignInScreen())
@@ -379,27 +375,10 @@ class DeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self._last_input = time.monotonic()
-        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
-            # Just read (not one bubbling back): in line, handed on once the screen it acts on
-            # shows (key_gate), through _hand_on.
-            await self.keys.read(event)
-            return
-        await super().on_event(event)
-
-    async def _hand_on(self, event: events.Key | events.Paste) -> None:
-        """One key read earlier, its turn come (key_gate): as Textual would route it."""
-        if isinstance(event, events.Paste):
-            typed = self.menu_number.paste(event)
-            if typed:
-                self.keys.put_first(list(typed))  # an IIN pasted at the menu: as if typed
-                return
-        elif self.menu_number.take(event):
+        read = isinstance(event, events.Key) and not event.is_forwarded  # not one bubbling back
+        if read and self.menu_number.take(event):  # type: ignore[arg-type]
             return  # a digit of a number typed at the menu: it goes to the look-up (menu_number)
         await super().on_event(event)
-
-    def on_key_handled(self, message: KeyHandled) -> None:
-        message.stop()
-        self.keys.handled(message)
 
     def _idle_seconds(self) -> float:
         return time.monotonic() - self._last_input

@@ -21,11 +21,7 @@ typed on its own then count the same, whenever the screens change:
 
 Keys read before the screen that takes them has its field (a burst) wait here and are given to
 it in order once it has; should a dialog or the idle lock come first, they are dropped rather
-than given to a screen they were not typed for. (The desk hands its keys on one at a time, each
-once the screen it acts on shows, key_gate.py; this module sees them in that turn.)
-
-A number pasted at the menu (a bracketed paste: a scanner in keyboard mode over SSH, the
-clipboard) is read as the same digits typed, a line break at its end as Enter (``paste``).
+than given to a screen they were not typed for.
 
 Nothing here looks at the clock: a slow link (SSH, the browser desk) that brings each key in a
 packet of its own is read like a fast one, because a number ends only at a key that is no digit,
@@ -41,9 +37,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from regdesk.core.ids import is_valid_iin, normalize_digits
-from regdesk.tui.widgets import forward
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from regdesk.tui.app import DeskApp
 
 IIN_LENGTH = 12
@@ -61,6 +58,12 @@ def digit_of(event: events.Key, *, kazakh: bool = True) -> str | None:
         return None
     digit, _ = normalize_digits(char) if kazakh else (char, False)
     return digit if len(digit) == 1 and digit in "0123456789" else None
+
+
+def forward(target: Widget, event: events.Key) -> None:
+    """Give ``target`` a key read earlier, as the app's own routing would (marked forwarded, so
+    that when it bubbles back to the app it meets the bindings, not the routing again)."""
+    target._forward_event(events.Key(event.key, event.character))
 
 
 class MenuNumber:
@@ -111,27 +114,6 @@ class MenuNumber:
         self._ending.append(event)
         self._place()
         return True
-
-    def paste(self, event: events.Paste) -> list[events.Key]:
-        """A paste at the menu that is a number (an IIN from a scanner in keyboard mode over SSH,
-        or the clipboard): the keys that type it, a line break at its end an Enter, so that it
-        goes where typing it goes. Empty for any other paste, and anywhere else (a field takes
-        a paste itself)."""
-        app = self.app
-        if not self._at_menu() or app.employee is None or app.locked or self.number:
-            return []
-        body = event.text.rstrip("\r\n")
-        keys = [events.Key(c, c) for c in "".join(body.split())]
-        digits = [digit_of(key) for key in keys]
-        if not keys or None in digits:
-            return []
-        typed = [events.Key(d, d) for d in digits if d is not None]
-        return [*typed, events.Key("enter", "\r")] if body != event.text else typed
-
-    def _at_menu(self) -> bool:
-        from regdesk.tui.screens.menu import MenuScreen
-
-        return isinstance(self.app.screen, MenuScreen)
 
     def _begin(self, digit: str, event: events.Key) -> None:
         from regdesk.tui.screens.menu import MenuScreen

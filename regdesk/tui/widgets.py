@@ -7,18 +7,10 @@ from typing import Any
 from rich.segment import Segment
 from textual import events, on
 from textual.strip import Strip
-from textual.widget import Widget
 from textual.widgets import Input, SelectionList
 from textual.widgets._toggle_button import ToggleButton
 
 from regdesk.core.ids import normalize_digits
-
-
-def forward(target: Widget, event: events.Key) -> None:
-    """Give ``target`` a key read earlier, as the app's own routing would (marked forwarded, so
-    that when it bubbles back to the app it meets the bindings, not the routing again: one not
-    marked is taken for a key just read, handed on a second time, behind the keys read since)."""
-    target._forward_event(events.Key(event.key, event.character))
 
 
 class TypeaheadInput(Input):
@@ -44,7 +36,7 @@ class TypeaheadInput(Input):
         if focused is not None and focused is not self:
             event.stop()
             event.prevent_default()
-            forward(focused, event)
+            focused.post_message(events.Key(event.key, event.character))
             return
         if event.key in ("tab", "shift+tab") or (self.advance and event.key == "enter"):
             event.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +20,7 @@ from textual.widgets import Input
 from tui_support import (
     PINNED_AT,
     admin,
-    audit_actions,
     burst,
-    files_printed,
     finish,
     make_app,
     open_form,
@@ -34,6 +33,7 @@ from tui_support import (
 
 from regdesk import demo
 from regdesk.core.ids import KAZAKH_DIGIT_ROW, is_valid_iin, make_iin
+from regdesk.store import audit
 from regdesk.store.db import open_db
 from regdesk.store.paths import DataPaths
 from regdesk.store.staff import Staff
@@ -48,6 +48,20 @@ def iin_starting_with(digit: int, serial: int = 1234) -> str:
     iin = make_iin(date(year, 3, 14), "female", serial)
     assert iin[0] == str(digit) and is_valid_iin(iin)
     return iin
+
+
+def files_printed(ws: demo.DemoWorkspace) -> list[Path]:
+    """Every file the demo's printers (all writing into the workspace) have made."""
+    return sorted(p for p in Path(ws.prints_dir).rglob("*") if p.is_file())
+
+
+def audit_actions(ws: demo.DemoWorkspace) -> list[tuple[int, str]]:
+    """(id, action) of every audit record, the oldest first."""
+    db = open_db(DataPaths(ws.config.data_path()).database)
+    try:
+        return [(r.id, r.action) for r in reversed(audit.recent(db, limit=10000))]
+    finally:
+        db.conn.close()
 
 
 def applications(ws: demo.DemoWorkspace) -> list[tuple[Any, ...]]:

@@ -36,8 +36,8 @@ def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
         term.close()
 
 
-def sign_in(term: Terminal) -> None:
-    """The demo's receptionist signed in, at the menu."""
+def test_iins_typed_at_the_menu_of_a_real_terminal(terminal: tuple[Terminal, Path]) -> None:
+    term, workspace = terminal
     _, born, sex, *_, password = demo.STAFF[0]
     term.wait_for(t("signin.title", "en"))
     term.type(make_iin(born, sex, 1))
@@ -45,11 +45,6 @@ def sign_in(term: Terminal) -> None:
     term.type(password)
     term.key("Enter")
     term.wait_for(t("menu.title", "en"))
-
-
-def test_iins_typed_at_the_menu_of_a_real_terminal(terminal: tuple[Terminal, Path]) -> None:
-    term, workspace = terminal
-    sign_in(term)
     # 6 opened the printers and the Enter after the IIN printed a test page; 8 the password.
     for first, year in (("6", 1961), ("8", 1981), ("2", 2021)):
         iin = make_iin(date(year, 3, 14), "female", 1234)
@@ -60,31 +55,6 @@ def test_iins_typed_at_the_menu_of_a_real_terminal(terminal: tuple[Terminal, Pat
         assert f"{t('applicant.iin', 'en')} {iin}" in screen, screen
         term.key("Escape")
         term.wait_for(t("menu.title", "en"))
-    term.key("C-q")
-    assert "regdesk-exit=0" in term.wait_for("regdesk-exit=")
-    prints = workspace / "prints"
-    assert [p for p in prints.rglob("*") if p.is_file()] == []
-
-
-def test_an_iin_pasted_at_the_menu_then_a_burst_into_a_dialog(
-    terminal: tuple[Terminal, Path],
-) -> None:
-    # A scanner over SSH or the clipboard brings the IIN as one bracketed paste; then F9, the
-    # next reason, Enter and a note in one read: all of them the refusal dialog's.
-    term, workspace = terminal
-    sign_in(term)
-    iin = make_iin(date(1961, 3, 14), "female", 1234)  # 6: the printers' service key
-    term.tmux("set-buffer", "-b", "iin", f"{iin}\r")
-    term.tmux("paste-buffer", "-p", "-d", "-b", "iin", "-t", term.session)
-    screen = term.wait_for(t("applicant.not_found", "en"))
-    assert f"{t('applicant.iin', 'en')} {iin}" in screen, screen
-    f9, down = "\x1b[20~", "\x1b[B"
-    term.type(f"{f9}{down}\rnote typed ahead")
-    screen = term.wait_for("note typed ahead")
-    assert t("refuse.title", "en") in screen, screen
-    term.key("Escape")
-    screen = term.wait_for(t("applicant.not_found", "en"))
-    assert f"{t('applicant.iin', 'en')} {iin}" in screen, screen  # the card's field untouched
     term.key("C-q")
     assert "regdesk-exit=0" in term.wait_for("regdesk-exit=")
     prints = workspace / "prints"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -186,31 +185,3 @@ def burst(app: DeskApp, text: str) -> None:
     link) would bring it: nothing is handled before the last key is in."""
     for char in text:
         app.post_message(key_event(char))
-
-
-def burst_keys(app: DeskApp, *keys: str) -> None:
-    """Keys by name (``f10``, ``escape``, ``enter``, ``a``…) queued at once, as ``burst``."""
-    for key in keys:
-        char = key if len(key) == 1 else {"enter": "\r"}.get(key)
-        app.post_message(events.Key(key, char))
-
-
-# -- what the desk did ---------------------------------------------------------------------------
-
-
-def files_printed(ws: demo.DemoWorkspace) -> list[Path]:
-    """Every file the demo's printers (all writing into the workspace) have made."""
-    return sorted(p for p in Path(ws.prints_dir).rglob("*") if p.is_file())
-
-
-def audit_actions(ws: demo.DemoWorkspace) -> list[tuple[int, str]]:
-    """(id, action) of every audit record, the oldest first."""
-    from regdesk.store import audit
-    from regdesk.store.db import open_db
-    from regdesk.store.paths import DataPaths
-
-    db = open_db(DataPaths(ws.config.data_path()).database)
-    try:
-        return [(r.id, r.action) for r in reversed(audit.recent(db, limit=10000))]
-    finally:
-        db.conn.close()

@@ -286,7 +286,6 @@ class ApplicantScreen(DeskScreen[None]):
             self._set_busy(False)
             current = self._card()
             if current is None or current.iin != lookup.iin:
-                none_after_all()
                 return  # the receptionist moved on to another person meanwhile
             self.lookup = lookup
             app_id = lookup.application_id
@@ -296,17 +295,16 @@ class ApplicantScreen(DeskScreen[None]):
             else:
                 self._run_flow(self.flow.fill, app_id)
 
-        def failed(text: str) -> None:
-            none_after_all()
-            self._set_busy(False)
-            self._status(text, error=True)
-
         if self.busy:
             return
         self._set_busy(True)
-        # The keys typed after F9/F10 are the dialog's or the form's: they wait for it.
-        none_after_all = self.desk_app.keys.expect_screen()
-        self.desk_call(calls.open_draft, lookup, then=opened, failed=failed, group="open")
+        self.desk_call(
+            calls.open_draft, lookup, then=opened, failed=self._open_failed, group="open"
+        )
+
+    def _open_failed(self, text: str) -> None:
+        self._set_busy(False)
+        self._status(text, error=True)
 
     def _run_flow(self, steps: Callable[..., Awaitable[str | None]], *args: object) -> None:
         """Run the flow's ``steps`` in this screen's worker (they wait for the screens they

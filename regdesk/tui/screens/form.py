@@ -404,54 +404,43 @@ class FormScreen(DeskScreen[bool]):
             return
         self._checking = True
         self._save()
-        # The key password typed after F10 is the EDS dialog's: it waits for it, and is never
-        # typed into the form (its phone) should the check keep the dialog closed.
-        none_after_all = self.desk_app.keys.expect_screen()
-
-        def checked(readiness: calls.Readiness) -> None:
-            if not self._to_signing(readiness):
-                none_after_all()
-
-        def failed(text: str) -> None:
-            none_after_all()
-            self._checking = False
-            self._say(text, error=True)
-
         self.desk_call(
             calls.check_saved,
             self.latest,
             self._basis(),
-            then=checked,
-            failed=failed,
+            then=self._to_signing,
+            failed=self._check_failed,
             group="check",
             exclusive=True,
         )
 
-    def _to_signing(self, readiness: calls.Readiness) -> bool:
-        """The EDS dialog opened, or (False) what keeps it closed said."""
+    def _check_failed(self, text: str) -> None:
+        self._checking = False
+        self._say(text, error=True)
+
+    def _to_signing(self, readiness: calls.Readiness) -> None:
         self._checking = False
         view = self.view
         if view is None:
-            return False
+            return
         if readiness.representative_problem is not None:
             self._say(self.tr(readiness.representative_problem), error=True)
-            return False
+            return
         if readiness.missing:
             names = {d.value: self.tr(d.key) for d in view.documents}
             text = self.tr(
                 "form.missing", names=", ".join(names.get(m, m) for m in readiness.missing)
             )
             self._say(text, error=True)
-            return False
+            return
         if readiness.no_district:  # the register refuses district 0
             self._say(self.tr("desk.district_missing"), error=True)
-            return False
+            return
         if self._show_rules(readiness.findings):
-            return False  # the basis does not allow it: said before the key password is typed
+            return  # the basis does not allow it: say so before the key password is typed
         from regdesk.tui.screens.sign import SignScreen
 
         self.app.push_screen(SignScreen(self.app_id), self._signed)
-        return True
 
     def _basis(self) -> str:
         return self._form()["basis"] or "free_choice"
